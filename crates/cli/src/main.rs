@@ -1,1 +1,204 @@
-fn main() {}
+//! `lantern`: the command line. Wires ingest -> extract -> store together; the only
+//! crate besides the store that touches files.
+
+mod extract_cmd;
+mod gen;
+mod read;
+mod store_cmds;
+mod util;
+mod walk;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "lantern",
+    version,
+    about = "Turn reports from North Korea's border region into a sourced record of events."
+)]
+struct Cli {
+    /// Data folder of the embedded store.
+    #[arg(long, global = true, env = "LANTERN_DATA", default_value = "lantern-data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest files or folders (recursively): keep the originals, store reports and events.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Never draw a progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// Files per database transaction.
+        #[arg(long, default_value_t = 256)]
+        batch: usize,
+    },
+    /// List stored reports.
+    Reports {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+    },
+    /// Show one report: metadata, clean body, removed spans, events.
+    Show {
+        /// Report id or a unique prefix of it.
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over titles and bodies (English and Korean).
+    Search {
+        query: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Re-hash every stored original and check the database; lists mismatches.
+    Verify,
+    /// Extract events from files and print them; needs no store.
+    Extract {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = extract_cmd::Format::Jsonl)]
+        format: extract_cmd::Format,
+    },
+    /// List stored events, filtered.
+    Events {
+        /// Event type (codebook name, e.g. arrest).
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Place name or id; a province matches the places inside it.
+        #[arg(long)]
+        place: Option<String>,
+        /// Actor id (codebook name, e.g. state_security).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Earliest date, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Latest date, YYYY-MM-DD.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Re-extract reports whose events come from an older extractor version.
+    /// Reviewed events are never touched.
+    Reextract {
+        /// Re-extract every report, not just stale ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Ingest the shipped sample reports (examples/reports) and print what was stored.
+    Demo {
+        /// Folder of sample reports.
+        #[arg(long, default_value = "examples/reports")]
+        reports: PathBuf,
+    },
+    /// Write a synthetic corpus for benchmarks.
+    Gen {
+        /// Number of reports.
+        #[arg(long)]
+        reports: usize,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// One JSON Lines file instead of one text file per report.
+        #[arg(long)]
+        jsonl: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    // Errors are one clear line each; an internal panic is reported without a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("internal error: {msg}");
+    }));
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a command; `Ok(false)` means it ran but something failed (exit status 1).
+fn run(cli: Cli) -> anyhow::Result<bool> {
+    match cli.command {
+        Command::Extract { paths, format } => extract_cmd::run(&paths, format),
+        Command::Gen {
+            reports,
+            out,
+            seed,
+            jsonl,
+        } => {
+            let bytes = gen::generate(&out, reports, seed, jsonl)
+                .map_err(|e| anyhow::anyhow!("{}: {}", out.display(), walk::describe_io(&e)))?;
+            println!(
+                "wrote {reports} reports ({}) to {}",
+                util::human_bytes(bytes as u64),
+                out.display()
+            );
+            Ok(true)
+        }
+        Command::Ingest {
+            paths,
+            quiet,
+            batch,
+        } => store_cmds::ingest(&cli.data, &paths, quiet, batch),
+        Command::Reports {
+            json,
+            limit,
+            offset,
+        } => store_cmds::reports(&cli.data, json, limit, offset),
+        Command::Show { id, json } => store_cmds::show(&cli.data, &id, json),
+        Command::Search { query, json, limit } => store_cmds::search(&cli.data, &query, json, limit),
+        Command::Verify => store_cmds::verify(&cli.data),
+        Command::Events {
+            event_type,
+            place,
+            actor,
+            from,
+            to,
+            json,
+            limit,
+        } => store_cmds::events(
+            &cli.data,
+            store_cmds::EventArgs {
+                event_type,
+                place,
+                actor,
+                from,
+                to,
+                limit,
+            },
+            json,
+        ),
+        Command::Reextract { all } => store_cmds::reextract(&cli.data, all),
+        Command::Demo { reports } => store_cmds::demo(&cli.data, &reports),
+    }
+}

@@ -1,0 +1,481 @@
+//! Commands that use the store: ingest, reports, show, search, events, verify,
+//! reextract, demo.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use lantern_extract::{Actor, EventType, EXTRACTOR_VERSION};
+use lantern_store::{EventFilter, FileInput, ReportOutcome, SqliteStore, Store};
+
+use crate::read::{extract_guarded, read_bytes, FileReports};
+use crate::util::ellipsize;
+use crate::walk::collect_files;
+
+/// Open the embedded store in `data`.
+pub fn open(data: &Path) -> anyhow::Result<Box<dyn Store>> {
+    let store = SqliteStore::open(data)
+        .with_context(|| format!("cannot open the store in {}", data.display()))?;
+    Ok(Box::new(store))
+}
+
+/// What one ingest run did.
+#[derive(Default, Debug)]
+pub struct IngestSummary {
+    pub files: usize,
+    pub reports_stored: usize,
+    pub reports_duplicate: usize,
+    pub files_duplicate: usize,
+    pub events: usize,
+    /// (path, reason), one per failed file or item.
+    pub failed: Vec<(String, String)>,
+    pub bytes: u64,
+}
+
+/// One file after reading, parsing and extraction.
+enum Prepared {
+    Input(FileInput),
+    Failed(String),
+}
+
+/// Run `f` over `items` on up to `threads` scoped threads, keeping the order.
+fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    if items.len() < 2 || threads < 2 {
+        return items.into_iter().map(&f).collect();
+    }
+    let per_thread = items.len().div_ceil(threads);
+    let mut parts: Vec<Vec<T>> = Vec::new();
+    let mut iter = items.into_iter().peekable();
+    while iter.peek().is_some() {
+        parts.push(iter.by_ref().take(per_thread).collect());
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(p) => std::panic::resume_unwind(p),
+            })
+            .collect()
+    })
+}
+
+/// Parse and extract one file's bytes; item errors come back separately.
+fn prepare(path: &Path, original: Vec<u8>) -> (Prepared, Vec<(String, String)>) {
+    let display = path.display().to_string();
+    match crate::read::parse_bytes(original, &display) {
+        FileReports::Failed(reason) => (Prepared::Failed(reason), Vec::new()),
+        FileReports::Parsed {
+            original, items, ..
+        } => {
+            let mut reports = Vec::new();
+            let mut item_errors = Vec::new();
+            for item in items {
+                match item {
+                    Ok(report) => {
+                        let events = extract_guarded(&report);
+                        reports.push((report, events));
+                    }
+                    Err(e) => item_errors.push((
+                        display.clone(),
+                        format!("item {}: {}", e.item, e.reason),
+                    )),
+                }
+            }
+            let input = FileInput {
+                original,
+                source_path: display,
+                reports,
+                extractor_version: EXTRACTOR_VERSION.to_string(),
+            };
+            (Prepared::Input(input), item_errors)
+        }
+    }
+}
+
+/// Ingest files into an open store. Reading, parsing and extraction run on all cores;
+/// each chunk of `batch` files is written in one transaction.
+pub fn ingest_into(
+    store: &mut dyn Store,
+    paths: &[PathBuf],
+    quiet: bool,
+    batch: usize,
+) -> anyhow::Result<IngestSummary> {
+    let (files, walk_errors) = collect_files(paths);
+    let mut summary = IngestSummary {
+        files: files.len(),
+        ..Default::default()
+    };
+    for e in walk_errors {
+        summary
+            .failed
+            .push((e.path.display().to_string(), e.reason));
+    }
+    let bar = if quiet || files.len() < 20 {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {elapsed_precise} [{bar:30}] {pos}/{len} files {per_sec}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let mut seen_in_run: HashSet<String> = HashSet::new();
+    for chunk in files.chunks(batch.max(1)) {
+        // 1. Read and hash on all cores.
+        let read: Vec<Result<(Vec<u8>, String), String>> = par_map(chunk.iter().collect(), threads, |p| {
+            read_bytes(p).map(|b| {
+                let sha = lantern_ingest::sha256_hex(&b);
+                (b, sha)
+            })
+        });
+        // 2. Skip originals already stored (or seen earlier in this run).
+        let mut todo: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+        for (result, path) in read.into_iter().zip(chunk) {
+            match result {
+                Err(reason) => summary.failed.push((path.display().to_string(), reason)),
+                Ok((bytes, sha)) => {
+                    summary.bytes += bytes.len() as u64;
+                    if !seen_in_run.insert(sha.clone()) || store.has_original(&sha)? {
+                        summary.files_duplicate += 1;
+                    } else {
+                        todo.push((path.clone(), bytes));
+                    }
+                }
+            }
+        }
+        // 3. Parse and extract on all cores.
+        let prepared = par_map(todo, threads, |(path, bytes)| {
+            let (prep, item_errors) = prepare(&path, bytes);
+            (prep, item_errors, path)
+        });
+        // 4. Write the batch in one transaction.
+        let mut inputs = Vec::new();
+        for (prep, item_errors, path) in prepared {
+            summary.failed.extend(item_errors);
+            match prep {
+                Prepared::Failed(reason) => {
+                    summary.failed.push((path.display().to_string(), reason))
+                }
+                Prepared::Input(input) => inputs.push(input),
+            }
+        }
+        let outcomes = store
+            .ingest_batch(&inputs)
+            .context("writing to the store failed; this batch was rolled back")?;
+        for outcome in outcomes {
+            if !outcome.original_new {
+                summary.files_duplicate += 1;
+            }
+            for r in outcome.reports {
+                match r {
+                    ReportOutcome::Stored { events, .. } => {
+                        summary.reports_stored += 1;
+                        summary.events += events;
+                    }
+                    ReportOutcome::Duplicate { .. } => summary.reports_duplicate += 1,
+                }
+            }
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(summary)
+}
+
+fn print_summary(s: &IngestSummary, secs: f64) {
+    println!(
+        "{} files read ({}) in {:.2}s: {} reports stored with {} events, {} duplicate reports, {} files already stored, {} failed",
+        s.files,
+        crate::util::human_bytes(s.bytes),
+        secs,
+        s.reports_stored,
+        s.events,
+        s.reports_duplicate,
+        s.files_duplicate,
+        s.failed.len()
+    );
+    for (path, reason) in &s.failed {
+        eprintln!("failed: {path}: {reason}");
+    }
+}
+
+pub fn ingest(data: &Path, paths: &[PathBuf], quiet: bool, batch: usize) -> anyhow::Result<bool> {
+    let mut store = open(data)?;
+    let start = Instant::now();
+    let summary = ingest_into(store.as_mut(), paths, quiet, batch)?;
+    print_summary(&summary, start.elapsed().as_secs_f64());
+    Ok(summary.failed.is_empty())
+}
+
+pub fn reports(data: &Path, json: bool, limit: usize, offset: usize) -> anyhow::Result<bool> {
+    let store = open(data)?;
+    let rows = store.reports(limit, offset)?;
+    if json {
+        for r in rows {
+            println!("{}", serde_json::to_string(&r)?);
+        }
+        return Ok(true);
+    }
+    let total = store.count_reports()?;
+    for r in &rows {
+        println!(
+            "{}  {:<10}  {:<2}  {:>3} ev  {}",
+            &r.id[..12.min(r.id.len())],
+            r.published.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            r.language.as_str(),
+            r.event_count,
+            ellipsize(r.title.as_deref().unwrap_or("(untitled)"), 70)
+        );
+    }
+    println!("{} of {total} reports", rows.len());
+    Ok(true)
+}
+
+pub fn show(data: &Path, id: &str, json: bool) -> anyhow::Result<bool> {
+    let store = open(data)?;
+    let Some(report) = store.report(id)? else {
+        anyhow::bail!("no report with id {id}");
+    };
+    let events = store.report_events(&report.id)?;
+    if json {
+        let value = serde_json::json!({ "report": report, "events": events });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(true);
+    }
+    println!("id:        {}", report.id);
+    println!("title:     {}", report.title.as_deref().unwrap_or("-"));
+    println!("outlet:    {}", report.outlet.as_deref().unwrap_or("-"));
+    println!("url:       {}", report.url.as_deref().unwrap_or("-"));
+    match &report.published {
+        Some(p) => println!("published: {} (from {:?}: {})", p.date, p.source, p.raw),
+        None => println!("published: unknown"),
+    }
+    println!("language:  {}", report.language.as_str());
+    println!("format:    {}", report.format);
+    println!("source:    {}", report.source_path);
+    println!("original:  sha256 {}", report.original_sha256);
+    println!("captured:  {}", report.captured_at);
+    println!("\nremoved boilerplate ({}):", report.removed.len());
+    for span in &report.removed {
+        let text = report
+            .text
+            .get(span.offset..span.offset + span.length)
+            .unwrap_or("");
+        println!(
+            "  {:<8} @{:<6} {}",
+            span.kind.as_str(),
+            span.offset,
+            ellipsize(text, 90)
+        );
+    }
+    println!("\n{}\n", report.body.trim_end());
+    println!("events ({}):", events.len());
+    let plain: Vec<_> = events.iter().map(|e| e.event.clone()).collect();
+    let mut out = std::io::stdout().lock();
+    crate::extract_cmd::write_table(&mut out, &report.id[..12], &report, &plain)?;
+    Ok(true)
+}
+
+pub fn search(data: &Path, query: &str, json: bool, limit: usize) -> anyhow::Result<bool> {
+    let store = open(data)?;
+    let hits = store.search(query, limit, 0)?;
+    if json {
+        for h in hits {
+            println!("{}", serde_json::to_string(&h)?);
+        }
+        return Ok(true);
+    }
+    let total = store.count_search(query)?;
+    for h in &hits {
+        println!(
+            "{}  {:<10}  {}\n    {}",
+            &h.report_id[..12.min(h.report_id.len())],
+            h.published.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            h.title.as_deref().unwrap_or("(untitled)"),
+            ellipsize(&h.snippet, 150)
+        );
+    }
+    println!("{} of {total} matching reports", hits.len());
+    Ok(true)
+}
+
+pub struct EventArgs {
+    pub event_type: Option<String>,
+    pub place: Option<String>,
+    pub actor: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: usize,
+}
+
+fn parse_date(field: &str, value: &Option<String>) -> anyhow::Result<Option<chrono::NaiveDate>> {
+    value
+        .as_deref()
+        .map(|v| {
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .with_context(|| format!("--{field} {v:?} is not a date like 2021-06-30"))
+        })
+        .transpose()
+}
+
+/// Turn command-line filter values into an [`EventFilter`], with clear errors.
+pub fn event_filter(args: &EventArgs) -> anyhow::Result<EventFilter> {
+    let event_type = match &args.event_type {
+        None => None,
+        Some(t) => Some(EventType::parse(t).with_context(|| {
+            let all: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+            format!("--type {t:?} is not an event type; one of: {}", all.join(", "))
+        })?),
+    };
+    let actor = match &args.actor {
+        None => None,
+        Some(a) => Some(Actor::parse(a).with_context(|| {
+            let all: Vec<&str> = Actor::ALL.iter().map(|a| a.as_str()).collect();
+            format!("--actor {a:?} is not an actor id; one of: {}", all.join(", "))
+        })?),
+    };
+    Ok(EventFilter {
+        event_type,
+        place: args.place.clone(),
+        actor,
+        from: parse_date("from", &args.from)?,
+        to: parse_date("to", &args.to)?,
+        limit: Some(args.limit),
+        ..Default::default()
+    })
+}
+
+pub fn events(data: &Path, args: EventArgs, json: bool) -> anyhow::Result<bool> {
+    let filter = event_filter(&args)?;
+    let store = open(data)?;
+    let rows = store.events(&filter)?;
+    if json {
+        for e in rows {
+            println!("{}", serde_json::to_string(&e)?);
+        }
+        return Ok(true);
+    }
+    let total = store.count_events(&filter)?;
+    for e in &rows {
+        let ev = &e.event;
+        let places: Vec<&str> = ev.places.iter().map(|p| p.name.as_str()).collect();
+        let actors: Vec<&str> = ev.actors.iter().map(|a| a.as_str()).collect();
+        let date = ev
+            .date
+            .as_ref()
+            .and_then(|d| d.start)
+            .or(e.report_published)
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:>6}  {:<10}  {:<16} {:<24} {:<30} {:<9} {}",
+            e.id,
+            date,
+            ev.event_type.as_str(),
+            ellipsize(&places.join(","), 24),
+            ellipsize(&actors.join(","), 30),
+            e.review_state.as_str(),
+            ellipsize(e.report_title.as_deref().unwrap_or(""), 50)
+        );
+    }
+    println!("{} of {total} events", rows.len());
+    Ok(true)
+}
+
+pub fn verify(data: &Path) -> anyhow::Result<bool> {
+    let store = open(data)?;
+    let outcome = store.verify()?;
+    for m in &outcome.mismatches {
+        println!("MISMATCH {} ({}): {}", m.sha256, m.first_path, m.problem);
+    }
+    for p in &outcome.integrity_problems {
+        println!("DATABASE {p}");
+    }
+    if outcome.is_ok() {
+        println!(
+            "ok: {} originals re-hashed, all match; database integrity ok",
+            outcome.originals_checked
+        );
+    } else {
+        println!(
+            "{} originals checked: {} mismatches, {} database problems",
+            outcome.originals_checked,
+            outcome.mismatches.len(),
+            outcome.integrity_problems.len()
+        );
+    }
+    Ok(outcome.is_ok())
+}
+
+pub fn reextract(data: &Path, all: bool) -> anyhow::Result<bool> {
+    let mut store = open(data)?;
+    let ids: Vec<String> = if all {
+        let n = store.count_reports()? as usize;
+        store.reports(n, 0)?.into_iter().map(|r| r.id).collect()
+    } else {
+        store.stale_reports(EXTRACTOR_VERSION)?
+    };
+    let mut events = 0;
+    for id in &ids {
+        let Some(report) = store.report(id)? else {
+            continue;
+        };
+        let extracted = extract_guarded(&report);
+        events += store.replace_machine_events(id, &extracted, EXTRACTOR_VERSION)?;
+    }
+    println!(
+        "re-extracted {} reports with extractor {EXTRACTOR_VERSION}: {events} machine events; reviewed events untouched",
+        ids.len()
+    );
+    Ok(true)
+}
+
+pub fn demo(data: &Path, reports_dir: &Path) -> anyhow::Result<bool> {
+    if !reports_dir.is_dir() {
+        anyhow::bail!(
+            "{}: sample reports not found (run from the repository root, or pass --reports)",
+            reports_dir.display()
+        );
+    }
+    let mut store = open(data)?;
+    let start = Instant::now();
+    let summary = ingest_into(store.as_mut(), &[reports_dir.to_path_buf()], true, 256)?;
+    print_summary(&summary, start.elapsed().as_secs_f64());
+    println!("\nstore: {}\n", data.display());
+    let n = store.count_reports()? as usize;
+    for r in store.reports(n, 0)? {
+        println!(
+            "{}  {}  {}",
+            &r.id[..12],
+            r.published.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            r.title.as_deref().unwrap_or("(untitled)")
+        );
+        for e in store.report_events(&r.id)? {
+            let places: Vec<&str> = e.event.places.iter().map(|p| p.name.as_str()).collect();
+            let actors: Vec<&str> = e.event.actors.iter().map(|a| a.as_str()).collect();
+            println!(
+                "    {:<16} {:<26} {}",
+                e.event.event_type.as_str(),
+                places.join(", "),
+                actors.join(", ")
+            );
+        }
+    }
+    Ok(summary.failed.is_empty())
+}
