@@ -1,3 +1,108 @@
 //! Store: keeps the evidence and the record. Original files are written once,
 //! content-addressed by SHA-256; reports, events and the full-text index live in a
 //! database behind the [`Store`] trait (SQLite embedded by default).
+//!
+//! Callers only see the [`Store`] trait and the plain types of this module, so that
+//! another database (PostgreSQL) can be added later without touching them.
+//! [`SqliteStore`] is the embedded implementation: one `lantern.db` file in a data folder.
+
+mod error;
+mod schema;
+pub mod search;
+mod sqlite;
+mod types;
+
+pub use error::{Result, StoreError};
+pub use sqlite::SqliteStore;
+pub use types::*;
+
+use lantern_extract::Event;
+use lantern_ingest::Report;
+
+/// Everything Lantern keeps: originals, reports, events, the search index and the
+/// audit log. Object safe: use it as `Box<dyn Store>`.
+///
+/// Writes (`&mut self`) are atomic: each call is one transaction, so a crash leaves
+/// either all of it or none of it.
+pub trait Store: Send {
+    /// Store a batch of files in one transaction: each original once (content-addressed),
+    /// a sighting of (original, source path), every report whose id is new, and that
+    /// report's events as `machine` events of the file's extractor version.
+    /// Returns one outcome per input file, in order.
+    fn ingest_batch(&mut self, files: &[FileInput]) -> Result<Vec<FileOutcome>>;
+
+    /// Whether an original with this SHA-256 (hex) is stored.
+    fn has_original(&self, sha256: &str) -> Result<bool>;
+
+    /// The exact bytes of a stored original.
+    fn original(&self, sha256: &str) -> Result<Option<Vec<u8>>>;
+
+    /// What is known about a stored original, without its bytes.
+    fn original_info(&self, sha256: &str) -> Result<Option<OriginalInfo>>;
+
+    /// Number of stored originals.
+    fn count_originals(&self) -> Result<u64>;
+
+    /// A report by full id or by a unique id prefix (hex, case-insensitive).
+    /// An ambiguous prefix is [`StoreError::AmbiguousPrefix`].
+    fn report(&self, id_or_prefix: &str) -> Result<Option<Report>>;
+
+    /// One page of reports, newest published first (undated last, then by ingest order).
+    fn reports(&self, limit: usize, offset: usize) -> Result<Vec<ReportSummary>>;
+
+    /// Number of stored reports.
+    fn count_reports(&self) -> Result<u64>;
+
+    /// Full-text search over titles and bodies, best hits first. See [`search`] for
+    /// the query language (words, "phrases", `OR`, `-exclusion`, `word*`).
+    /// A query with no searchable word returns no hits.
+    fn search(&self, query: &str, limit: usize, offset: usize) -> Result<Vec<SearchHit>>;
+
+    /// Number of reports a search matches.
+    fn count_search(&self, query: &str) -> Result<u64>;
+
+    /// Events matching a filter, ordered by effective start date (undated last), then id.
+    fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>>;
+
+    /// Number of events matching a filter (ignores its limit and offset).
+    fn count_events(&self, filter: &EventFilter) -> Result<u64>;
+
+    /// All events of one report (full id), in extraction order.
+    fn report_events(&self, report_id: &str) -> Result<Vec<StoredEvent>>;
+
+    /// One event by id.
+    fn event(&self, event_id: i64) -> Result<Option<StoredEvent>>;
+
+    /// Ids of reports that need (re-)extraction with `current_version`: never extracted,
+    /// extracted with another version, or holding machine events of another version.
+    fn stale_reports(&self, current_version: &str) -> Result<Vec<String>>;
+
+    /// Replace a report's `machine` events with `events` extracted by `version`, in one
+    /// transaction. Reviewed events (confirmed, rejected, edited) are never touched.
+    /// Returns the number of events inserted.
+    fn replace_machine_events(
+        &mut self,
+        report_id: &str,
+        events: &[Event],
+        version: &str,
+    ) -> Result<usize>;
+
+    /// Record a human review of an event: sets its review state (and for an edit its
+    /// content) and appends the change, old and new, to the audit log. One transaction.
+    fn review_event(
+        &mut self,
+        event_id: i64,
+        who: &str,
+        decision: &ReviewDecision,
+        note: Option<&str>,
+    ) -> Result<StoredEvent>;
+
+    /// The audit log, oldest first; only entries for one event when `event_id` is given.
+    fn audit_log(&self, event_id: Option<i64>) -> Result<Vec<AuditEntry>>;
+
+    /// Re-hash every stored original and check the database's integrity.
+    fn verify(&self) -> Result<VerifyOutcome>;
+
+    /// The schema version of the open database.
+    fn schema_version(&self) -> Result<u32>;
+}

@@ -1,0 +1,128 @@
+//! SQLite schema, as an ordered list of migrations. The database's `PRAGMA user_version`
+//! is the number of migrations applied; each step runs in its own transaction together
+//! with the version bump. Never edit a released step: append a new one.
+
+/// Migration steps; step `i` brings the schema from version `i` to `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: originals, sightings, reports, full-text index, events, audit log.
+    r#"
+CREATE TABLE originals (
+    sha256     TEXT PRIMARY KEY NOT NULL,
+    bytes      BLOB NOT NULL,
+    size       INTEGER NOT NULL,
+    first_path TEXT NOT NULL,
+    first_seen TEXT NOT NULL
+);
+CREATE TRIGGER originals_no_update BEFORE UPDATE ON originals
+BEGIN SELECT RAISE(ABORT, 'originals are immutable: UPDATE refused'); END;
+CREATE TRIGGER originals_no_delete BEFORE DELETE ON originals
+BEGIN SELECT RAISE(ABORT, 'originals are immutable: DELETE refused'); END;
+
+CREATE TABLE sightings (
+    sha256      TEXT NOT NULL REFERENCES originals(sha256),
+    source_path TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL,
+    times       INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (sha256, source_path)
+) WITHOUT ROWID;
+
+CREATE TABLE reports (
+    rowid           INTEGER PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    original_sha256 TEXT NOT NULL REFERENCES originals(sha256),
+    title           TEXT,
+    outlet          TEXT,
+    url             TEXT,
+    published       TEXT,
+    published_json  TEXT,
+    language        TEXT NOT NULL,
+    text            TEXT NOT NULL,
+    removed_json    TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    captured_at     TEXT NOT NULL,
+    source_path     TEXT NOT NULL,
+    item            INTEGER,
+    format          TEXT NOT NULL,
+    ingested_at     TEXT NOT NULL,
+    extracted_with  TEXT
+);
+CREATE INDEX reports_published ON reports(published);
+CREATE INDEX reports_original ON reports(original_sha256);
+
+-- Contentless index: columns hold the text with Hangul runs rewritten as
+-- overlapping bigrams (see search.rs); snippets are made from reports.body.
+CREATE VIRTUAL TABLE report_fts USING fts5(
+    title, body,
+    content = '',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE events (
+    id                INTEGER PRIMARY KEY,
+    report_id         TEXT NOT NULL REFERENCES reports(id),
+    seq               INTEGER NOT NULL,
+    extractor_version TEXT NOT NULL,
+    review_state      TEXT NOT NULL DEFAULT 'machine'
+                      CHECK (review_state IN ('machine', 'confirmed', 'rejected', 'edited')),
+    event_type        TEXT NOT NULL,
+    modality          TEXT NOT NULL,
+    negated           INTEGER NOT NULL,
+    confidence        REAL NOT NULL,
+    actors_json       TEXT NOT NULL,
+    places_json       TEXT NOT NULL,
+    date_json         TEXT,
+    attribution_json  TEXT,
+    quantities_json   TEXT NOT NULL,
+    evidence_json     TEXT NOT NULL,
+    eff_start         TEXT,
+    eff_end           TEXT,
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL
+);
+CREATE INDEX events_report ON events(report_id, seq);
+CREATE INDEX events_type ON events(event_type, eff_start);
+CREATE INDEX events_start ON events(eff_start);
+
+CREATE TABLE event_actors (
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    actor    TEXT NOT NULL,
+    PRIMARY KEY (event_id, actor)
+) WITHOUT ROWID;
+CREATE INDEX event_actors_actor ON event_actors(actor, event_id);
+
+CREATE TABLE event_places (
+    event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    seq      INTEGER NOT NULL,
+    place_id TEXT NOT NULL COLLATE NOCASE,
+    name     TEXT NOT NULL COLLATE NOCASE,
+    admin1   TEXT NOT NULL COLLATE NOCASE,
+    role     TEXT NOT NULL,
+    PRIMARY KEY (event_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX event_places_id ON event_places(place_id);
+CREATE INDEX event_places_name ON event_places(name);
+CREATE INDEX event_places_admin1 ON event_places(admin1);
+
+CREATE TABLE audit_log (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at       TEXT NOT NULL,
+    who      TEXT NOT NULL,
+    event_id INTEGER NOT NULL,
+    action   TEXT NOT NULL,
+    old_json TEXT NOT NULL,
+    new_json TEXT NOT NULL,
+    note     TEXT
+);
+CREATE INDEX audit_log_event ON audit_log(event_id, id);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
+"#,
+];
+
+/// The schema version this program writes.
+pub(crate) fn latest_version() -> u32 {
+    MIGRATIONS.len() as u32
+}

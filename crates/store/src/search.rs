@@ -1,0 +1,463 @@
+//! Full-text search helpers, independent of the database: the indexed form of a text,
+//! the user query language and snippets.
+//!
+//! Korean is written in words with attached particles and endings (혜산시에서 = 혜산시 +
+//! 에서), so whole-word tokens would miss most searches. Each run of Hangul syllables is
+//! therefore indexed as its overlapping bigrams (혜산시에서 -> 혜산 산시 시에 에서) and a
+//! Hangul query word becomes the phrase of its bigrams, which finds the word inside any
+//! longer form. A one-syllable Hangul word becomes a prefix query. Other scripts are
+//! tokenised by SQLite's `unicode61` with diacritics removed (Onsong finds Onsŏng).
+//!
+//! Query language, all user text being quoted before it reaches FTS5:
+//! - `word word`: all words must occur (in title or body);
+//! - `"a phrase"`: the words in this order;
+//! - `a OR b`: either (upper-case `OR` between two terms);
+//! - `-word`, `-"a phrase"`: exclude reports containing it;
+//! - `word*`: prefix.
+//!
+//! Anything else (punctuation, `AND`, `NEAR(`, stray quotes) is treated as plain text;
+//! a query with no letters or digits matches nothing.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// True for a precomposed Hangul syllable (U+AC00..U+D7A3).
+pub fn is_hangul(c: char) -> bool {
+    ('\u{ac00}'..='\u{d7a3}').contains(&c)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
+}
+
+fn nfc(text: &str) -> std::borrow::Cow<'_, str> {
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.nfc().collect())
+    }
+}
+
+/// The text as it is put into the full-text index: NFC, each Hangul run replaced by its
+/// overlapping bigrams (a one-syllable run is kept), everything else unchanged.
+pub fn index_text(text: &str) -> String {
+    let text = nfc(text);
+    let mut out = String::with_capacity(text.len() * 2 + 16);
+    let mut run: Vec<char> = Vec::new();
+    for c in text.chars() {
+        if is_hangul(c) {
+            run.push(c);
+        } else {
+            flush_run(&mut out, &mut run);
+            out.push(c);
+        }
+    }
+    flush_run(&mut out, &mut run);
+    out
+}
+
+fn flush_run(out: &mut String, run: &mut Vec<char>) {
+    if run.is_empty() {
+        return;
+    }
+    out.push(' ');
+    if run.len() == 1 {
+        out.push(run[0]);
+    } else {
+        for pair in run.windows(2) {
+            out.push(pair[0]);
+            out.push(pair[1]);
+            out.push(' ');
+        }
+    }
+    out.push(' ');
+    run.clear();
+}
+
+/// One piece of a query term, as written by the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    /// A run of Hangul syllables.
+    Hangul(String),
+    /// A run of other letters/digits.
+    Word(String),
+}
+
+/// A query term: a word or a quoted phrase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Term {
+    pieces: Vec<Piece>,
+    prefix: bool,
+}
+
+impl Term {
+    fn new(text: &str, prefix: bool) -> Option<Term> {
+        let text = nfc(text);
+        let mut pieces = Vec::new();
+        let mut cur = String::new();
+        let mut cur_hangul = false;
+        for c in text.chars() {
+            let kind = if is_hangul(c) {
+                Some(true)
+            } else if is_word_char(c) {
+                Some(false)
+            } else {
+                None
+            };
+            match kind {
+                Some(h) if cur.is_empty() || h == cur_hangul => {
+                    cur_hangul = h;
+                    cur.push(c);
+                }
+                _ => {
+                    if !cur.is_empty() {
+                        pieces.push(piece(std::mem::take(&mut cur), cur_hangul));
+                    }
+                    if let Some(h) = kind {
+                        cur_hangul = h;
+                        cur.push(c);
+                    }
+                }
+            }
+        }
+        if !cur.is_empty() {
+            pieces.push(piece(cur, cur_hangul));
+        }
+        // A word of only combining marks has nothing to search for.
+        pieces.retain(|p| match p {
+            Piece::Word(w) => w.chars().any(|c| c.is_alphanumeric()),
+            Piece::Hangul(_) => true,
+        });
+        if pieces.is_empty() {
+            None
+        } else {
+            Some(Term { pieces, prefix })
+        }
+    }
+
+    /// The FTS5 phrase for this term: tokens inside double quotes (they hold only letters,
+    /// digits and spaces, so no escaping is needed), `*` for a prefix.
+    fn fts_phrase(&self) -> String {
+        let mut tokens: Vec<String> = Vec::new();
+        let mut prefix = self.prefix;
+        for (i, p) in self.pieces.iter().enumerate() {
+            match p {
+                Piece::Word(w) => tokens.push(w.clone()),
+                Piece::Hangul(h) => {
+                    let chars: Vec<char> = h.chars().collect();
+                    if chars.len() == 1 {
+                        tokens.push(h.clone());
+                        if i + 1 == self.pieces.len() {
+                            prefix = true;
+                        }
+                    } else {
+                        for pair in chars.windows(2) {
+                            tokens.push(pair.iter().collect());
+                        }
+                    }
+                }
+            }
+        }
+        let mut s = String::with_capacity(tokens.iter().map(|t| t.len() + 1).sum::<usize>() + 3);
+        s.push('"');
+        s.push_str(&tokens.join(" "));
+        s.push('"');
+        if prefix {
+            s.push('*');
+        }
+        s
+    }
+}
+
+fn piece(s: String, hangul: bool) -> Piece {
+    if hangul {
+        Piece::Hangul(s)
+    } else {
+        Piece::Word(s)
+    }
+}
+
+/// A parsed user query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    /// All groups must match; a group matches when any of its terms does.
+    groups: Vec<Vec<Term>>,
+    /// None of these may match.
+    excluded: Vec<Term>,
+}
+
+impl Query {
+    /// Parse user text. Never fails: unusable parts are dropped. `None` when nothing
+    /// searchable remains (e.g. only punctuation, or only exclusions).
+    pub fn parse(input: &str) -> Option<Query> {
+        let mut groups: Vec<Vec<Term>> = Vec::new();
+        let mut excluded = Vec::new();
+        let mut pending_or = false;
+        let chars: Vec<char> = input.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].is_whitespace() {
+                i += 1;
+                continue;
+            }
+            let mut negated = false;
+            if chars[i] == '-' && i + 1 < chars.len() && !chars[i + 1].is_whitespace() {
+                negated = true;
+                i += 1;
+            }
+            let (text, quoted): (String, bool) = if chars[i] == '"' {
+                let start = i + 1;
+                let mut end = start;
+                while end < chars.len() && chars[end] != '"' {
+                    end += 1;
+                }
+                i = end + 1;
+                (chars[start..end.min(chars.len())].iter().collect(), true)
+            } else {
+                let start = i;
+                while i < chars.len() && !chars[i].is_whitespace() {
+                    i += 1;
+                }
+                (chars[start..i].iter().collect(), false)
+            };
+            if !quoted && !negated && text == "OR" {
+                pending_or = !groups.is_empty();
+                continue;
+            }
+            let prefix = !quoted && text.ends_with('*') && text.len() > 1;
+            let Some(term) = Term::new(&text, prefix) else {
+                continue;
+            };
+            if negated {
+                excluded.push(term);
+            } else if pending_or {
+                if let Some(last) = groups.last_mut() {
+                    last.push(term);
+                }
+                pending_or = false;
+            } else {
+                groups.push(vec![term]);
+            }
+        }
+        if groups.is_empty() {
+            None
+        } else {
+            Some(Query { groups, excluded })
+        }
+    }
+
+    /// The FTS5 MATCH expression for the index written by [`index_text`].
+    pub fn fts_expression(&self) -> String {
+        let group = |terms: &[Term]| {
+            let inner: Vec<String> = terms.iter().map(Term::fts_phrase).collect();
+            format!("({})", inner.join(" OR "))
+        };
+        let positive: Vec<String> = self.groups.iter().map(|g| group(g)).collect();
+        let mut expr = positive.join(" AND ");
+        if !self.excluded.is_empty() {
+            expr = format!("({expr}) NOT {}", group(&self.excluded));
+        }
+        expr
+    }
+
+    /// A snippet of `body` around the first match of a positive term, matches marked
+    /// «like this», whitespace collapsed, about `width` bytes long.
+    pub fn snippet(&self, body: &str, width: usize) -> String {
+        let ranges = self.match_ranges(body);
+        make_snippet(body, &ranges, width)
+    }
+
+    fn match_ranges(&self, body: &str) -> Vec<(usize, usize)> {
+        const MAX: usize = 500;
+        let mut hangul: Vec<&str> = Vec::new();
+        let mut words: Vec<(String, bool)> = Vec::new();
+        for term in self.groups.iter().flatten() {
+            let last = term.pieces.len().saturating_sub(1);
+            for (i, p) in term.pieces.iter().enumerate() {
+                match p {
+                    Piece::Hangul(h) => hangul.push(h),
+                    Piece::Word(w) => words.push((fold(w), term.prefix && i == last)),
+                }
+            }
+        }
+        let mut ranges = Vec::new();
+        for h in hangul {
+            for (at, m) in body.match_indices(h).take(MAX) {
+                ranges.push((at, at + m.len()));
+            }
+        }
+        if !words.is_empty() {
+            let mut start: Option<usize> = None;
+            let check = |s: usize, e: usize, ranges: &mut Vec<(usize, usize)>| {
+                let f = fold(&body[s..e]);
+                if words.iter().any(|(w, prefix)| {
+                    if *prefix {
+                        f.starts_with(w.as_str())
+                    } else {
+                        f == *w
+                    }
+                }) {
+                    ranges.push((s, e));
+                }
+            };
+            for (at, c) in body.char_indices() {
+                let word = is_word_char(c) && !is_hangul(c);
+                match (word, start) {
+                    (true, None) => start = Some(at),
+                    (false, Some(s)) => {
+                        check(s, at, &mut ranges);
+                        start = None;
+                        if ranges.len() > 2 * MAX {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if let Some(s) = start {
+                check(s, body.len(), &mut ranges);
+            }
+        }
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        for (s, e) in ranges {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        merged
+    }
+}
+
+/// Lower-case and strip diacritics (NFD, combining marks removed).
+fn fold(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+fn make_snippet(body: &str, ranges: &[(usize, usize)], width: usize) -> String {
+    let width = width.max(40);
+    let first = ranges.first().map(|r| r.0).unwrap_or(0);
+    let mut start = floor_boundary(body, first.saturating_sub(width / 3));
+    if start > 0 {
+        // Start at a word boundary when one is near.
+        if let Some(ws) = body[start..first].find(char::is_whitespace) {
+            if ws < width / 6 {
+                start += ws;
+            }
+        }
+    }
+    let mut end = ceil_boundary(body, start + width);
+    if end < body.len() {
+        if let Some(ws) = body[start..end].rfind(char::is_whitespace) {
+            if start + ws > first && end - (start + ws) < width / 6 {
+                end = start + ws;
+            }
+        }
+    }
+    // Never cut a marked match in two.
+    for &(s, e) in ranges {
+        if s < end && e > end {
+            end = e;
+        }
+    }
+    let mut out = String::with_capacity(end - start + 16);
+    if start > 0 {
+        out.push('…');
+    }
+    let mut pos = start;
+    let push = |out: &mut String, text: &str| {
+        let mut last_space = out.ends_with(' ');
+        for c in text.chars() {
+            if c.is_whitespace() {
+                if !last_space {
+                    out.push(' ');
+                }
+                last_space = true;
+            } else {
+                out.push(c);
+                last_space = false;
+            }
+        }
+    };
+    for &(s, e) in ranges {
+        if e <= start || s >= end {
+            continue;
+        }
+        let s = s.max(start);
+        let e = e.min(end);
+        push(&mut out, &body[pos..s]);
+        out.push('«');
+        push(&mut out, &body[s..e]);
+        out.push('»');
+        pos = e;
+    }
+    push(&mut out, &body[pos..end]);
+    let mut out = out.trim().to_string();
+    if end < body.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bigrams() {
+        assert_eq!(index_text("혜산시에서 x"), " 혜산 산시 시에 에서   x");
+        assert_eq!(index_text("a 집 b"), "a  집  b");
+    }
+
+    #[test]
+    fn expressions() {
+        let q = Query::parse("혜산").unwrap();
+        assert_eq!(q.fts_expression(), "(\"혜산\")");
+        let q = Query::parse("양강도 OR Onsong -\"border guard\" 산").unwrap();
+        assert_eq!(
+            q.fts_expression(),
+            "((\"양강 강도\" OR \"Onsong\") AND (\"산\"*)) NOT (\"border guard\")"
+        );
+        assert!(Query::parse("*** \"\" -- ( )").is_none());
+        assert!(Query::parse("-only").is_none());
+        let q = Query::parse("NEAR( AND \"x").unwrap();
+        assert_eq!(q.fts_expression(), "(\"NEAR\") AND (\"AND\") AND (\"x\")");
+        let q = Query::parse("2023년").unwrap();
+        assert_eq!(q.fts_expression(), "(\"2023 년\"*)");
+    }
+
+    #[test]
+    fn snippets() {
+        let q = Query::parse("onsong 혜산").unwrap();
+        let s = q.snippet("In Onsŏng county,\n people from 혜산시에서 came.", 200);
+        assert_eq!(s, "In «Onsŏng» county, people from «혜산»시에서 came.");
+        let long = "word ".repeat(100) + "target here " + &"tail ".repeat(100);
+        let s = Query::parse("target").unwrap().snippet(&long, 100);
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(s.contains("«target»"), "{s}");
+    }
+}

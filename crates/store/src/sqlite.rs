@@ -1,0 +1,1087 @@
+//! The embedded SQLite implementation of [`Store`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use lantern_extract::{Event, EventType};
+use lantern_ingest::{sha256_hex, Language, Published, Report};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{Result, StoreError};
+use crate::schema::{latest_version, MIGRATIONS};
+use crate::search::{index_text, Query};
+use crate::types::*;
+use crate::Store;
+
+/// Name of the database file inside the data folder.
+pub const DB_FILE: &str = "lantern.db";
+
+/// Snippet length in bytes (about).
+const SNIPPET_WIDTH: usize = 220;
+
+/// BM25 weights of the index columns: title, body.
+const BM25: &str = "bm25(report_fts, 4.0, 1.0)";
+
+/// A [`Store`] in one SQLite file, `lantern.db`, inside a data folder. WAL journal,
+/// `synchronous = NORMAL`, foreign keys enforced, 10 s busy timeout.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The snake_case word serde writes for a unit enum variant.
+fn word<T: Serialize + std::fmt::Debug>(v: &T) -> Result<String> {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => Ok(s),
+        Ok(other) => Err(StoreError::Invalid {
+            what: format!("{v:?}"),
+            reason: format!("expected a word, serialised as {other}"),
+        }),
+        Err(source) => Err(StoreError::Json {
+            what: format!("{v:?}"),
+            source,
+        }),
+    }
+}
+
+fn from_word<T: DeserializeOwned>(s: &str, what: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|source| {
+        StoreError::Json {
+            what: what.to_string(),
+            source,
+        }
+    })
+}
+
+fn to_json<T: Serialize>(v: &T, what: &str) -> Result<String> {
+    serde_json::to_string(v).map_err(|source| StoreError::Json {
+        what: what.to_string(),
+        source,
+    })
+}
+
+fn from_json<T: DeserializeOwned>(s: &str, what: impl FnOnce() -> String) -> Result<T> {
+    serde_json::from_str(s).map_err(|source| StoreError::Json {
+        what: what(),
+        source,
+    })
+}
+
+fn parse_date(s: Option<String>, what: impl FnOnce() -> String) -> Result<Option<NaiveDate>> {
+    match s {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                what: what(),
+                reason: format!("date '{s}': {e}"),
+            }),
+    }
+}
+
+fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+impl SqliteStore {
+    /// Open (or create) the store in `data_dir`: creates the folder and `lantern.db`,
+    /// configures the connection and applies pending schema migrations.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let open_err = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let mut conn = Connection::open(&path).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(open_err)?;
+        // journal_mode returns the resulting mode as a row.
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Open {
+                path,
+                source: rusqlite::Error::InvalidParameterName(format!(
+                    "journal_mode WAL refused (got {mode})"
+                )),
+            });
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(open_err)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        migrate(&mut conn, &path)?;
+        Ok(SqliteStore { conn, path })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn load_report(&self, id: &str) -> Result<Option<Report>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, original_sha256, title, outlet, url, published_json, language, text,
+                    removed_json, body, captured_at, source_path, item, format
+             FROM reports WHERE id = ?1",
+        )?;
+        let row = stmt
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?,
+                    r.get::<_, String>(10)?,
+                    r.get::<_, String>(11)?,
+                    r.get::<_, Option<i64>>(12)?,
+                    r.get::<_, String>(13)?,
+                ))
+            })
+            .optional()?;
+        let Some((
+            id,
+            original_sha256,
+            title,
+            outlet,
+            url,
+            published_json,
+            language,
+            text,
+            removed_json,
+            body,
+            captured_at,
+            source_path,
+            item,
+            format,
+        )) = row
+        else {
+            return Ok(None);
+        };
+        let published: Option<Published> = match published_json {
+            Some(j) => Some(from_json(&j, || format!("reports.published_json of {id}"))?),
+            None => None,
+        };
+        let language: Language = from_word(&language, &format!("reports.language of {id}"))?;
+        let removed = from_json(&removed_json, || format!("reports.removed_json of {id}"))?;
+        let item = match item {
+            Some(n) => Some(usize::try_from(n).map_err(|_| StoreError::Corrupt {
+                what: format!("reports.item of {id}"),
+                reason: format!("negative item {n}"),
+            })?),
+            None => None,
+        };
+        Ok(Some(Report {
+            id,
+            original_sha256,
+            title,
+            outlet,
+            url,
+            published,
+            language,
+            text,
+            removed,
+            body,
+            captured_at,
+            source_path,
+            item,
+            format,
+        }))
+    }
+
+    fn query_events(&self, sql: &str, params: &[Value]) -> Result<Vec<StoredEvent>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let raws = stmt
+            .query_map(params_from_iter(params.iter()), RawEvent::from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        raws.into_iter().map(RawEvent::into_stored).collect()
+    }
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let current: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let latest = latest_version();
+    if current > latest {
+        return Err(StoreError::SchemaTooNew {
+            path: path.to_path_buf(),
+            found: current,
+            supported: latest,
+        });
+    }
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let version = i as u32 + 1;
+        let run = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // Another process may have migrated while we waited for the lock.
+            let now_at: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if now_at >= version {
+                return Ok(());
+            }
+            tx.execute_batch(step)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {version}"))?;
+            tx.commit()
+        };
+        run(conn).map_err(|source| StoreError::Migration { version, source })?;
+    }
+    Ok(())
+}
+
+/// One `events` row joined with its report's title and date, before JSON decoding.
+struct RawEvent {
+    id: i64,
+    report_id: String,
+    extractor_version: String,
+    review_state: String,
+    event_type: String,
+    modality: String,
+    negated: bool,
+    confidence: f64,
+    actors: String,
+    places: String,
+    date: Option<String>,
+    attribution: Option<String>,
+    quantities: String,
+    evidence: String,
+    title: Option<String>,
+    published: Option<String>,
+}
+
+/// Columns read by [`RawEvent::from_row`]; `e` is events, `r` its report.
+const EVENT_COLS: &str = "e.id, e.report_id, e.extractor_version, e.review_state, e.event_type,
+    e.modality, e.negated, e.confidence, e.actors_json, e.places_json, e.date_json,
+    e.attribution_json, e.quantities_json, e.evidence_json, r.title, r.published
+    FROM events e JOIN reports r ON r.id = e.report_id";
+
+impl RawEvent {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<RawEvent> {
+        Ok(RawEvent {
+            id: r.get(0)?,
+            report_id: r.get(1)?,
+            extractor_version: r.get(2)?,
+            review_state: r.get(3)?,
+            event_type: r.get(4)?,
+            modality: r.get(5)?,
+            negated: r.get(6)?,
+            confidence: r.get(7)?,
+            actors: r.get(8)?,
+            places: r.get(9)?,
+            date: r.get(10)?,
+            attribution: r.get(11)?,
+            quantities: r.get(12)?,
+            evidence: r.get(13)?,
+            title: r.get(14)?,
+            published: r.get(15)?,
+        })
+    }
+
+    fn into_stored(self) -> Result<StoredEvent> {
+        let id = self.id;
+        let what = |col: &str| format!("events.{col} of event {id}");
+        let event_type = EventType::parse(&self.event_type).ok_or_else(|| StoreError::Corrupt {
+            what: what("event_type"),
+            reason: format!("unknown event type '{}'", self.event_type),
+        })?;
+        let review_state =
+            ReviewState::parse(&self.review_state).ok_or_else(|| StoreError::Corrupt {
+                what: what("review_state"),
+                reason: format!("unknown review state '{}'", self.review_state),
+            })?;
+        let event = Event {
+            event_type,
+            modality: from_word(&self.modality, &what("modality"))?,
+            negated: self.negated,
+            actors: from_json(&self.actors, || what("actors_json"))?,
+            places: from_json(&self.places, || what("places_json"))?,
+            date: match &self.date {
+                Some(j) => from_json(j, || what("date_json"))?,
+                None => None,
+            },
+            attribution: match &self.attribution {
+                Some(j) => from_json(j, || what("attribution_json"))?,
+                None => None,
+            },
+            quantities: from_json(&self.quantities, || what("quantities_json"))?,
+            evidence: from_json(&self.evidence, || what("evidence_json"))?,
+            confidence: self.confidence as f32,
+        };
+        let report_published = parse_date(self.published, || {
+            format!("reports.published of {}", self.report_id)
+        })?;
+        Ok(StoredEvent {
+            id,
+            report_id: self.report_id,
+            event,
+            extractor_version: self.extractor_version,
+            review_state,
+            report_title: self.title,
+            report_published,
+        })
+    }
+}
+
+/// The JSON and normalised columns of one event.
+struct EventColumns {
+    event_type: &'static str,
+    modality: String,
+    actors: String,
+    places: String,
+    date: Option<String>,
+    attribution: Option<String>,
+    quantities: String,
+    evidence: String,
+    eff_start: Option<String>,
+    eff_end: Option<String>,
+}
+
+impl EventColumns {
+    fn new(e: &Event, published: Option<NaiveDate>) -> Result<EventColumns> {
+        let d = e.date.as_ref();
+        let start = d.and_then(|d| d.start.or(d.end)).or(published);
+        let end = d.and_then(|d| d.end.or(d.start)).or(published);
+        Ok(EventColumns {
+            event_type: e.event_type.as_str(),
+            modality: word(&e.modality)?,
+            actors: to_json(&e.actors, "event actors")?,
+            places: to_json(&e.places, "event places")?,
+            date: match &e.date {
+                Some(d) => Some(to_json(d, "event date")?),
+                None => None,
+            },
+            attribution: match &e.attribution {
+                Some(a) => Some(to_json(a, "event attribution")?),
+                None => None,
+            },
+            quantities: to_json(&e.quantities, "event quantities")?,
+            evidence: to_json(&e.evidence, "event evidence")?,
+            eff_start: start.map(|d| d.to_string()),
+            eff_end: end.map(|d| d.to_string()),
+        })
+    }
+}
+
+/// Insert the normalised actor and place rows of an event.
+fn insert_event_links(tx: &Transaction<'_>, event_id: i64, e: &Event) -> Result<()> {
+    let mut actor =
+        tx.prepare_cached("INSERT OR IGNORE INTO event_actors(event_id, actor) VALUES (?1, ?2)")?;
+    for a in &e.actors {
+        actor.execute(params![event_id, a.as_str()])?;
+    }
+    let mut place = tx.prepare_cached(
+        "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (i, p) in e.places.iter().enumerate() {
+        place.execute(params![
+            event_id,
+            to_i64(i),
+            p.id,
+            p.name,
+            p.admin1,
+            word(&p.role)?
+        ])?;
+    }
+    Ok(())
+}
+
+/// Insert `events` of a report as machine events of `version`; returns how many.
+fn insert_events(
+    tx: &Transaction<'_>,
+    report_id: &str,
+    published: Option<NaiveDate>,
+    events: &[Event],
+    version: &str,
+    at: &str,
+) -> Result<usize> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO events(report_id, seq, extractor_version, review_state, event_type,
+            modality, negated, confidence, actors_json, places_json, date_json,
+            attribution_json, quantities_json, evidence_json, eff_start, eff_end,
+            created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'machine', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+            ?16, ?16)",
+    )?;
+    for (i, e) in events.iter().enumerate() {
+        let c = EventColumns::new(e, published)?;
+        stmt.execute(params![
+            report_id,
+            to_i64(i),
+            version,
+            c.event_type,
+            c.modality,
+            e.negated,
+            f64::from(e.confidence),
+            c.actors,
+            c.places,
+            c.date,
+            c.attribution,
+            c.quantities,
+            c.evidence,
+            c.eff_start,
+            c.eff_end,
+            at,
+        ])?;
+        insert_event_links(tx, tx.last_insert_rowid(), e)?;
+    }
+    Ok(events.len())
+}
+
+/// SQL `WHERE` clause and parameters of an event filter.
+fn filter_sql(f: &EventFilter) -> (String, Vec<Value>) {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    if let Some(t) = f.event_type {
+        clauses.push("e.event_type = ?");
+        params.push(Value::Text(t.as_str().into()));
+    }
+    if let Some(place) = &f.place {
+        clauses.push(
+            "EXISTS (SELECT 1 FROM event_places p WHERE p.event_id = e.id
+               AND (p.place_id = ? OR p.name = ? OR p.admin1 = ?))",
+        );
+        for _ in 0..3 {
+            params.push(Value::Text(place.trim().to_string()));
+        }
+    }
+    if let Some(a) = f.actor {
+        clauses
+            .push("EXISTS (SELECT 1 FROM event_actors a WHERE a.event_id = e.id AND a.actor = ?)");
+        params.push(Value::Text(a.as_str().into()));
+    }
+    if let Some(from) = f.from {
+        clauses.push("e.eff_end >= ?");
+        params.push(Value::Text(from.to_string()));
+    }
+    if let Some(to) = f.to {
+        clauses.push("e.eff_start <= ?");
+        params.push(Value::Text(to.to_string()));
+    }
+    if let Some(r) = &f.report_id {
+        clauses.push("e.report_id = ?");
+        params.push(Value::Text(r.trim().to_ascii_lowercase()));
+    }
+    if let Some(s) = f.review_state {
+        clauses.push("e.review_state = ?");
+        params.push(Value::Text(s.as_str().into()));
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    (sql, params)
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl Store for SqliteStore {
+    fn ingest_batch(&mut self, files: &[FileInput]) -> Result<Vec<FileOutcome>> {
+        let at = now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut outcomes = Vec::with_capacity(files.len());
+        for file in files {
+            let sha = sha256_hex(&file.original);
+            for (report, _) in &file.reports {
+                if report.original_sha256 != sha {
+                    return Err(StoreError::OriginalMismatch {
+                        report: report.id.clone(),
+                        source_path: file.source_path.clone(),
+                        claimed: report.original_sha256.clone(),
+                        actual: sha,
+                    });
+                }
+            }
+            let original_new = {
+                let mut exists = tx.prepare_cached("SELECT 1 FROM originals WHERE sha256 = ?1")?;
+                if exists.exists([&sha])? {
+                    false
+                } else {
+                    let mut ins = tx.prepare_cached(
+                        "INSERT INTO originals(sha256, bytes, size, first_path, first_seen)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?;
+                    ins.execute(params![
+                        sha,
+                        file.original,
+                        to_i64(file.original.len()),
+                        file.source_path,
+                        at
+                    ])?;
+                    true
+                }
+            };
+            tx.prepare_cached(
+                "INSERT INTO sightings(sha256, source_path, first_seen, last_seen)
+                 VALUES (?1, ?2, ?3, ?3)
+                 ON CONFLICT(sha256, source_path)
+                 DO UPDATE SET last_seen = excluded.last_seen, times = times + 1",
+            )?
+            .execute(params![sha, file.source_path, at])?;
+
+            let mut reports = Vec::with_capacity(file.reports.len());
+            for (r, events) in &file.reports {
+                let published = r.published.as_ref().map(|p| p.date);
+                let published_json = match &r.published {
+                    Some(p) => Some(to_json(p, "report published")?),
+                    None => None,
+                };
+                let inserted = tx
+                    .prepare_cached(
+                        "INSERT INTO reports(id, original_sha256, title, outlet, url, published,
+                            published_json, language, text, removed_json, body, captured_at,
+                            source_path, item, format, ingested_at, extracted_with)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+                            ?15, ?16, ?17)
+                         ON CONFLICT(id) DO NOTHING",
+                    )?
+                    .execute(params![
+                        r.id,
+                        sha,
+                        r.title,
+                        r.outlet,
+                        r.url,
+                        published.map(|d| d.to_string()),
+                        published_json,
+                        r.language.as_str(),
+                        r.text,
+                        to_json(&r.removed, "report removed spans")?,
+                        r.body,
+                        r.captured_at,
+                        r.source_path,
+                        r.item.map(to_i64),
+                        r.format,
+                        at,
+                        file.extractor_version,
+                    ])?;
+                if inserted == 0 {
+                    let existing_source_path: String = tx
+                        .prepare_cached("SELECT source_path FROM reports WHERE id = ?1")?
+                        .query_row([&r.id], |row| row.get(0))?;
+                    reports.push(ReportOutcome::Duplicate {
+                        existing_id: r.id.clone(),
+                        existing_source_path,
+                    });
+                    continue;
+                }
+                let rowid = tx.last_insert_rowid();
+                tx.prepare_cached(
+                    "INSERT INTO report_fts(rowid, title, body) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![
+                    rowid,
+                    index_text(r.title.as_deref().unwrap_or("")),
+                    index_text(&r.body)
+                ])?;
+                let n = insert_events(&tx, &r.id, published, events, &file.extractor_version, &at)?;
+                reports.push(ReportOutcome::Stored {
+                    id: r.id.clone(),
+                    events: n,
+                });
+            }
+            outcomes.push(FileOutcome {
+                original_sha256: sha,
+                original_new,
+                reports,
+            });
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
+    fn has_original(&self, sha256: &str) -> Result<bool> {
+        let sha = sha256.trim().to_ascii_lowercase();
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM originals WHERE sha256 = ?1")?
+            .exists([sha])?)
+    }
+
+    fn original(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let sha = sha256.trim().to_ascii_lowercase();
+        Ok(self
+            .conn
+            .prepare_cached("SELECT bytes FROM originals WHERE sha256 = ?1")?
+            .query_row([sha], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn original_info(&self, sha256: &str) -> Result<Option<OriginalInfo>> {
+        let sha = sha256.trim().to_ascii_lowercase();
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT sha256, size, first_path, first_seen FROM originals WHERE sha256 = ?1",
+            )?
+            .query_row([&sha], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
+            .optional()?;
+        let Some((sha256, size, first_path, first_seen)) = row else {
+            return Ok(None);
+        };
+        let paths = self
+            .conn
+            .prepare_cached(
+                "SELECT source_path FROM sightings WHERE sha256 = ?1 ORDER BY first_seen, source_path",
+            )?
+            .query_map([&sha], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(Some(OriginalInfo {
+            sha256,
+            size: to_u64(size),
+            first_path,
+            first_seen,
+            paths,
+        }))
+    }
+
+    fn count_originals(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM originals", [], |r| r.get(0))?;
+        Ok(to_u64(n))
+    }
+
+    fn report(&self, id_or_prefix: &str) -> Result<Option<Report>> {
+        let prefix = id_or_prefix.trim().to_ascii_lowercase();
+        if prefix.is_empty() {
+            return Err(StoreError::Invalid {
+                what: "report id".into(),
+                reason: "empty".into(),
+            });
+        }
+        if !is_hex(&prefix) || prefix.len() > 64 {
+            return Ok(None);
+        }
+        if prefix.len() == 64 {
+            return self.load_report(&prefix);
+        }
+        // Hex ids sort below "g": [prefix, prefix + "g") is exactly the ids with the prefix.
+        let upper = format!("{prefix}g");
+        let ids = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM reports WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT 3",
+            )?
+            .query_map([&prefix, &upper], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        match ids.as_slice() {
+            [] => Ok(None),
+            [id] => self.load_report(id),
+            _ => Err(StoreError::AmbiguousPrefix {
+                prefix,
+                candidates: ids,
+            }),
+        }
+    }
+
+    fn reports(&self, limit: usize, offset: usize) -> Result<Vec<ReportSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id, r.title, r.outlet, r.published, r.language, r.source_path,
+                (SELECT count(*) FROM events e
+                 WHERE e.report_id = r.id AND e.review_state <> 'rejected')
+             FROM reports r
+             ORDER BY r.published IS NULL, r.published DESC, r.rowid
+             LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![to_i64(limit), to_i64(offset)], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(id, title, outlet, published, language, source_path, n)| {
+                let published = parse_date(published, || format!("reports.published of {id}"))?;
+                let language = from_word(&language, &format!("reports.language of {id}"))?;
+                Ok(ReportSummary {
+                    id,
+                    title,
+                    outlet,
+                    published,
+                    language,
+                    source_path,
+                    event_count: to_u64(n),
+                })
+            })
+            .collect()
+    }
+
+    fn count_reports(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM reports", [], |r| r.get(0))?;
+        Ok(to_u64(n))
+    }
+
+    fn search(&self, query: &str, limit: usize, offset: usize) -> Result<Vec<SearchHit>> {
+        let Some(q) = Query::parse(query) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT r.id, r.title, r.published, r.body, -{BM25}
+             FROM report_fts JOIN reports r ON r.rowid = report_fts.rowid
+             WHERE report_fts MATCH ?1
+             ORDER BY {BM25}, r.rowid
+             LIMIT ?2 OFFSET ?3"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(
+                params![q.fts_expression(), to_i64(limit), to_i64(offset)],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, f64>(4)?,
+                    ))
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(report_id, title, published, body, score)| {
+                let published =
+                    parse_date(published, || format!("reports.published of {report_id}"))?;
+                Ok(SearchHit {
+                    snippet: q.snippet(&body, SNIPPET_WIDTH),
+                    report_id,
+                    title,
+                    published,
+                    score,
+                })
+            })
+            .collect()
+    }
+
+    fn count_search(&self, query: &str) -> Result<u64> {
+        let Some(q) = Query::parse(query) else {
+            return Ok(0);
+        };
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM report_fts WHERE report_fts MATCH ?1")?
+            .query_row([q.fts_expression()], |r| r.get(0))?;
+        Ok(to_u64(n))
+    }
+
+    fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
+        let (where_sql, mut params) = filter_sql(filter);
+        let sql = format!(
+            "SELECT {EVENT_COLS}{where_sql}
+             ORDER BY e.eff_start IS NULL, e.eff_start, e.id LIMIT ? OFFSET ?"
+        );
+        params.push(Value::Integer(filter.limit.map(to_i64).unwrap_or(-1)));
+        params.push(Value::Integer(to_i64(filter.offset)));
+        self.query_events(&sql, &params)
+    }
+
+    fn count_events(&self, filter: &EventFilter) -> Result<u64> {
+        let (where_sql, params) = filter_sql(filter);
+        let sql = format!("SELECT count(*) FROM events e{where_sql}");
+        let n: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
+        Ok(to_u64(n))
+    }
+
+    fn report_events(&self, report_id: &str) -> Result<Vec<StoredEvent>> {
+        let sql = format!("SELECT {EVENT_COLS} WHERE e.report_id = ? ORDER BY e.seq, e.id");
+        self.query_events(&sql, &[Value::Text(report_id.trim().to_ascii_lowercase())])
+    }
+
+    fn event(&self, event_id: i64) -> Result<Option<StoredEvent>> {
+        let sql = format!("SELECT {EVENT_COLS} WHERE e.id = ?");
+        Ok(self
+            .query_events(&sql, &[Value::Integer(event_id)])?
+            .into_iter()
+            .next())
+    }
+
+    fn stale_reports(&self, current_version: &str) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT r.id FROM reports r
+                 WHERE r.extracted_with IS NULL OR r.extracted_with <> ?1
+                    OR EXISTS (SELECT 1 FROM events e WHERE e.report_id = r.id
+                               AND e.review_state = 'machine' AND e.extractor_version <> ?1)
+                 ORDER BY r.rowid",
+            )?
+            .query_map([current_version], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?)
+    }
+
+    fn replace_machine_events(
+        &mut self,
+        report_id: &str,
+        events: &[Event],
+        version: &str,
+    ) -> Result<usize> {
+        let at = now();
+        let report_id = report_id.trim().to_ascii_lowercase();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let published: Option<Option<String>> = tx
+            .prepare_cached("SELECT published FROM reports WHERE id = ?1")?
+            .query_row([&report_id], |r| r.get(0))
+            .optional()?;
+        let Some(published) = published else {
+            return Err(StoreError::NoSuchReport(report_id));
+        };
+        let published = parse_date(published, || format!("reports.published of {report_id}"))?;
+        tx.prepare_cached("DELETE FROM events WHERE report_id = ?1 AND review_state = 'machine'")?
+            .execute([&report_id])?;
+        let n = insert_events(&tx, &report_id, published, events, version, &at)?;
+        tx.prepare_cached("UPDATE reports SET extracted_with = ?1 WHERE id = ?2")?
+            .execute([version, &report_id])?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    fn review_event(
+        &mut self,
+        event_id: i64,
+        who: &str,
+        decision: &ReviewDecision,
+        note: Option<&str>,
+    ) -> Result<StoredEvent> {
+        let who = who.trim();
+        if who.is_empty() {
+            return Err(StoreError::Invalid {
+                what: "reviewer".into(),
+                reason: "empty name".into(),
+            });
+        }
+        let old = self
+            .event(event_id)?
+            .ok_or(StoreError::NoSuchEvent(event_id))?;
+        let at = now();
+        let state = decision.state();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let changed = match decision {
+            ReviewDecision::Edit(e) => {
+                let c = EventColumns::new(e, old.report_published)?;
+                tx.prepare_cached(
+                    "UPDATE events SET review_state = ?2, event_type = ?3, modality = ?4,
+                        negated = ?5, confidence = ?6, actors_json = ?7, places_json = ?8,
+                        date_json = ?9, attribution_json = ?10, quantities_json = ?11,
+                        evidence_json = ?12, eff_start = ?13, eff_end = ?14, updated_at = ?15
+                     WHERE id = ?1",
+                )?
+                .execute(params![
+                    event_id,
+                    state.as_str(),
+                    c.event_type,
+                    c.modality,
+                    e.negated,
+                    f64::from(e.confidence),
+                    c.actors,
+                    c.places,
+                    c.date,
+                    c.attribution,
+                    c.quantities,
+                    c.evidence,
+                    c.eff_start,
+                    c.eff_end,
+                    at
+                ])?;
+                tx.prepare_cached("DELETE FROM event_actors WHERE event_id = ?1")?
+                    .execute([event_id])?;
+                tx.prepare_cached("DELETE FROM event_places WHERE event_id = ?1")?
+                    .execute([event_id])?;
+                insert_event_links(&tx, event_id, e)?;
+                1
+            }
+            _ => tx
+                .prepare_cached(
+                    "UPDATE events SET review_state = ?2, updated_at = ?3 WHERE id = ?1",
+                )?
+                .execute(params![event_id, state.as_str(), at])?,
+        };
+        if changed == 0 {
+            return Err(StoreError::NoSuchEvent(event_id));
+        }
+        let mut new = old.clone();
+        new.review_state = state;
+        if let ReviewDecision::Edit(e) = decision {
+            new.event = (**e).clone();
+        }
+        let snapshot = |s: &StoredEvent| {
+            serde_json::json!({
+                "review_state": s.review_state,
+                "extractor_version": s.extractor_version,
+                "event": s.event,
+            })
+        };
+        let action = match decision {
+            ReviewDecision::Confirm => "confirm",
+            ReviewDecision::Reject => "reject",
+            ReviewDecision::Edit(_) => "edit",
+        };
+        tx.prepare_cached(
+            "INSERT INTO audit_log(at, who, event_id, action, old_json, new_json, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            at,
+            who,
+            event_id,
+            action,
+            to_json(&snapshot(&old), "audit old value")?,
+            to_json(&snapshot(&new), "audit new value")?,
+            note
+        ])?;
+        tx.commit()?;
+        Ok(new)
+    }
+
+    fn audit_log(&self, event_id: Option<i64>) -> Result<Vec<AuditEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, at, who, event_id, action, old_json, new_json, note FROM audit_log
+             WHERE ?1 IS NULL OR event_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map([event_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(id, at, who, event_id, action, old, new, note)| {
+                Ok(AuditEntry {
+                    old: from_json(&old, || format!("audit_log.old_json of entry {id}"))?,
+                    new: from_json(&new, || format!("audit_log.new_json of entry {id}"))?,
+                    id,
+                    at,
+                    who,
+                    event_id,
+                    action,
+                    note,
+                })
+            })
+            .collect()
+    }
+
+    fn verify(&self) -> Result<VerifyOutcome> {
+        let mut out = VerifyOutcome::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sha256, first_path, size, bytes FROM originals ORDER BY rowid")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            out.originals_checked += 1;
+            let sha: String = row.get(0)?;
+            let first_path: String = row.get(1)?;
+            let size: i64 = row.get(2)?;
+            let problem = match row.get_ref(3)?.as_blob() {
+                Ok(bytes) => {
+                    let actual = sha256_hex(bytes);
+                    if actual != sha {
+                        Some(format!("content now hashes to {actual}"))
+                    } else if to_i64(bytes.len()) != size {
+                        Some(format!("size is {} bytes, recorded {size}", bytes.len()))
+                    } else {
+                        None
+                    }
+                }
+                Err(_) => Some("stored content is not a blob".to_string()),
+            };
+            if let Some(problem) = problem {
+                out.mismatches.push(OriginalProblem {
+                    sha256: sha,
+                    first_path,
+                    problem,
+                });
+            }
+        }
+        let mut check = self.conn.prepare("PRAGMA integrity_check")?;
+        for line in check.query_map([], |r| r.get::<_, String>(0))? {
+            let line = line?;
+            if line != "ok" {
+                out.integrity_problems.push(line);
+            }
+        }
+        let mut fk = self.conn.prepare("PRAGMA foreign_key_check")?;
+        let mut rows = fk.query([])?;
+        while let Some(row) = rows.next()? {
+            let table: String = row.get(0)?;
+            let rowid: Option<i64> = row.get(1)?;
+            let parent: String = row.get(2)?;
+            out.integrity_problems.push(format!(
+                "{table} row {} refers to a missing {parent} row",
+                rowid.map_or("?".to_string(), |r| r.to_string())
+            ));
+        }
+        Ok(out)
+    }
+
+    fn schema_version(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+}
