@@ -30,9 +30,13 @@ impl Rng {
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+
+    pub fn pick_str(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len())]
+    }
 }
 
-struct PlaceName {
+pub struct PlaceName {
     name: String,
     admin1: String,
     level: &'static str,
@@ -153,7 +157,7 @@ pub fn report(rng: &mut Rng, index: usize, places: &[PlaceName]) -> String {
     let fill = |rng: &mut Rng, t: &str| -> String {
         t.replace("{place}", &format!("{} {}", place.name, place.level))
             .replace("{place_ko}", &place.name)
-            .replace("{agency}", rng.pick(AGENCIES))
+            .replace("{agency}", rng.pick_str(AGENCIES))
             .replace("{n}", &(2 + rng.below(20)).to_string())
             .replace("{age}", &(20 + 10 * rng.below(5)).to_string())
             .replace("{money}", &(1000 + 500 * rng.below(30)).to_string())
@@ -162,9 +166,9 @@ pub fn report(rng: &mut Rng, index: usize, places: &[PlaceName]) -> String {
             .replace(
                 "{when}",
                 if t.contains("place_ko") {
-                    rng.pick(KO_WHEN)
+                    rng.pick_str(KO_WHEN)
                 } else {
-                    rng.pick(EN_WHEN)
+                    rng.pick_str(EN_WHEN)
                 },
             )
     };
@@ -184,15 +188,16 @@ pub fn report(rng: &mut Rng, index: usize, places: &[PlaceName]) -> String {
     let paragraphs = 3 + rng.below(5);
     for p in 0..paragraphs {
         if p == 2 {
-            let caption = fill(rng, rng.pick(CAPTIONS));
+            let template = rng.pick_str(CAPTIONS);
+            let caption = fill(rng, template);
             let _ = writeln!(s, "{caption}\n");
         }
         let sentences = 1 + rng.below(3);
         for i in 0..sentences {
             let t = if korean {
-                rng.pick(KO_EVENTS)
+                rng.pick_str(KO_EVENTS)
             } else {
-                rng.pick(EN_EVENTS)
+                rng.pick_str(EN_EVENTS)
             };
             let sentence = fill(rng, t);
             if i > 0 {
@@ -221,12 +226,7 @@ pub fn report(rng: &mut Rng, index: usize, places: &[PlaceName]) -> String {
 }
 
 /// Write `n` reports into `out`, as text files in year folders, or as one JSON Lines file.
-pub fn generate(
-    out: &std::path::Path,
-    n: usize,
-    seed: u64,
-    jsonl: bool,
-) -> std::io::Result<usize> {
+pub fn generate(out: &std::path::Path, n: usize, seed: u64, jsonl: bool) -> std::io::Result<usize> {
     use std::io::Write;
     std::fs::create_dir_all(out)?;
     let places = places();

@@ -21,7 +21,12 @@ use clap::{Parser, Subcommand};
 )]
 struct Cli {
     /// Data folder of the embedded store.
-    #[arg(long, global = true, env = "LANTERN_DATA", default_value = "lantern-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "LANTERN_DATA",
+        default_value = "lantern-data"
+    )]
     data: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -133,6 +138,10 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
+        // A closed pipe (`lantern reports | head`) is the reader's choice, not an error.
+        if msg.contains("failed printing to stdout") {
+            std::process::exit(0);
+        }
         eprintln!("internal error: {msg}");
     }));
     let cli = Cli::parse();
@@ -176,7 +185,9 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             offset,
         } => store_cmds::reports(&cli.data, json, limit, offset),
         Command::Show { id, json } => store_cmds::show(&cli.data, &id, json),
-        Command::Search { query, json, limit } => store_cmds::search(&cli.data, &query, json, limit),
+        Command::Search { query, json, limit } => {
+            store_cmds::search(&cli.data, &query, json, limit)
+        }
         Command::Verify => store_cmds::verify(&cli.data),
         Command::Events {
             event_type,

@@ -8,6 +8,9 @@ use lantern_extract::Event;
 use lantern_ingest::{ItemError, Report};
 
 use crate::util::human_bytes;
+
+/// Files above this size are refused before they are read.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 use crate::walk::describe_io;
 
 pub enum FileReports {
@@ -15,7 +18,6 @@ pub enum FileReports {
     Failed(String),
     Parsed {
         original: Vec<u8>,
-        sha256: String,
         items: Vec<Result<Report, ItemError>>,
     },
 }
@@ -26,7 +28,7 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, String> {
     if meta.is_dir() {
         return Err("is a directory".into());
     }
-    let limit = lantern_ingest::MAX_FILE_BYTES as u64;
+    let limit = MAX_FILE_BYTES;
     if meta.len() > limit {
         return Err(format!(
             "file is {}, over the {} limit for one file",
@@ -59,11 +61,7 @@ pub fn parse_bytes(original: Vec<u8>, source_path: &str) -> FileReports {
     match parsed {
         Err(_) => FileReports::Failed("internal error while parsing (please report it)".into()),
         Ok(Err(e)) => FileReports::Failed(e.reason),
-        Ok(Ok(items)) => FileReports::Parsed {
-            sha256: lantern_ingest::sha256_hex(&original),
-            original,
-            items,
-        },
+        Ok(Ok(items)) => FileReports::Parsed { original, items },
     }
 }
 

@@ -83,10 +83,8 @@ fn prepare(path: &Path, original: Vec<u8>) -> (Prepared, Vec<(String, String)>) 
                         let events = extract_guarded(&report);
                         reports.push((report, events));
                     }
-                    Err(e) => item_errors.push((
-                        display.clone(),
-                        format!("item {}: {}", e.item, e.reason),
-                    )),
+                    Err(e) => item_errors
+                        .push((display.clone(), format!("item {}: {}", e.item, e.reason))),
                 }
             }
             let input = FileInput {
@@ -138,12 +136,13 @@ pub fn ingest_into(
     let mut seen_in_run: HashSet<String> = HashSet::new();
     for chunk in files.chunks(batch.max(1)) {
         // 1. Read and hash on all cores.
-        let read: Vec<Result<(Vec<u8>, String), String>> = par_map(chunk.iter().collect(), threads, |p| {
-            read_bytes(p).map(|b| {
-                let sha = lantern_ingest::sha256_hex(&b);
-                (b, sha)
-            })
-        });
+        let read: Vec<Result<(Vec<u8>, String), String>> =
+            par_map(chunk.iter().collect(), threads, |p| {
+                read_bytes(p).map(|b| {
+                    let sha = lantern_ingest::sha256_hex(&b);
+                    (b, sha)
+                })
+            });
         // 2. Skip originals already stored (or seen earlier in this run).
         let mut todo: Vec<(PathBuf, Vec<u8>)> = Vec::new();
         for (result, path) in read.into_iter().zip(chunk) {
@@ -237,7 +236,9 @@ pub fn reports(data: &Path, json: bool, limit: usize, offset: usize) -> anyhow::
         println!(
             "{}  {:<10}  {:<2}  {:>3} ev  {}",
             &r.id[..12.min(r.id.len())],
-            r.published.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            r.published
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
             r.language.as_str(),
             r.event_count,
             ellipsize(r.title.as_deref().unwrap_or("(untitled)"), 70)
@@ -306,7 +307,9 @@ pub fn search(data: &Path, query: &str, json: bool, limit: usize) -> anyhow::Res
         println!(
             "{}  {:<10}  {}\n    {}",
             &h.report_id[..12.min(h.report_id.len())],
-            h.published.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            h.published
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
             h.title.as_deref().unwrap_or("(untitled)"),
             ellipsize(&h.snippet, 150)
         );
@@ -340,14 +343,20 @@ pub fn event_filter(args: &EventArgs) -> anyhow::Result<EventFilter> {
         None => None,
         Some(t) => Some(EventType::parse(t).with_context(|| {
             let all: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
-            format!("--type {t:?} is not an event type; one of: {}", all.join(", "))
+            format!(
+                "--type {t:?} is not an event type; one of: {}",
+                all.join(", ")
+            )
         })?),
     };
     let actor = match &args.actor {
         None => None,
         Some(a) => Some(Actor::parse(a).with_context(|| {
             let all: Vec<&str> = Actor::ALL.iter().map(|a| a.as_str()).collect();
-            format!("--actor {a:?} is not an actor id; one of: {}", all.join(", "))
+            format!(
+                "--actor {a:?} is not an actor id; one of: {}",
+                all.join(", ")
+            )
         })?),
     };
     Ok(EventFilter {
@@ -463,7 +472,9 @@ pub fn demo(data: &Path, reports_dir: &Path) -> anyhow::Result<bool> {
         println!(
             "{}  {}  {}",
             &r.id[..12],
-            r.published.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            r.published
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
             r.title.as_deref().unwrap_or("(untitled)")
         );
         for e in store.report_events(&r.id)? {

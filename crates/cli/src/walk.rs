@@ -59,7 +59,9 @@ fn walk_dir(root: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<WalkError>) 
             }
             let path = entry.path();
             // Follow symlinks for the type, as a reader would expect.
-            let is_dir = std::fs::metadata(&path).map(|m| m.is_dir()).unwrap_or(false);
+            let is_dir = std::fs::metadata(&path)
+                .map(|m| m.is_dir())
+                .unwrap_or(false);
             children.push((path, is_dir));
         }
         children.sort();
