@@ -1,12 +1,7 @@
 //! `lantern`: the command line. Wires ingest -> extract -> store together; the only
 //! crate besides the store that touches files.
 
-mod extract_cmd;
-mod gen;
-mod read;
-mod store_cmds;
-mod util;
-mod walk;
+use lantern_cli::{extract_cmd, gen, store_cmds, util, walk};
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,0 +1,10 @@
+//! The `lantern` command's building blocks: walking paths, reading files into reports
+//! with every failure contained to its file, the store-backed commands and the corpus
+//! generator. `main.rs` only parses arguments; benches and tests call these directly.
+
+pub mod extract_cmd;
+pub mod gen;
+pub mod read;
+pub mod store_cmds;
+pub mod util;
+pub mod walk;
