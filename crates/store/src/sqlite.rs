@@ -27,7 +27,7 @@ const SNIPPET_WIDTH: usize = 220;
 const BM25: &str = "bm25(report_fts, 4.0, 1.0)";
 
 /// A [`Store`] in one SQLite file, `lantern.db`, inside a data folder. WAL journal,
-/// `synchronous = NORMAL`, foreign keys enforced, 10 s busy timeout.
+/// `synchronous = NORMAL`, foreign keys enforced, 10 s busy timeout, 16 MB page cache.
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
@@ -131,8 +131,10 @@ impl SqliteStore {
                 )),
             });
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(open_err)?;
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;",
+        )
+        .map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn, &path)?;
         Ok(SqliteStore { conn, path })
