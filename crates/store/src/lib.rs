@@ -5,6 +5,39 @@
 //! Callers only see the [`Store`] trait and the plain types of this module, so that
 //! another database (PostgreSQL) can be added later without touching them.
 //! [`SqliteStore`] is the embedded implementation: one `lantern.db` file in a data folder.
+//!
+//! ```
+//! use lantern_store::{EventFilter, FileInput, SqliteStore, Store};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut store: Box<dyn Store> = Box::new(SqliteStore::open(dir.path()).unwrap());
+//! let bytes = "---\ntitle: Test\npublished: 2024-03-05\n---\n혜산시에서 단속이 있었다.\n"
+//!     .as_bytes()
+//!     .to_vec();
+//! let reports = lantern_ingest::parse_file(&bytes, "a.txt", "2026-01-01T00:00:00Z")
+//!     .unwrap()
+//!     .into_iter()
+//!     .flatten()
+//!     .map(|r| {
+//!         let events = lantern_extract::extract(&r);
+//!         (r, events)
+//!     })
+//!     .collect();
+//! let file = FileInput {
+//!     original: bytes,
+//!     source_path: "a.txt".into(),
+//!     reports,
+//!     extractor_version: lantern_extract::EXTRACTOR_VERSION.into(),
+//! };
+//! let outcome = store.ingest_batch(&[file]).unwrap();
+//! assert!(outcome[0].original_new);
+//! assert_eq!(store.count_reports().unwrap(), 1);
+//! let hits = store.search("혜산", 10, 0).unwrap();
+//! assert!(hits[0].snippet.contains("«혜산»시에서"));
+//! let _events = store.events(&EventFilter::default()).unwrap();
+//! ```
+
+#![warn(missing_docs)]
 
 mod error;
 mod schema;

@@ -16,7 +16,8 @@
 //! - `word*`: prefix.
 //!
 //! Anything else (punctuation, `AND`, `NEAR(`, stray quotes) is treated as plain text;
-//! a query with no letters or digits matches nothing.
+//! words joined by punctuation (`Kim's`, `2024-03-01`) are a phrase. A query with no
+//! letters or digits matches nothing; terms after the 64th are ignored.
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
@@ -177,6 +178,9 @@ fn piece(s: String, hangul: bool) -> Piece {
     }
 }
 
+/// Terms beyond this many are ignored, to bound the cost of a pasted text.
+const MAX_TERMS: usize = 64;
+
 /// A parsed user query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
@@ -193,6 +197,7 @@ impl Query {
         let mut groups: Vec<Vec<Term>> = Vec::new();
         let mut excluded = Vec::new();
         let mut pending_or = false;
+        let mut terms = 0;
         let chars: Vec<char> = input.chars().collect();
         let mut i = 0;
         while i < chars.len() {
@@ -228,6 +233,10 @@ impl Query {
             let Some(term) = Term::new(&text, prefix) else {
                 continue;
             };
+            terms += 1;
+            if terms > MAX_TERMS {
+                break;
+            }
             if negated {
                 excluded.push(term);
             } else if pending_or {

@@ -27,7 +27,7 @@ const SNIPPET_WIDTH: usize = 220;
 const BM25: &str = "bm25(report_fts, 4.0, 1.0)";
 
 /// A [`Store`] in one SQLite file, `lantern.db`, inside a data folder. WAL journal,
-/// `synchronous = NORMAL`, foreign keys enforced, 10 s busy timeout.
+/// `synchronous = NORMAL`, foreign keys enforced, 10 s busy timeout, 16 MB page cache.
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
@@ -131,8 +131,10 @@ impl SqliteStore {
                 )),
             });
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
-            .map_err(open_err)?;
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;",
+        )
+        .map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn, &path)?;
         Ok(SqliteStore { conn, path })
@@ -220,13 +222,27 @@ impl SqliteStore {
     }
 
     fn query_events(&self, sql: &str, params: &[Value]) -> Result<Vec<StoredEvent>> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        let raws = stmt
-            .query_map(params_from_iter(params.iter()), RawEvent::from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        raws.into_iter().map(RawEvent::into_stored).collect()
+        query_events(&self.conn, sql, params)
     }
 }
+
+fn query_events(conn: &Connection, sql: &str, params: &[Value]) -> Result<Vec<StoredEvent>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let raws = stmt
+        .query_map(params_from_iter(params.iter()), RawEvent::from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    raws.into_iter().map(RawEvent::into_stored).collect()
+}
+
+fn event_by_id(conn: &Connection, event_id: i64) -> Result<Option<StoredEvent>> {
+    let sql = format!("SELECT {EVENT_COLS} WHERE e.id = ?");
+    Ok(query_events(conn, &sql, &[Value::Integer(event_id)])?
+        .into_iter()
+        .next())
+}
+
+/// Largest original SQLite accepts as one value (its default length limit).
+const MAX_ORIGINAL: usize = 1_000_000_000;
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     let current: u32 = conn
@@ -518,6 +534,15 @@ impl Store for SqliteStore {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut outcomes = Vec::with_capacity(files.len());
         for file in files {
+            if file.original.len() > MAX_ORIGINAL {
+                return Err(StoreError::Invalid {
+                    what: format!("file {}", file.source_path),
+                    reason: format!(
+                        "{} bytes is too large to store (limit {MAX_ORIGINAL} bytes)",
+                        file.original.len()
+                    ),
+                });
+            }
             let sha = sha256_hex(&file.original);
             for (report, _) in &file.reports {
                 if report.original_sha256 != sha {
@@ -843,11 +868,7 @@ impl Store for SqliteStore {
     }
 
     fn event(&self, event_id: i64) -> Result<Option<StoredEvent>> {
-        let sql = format!("SELECT {EVENT_COLS} WHERE e.id = ?");
-        Ok(self
-            .query_events(&sql, &[Value::Integer(event_id)])?
-            .into_iter()
-            .next())
+        event_by_id(&self.conn, event_id)
     }
 
     fn stale_reports(&self, current_version: &str) -> Result<Vec<String>> {
@@ -906,14 +927,12 @@ impl Store for SqliteStore {
                 reason: "empty name".into(),
             });
         }
-        let old = self
-            .event(event_id)?
-            .ok_or(StoreError::NoSuchEvent(event_id))?;
         let at = now();
         let state = decision.state();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let old = event_by_id(&tx, event_id)?.ok_or(StoreError::NoSuchEvent(event_id))?;
         let changed = match decision {
             ReviewDecision::Edit(e) => {
                 let c = EventColumns::new(e, old.report_published)?;
