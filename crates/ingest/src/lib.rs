@@ -15,7 +15,6 @@ mod date;
 mod decode;
 mod detect;
 mod feed;
-#[allow(dead_code)]
 mod html;
 mod jsonl;
 mod lang;
@@ -77,7 +76,6 @@ pub(crate) struct Meta {
 
 impl Meta {
     /// Fill fields that are still empty from `other`.
-    #[allow(dead_code)]
     pub(crate) fn or(mut self, other: Meta) -> Meta {
         self.title = self.title.or(other.title);
         self.outlet = self.outlet.or(other.outlet);
@@ -200,7 +198,9 @@ pub fn parse_file(
             one(page.text, page.meta, "html")
         }
         "jsonl" => Ok(jsonl::parse(&text, &ctx)),
-        "rss" | "atom" => feed::parse(&text, &ctx).map_err(|e| fail(format!("{source_path}: {e}"))),
+        "rss" | "atom" => {
+            feed::parse(&text, &ctx, format).map_err(|e| fail(format!("{source_path}: {e}")))
+        }
         _ => {
             let (meta, start) = text::split_front_matter(&text);
             let body = text[start..].trim_start_matches('\n').to_string();
