@@ -119,7 +119,7 @@ fn feed_item_without_body() {
     let items = parse_file(rss.as_bytes(), "wire.xml", AT).expect("parses");
     assert_eq!(items.len(), 2);
     assert!(items[0].is_ok());
-    let e = items[1].as_ref().err().expect("item error");
+    let e = items[1].as_ref().expect_err("item error");
     assert_eq!(e.item, 2);
     assert!(
         e.reason.contains("feed item 2 (\"Empty one\") has no body"),
