@@ -203,6 +203,23 @@ fn is_tag_candidate(t: &str) -> bool {
     words.iter().filter(|w| STOPWORDS.contains(w)).count() <= 1
 }
 
+/// A Korean keyword run: 3 to 8 short all-Hangul words, no punctuation or digits, and no
+/// word ending in a particle or verb ending (which would make it a phrase or headline).
+fn is_korean_tag_candidate(t: &str) -> bool {
+    const ENDINGS: &[char] = &[
+        '에', '서', '의', '을', '를', '은', '는', '이', '가', '고', '며', '다', '도', '로', '와',
+        '과', '만', '게', '요', '면',
+    ];
+    let words: Vec<&str> = t.split_whitespace().collect();
+    (3..=8).contains(&words.len())
+        && words.iter().all(|w| {
+            let n = w.chars().count();
+            (1..=6).contains(&n)
+                && w.chars().all(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c))
+                && !w.ends_with(ENDINGS)
+        })
+}
+
 fn is_price_row(t: &str) -> bool {
     if char_len(t) > 200 || ends_like_sentence(t) || !t.chars().any(|c| c.is_ascii_digit()) {
         return false;
@@ -266,6 +283,20 @@ fn line_kind(t: &str) -> Option<SpanKind> {
         return Some(SpanKind::Other);
     }
     None
+}
+
+/// A publication date from a date line among the first three non-blank lines of the
+/// text ("Published: May 14, 2021", "입력 2021.05.14 09:00"), with the line as written.
+pub fn leading_date_line(text: &str) -> Option<(chrono::NaiveDate, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(3)
+        .find(|l| is_date_line(l))
+        .and_then(|l| {
+            let rest = DATE_LABEL.replace(l, "");
+            parse_date(rest.trim()).map(|d| (d, l.to_string()))
+        })
 }
 
 /// One line of the text: byte range including its newline, and its trimmed content.
@@ -363,7 +394,8 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
     // Tag lines: a lower-case keyword run standing alone (no story line directly above or
     // below it, so it is not the tail of a wrapped paragraph).
     for i in 0..n {
-        if kinds[i].is_some() || !is_tag_candidate(lines[i].trimmed) {
+        let t = lines[i].trimmed;
+        if kinds[i].is_some() || !(is_tag_candidate(t) || is_korean_tag_candidate(t)) {
             continue;
         }
         let above_ok = i == 0 || blank(i - 1) || kinds[i - 1].is_some();
@@ -490,6 +522,23 @@ mod tests {
         // Function words make it a sentence fragment.
         let t = "Intro.\n\nand the guards said that it was over\n\nEnd.\n";
         assert!(kinds(t).is_empty());
+    }
+
+    #[test]
+    fn korean_tag_lines() {
+        let t = "첫 문단이다.\n\n라선 봉쇄 열병 배급 노동단련대\n\n끝.\n";
+        assert_eq!(
+            kinds(t),
+            vec![("라선 봉쇄 열병 배급 노동단련대".into(), SpanKind::TagLine)]
+        );
+        for keep in [
+            "혜산서 주민 12명 체포",
+            "주민들이 강가에 모였다",
+            "국경 봉쇄가 길어지면서",
+        ] {
+            let t = format!("앞.\n\n{keep}\n\n뒤.\n");
+            assert!(kinds(&t).is_empty(), "{keep}");
+        }
     }
 
     #[test]

@@ -111,6 +111,14 @@ pub(crate) fn build_report(
     format: &str,
 ) -> Report {
     let removed = find_boilerplate(&text);
+    let mut meta = meta;
+    if meta.published.is_none() {
+        meta.published = boilerplate::leading_date_line(&text).map(|(date, raw)| Published {
+            date,
+            source: DateSource::BodyText,
+            raw,
+        });
+    }
     let body = derive_body(&text, &removed);
     let clean = |s: Option<String>| {
         s.map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
