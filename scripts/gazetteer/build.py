@@ -144,19 +144,19 @@ NAME_OVERRIDE = {
     "Chung": "Chung", "Yongchon": "Ryongchon", "Hanggu": "Hanggu", "Ungsang": "Ungsang",
 }
 # GeoNames alternate names that are wrong or misleading for matching
-DROP_ALT = {"P’och’ŏn-gun", "Gishū-gun", "Kosŏng", "회천시", "은파군역", "승호구역"}
+DROP_ALT = {"P’och’ŏn-gun", "포천군", "Gishū-gun", "Kosŏng", "회천시", "은파군역", "승호구역"}
 # second-level rows to skip (duplicates of a first-level division)
 SKIP_ADM2 = {"Nampo City"}
 # Two-syllable Hangul names that may stand alone (followed by a particle or space): the
 # well-known places of the reports. Other two-syllable names are ordinary words too
 # (위원 "committee member", 영광 "glory", 연탄 "briquette", ...) and need a level suffix.
 SAFE_HANGUL2 = set("""
-혜산 회령 무산 온성 청진 보천 삭주 만포 강계 함흥 원산 개성 경원 새별 갑산 풍서 운흥 백암 신파
-은덕 경흥 라선 나선 남양 중강 벽동 의주 평성 단천 해주 남포 평양 라진 나진 길주 명천 어랑 삼수
-양강 량강 함북 함남 평북 평남 황북 황남 강원 단둥 단동 장백 훈춘 연길 도문 연변 심양 선양 길림
-지린 투먼 옌지 요녕 료녕 임강 림강 화룡 룡정 용정 희천 흥남 라남 나남 종성 삼봉 삼합 순천 후창 풍산 사리
-성진 장춘 대련 혜명 혜탄 위연 개산 남평 권하 요덕 북청 홍원 신포 함주 덕천 개천 안변 철산 룡천
-용천 영변 녕변 구장 자성 장진 부전 허천 이원 리원 정평 금야 고원 청단 옹진 재령 신천 은률 송림
+혜산 회령 무산 온성 청진 보천 삭주 만포 강계 함흥 원산 개성 경원 새별 갑산 풍서 운흥 백암 신파 은덕
+경흥 라선 나선 남양 중강 벽동 의주 평성 단천 해주 남포 평양 라진 나진 길주 명천 어랑 삼수 양강 량강
+함북 함남 평북 평남 황북 황남 강원 단둥 단동 장백 훈춘 연길 도문 연변 심양 선양 길림 지린 투먼 옌지
+요녕 료녕 임강 림강 화룡 룡정 용정 희천 흥남 라남 나남 삼봉 순천 후창 풍산 성진 장춘 대련 혜명 혜탄
+위연 남평 요덕 북청 홍원 신포 함주 덕천 안변 철산 룡천 용천 영변 녕변 장진 부전 허천 리원 정평 금야
+청단 옹진 재령 신천 은률
 """.split())
 LEVEL_OVERRIDE = {"Samjiyon": "city", "Tanchon": "city", "Chongju": "city", "Hoeryong": "city"}
 
@@ -208,7 +208,7 @@ def expand_hangul(forms, level):
         for h in forms:
             if all(is_syllable(c) for c in h):
                 out |= {h, dueum(h)}
-                if h.endswith("도") and len(h) >= 3:
+                if h.endswith("도") and len(h) >= 3 and not re.search("[남북]도$", h):
                     out |= {h[:-1], dueum(h[:-1])}
         return out, set()
     for h in forms:
@@ -221,7 +221,7 @@ def expand_hangul(forms, level):
         bares.add(dueum(b))
     for b in bares:
         out.add(b)
-        if suf:
+        if suf and not re.search("(동|구역|구|보|리|읍)$", b):
             out.add(b + suf)
     return out, bares
 

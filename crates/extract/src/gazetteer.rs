@@ -278,7 +278,11 @@ impl Gazetteer {
             if !latin_end_ok(after) {
                 return None;
             }
-            if is_mountain_prefix(before) || is_river_after(after) {
+            if is_mountain_prefix(before) || is_river_after(after) || is_name_word_after(after) {
+                return None;
+            }
+            // acronyms: "USI", "SUAN"
+            if matched.chars().count() <= 4 && matched.chars().all(|c| !c.is_lowercase()) {
                 return None;
             }
             latin_key_suffix(key)
@@ -783,19 +787,53 @@ fn is_mountain_prefix(before: &str) -> bool {
     ends_with_ci(b, "mount") || ends_with_ci(b, "mt.") || ends_with_ci(b, "mt")
 }
 
+/// "Tumen River", "the Tumen riverbank", "Changbai Mountains": not the place.
 fn is_river_after(after: &str) -> bool {
     let a = after.trim_start_matches([' ', '\u{a0}']);
-    [
-        "River",
-        "river",
-        "Rivers",
-        "Mountain",
-        "Mountains",
-        "mountains",
-        "Mountain's",
-    ]
-    .iter()
-    .any(|w| starts_with_word_ci(a, w) && a.starts_with(&w[..1]))
+    let word: String = a.chars().take_while(|c| c.is_alphabetic()).collect();
+    let w = word.to_lowercase();
+    w.starts_with("river") || w == "mountain" || w == "mountains" || w == "range" || w == "valley"
+}
+
+/// Words after a place name that make it part of a name of something else: "Tumen Post",
+/// "Yalu Report" (outlets).
+const NAME_WORDS: &[&str] = &[
+    "Post",
+    "Dispatch",
+    "Daily",
+    "News",
+    "Times",
+    "Herald",
+    "Journal",
+    "Radio",
+    "Agency",
+    "Press",
+    "Tribune",
+    "Review",
+    "Monitor",
+    "Network",
+    "Report",
+    "Gazette",
+    "Weekly",
+    "Wire",
+    "Media",
+    "Broadcasting",
+    "Observer",
+    "Bulletin",
+    "Chronicle",
+];
+
+fn is_name_word_after(after: &str) -> bool {
+    let Some(a) = after.strip_prefix(' ') else {
+        return false;
+    };
+    NAME_WORDS.iter().any(|w| {
+        a.starts_with(w)
+            && !a[w.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric())
+    })
 }
 
 fn latin_qualifier_after(after: &str) -> Option<Level> {

@@ -81,7 +81,7 @@ fn second_level_count_and_coordinates() {
     assert!(n >= 180, "only {n} second-level places");
     for p in &g().places {
         assert!(p.lat > 30.0 && p.lat < 50.0, "{} lat {}", p.id, p.lat);
-        assert!(p.lon > 120.0 && p.lon < 135.0, "{} lon {}", p.id, p.lon);
+        assert!(p.lon > 120.0 && p.lon < 136.0, "{} lon {}", p.id, p.lon);
         if p.level != Level::Province {
             let a1 = g().province_of(g().by_id(&p.id).unwrap());
             assert!(a1.is_some(), "{}: no province {}", p.id, p.admin1);
@@ -383,4 +383,33 @@ fn dev_set_recall() {
         }
     }
     assert!(missing.is_empty(), "{missing:#?}");
+}
+
+#[test]
+fn outlet_names_and_acronyms_are_not_places() {
+    assert!(names("a source told Tumen Post. Read the Yalu Report and Hyesan Daily").is_empty());
+    assert!(names("the USI and ANJU programmes").is_empty());
+    assert_eq!(names("HYESAN market").len(), 1);
+    assert!(names("smuggled from the Tumen riverbank").is_empty());
+}
+
+#[test]
+fn hangul_ordinary_words_are_not_places() {
+    for t in [
+        "위원들이 모였다",
+        "영광스러운 조국",
+        "연탄을 샀다",
+        "증산 투쟁",
+        "온천에 갔다",
+        "과일을 팔았다",
+        "천리마 운동",
+        "대동강 맥주",
+        "장백산에 올랐다",
+        "통화를 했다",
+        "집안에 있었다",
+    ] {
+        assert!(names(t).is_empty(), "{t}: {:?}", names(t));
+    }
+    assert_eq!(names("천리마구역에서")[0].1, "Chollima");
+    assert_eq!(names("위원군에서")[0].1, "Wiwon");
 }
