@@ -158,7 +158,7 @@ SAFE_HANGUL2 = set("""
 위연 남평 요덕 북청 홍원 신포 함주 덕천 안변 철산 룡천 용천 영변 녕변 장진 부전 허천 리원 정평 금야
 청단 옹진 재령 신천 은률
 """.split())
-LEVEL_OVERRIDE = {"Samjiyon": "city", "Tanchon": "city", "Chongju": "city", "Hoeryong": "city"}
+LEVEL_OVERRIDE = {"Sonbong": "district", "Samjiyon": "city", "Tanchon": "city", "Chongju": "city", "Hoeryong": "city"}
 
 
 def strip_latin_suffix(name):
@@ -424,6 +424,16 @@ def main(argv):
                 vs.discard(v[1:])
         p["variants"] = vs
 
+    # "Onsŏng-gun", "Jilin Province", "Kim Chaek City": the level word is found by the
+    # matcher as a qualifier, so the variant is dropped when the bare name is one too
+    level_word = re.compile(r"(?i)[- ](province|county|city|district|gun|kun|si|shi|guyŏk|kuyŏk|guyok|kuyok|gu|ku|ŭp|up|ri|ni|rodongjagu)$")
+    for pid in order:
+        p = places[pid]
+        keys = {norm_key(v) for v in p["variants"]} | {norm_key(p["name"])}
+        for v in list(p["variants"]):
+            m = level_word.search(v)
+            if m and norm_key(v[: m.start()]) in keys and norm_key(v) != norm_key(p["name"]):
+                p["variants"].discard(v)
     for pid in order:
         p = places[pid]
         seen = {}

@@ -413,3 +413,48 @@ fn hangul_ordinary_words_are_not_places() {
     assert_eq!(names("천리마구역에서")[0].1, "Chollima");
     assert_eq!(names("위원군에서")[0].1, "Wiwon");
 }
+
+#[test]
+fn hyphens_and_possessives() {
+    let n = names("the Sinuiju-Dandong bridge, Hyesan's market, a Musan-based trader");
+    let got: Vec<&str> = n.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(got, vec!["Sinuiju", "Dandong", "Hyesan", "Musan"]);
+    assert!(names("Hyesanese").is_empty());
+    assert!(names("xHyesan").is_empty());
+}
+
+#[test]
+fn mentions_sorted_and_non_overlapping() {
+    let t = "Rajin-Sonbong (Rason), Jilin City and Jilin Province; 라선시와 나선";
+    let m = g().find_mentions(t, &[]);
+    let spans: Vec<&str> = m.iter().map(|m| &t[m.start..m.end]).collect();
+    assert_eq!(
+        spans,
+        vec![
+            "Rajin-Sonbong",
+            "Rason",
+            "Jilin City",
+            "Jilin",
+            "라선시",
+            "나선"
+        ]
+    );
+    assert_eq!(g().place(m[2].place).level, Level::City);
+    assert_eq!(g().place(m[3].place).level, Level::Province);
+    for w in m.windows(2) {
+        assert!(w[0].end <= w[1].start);
+    }
+}
+
+#[test]
+fn ambiguous_default_and_province_hint() {
+    // Unsan is a county of North Pyongan (운산) and of South Pyongan (은산)
+    let both = g().lookup("Unsan");
+    assert_eq!(both.len(), 2);
+    let m = g().find_mentions("Unsan County, South Pyongan Province", &[]);
+    assert_eq!(g().place(m[0].place).admin1, "South Pyongan");
+    let m = g().find_mentions("Unsan County", &[]);
+    assert_eq!(g().place(m[0].place).admin1, "North Pyongan");
+    let m = g().find_mentions("In Anju there was a raid. Later in Unsan too.", &[]);
+    assert_eq!(g().place(m[1].place).admin1, "South Pyongan");
+}
