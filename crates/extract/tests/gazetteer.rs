@@ -458,3 +458,22 @@ fn ambiguous_default_and_province_hint() {
     let m = g().find_mentions("In Anju there was a raid. Later in Unsan too.", &[]);
     assert_eq!(g().place(m[1].place).admin1, "South Pyongan");
 }
+
+#[test]
+fn hangul_qualifiers() {
+    for (t, want) in [
+        ("온성군에서", Some(Level::County)),
+        ("혜산시의", Some(Level::City)),
+        ("양강도에서", Some(Level::Province)),
+        ("남양노동자구에", Some(Level::Town)),
+        ("혜산 주민", None),
+        ("혜산시장에서", None),
+        ("장백현에서", Some(Level::County)),
+    ] {
+        let m = g().find_mentions(t, &[]);
+        assert_eq!(m.len(), 1, "{t}");
+        assert_eq!(m[0].qualifier, want, "{t}");
+    }
+    assert_eq!(names("청진항에서")[0].1, "Chongjin");
+    assert_eq!(names("무산광산")[0].1, "Musan");
+}
