@@ -477,3 +477,87 @@ fn hangul_qualifiers() {
     assert_eq!(names("청진항에서")[0].1, "Chongjin");
     assert_eq!(names("무산광산")[0].1, "Musan");
 }
+
+/// Spellings that the scorer folds together must all resolve here too.
+#[test]
+fn scorer_spelling_checklist() {
+    for (v, want) in [
+        ("Hamkyungbukdo", "North Hamgyong"),
+        ("North Hamkyong", "North Hamgyong"),
+        ("Hamgyeongbuk-do", "North Hamgyong"),
+        ("South Hamgyung", "South Hamgyong"),
+        ("North Pyeongan", "North Pyongan"),
+        ("South Phyongan", "South Pyongan"),
+        ("North Pyungan", "North Pyongan"),
+        ("North Hwanghai", "North Hwanghae"),
+        ("Gangwon-do", "Kangwon"),
+        ("Jagang-do", "Chagang"),
+        ("Ryangkang", "Yanggang"),
+        ("Hoeryung", "Hoeryong"),
+        ("Hweryong", "Hoeryong"),
+        ("Hoiryeong", "Hoeryong"),
+        ("Huiryeong", "Hoeryong"),
+        ("Hoiryong", "Hoeryong"),
+        ("Onsung", "Onsong"),
+        ("Chungjin", "Chongjin"),
+        ("Gaeseong", "Kaesong"),
+        ("Hamheung", "Hamhung"),
+        ("Ganggye", "Kanggye"),
+        ("Bocheon", "Pochon"),
+        ("Gyeongwon", "Kyongwon"),
+        ("Saebyeol", "Kyongwon"),
+        ("Setbyol", "Kyongwon"),
+        ("Rasun", "Rason"),
+        ("Raseon", "Rason"),
+        ("Rajinsonbong", "Rason"),
+        ("Pjongjang", "Pyongyang"),
+        ("Baekam", "Paegam"),
+        ("Paekam", "Paegam"),
+        ("Pungseo", "Pungso"),
+        ("Gimjeongsuk", "Kim Jong Suk"),
+        ("Eundeok", "Kyonghung"),
+        ("Undeok", "Kyonghung"),
+        ("Gyeongheung", "Kyonghung"),
+        ("Gapsan", "Kapsan"),
+        ("평양시", "Pyongyang"),
+        ("라선", "Rason"),
+        ("나선", "Rason"),
+        ("남포시", "Nampo"),
+        ("혜산", "Hyesan"),
+        ("회령시", "Hoeryong"),
+        ("무산군", "Musan"),
+        ("삼지연시", "Samjiyon"),
+        ("보천군", "Pochon"),
+        ("삭주군", "Sakju"),
+        ("만포시", "Manpo"),
+        ("강계시", "Kanggye"),
+        ("함흥시", "Hamhung"),
+        ("원산", "Wonsan"),
+        ("개성", "Kaesong"),
+        ("새별", "Kyongwon"),
+        ("김정숙군", "Kim Jong Suk"),
+        ("김형직군", "Kim Hyong Jik"),
+        ("대홍단군", "Taehongdan"),
+        ("갑산군", "Kapsan"),
+        ("풍서군", "Pungso"),
+        ("운흥군", "Unhung"),
+        ("백암군", "Paegam"),
+        ("연사군", "Yonsa"),
+        ("경성군", "Kyongsong"),
+        ("김책시", "Kimchaek"),
+        ("황해북도", "North Hwanghae"),
+        ("황해남도", "South Hwanghae"),
+        ("평안남도", "South Pyongan"),
+        ("평북", "North Pyongan"),
+        ("자강도", "Chagang"),
+        ("강원도", "Kangwon"),
+        ("함남", "South Hamgyong"),
+    ] {
+        assert_eq!(one(v), want, "{v}");
+        // and in running text
+        let t = format!("Reports from {v} arrived.");
+        let m = g().find_mentions(&t, &[]);
+        assert_eq!(m.len(), 1, "{t}");
+        assert_eq!(g().place(m[0].place).name, want, "{t}");
+    }
+}
