@@ -1,10 +1,31 @@
 //! The compiled-in gazetteer and the place-mention finder.
-//! (Stub: the gazetteer work fills this in behind the same API.)
+//!
+//! The data (`data/gazetteer.tsv`) is derived by `scripts/gazetteer/build.py` from
+//! GeoNames (CC BY 4.0, <https://www.geonames.org/>) plus a hand-curated supplement:
+//! North Korea's provinces, cities, counties and districts, the towns reports name, and
+//! the Chinese and Russian places along the border. Every place carries its variants:
+//! McCune-Reischauer with and without diacritics, Revised Romanization, older names and
+//! Hangul with and without the level suffix.
+//!
+//! [`Gazetteer::find_mentions`] runs one Aho-Corasick automaton over a normalised copy
+//! of the text (lowercase, diacritics folded, apostrophes dropped, hyphens as spaces)
+//! and maps every hit back to byte offsets of the original text.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::model::Level;
 
 /// Index of a place in [`Gazetteer::places`].
 pub type PlaceIdx = usize;
+
+/// The derived data file, compiled in.
+pub const DATA: &str = include_str!("../data/gazetteer.tsv");
+
+/// Attribution required by the GeoNames licence.
+pub const ATTRIBUTION: &str =
+    "Contains data from GeoNames (https://www.geonames.org/), licensed under CC BY 4.0.";
 
 /// One place of the gazetteer.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +47,9 @@ pub struct Place {
     pub approximate: bool,
     /// Every spelling: romanizations with and without diacritics, older names, Hangul.
     pub variants: Vec<String>,
+    /// Variants that count only with a level word after them ("Kim Jong Suk County",
+    /// "김책시"): they are also people's names or ordinary words.
+    pub qualified_variants: Vec<String>,
 }
 
 /// A place name found in a text.
@@ -43,13 +67,91 @@ pub struct Mention {
 /// All places, compiled in.
 pub struct Gazetteer {
     pub places: Vec<Place>,
+    /// Normalised key -> (place, counts only with a qualifier).
+    keys: HashMap<String, Vec<(PlaceIdx, bool)>>,
+    /// Pattern id of the automaton -> key.
+    patterns: Vec<String>,
+    automaton: Option<AhoCorasick>,
+    /// Default preference among places sharing a name (lower is preferred).
+    rank: Vec<u32>,
 }
 
 impl Gazetteer {
     /// The compiled-in gazetteer, built on first use.
     pub fn get() -> &'static Gazetteer {
         static G: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
-        G.get_or_init(|| Gazetteer { places: Vec::new() })
+        G.get_or_init(|| Gazetteer::from_tsv(DATA))
+    }
+
+    /// Build a gazetteer from data in the format of `data/gazetteer.tsv`. Malformed lines
+    /// are skipped (the compiled-in file is checked by the tests).
+    pub fn from_tsv(data: &str) -> Gazetteer {
+        let mut places = Vec::new();
+        let mut parent_ids: Vec<String> = Vec::new();
+        for line in data.lines() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some((place, parent)) = parse_line(line) {
+                places.push(place);
+                parent_ids.push(parent);
+            }
+        }
+        let index: HashMap<String, usize> = places
+            .iter()
+            .enumerate()
+            .map(|(i, p): (usize, &Place)| (p.id.clone(), i))
+            .collect();
+        for (i, pid) in parent_ids.iter().enumerate() {
+            if !pid.is_empty() {
+                places[i].parent = index.get(pid).copied();
+            }
+        }
+        let mut keys: HashMap<String, Vec<(PlaceIdx, bool)>> = HashMap::new();
+        for (i, p) in places.iter().enumerate() {
+            let qualified: Vec<String> = p
+                .qualified_variants
+                .iter()
+                .map(|v| normalize_key(v))
+                .collect();
+            let name_plain = !qualified.contains(&normalize_key(&p.name));
+            let all = p
+                .variants
+                .iter()
+                .map(|v| (v, false))
+                .chain(p.qualified_variants.iter().map(|v| (v, true)))
+                .chain(
+                    std::iter::once(&p.name)
+                        .filter(|_| name_plain)
+                        .map(|v| (v, false)),
+                );
+            for (v, q) in all {
+                let k = normalize_key(v);
+                if k.is_empty() {
+                    continue;
+                }
+                let e = keys.entry(k).or_default();
+                if let Some(slot) = e.iter_mut().find(|(pi, _)| *pi == i) {
+                    slot.1 = slot.1 && q;
+                } else {
+                    e.push((i, q));
+                }
+            }
+        }
+        let mut patterns: Vec<String> = keys.keys().cloned().collect();
+        patterns.sort();
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .ok();
+        let rank = places.iter().map(default_rank).collect();
+        Gazetteer {
+            places,
+            keys,
+            patterns,
+            automaton,
+            rank,
+        }
     }
 
     pub fn place(&self, idx: PlaceIdx) -> &Place {
@@ -60,16 +162,800 @@ impl Gazetteer {
         self.places.iter().position(|p| p.id == id)
     }
 
-    /// Places whose name or variant equals `name` (after normalisation).
+    /// The first-level division a place belongs to (itself for a province).
+    pub fn province_of(&self, idx: PlaceIdx) -> Option<PlaceIdx> {
+        let p = self.places.get(idx)?;
+        if p.level == Level::Province {
+            return Some(idx);
+        }
+        self.places
+            .iter()
+            .position(|q| q.level == Level::Province && q.name == p.admin1)
+    }
+
+    /// Places whose name or variant equals `name` (after normalisation), best first.
+    /// A trailing level word ("County", "Province", "군", "시", ...) is ignored if the
+    /// name is not found with it.
     pub fn lookup(&self, name: &str) -> Vec<PlaceIdx> {
-        let _ = name;
-        Vec::new()
+        let k = normalize_key(name);
+        let mut found: Vec<PlaceIdx> = match self.keys.get(&k) {
+            Some(v) => v.iter().map(|(i, _)| *i).collect(),
+            None => {
+                let stripped = strip_level_word(&k);
+                match stripped.and_then(|s| self.keys.get(s)) {
+                    Some(v) => v.iter().map(|(i, _)| *i).collect(),
+                    None => Vec::new(),
+                }
+            }
+        };
+        found.sort_by_key(|i| (self.rank[*i], *i));
+        found
     }
 
     /// Find place mentions in `text`, skipping the byte ranges in `skip`, resolving
     /// ambiguous names with the text's other places. Sorted by `start`.
     pub fn find_mentions(&self, text: &str, skip: &[(usize, usize)]) -> Vec<Mention> {
-        let _ = (text, skip);
-        Vec::new()
+        let Some(ac) = &self.automaton else {
+            return Vec::new();
+        };
+        let norm = Normalized::new(text);
+        // 1. every hit that passes the boundary and context checks
+        let mut hits: Vec<Hit> = Vec::new();
+        for m in ac.find_overlapping_iter(norm.text.as_str()) {
+            let (ns, ne) = (m.start(), m.end());
+            if ne == 0 || ne > norm.ends.len() || ns >= norm.starts.len() {
+                continue;
+            }
+            let (start, end) = (norm.starts[ns], norm.ends[ne - 1]);
+            if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+                continue;
+            }
+            if skip.iter().any(|&(s, e)| start < e && s < end) {
+                continue;
+            }
+            let Some(key) = self.patterns.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            let Some(cands) = self.keys.get(key) else {
+                continue;
+            };
+            if let Some(hit) = self.check_hit(text, start, end, key, cands) {
+                hits.push(hit);
+            }
+        }
+        // 2. leftmost-longest, non-overlapping
+        hits.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        let mut chosen: Vec<Hit> = Vec::new();
+        let mut last_end = 0;
+        for h in hits {
+            if h.start < last_end {
+                continue;
+            }
+            last_end = h.end;
+            chosen.push(h);
+        }
+        // 3. disambiguation
+        self.resolve(text, chosen)
+    }
+
+    fn check_hit(
+        &self,
+        text: &str,
+        start: usize,
+        end: usize,
+        key: &str,
+        cands: &[(PlaceIdx, bool)],
+    ) -> Option<Hit> {
+        let matched = &text[start..end];
+        let first = matched.chars().next()?;
+        let before = &text[..start];
+        let after = &text[end..];
+        let hangul = is_hangul(first);
+        let qualifier = if hangul {
+            if before.chars().next_back().is_some_and(is_hangul) {
+                return None;
+            }
+            let key_suffix = hangul_key_suffix(key);
+            if !hangul_follow_ok(after) {
+                return None;
+            }
+            // "압록강", "두만강": rivers
+            if after.starts_with('강') && key_suffix.is_none() {
+                return None;
+            }
+            key_suffix.or_else(|| hangul_suffix_after(after))
+        } else {
+            if !first.is_uppercase() {
+                return None;
+            }
+            if before
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric())
+            {
+                return None;
+            }
+            if !latin_end_ok(after) {
+                return None;
+            }
+            if is_mountain_prefix(before) || is_river_after(after) || is_name_word_after(after) {
+                return None;
+            }
+            // acronyms: "USI", "SUAN"
+            if matched.chars().count() <= 4 && matched.chars().all(|c| !c.is_lowercase()) {
+                return None;
+            }
+            latin_key_suffix(key)
+                .or_else(|| latin_qualifier_after(after))
+                .or_else(|| latin_qualifier_before(before))
+        };
+        let mut places: Vec<PlaceIdx> = cands
+            .iter()
+            .filter(|(_, needs_q)| !*needs_q || qualifier.is_some())
+            .map(|(i, _)| *i)
+            .collect();
+        if places.is_empty() {
+            return None;
+        }
+        // "the Tumen" (the river) unless a level word follows
+        let bt = before.trim_end();
+        if !hangul
+            && qualifier.is_none()
+            && (ends_with_ci(bt, " the") || bt.eq_ignore_ascii_case("the"))
+        {
+            places.retain(|i| !RIVER_NAMES.contains(&self.places[*i].name.as_str()));
+            if places.is_empty() {
+                return None;
+            }
+        }
+        Some(Hit {
+            start,
+            end,
+            places,
+            qualifier,
+        })
+    }
+
+    fn resolve(&self, text: &str, hits: Vec<Hit>) -> Vec<Mention> {
+        // admin1 names of the unambiguous mentions
+        let mut context: Vec<&str> = Vec::new();
+        for h in &hits {
+            if h.places.len() == 1 {
+                context.push(self.places[h.places[0]].admin1.as_str());
+            }
+        }
+        let mut out = Vec::with_capacity(hits.len());
+        for (n, h) in hits.iter().enumerate() {
+            let mut cands = h.places.clone();
+            if cands.len() > 1 {
+                if let Some(q) = h.qualifier {
+                    let same: Vec<PlaceIdx> = cands
+                        .iter()
+                        .copied()
+                        .filter(|i| self.places[*i].level == q)
+                        .collect();
+                    if !same.is_empty() {
+                        cands = same;
+                    }
+                }
+            }
+            if cands.len() > 1 {
+                // a province written next to it: "Sinhung, South Hamgyong Province"
+                let near: Vec<&str> = hits
+                    .iter()
+                    .enumerate()
+                    .filter(|(m, o)| {
+                        *m != n
+                            && o.places.len() == 1
+                            && self.places[o.places[0]].level == Level::Province
+                            && gap_small(text, h, o)
+                    })
+                    .map(|(_, o)| self.places[o.places[0]].admin1.as_str())
+                    .collect();
+                let same: Vec<PlaceIdx> = cands
+                    .iter()
+                    .copied()
+                    .filter(|i| near.contains(&self.places[*i].admin1.as_str()))
+                    .collect();
+                if !same.is_empty() {
+                    cands = same;
+                }
+            }
+            if cands.len() > 1 {
+                let same: Vec<PlaceIdx> = cands
+                    .iter()
+                    .copied()
+                    .filter(|i| context.contains(&self.places[*i].admin1.as_str()))
+                    .collect();
+                if !same.is_empty() {
+                    cands = same;
+                }
+            }
+            cands.sort_by_key(|i| (self.rank[*i], *i));
+            if let Some(&place) = cands.first() {
+                out.push(Mention {
+                    start: h.start,
+                    end: h.end,
+                    place,
+                    qualifier: h.qualifier,
+                });
+            }
+        }
+        out
+    }
+}
+
+struct Hit {
+    start: usize,
+    end: usize,
+    places: Vec<PlaceIdx>,
+    qualifier: Option<Level>,
+}
+
+/// Names that are also rivers: "the Tumen" is the river.
+const RIVER_NAMES: &[&str] = &["Tumen"];
+
+const BORDER_ADMIN1: &[&str] = &[
+    "North Hamgyong",
+    "Yanggang",
+    "Chagang",
+    "North Pyongan",
+    "Rason",
+    "Jilin",
+    "Liaoning",
+];
+
+fn default_rank(p: &Place) -> u32 {
+    let border = if BORDER_ADMIN1.contains(&p.admin1.as_str()) {
+        0
+    } else {
+        10
+    };
+    let level = match p.level {
+        Level::Province => 0,
+        Level::City => 1,
+        Level::County => 2,
+        Level::District => 3,
+        Level::Town => 4,
+    };
+    let country = match p.country.as_str() {
+        "KP" => 0,
+        _ => 20,
+    };
+    country + border + level
+}
+
+/// Two mentions separated only by a comma, "in", "of", spaces or a hyphen.
+fn gap_small(text: &str, a: &Hit, b: &Hit) -> bool {
+    let (s, e) = if a.end <= b.start {
+        (a.end, b.start)
+    } else if b.end <= a.start {
+        (b.end, a.start)
+    } else {
+        return false;
+    };
+    if e - s > 24 {
+        return false;
+    }
+    let Some(gap) = text.get(s..e) else {
+        return false;
+    };
+    let g = gap
+        .trim()
+        .trim_matches(|c: char| c == ',' || c == '-' || c == '(');
+    let g = g.trim().to_lowercase();
+    let g = g.trim_start_matches("county").trim_start_matches("city");
+    let g = g.trim().trim_start_matches(',').trim();
+    matches!(g, "" | "in" | "of" | "in the" | "of the")
+        || gap.chars().all(|c| c.is_whitespace() || c == ',')
+}
+
+fn parse_level(s: &str) -> Option<Level> {
+    Some(match s {
+        "province" => Level::Province,
+        "city" => Level::City,
+        "county" => Level::County,
+        "district" => Level::District,
+        "town" => Level::Town,
+        _ => return None,
+    })
+}
+
+fn parse_line(line: &str) -> Option<(Place, String)> {
+    let cols: Vec<&str> = line.split('\t').collect();
+    if cols.len() != 10 {
+        return None;
+    }
+    let mut variants = Vec::new();
+    let mut qualified = Vec::new();
+    for v in cols[9].split('|').filter(|v| !v.is_empty()) {
+        match v.strip_prefix('!') {
+            Some(q) => qualified.push(q.to_string()),
+            None => variants.push(v.to_string()),
+        }
+    }
+    Some((
+        Place {
+            id: cols[0].to_string(),
+            name: cols[1].to_string(),
+            level: parse_level(cols[2])?,
+            admin1: cols[3].to_string(),
+            parent: None,
+            country: cols[5].to_string(),
+            lat: cols[6].parse().ok()?,
+            lon: cols[7].parse().ok()?,
+            approximate: cols[8] == "1",
+            variants,
+            qualified_variants: qualified,
+        },
+        cols[4].to_string(),
+    ))
+}
+
+// ---------------------------------------------------------------- normalisation
+
+/// Text normalised for matching, with a map from each normalised byte back to the
+/// original character that produced it.
+struct Normalized {
+    text: String,
+    /// Original byte offset of the char that produced each normalised byte.
+    starts: Vec<usize>,
+    /// Original byte offset just after that char.
+    ends: Vec<usize>,
+}
+
+impl Normalized {
+    fn new(src: &str) -> Normalized {
+        let mut text = String::with_capacity(src.len());
+        let mut starts = Vec::with_capacity(src.len());
+        let mut ends = Vec::with_capacity(src.len());
+        let mut last_space = true;
+        for (i, c) in src.char_indices() {
+            let j = i + c.len_utf8();
+            let mut push = |ch: char, text: &mut String| {
+                let before = text.len();
+                text.push(ch);
+                for _ in before..text.len() {
+                    starts.push(i);
+                    ends.push(j);
+                }
+            };
+            match fold_class(c) {
+                Fold::Drop => {}
+                Fold::Space => {
+                    if !last_space {
+                        push(' ', &mut text);
+                        last_space = true;
+                    }
+                }
+                Fold::Keep => {
+                    for l in c.to_lowercase() {
+                        match fold_latin(l) {
+                            Some(s) => {
+                                for ch in s.chars() {
+                                    push(ch, &mut text);
+                                }
+                            }
+                            None => push(l, &mut text),
+                        }
+                    }
+                    last_space = false;
+                }
+            }
+        }
+        Normalized { text, starts, ends }
+    }
+}
+
+enum Fold {
+    Drop,
+    Space,
+    Keep,
+}
+
+fn fold_class(c: char) -> Fold {
+    match c {
+        '\'' | '’' | '‘' | '`' | 'ʼ' | 'ʻ' | '´' | '\u{0300}'..='\u{036F}' | '\u{00AD}' => {
+            Fold::Drop
+        }
+        '-' | '‐' | '‑' | '‒' | '–' | '_' => Fold::Space,
+        c if c.is_whitespace() => Fold::Space,
+        _ => Fold::Keep,
+    }
+}
+
+/// Latin letters with diacritics (already lowercase) -> ASCII.
+fn fold_latin(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'ǎ' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' => "c",
+        'ď' | 'đ' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' | 'ǐ' => "i",
+        'ĵ' => "j",
+        'ķ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' | 'ǒ' => "o",
+        'œ' => "oe",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' => "s",
+        'ß' => "ss",
+        'ţ' | 'ť' | 'ŧ' => "t",
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' | 'ǔ' => "u",
+        'ŵ' => "w",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        _ => return None,
+    })
+}
+
+/// Normalise a name the way texts are normalised, trimmed.
+pub fn normalize_key(name: &str) -> String {
+    Normalized::new(name).text.trim().to_string()
+}
+
+fn strip_level_word(k: &str) -> Option<&str> {
+    for w in [
+        " county",
+        " city",
+        " province",
+        " district",
+        " town",
+        " gun",
+        " si",
+        " do",
+        " special city",
+    ] {
+        if let Some(s) = k.strip_suffix(w) {
+            return Some(s);
+        }
+    }
+    for w in ["노동자구", "구역", "군", "시", "도", "읍", "리", "현"] {
+        if let Some(s) = k.strip_suffix(w) {
+            if s.chars().count() >= 2 {
+                return Some(s);
+            }
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------- context checks
+
+fn is_hangul(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
+/// Level of a Hangul key that ends with a level suffix.
+fn hangul_key_suffix(key: &str) -> Option<Level> {
+    if key.chars().count() < 3 {
+        return None;
+    }
+    if key.ends_with("노동자구") || key.ends_with('읍') || key.ends_with('리') {
+        Some(Level::Town)
+    } else if key.ends_with("구역") {
+        Some(Level::District)
+    } else if key.ends_with('군') || key.ends_with('현') {
+        Some(Level::County)
+    } else if key.ends_with('시') {
+        Some(Level::City)
+    } else if key.ends_with('도') || key.ends_with('주') {
+        Some(Level::Province)
+    } else {
+        None
+    }
+}
+
+/// What may follow a Hangul place name: level suffixes, particles, place words.
+const HANGUL_FOLLOW: &[&str] = &[
+    "노동자구",
+    "구역",
+    "시",
+    "군",
+    "도",
+    "구",
+    "읍",
+    "리",
+    "동",
+    "현",
+    "진",
+    "주",
+    "지구",
+    "지역",
+    "일대",
+    "쪽",
+    "근처",
+    "인근",
+    "부근",
+    "주민",
+    "세관",
+    "국경",
+    "역",
+    "에",
+    "의",
+    "으로",
+    "로",
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "과",
+    "와",
+    "까지",
+    "부터",
+    "만",
+    "처럼",
+    "보다",
+    "출신",
+    "내",
+    "외",
+    "간",
+    "사람",
+    "방향",
+    "방면",
+    "당국",
+    "보안",
+    "안전",
+    "당",
+    "인민",
+    "시장",
+    "시내",
+    "지방",
+    "에서",
+    "및",
+    "등",
+    "이나",
+    "나",
+    "이며",
+    "며",
+    "랑",
+    "하고",
+];
+
+fn hangul_follow_ok(after: &str) -> bool {
+    match after.chars().next() {
+        None => true,
+        Some(c) if !is_hangul(c) => true,
+        Some(_) => HANGUL_FOLLOW.iter().any(|s| after.starts_with(s)),
+    }
+}
+
+fn hangul_suffix_after(after: &str) -> Option<Level> {
+    let next2: String = after.chars().skip(1).take(1).collect();
+    if after.starts_with("노동자구") || after.starts_with('읍') || after.starts_with('리') {
+        Some(Level::Town)
+    } else if after.starts_with("구역") {
+        Some(Level::District)
+    } else if after.starts_with('군') || after.starts_with('현') {
+        Some(Level::County)
+    } else if after.starts_with('시')
+        && !["장", "간", "기", "작", "절", "대"].contains(&next2.as_str())
+    {
+        Some(Level::City)
+    } else if after.starts_with("도에")
+        || after.starts_with("도의")
+        || after.starts_with("도 ")
+        || after.starts_with("도당")
+    {
+        Some(Level::Province)
+    } else {
+        None
+    }
+}
+
+fn latin_end_ok(after: &str) -> bool {
+    let mut it = after.chars();
+    match it.next() {
+        None => true,
+        Some(c) if c.is_alphanumeric() => false,
+        Some('\'' | '’') => {
+            // possessive 's, or a closing quote
+            match it.next() {
+                Some('s' | 'S') => !it.next().is_some_and(|c| c.is_alphanumeric()),
+                Some(c) => !c.is_alphanumeric(),
+                None => true,
+            }
+        }
+        Some(_) => true,
+    }
+}
+
+fn ends_with_ci(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len()
+        && s.is_char_boundary(s.len() - suffix.len())
+        && s[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+fn starts_with_word_ci(s: &str, word: &str) -> bool {
+    s.len() >= word.len()
+        && s.is_char_boundary(word.len())
+        && s[..word.len()].eq_ignore_ascii_case(word)
+        && !s[word.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric())
+}
+
+fn is_mountain_prefix(before: &str) -> bool {
+    let b = before.trim_end();
+    ends_with_ci(b, "mount") || ends_with_ci(b, "mt.") || ends_with_ci(b, "mt")
+}
+
+/// "Tumen River", "the Tumen riverbank", "Changbai Mountains": not the place.
+fn is_river_after(after: &str) -> bool {
+    let a = after.trim_start_matches([' ', '\u{a0}']);
+    let word: String = a.chars().take_while(|c| c.is_alphabetic()).collect();
+    let w = word.to_lowercase();
+    w.starts_with("river") || w == "mountain" || w == "mountains" || w == "range" || w == "valley"
+}
+
+/// Words after a place name that make it part of a name of something else: "Tumen Post",
+/// "Yalu Report" (outlets).
+const NAME_WORDS: &[&str] = &[
+    "Post",
+    "Dispatch",
+    "Daily",
+    "News",
+    "Times",
+    "Herald",
+    "Journal",
+    "Radio",
+    "Agency",
+    "Press",
+    "Tribune",
+    "Review",
+    "Monitor",
+    "Network",
+    "Report",
+    "Gazette",
+    "Weekly",
+    "Wire",
+    "Media",
+    "Broadcasting",
+    "Observer",
+    "Bulletin",
+    "Chronicle",
+];
+
+fn is_name_word_after(after: &str) -> bool {
+    let Some(a) = after.strip_prefix(' ') else {
+        return false;
+    };
+    NAME_WORDS.iter().any(|w| {
+        a.starts_with(w)
+            && !a[w.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric())
+    })
+}
+
+fn latin_qualifier_after(after: &str) -> Option<Level> {
+    // hyphen-joined romanized suffixes: "Onsong-gun", "Hyesan-si", "Wonjong-ri"
+    if let Some(rest) = after.strip_prefix('-') {
+        for (w, l) in [
+            ("gun", Level::County),
+            ("kun", Level::County),
+            ("si", Level::City),
+            ("shi", Level::City),
+            ("guyok", Level::District),
+            ("kuyok", Level::District),
+            ("guyŏk", Level::District),
+            ("kuyŏk", Level::District),
+            ("gu", Level::District),
+            ("ri", Level::Town),
+            ("ni", Level::Town),
+            ("ŭp", Level::Town),
+            ("up", Level::Town),
+            ("eup", Level::Town),
+            ("dong", Level::District),
+            ("rodongjagu", Level::Town),
+            ("nodongjagu", Level::Town),
+            ("do", Level::Province),
+            ("to", Level::Province),
+        ] {
+            if starts_with_word_ci(rest, w) {
+                return Some(l);
+            }
+        }
+    }
+    let a = after.trim_start_matches([' ', '\u{a0}', '-']);
+    for (w, l) in [
+        ("County", Level::County),
+        ("county", Level::County),
+        ("City", Level::City),
+        ("city", Level::City),
+        ("Special City", Level::City),
+        ("Province", Level::Province),
+        ("province", Level::Province),
+        ("Provincial", Level::Province),
+        ("provincial", Level::Province),
+        ("District", Level::District),
+        ("district", Level::District),
+        ("Workers' District", Level::Town),
+        ("workers' district", Level::Town),
+        ("Workers’ District", Level::Town),
+        ("workers’ district", Level::Town),
+        ("Town", Level::Town),
+        ("town", Level::Town),
+        ("Village", Level::Town),
+        ("village", Level::Town),
+        ("Prefecture", Level::City),
+        ("prefecture", Level::City),
+        ("Krai", Level::Province),
+    ] {
+        if a.starts_with(w)
+            && !a[w.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric())
+        {
+            return Some(l);
+        }
+    }
+    None
+}
+
+/// Level of a romanized key that ends with a level word ("hyesan si", "onsong gun").
+fn latin_key_suffix(key: &str) -> Option<Level> {
+    let last = key.rsplit(' ').next()?;
+    if last.len() == key.len() {
+        return None;
+    }
+    Some(match last {
+        "gun" | "kun" | "county" => Level::County,
+        "si" | "shi" | "city" => Level::City,
+        "guyok" | "kuyok" | "gu" | "ku" | "district" => Level::District,
+        "do" | "to" | "province" => Level::Province,
+        "up" | "ri" | "ni" | "rodongjagu" | "nodongjagu" => Level::Town,
+        _ => return None,
+    })
+}
+
+fn latin_qualifier_before(before: &str) -> Option<Level> {
+    let b = before.trim_end();
+    for (w, l) in [
+        ("county of", Level::County),
+        ("city of", Level::City),
+        ("province of", Level::Province),
+        ("district of", Level::District),
+        ("town of", Level::Town),
+        ("village of", Level::Town),
+    ] {
+        if ends_with_ci(b, w) {
+            let rest = &b[..b.len() - w.len()];
+            if !rest
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric())
+            {
+                return Some(l);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_maps_back() {
+        let n = Normalized::new("Ch’ŏngjin – P'YŎNGYANG");
+        assert_eq!(n.text, "chongjin pyongyang");
+        assert_eq!(n.starts.len(), n.text.len());
+    }
+
+    #[test]
+    fn keys_fold() {
+        assert_eq!(normalize_key("Hamgyŏng-bukto"), "hamgyong bukto");
+        assert_eq!(normalize_key(" P’yŏngyang "), "pyongyang");
     }
 }
