@@ -1,0 +1,544 @@
+//! Boilerplate detection: marks whole lines of a report's text that are not part of the
+//! story (photo captions, tag-keyword lines, footers, reporter bios and bylines, date lines,
+//! navigation and related-article links, market-price widgets), and derives the clean body.
+//!
+//! Every rule works on single lines and is deliberately conservative: a line is removed only
+//! when its shape says it cannot be a story sentence (short, no sentence punctuation, a
+//! fixed caption/footer convention), because a false removal loses evidence.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::date::parse_date;
+use crate::model::{RemovedSpan, SpanKind};
+
+fn re(pattern: &str) -> Regex {
+    // The patterns are constants checked by the unit tests, so this cannot fail at run time.
+    Regex::new(pattern).unwrap_or_else(|e| panic!("bad built-in pattern {pattern}: {e}"))
+}
+
+/// Caption conventions: "... / Image: Daily NK", "FILE PHOTO: ...", "(Photo: ...)",
+/// "▲ ... /사진=...", "(사진=...)".
+static CAPTION: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(
+            r"(?i)(?:^|\s)[/|]\s*(?:images?|photos?|pictures?|photograph|photo credit|credit|graphic)\s*(?:[:=]|by\b)\s*\S",
+        ),
+        re(
+            r"(?i)^[(\[]?\s*(?:file\s+photo|photos?|images?|pictures?|pictured|caption|graphic|photo\s+credit)\s*(?:[:=]|by\b|courtesy\b)",
+        ),
+        re(
+            r"(?i)[(\[]\s*(?:file\s+)?(?:photos?|images?|pictures?)\s*(?:[:=]|by\b|courtesy\b)[^)\]]*[)\]]\s*$",
+        ),
+        re(r"^\s*[▲△]"),
+        re(r"사진\s*[=:：]"),
+        re(r"^[(\[<]?\s*사진\s*[)\]>]"),
+    ]
+});
+
+/// Footer lines: contact prompts, language links, copyright, share/subscribe prompts.
+static FOOTER: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(r"(?i)^please (?:direct|send) (?:any |your )?(?:comments|questions|feedback)"),
+        re(r"(?i)^questions about (?:his|her|their|this) (?:articles?|reporting)"),
+        re(
+            r"(?i)^(?:read|view|see) (?:this (?:article|story|report) )?in (?:korean|english|chinese|japanese)\b.{0,20}$",
+        ),
+        re(r"(?i)^(?:korean|english|chinese) version\b.{0,20}$"),
+        re(r"^(?:한국어로|영어로|영문으로|한글로|영문|한국어)\s*(?:읽기|보기|기사)"),
+        re(r"(?i)^(?:©|ⓒ|\(c\)\s|copyright\b)"),
+        re(r"(?i)\ball rights reserved\b"),
+        re(r"무단\s*전재|재배포\s*금지"),
+        re(
+            r"(?i)^(?:share (?:this|on|via)\b|share$|tweet this|email this|print this|follow us\b|like us on|subscribe\b|sign up\b|get our (?:free |daily |weekly )?newsletter|our newsletter|support our\b|donate\b|click here\b)",
+        ),
+        re(r"^(?:구독|뉴스레터|공유하기|기사\s*공유|후원하기|제보하기|제보\s*[:=])"),
+    ]
+});
+
+/// Tag/keyword lines with an explicit marker.
+static TAG_MARKED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(r"(?i)^(?:tags?|keywords?|topics?)\s*[:：]"),
+        re(r"^(?:태그|키워드)\s*[:：]?"),
+        re(r"^#[^\s#]+(?:\s+#[^\s#]+)+\s*$"),
+    ]
+});
+
+/// Headers of related-article link lists.
+static RELATED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:[▶►»>\-*]\s*)?(?:related (?:articles?|stories|news|reports?|coverage|reading|posts?|links?)|see also|more on this|more stories|recommended(?: articles| stories)?|you may also like|most read|관련\s*기사|관련\s*뉴스|함께\s*(?:보면|읽으면)|추천\s*기사|많이\s*본\s*기사)\b",
+    )
+});
+
+/// Navigation lines.
+static NAV: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(r"(?i)^(?:home|홈)\s*[>›»/|]"),
+        re(r"(?i)^(?:previous|next|prev) (?:article|story|post|page)\b"),
+        re(r"^(?:이전|다음)\s*(?:기사|글)"),
+        re(
+            r"(?i)^(?:back to top|skip to (?:main )?content|menu|search|top|go to top|맨 위로|목록)$",
+        ),
+    ]
+});
+
+/// Reporter bio: "X is one of Daily NK's freelance reporters", "X is a ... correspondent".
+static BIO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}\s+is\s+(?:one of\s+|a\s+|an\s+|the\s+)?[^.]{0,80}?\b(?:reporters?|correspondents?|journalists?|contributors?|writers?|editors?|stringers?|columnists?|freelancers?)\b",
+    )
+});
+
+/// English byline: "By Kim Min-ji", "By Jong So Yong | Daily NK".
+static BYLINE_EN: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?:By|BY|Written by|Reported by)\s+[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,4}\s*(?:[,|/–—\-]\s*[^.!?]{0,60})?$",
+    )
+});
+
+/// Korean reporter line: "김성민 기자", "김OO 기자 kim@example.org", "(평양=) 기자".
+static BYLINE_KO: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    vec![
+        re(
+            r"^[가-힣A-Za-z○OＯ*]{2,5}\s*(?:기자|특파원|통신원|객원기자|논설위원)(?:\s*[=:]?\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)?\s*$",
+        ),
+        re(r"^.{0,40}(?:기자|특파원|통신원)\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\s*$"),
+        re(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$"),
+    ]
+});
+
+/// A label before a date on a date line.
+static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:published|updated|posted|last updated|date|입력|수정|등록|발행|기사입력|최종수정)\s*[:：]?\s*",
+    )
+});
+
+/// Header of a market-price widget.
+static PRICE_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:this week'?s\s+|latest\s+|north korean?\s+)?(?:market prices?|market rates?|exchange rates?|prices this week|rice prices?|장마당\s*(?:물가|시세|가격)|시장\s*(?:물가|가격|시세)|북한\s*(?:시장\s*|장마당\s*)?(?:물가|시세)|쌀값\s*동향|환율\s*동향)\b",
+    )
+});
+
+/// A price token in a widget row.
+static PRICE_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\bwon\b|\byuan\b|\busd\b|\bcny\b|\brmb\b|\$|/kg\b|\bkg\b|원|위안|달러|₩")
+});
+
+/// "Label: values" shape of a widget row.
+static LABEL_ROW: LazyLock<Regex> = LazyLock::new(|| re(r"^[\p{L} .'’\-()]{2,30}\s*[:：]\s*\S"));
+
+const STOPWORDS: &[&str] = &[
+    "the", "a", "an", "was", "were", "is", "are", "said", "says", "has", "have", "had", "he",
+    "she", "they", "it", "that", "this", "to", "for", "with", "by", "of", "and", "but", "who",
+    "will", "would", "be", "been", "his", "her", "their", "its", "at", "on", "as", "we", "i",
+    "you", "not", "from",
+];
+
+fn ends_like_sentence(t: &str) -> bool {
+    let t = t.trim_end_matches(['"', '\'', '”', '’', ')', ']', '」', '』']);
+    t.ends_with(['.', '!', '?', '。']) || t.ends_with("다") || t.ends_with("요")
+}
+
+fn char_len(t: &str) -> usize {
+    t.chars().count()
+}
+
+fn is_caption(t: &str) -> bool {
+    char_len(t) <= 400 && CAPTION.iter().any(|r| r.is_match(t))
+}
+
+/// A line that is only a date (optionally labelled and with a time).
+fn is_date_line(t: &str) -> bool {
+    if char_len(t) > 60
+        || t.ends_with('.') && !t.chars().rev().nth(1).is_some_and(|c| c.is_ascii_digit())
+    {
+        return false;
+    }
+    let rest = DATE_LABEL.replace(t, "");
+    let rest = rest.trim();
+    if rest.split_whitespace().count() > 8 || parse_date(rest).is_none() {
+        return false;
+    }
+    // Only date/time words: digits, separators, month/weekday names, am/pm, zones.
+    rest.split(|c: char| !c.is_alphabetic()).all(|w| {
+        let w = w.to_ascii_lowercase();
+        w.is_empty()
+            || w.len() >= 3
+                && [
+                    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                    "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "kst", "utc", "gmt",
+                ]
+                .iter()
+                .any(|m| w.starts_with(m))
+            || matches!(w.as_str(), "am" | "pm" | "t" | "z")
+            || w.chars()
+                .all(|c| matches!(c, '년' | '월' | '일' | '오' | '전' | '후' | '시' | '분'))
+    })
+}
+
+/// A lower-case keyword run: 3 to 12 words, no capitals, no punctuation, at most one
+/// function word. Context (standing alone) is checked by the caller.
+fn is_tag_candidate(t: &str) -> bool {
+    if char_len(t) > 120 {
+        return false;
+    }
+    if !t.chars().all(|c| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, ' ' | '-' | '\'' | '/')
+    }) {
+        return false;
+    }
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if !(3..=12).contains(&words.len())
+        || !words
+            .iter()
+            .all(|w| w.chars().any(|c| c.is_ascii_lowercase()))
+    {
+        return false;
+    }
+    words.iter().filter(|w| STOPWORDS.contains(w)).count() <= 1
+}
+
+fn is_price_row(t: &str) -> bool {
+    if char_len(t) > 200 || ends_like_sentence(t) || !t.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    if !PRICE_TOKEN.is_match(t) {
+        return false;
+    }
+    t.contains('|') || t.contains('\t') || LABEL_ROW.is_match(t)
+}
+
+fn is_price_header(t: &str) -> bool {
+    char_len(t) <= 80 && !ends_like_sentence(t) && PRICE_HEADER.is_match(t)
+}
+
+/// A one-line price ticker: "MARKET PRICES (won) | Pyongyang rice/kg 6,200 | ...".
+fn is_price_ticker(t: &str) -> bool {
+    t.matches('|').count() >= 2
+        && t.chars().filter(|c| c.is_ascii_digit()).count() >= 4
+        && PRICE_TOKEN.is_match(t)
+        && !ends_like_sentence(t)
+        && char_len(t) <= 400
+}
+
+/// Line-local classification: the kind of boilerplate a line is by its own shape.
+fn line_kind(t: &str) -> Option<SpanKind> {
+    if t.is_empty() {
+        return None;
+    }
+    if is_caption(t) {
+        return Some(SpanKind::Caption);
+    }
+    if char_len(t) <= 200 && FOOTER.iter().any(|r| r.is_match(t)) {
+        return Some(SpanKind::Footer);
+    }
+    if char_len(t) <= 300 && TAG_MARKED.iter().any(|r| r.is_match(t)) {
+        return Some(SpanKind::TagLine);
+    }
+    if char_len(t) <= 150 && !ends_like_sentence(t) && RELATED.is_match(t) {
+        return Some(SpanKind::Nav);
+    }
+    if char_len(t) <= 120 && NAV.iter().any(|r| r.is_match(t)) {
+        return Some(SpanKind::Nav);
+    }
+    if char_len(t) <= 120
+        && !ends_like_sentence(t)
+        && t.chars().filter(|c| matches!(c, '>' | '›' | '»')).count() >= 2
+    {
+        return Some(SpanKind::Nav);
+    }
+    if char_len(t) <= 150 && (t.starts_with('▶') || t.starts_with('►')) && !ends_like_sentence(t)
+    {
+        return Some(SpanKind::Nav);
+    }
+    if char_len(t) <= 100 && (BYLINE_EN.is_match(t) || BYLINE_KO.iter().any(|r| r.is_match(t))) {
+        return Some(SpanKind::Byline);
+    }
+    if is_date_line(t) {
+        return Some(SpanKind::Byline);
+    }
+    if is_price_ticker(t) {
+        return Some(SpanKind::Other);
+    }
+    None
+}
+
+/// One line of the text: byte range including its newline, and its trimmed content.
+struct Line<'a> {
+    start: usize,
+    end: usize,
+    trimmed: &'a str,
+}
+
+fn split_lines(text: &str) -> Vec<Line<'_>> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for piece in text.split_inclusive('\n') {
+        let end = start + piece.len();
+        lines.push(Line {
+            start,
+            end,
+            trimmed: piece.trim(),
+        });
+        start = end;
+    }
+    lines
+}
+
+/// Find the boilerplate lines of `text`. Spans cover whole lines including their newline,
+/// one span per line, sorted and non-overlapping.
+pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
+    let lines = split_lines(text);
+    let n = lines.len();
+    let mut kinds: Vec<Option<SpanKind>> = lines.iter().map(|l| line_kind(l.trimmed)).collect();
+    let blank = |i: usize| lines[i].trimmed.is_empty();
+
+    // Related-article lists: a bare "Related articles" header takes the short,
+    // unpunctuated lines under it (the link titles) until a blank line.
+    for i in 0..n {
+        if kinds[i] == Some(SpanKind::Nav) && RELATED.is_match(lines[i].trimmed) {
+            let header_only = lines[i]
+                .trimmed
+                .trim_end_matches([':', '：'])
+                .split_whitespace()
+                .count()
+                <= 4;
+            if !header_only {
+                continue;
+            }
+            let mut j = i + 1;
+            while j < n && !blank(j) {
+                let t = lines[j].trimmed;
+                if char_len(t) > 150 || ends_like_sentence(t) && !t.ends_with('?') {
+                    break;
+                }
+                kinds[j] = Some(SpanKind::Nav);
+                j += 1;
+            }
+        }
+    }
+
+    // Market-price widgets: a run of header/row lines (blank lines allowed in between)
+    // holding at least one row.
+    let mut i = 0;
+    while i < n {
+        let t = lines[i].trimmed;
+        if kinds[i].is_none() && (is_price_header(t) || is_price_row(t)) {
+            let mut j = i;
+            let mut rows = 0;
+            let mut members = Vec::new();
+            while j < n {
+                let tj = lines[j].trimmed;
+                if tj.is_empty() {
+                    j += 1;
+                    continue;
+                }
+                if is_price_row(tj) || is_price_ticker(tj) {
+                    rows += 1;
+                } else if !is_price_header(tj) {
+                    break;
+                }
+                members.push(j);
+                j += 1;
+            }
+            // A lone "Label: 5,000 won" line could be a story line; a widget needs a header
+            // or at least two rows.
+            let has_header = members.iter().any(|&m| is_price_header(lines[m].trimmed));
+            if rows >= 1 && (has_header || rows >= 2) {
+                for m in members {
+                    kinds[m].get_or_insert(SpanKind::Other);
+                }
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+
+    // Tag lines: a lower-case keyword run standing alone (no story line directly above or
+    // below it, so it is not the tail of a wrapped paragraph).
+    for i in 0..n {
+        if kinds[i].is_some() || !is_tag_candidate(lines[i].trimmed) {
+            continue;
+        }
+        let above_ok = i == 0 || blank(i - 1) || kinds[i - 1].is_some();
+        let below_ok = i + 1 >= n || blank(i + 1) || kinds[i + 1].is_some();
+        if above_ok && below_ok {
+            kinds[i] = Some(SpanKind::TagLine);
+        }
+    }
+
+    // Reporter bios: only at the very start or in the closing lines of the text.
+    let nonblank: Vec<usize> = (0..n).filter(|&i| !blank(i)).collect();
+    let m = nonblank.len();
+    for (rank, &i) in nonblank.iter().enumerate() {
+        if kinds[i].is_none() && (rank < 2 || rank + 4 >= m) && BIO.is_match(lines[i].trimmed) {
+            kinds[i] = Some(SpanKind::Byline);
+        }
+    }
+
+    lines
+        .iter()
+        .zip(kinds)
+        .filter_map(|(l, k)| {
+            k.map(|kind| RemovedSpan {
+                offset: l.start,
+                length: l.end - l.start,
+                kind,
+            })
+        })
+        .collect()
+}
+
+/// The clean body: `text` without the removed spans, lines right-trimmed, runs of blank
+/// lines collapsed to one, no leading or trailing blank lines.
+pub fn derive_body(text: &str, removed: &[RemovedSpan]) -> String {
+    let mut kept = String::with_capacity(text.len());
+    let mut pos = 0;
+    for span in removed {
+        if span.offset >= pos {
+            kept.push_str(text.get(pos..span.offset).unwrap_or(""));
+            pos = span.offset + span.length;
+        }
+    }
+    kept.push_str(text.get(pos.min(text.len())..).unwrap_or(""));
+    let mut body = String::with_capacity(kept.len());
+    let mut pending_blank = false;
+    for line in kept.lines() {
+        let line = line.trim_end();
+        if line.trim().is_empty() {
+            pending_blank = !body.is_empty();
+            continue;
+        }
+        if pending_blank {
+            body.push_str("\n\n");
+        } else if !body.is_empty() {
+            body.push('\n');
+        }
+        pending_blank = false;
+        body.push_str(line);
+    }
+    body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(String, SpanKind)> {
+        find_boilerplate(text)
+            .into_iter()
+            .map(|s| {
+                (
+                    text[s.offset..s.offset + s.length].trim().to_string(),
+                    s.kind,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn patterns_compile() {
+        LazyLock::force(&CAPTION);
+        LazyLock::force(&FOOTER);
+        LazyLock::force(&TAG_MARKED);
+        LazyLock::force(&RELATED);
+        LazyLock::force(&NAV);
+        LazyLock::force(&BIO);
+        LazyLock::force(&BYLINE_EN);
+        LazyLock::force(&BYLINE_KO);
+        LazyLock::force(&DATE_LABEL);
+        LazyLock::force(&PRICE_HEADER);
+        LazyLock::force(&PRICE_TOKEN);
+        LazyLock::force(&LABEL_ROW);
+    }
+
+    #[test]
+    fn captions() {
+        for c in [
+            "Trucks at the customs house in Sinuiju. / Image: Example News",
+            "FILE PHOTO: A street in Hyesan.",
+            "(Photo: Example News)",
+            "Photo: A market in Rason",
+            "▲ 혜산시 전경. /사진=예시통신",
+            "두만강 연선의 초소 (사진=예시통신)",
+            "압록강 / 사진: 예시통신",
+        ] {
+            assert_eq!(line_kind(c), Some(SpanKind::Caption), "{c}");
+        }
+        assert_eq!(line_kind("The photographer said nothing."), None);
+    }
+
+    #[test]
+    fn tag_lines_need_to_stand_alone() {
+        let t = "First paragraph ends here.\n\nsmuggling hyesan copper border guard\n\nNext.\n";
+        assert_eq!(
+            kinds(t),
+            vec![(
+                "smuggling hyesan copper border guard".into(),
+                SpanKind::TagLine
+            )]
+        );
+        // A wrapped paragraph tail is not a tag line.
+        let t = "The source said the guards were\nnot paid enough to look away\n";
+        assert!(kinds(t).is_empty());
+        // Function words make it a sentence fragment.
+        let t = "Intro.\n\nand the guards said that it was over\n\nEnd.\n";
+        assert!(kinds(t).is_empty());
+    }
+
+    #[test]
+    fn footers_bylines_nav() {
+        assert_eq!(line_kind("Read in Korean"), Some(SpanKind::Footer));
+        assert_eq!(line_kind("Read in English"), Some(SpanKind::Footer));
+        assert_eq!(line_kind("한국어로 읽기"), Some(SpanKind::Footer));
+        assert_eq!(
+            line_kind("© 2024 Example News. All rights reserved."),
+            Some(SpanKind::Footer)
+        );
+        assert_eq!(
+            line_kind("Sign up for our newsletter"),
+            Some(SpanKind::Footer)
+        );
+        assert_eq!(line_kind("김성민 기자"), Some(SpanKind::Byline));
+        assert_eq!(
+            line_kind("박OO 기자 park@example.org"),
+            Some(SpanKind::Byline)
+        );
+        assert_eq!(line_kind("By Kim Min-ji"), Some(SpanKind::Byline));
+        assert_eq!(line_kind("By the end of May the guards had left."), None);
+        assert_eq!(line_kind("Published: May 14, 2021"), Some(SpanKind::Byline));
+        assert_eq!(line_kind("입력 2021.05.14 09:00"), Some(SpanKind::Byline));
+        assert_eq!(line_kind("관련기사: 신의주 세관 재개"), Some(SpanKind::Nav));
+        assert_eq!(line_kind("Home > News > North Korea"), Some(SpanKind::Nav));
+        assert_eq!(line_kind("Related articles"), Some(SpanKind::Nav));
+    }
+
+    #[test]
+    fn related_list_and_prices() {
+        let t = "Story line.\n\nRelated articles\nHyesan guards rotated\nRice up in Rason\n\nMarket prices this week\nHyesan | rice 5,000 won/kg\nRason: rice 5,200 won/kg\n";
+        let k = kinds(t);
+        assert_eq!(k.len(), 6, "{k:?}");
+        assert!(k.iter().take(3).all(|(_, kind)| *kind == SpanKind::Nav));
+        assert!(k.iter().skip(3).all(|(_, kind)| *kind == SpanKind::Other));
+        // A story sentence with a price stays.
+        let t = "In Hyesan, rice sold for 5,000 won per kilogram.\n";
+        assert!(kinds(t).is_empty());
+    }
+
+    #[test]
+    fn body_collapses_blank_runs() {
+        let text = "a\n\nX\n\nb\n";
+        let spans = vec![RemovedSpan {
+            offset: 3,
+            length: 2,
+            kind: SpanKind::Other,
+        }];
+        assert_eq!(derive_body(text, &spans), "a\n\nb");
+    }
+}

@@ -1,0 +1,99 @@
+//! Format detection: content first, the file extension as a hint.
+
+use encoding_rs::{UTF_16BE, UTF_16LE};
+
+/// Sniff the format of a file: `"html"`, `"rss"`, `"atom"`, `"jsonl"` or `"text"`.
+/// Only the first 64 KiB are looked at.
+pub fn detect_format(bytes: &[u8], path: &str) -> &'static str {
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let text: String = match crate::decode::bom(head) {
+        Some((enc, len)) if enc == UTF_16LE || enc == UTF_16BE => {
+            enc.decode_without_bom_handling(&head[len..]).0.into_owned()
+        }
+        Some((_, len)) => String::from_utf8_lossy(&head[len..]).into_owned(),
+        None => String::from_utf8_lossy(head).into_owned(),
+    };
+    let ext = path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let t = text.trim_start();
+    let lower: String = t
+        .chars()
+        .take(4096)
+        .collect::<String>()
+        .to_ascii_lowercase();
+
+    if t.starts_with('<') {
+        if let Some(root) = first_element(&lower) {
+            match root.as_str() {
+                "rss" | "rdf:rdf" => return "rss",
+                "feed" => return "atom",
+                _ => return "html",
+            }
+        }
+        return "html";
+    }
+    if t.starts_with('{') {
+        let first = t.lines().next().unwrap_or("").trim();
+        if ext == "jsonl" || ext == "ndjson" || ext == "json" || first.ends_with('}') {
+            return "jsonl";
+        }
+    }
+    match ext.as_str() {
+        "html" | "htm" | "xhtml"
+            if lower.contains("<html") || lower.contains("<body") || lower.contains("<p") =>
+        {
+            "html"
+        }
+        "jsonl" | "ndjson" if t.starts_with('{') => "jsonl",
+        _ => "text",
+    }
+}
+
+/// Name of the first element, skipping the XML declaration, comments and doctype.
+fn first_element(lower: &str) -> Option<String> {
+    let mut s = lower;
+    loop {
+        s = s.trim_start();
+        if let Some(r) = s.strip_prefix("<?") {
+            s = &r[r.find("?>")? + 2..];
+        } else if let Some(r) = s.strip_prefix("<!--") {
+            s = &r[r.find("-->")? + 3..];
+        } else if let Some(r) = s.strip_prefix("<!") {
+            s = &r[r.find('>')? + 1..];
+        } else if let Some(r) = s.strip_prefix('<') {
+            let name: String = r
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_'))
+                .collect();
+            return (!name.is_empty()).then_some(name);
+        } else {
+            return None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniff() {
+        assert_eq!(
+            detect_format(b"<?xml version=\"1.0\"?>\n<rss version=\"2.0\">", "a.xml"),
+            "rss"
+        );
+        assert_eq!(
+            detect_format(
+                b"<?xml version=\"1.0\"?><!-- x --><feed xmlns=\"http://www.w3.org/2005/Atom\">",
+                "a"
+            ),
+            "atom"
+        );
+        assert_eq!(detect_format(b"<!DOCTYPE html><html>", "a.txt"), "html");
+        assert_eq!(detect_format(b"{\"title\": 1}\n{}", "a"), "jsonl");
+        assert_eq!(detect_format(b"---\ntitle: x\n---\n", "a.html"), "text");
+        assert_eq!(detect_format(b"plain", "a.txt"), "text");
+    }
+}
