@@ -3,20 +3,35 @@
 //! actors, event cues, modality, dates, attribution and quantities, each event pointing
 //! at the byte spans of the report body that support it.
 //!
+//! Rules, not models: cue lexicons (English and Korean, [`lexicon`]) scanned with one
+//! Aho-Corasick automaton; per sentence and clause, negation and speculation decide what
+//! is asserted; places are judged per mention ([`places`]); output follows the codebook
+//! ([`output::codebook_json`]).
+//!
 //! Pure and deterministic: the same report and the same [`EXTRACTOR_VERSION`] always
-//! give the same events. No I/O; the gazetteer is compiled in.
+//! give the same events. No I/O; the gazetteer is compiled in. Linear in the text.
 
+pub mod actors;
+pub mod attribution;
+pub mod cues;
+pub mod dates;
+mod events;
 pub mod gazetteer;
+pub mod lexicon;
 mod model;
+pub mod output;
+pub mod places;
+pub mod quantities;
+pub mod text;
 
 pub use model::*;
+pub use output::{codebook_json, format_table};
 
 /// Bumped whenever extraction output can change; stored with every event so that
 /// `lantern reextract` knows what is stale.
-pub const EXTRACTOR_VERSION: &str = "0.1.0";
+pub const EXTRACTOR_VERSION: &str = "0.2.0";
 
 /// Extract the events of one report.
 pub fn extract(report: &lantern_ingest::Report) -> Vec<Event> {
-    let _ = report;
-    Vec::new()
+    events::extract(report)
 }

@@ -1,0 +1,170 @@
+//! The cue scanner: one Aho-Corasick automaton over every lexicon entry (English and
+//! Korean), built once. A scan yields non-overlapping hits (longest first), English
+//! ones only at word boundaries. Linear in the text length.
+
+use crate::lexicon::{Tag, EN, KO};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// One lexicon hit: byte range and the pattern's index into [`Lexicon::tags`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub start: usize,
+    pub end: usize,
+    pub pat: u32,
+}
+
+pub struct Lexicon {
+    ac: AhoCorasick,
+    /// Per automaton pattern: the tags it signals.
+    tags: Vec<Vec<Tag>>,
+    /// Per automaton pattern: may the word continue after the match (`*`)?
+    prefix: Vec<bool>,
+    /// Per automaton pattern: does it need word boundaries (English)?
+    ascii: Vec<bool>,
+}
+
+impl Lexicon {
+    pub fn get() -> &'static Lexicon {
+        static L: OnceLock<Lexicon> = OnceLock::new();
+        L.get_or_init(Lexicon::build)
+    }
+
+    fn build() -> Lexicon {
+        let mut index: HashMap<(String, bool), usize> = HashMap::new();
+        let mut pats: Vec<String> = Vec::new();
+        let mut tags: Vec<Vec<Tag>> = Vec::new();
+        let mut prefix = Vec::new();
+        let mut ascii = Vec::new();
+        let mut add = |p: &str, tag: Tag| {
+            let (p, pre) = match p.strip_suffix('*') {
+                Some(x) => (x, true),
+                None => (p, false),
+            };
+            let mut variants = vec![p.to_string()];
+            if p.contains('\'') {
+                variants.push(p.replace('\'', "\u{2019}"));
+            }
+            for v in variants {
+                let key = (v.clone(), pre);
+                let k = *index.entry(key).or_insert_with(|| {
+                    pats.push(v.clone());
+                    tags.push(Vec::new());
+                    prefix.push(pre);
+                    ascii.push(v.is_ascii());
+                    pats.len() - 1
+                });
+                if !tags[k].contains(&tag) {
+                    tags[k].push(tag);
+                }
+            }
+        };
+        for (p, t) in EN.iter().chain(KO.iter()) {
+            add(p, *t);
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&pats)
+            .expect("lexicon patterns build");
+        Lexicon {
+            ac,
+            tags,
+            prefix,
+            ascii,
+        }
+    }
+
+    pub fn tags(&self, pat: u32) -> &[Tag] {
+        self.tags.get(pat as usize).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+
+    /// All hits in `text`, non-overlapping (longest match wins, then leftmost), sorted.
+    /// Hits inside `skip` ranges (sorted, non-overlapping) are dropped.
+    pub fn scan(&self, text: &str, skip: &[(usize, usize)]) -> Vec<Hit> {
+        let bytes = text.as_bytes();
+        let mut cands: Vec<Hit> = Vec::new();
+        for m in self.ac.find_overlapping_iter(text) {
+            let p = m.pattern().as_usize();
+            let (s, e) = (m.start(), m.end());
+            if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
+                continue;
+            }
+            if self.ascii[p] {
+                let first = bytes[s];
+                let last = bytes[e - 1];
+                // start boundary: previous char not a letter/digit (if pattern starts with one)
+                if first.is_ascii_alphanumeric() && s > 0 && is_word_byte_before(text, s) {
+                    continue;
+                }
+                if last.is_ascii_alphanumeric() && !self.prefix[p] && is_word_byte_at(text, e) {
+                    continue;
+                }
+            }
+            if crate::text::in_ranges(skip, s) {
+                continue;
+            }
+            cands.push(Hit {
+                start: s,
+                end: e,
+                pat: p as u32,
+            });
+        }
+        // longest first, then leftmost; accept if free
+        cands.sort_by(|a, b| {
+            (b.end - b.start)
+                .cmp(&(a.end - a.start))
+                .then(a.start.cmp(&b.start))
+        });
+        let mut taken = vec![0u64; text.len() / 64 + 1];
+        let mut out = Vec::with_capacity(cands.len());
+        'c: for h in cands {
+            for i in h.start..h.end {
+                if taken[i / 64] & (1u64 << (i % 64)) != 0 {
+                    continue 'c;
+                }
+            }
+            for i in h.start..h.end {
+                taken[i / 64] |= 1u64 << (i % 64);
+            }
+            out.push(h);
+        }
+        out.sort_by_key(|h| h.start);
+        out
+    }
+}
+
+fn is_word_byte_before(text: &str, i: usize) -> bool {
+    text[..i]
+        .chars()
+        .next_back()
+        .map(|c| c.is_ascii_alphanumeric())
+        .unwrap_or(false)
+}
+
+fn is_word_byte_at(text: &str, i: usize) -> bool {
+    text[i..]
+        .chars()
+        .next()
+        .map(|c| c.is_ascii_alphanumeric())
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_and_boundaries() {
+        let l = Lexicon::get();
+        let t = "Defectors said agents arrested him; the state security bureau executives.";
+        let hits = l.scan(t, &[]);
+        let words: Vec<&str> = hits.iter().map(|h| &t[h.start..h.end]).collect();
+        assert!(words.contains(&"arrest"));
+        assert!(words.contains(&"state security"));
+        assert!(!words.contains(&"the state"));
+        assert!(words.contains(&"Defector"));
+        assert!(words.contains(&"executive"));
+    }
+}

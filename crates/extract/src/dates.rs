@@ -1,0 +1,528 @@
+//! Dates: explicit ("Jan. 7", "June 1, 2021", "in 2019") and relative ("on Wednesday",
+//! "late last month", "mid-June", "yesterday", 지난달 말, 이달 초, 지난 20일, 어제)
+//! expressions, resolved against the published date with a precision. Without a
+//! published date the words are kept with precision `unresolved`.
+
+use crate::model::{EventDate, Precision};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+
+/// One date expression found in the text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateMention {
+    pub start: usize,
+    pub end: usize,
+    pub date: EventDate,
+}
+
+const MONTHS: &[(&str, u32)] = &[
+    ("january", 1),
+    ("february", 2),
+    ("march", 3),
+    ("april", 4),
+    ("may", 5),
+    ("june", 6),
+    ("july", 7),
+    ("august", 8),
+    ("september", 9),
+    ("october", 10),
+    ("november", 11),
+    ("december", 12),
+    ("jan.", 1),
+    ("feb.", 2),
+    ("mar.", 3),
+    ("apr.", 4),
+    ("aug.", 8),
+    ("sept.", 9),
+    ("sep.", 9),
+    ("oct.", 10),
+    ("nov.", 11),
+    ("dec.", 12),
+];
+
+const WEEKDAYS: &[(&str, Weekday)] = &[
+    ("monday", Weekday::Mon),
+    ("tuesday", Weekday::Tue),
+    ("wednesday", Weekday::Wed),
+    ("thursday", Weekday::Thu),
+    ("friday", Weekday::Fri),
+    ("saturday", Weekday::Sat),
+    ("sunday", Weekday::Sun),
+];
+
+fn sw(h: &str, n: &str) -> bool {
+    h.len() >= n.len() && h.is_char_boundary(n.len()) && h[..n.len()].eq_ignore_ascii_case(n)
+}
+
+fn month_end(y: i32, m: u32) -> Option<NaiveDate> {
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    NaiveDate::from_ymd_opt(ny, nm, 1).map(|d| d - Duration::days(1))
+}
+
+fn shift_month(y: i32, m: u32, by: i32) -> (i32, u32) {
+    let idx = y * 12 + (m as i32 - 1) + by;
+    (idx.div_euclid(12), (idx.rem_euclid(12) + 1) as u32)
+}
+
+#[derive(Clone, Copy)]
+enum Part {
+    Whole,
+    Early,
+    Mid,
+    Late,
+}
+
+fn month_range(y: i32, m: u32, part: Part) -> Option<(NaiveDate, NaiveDate, Precision)> {
+    let first = NaiveDate::from_ymd_opt(y, m, 1)?;
+    let last = month_end(y, m)?;
+    Some(match part {
+        Part::Whole => (first, last, Precision::Month),
+        Part::Early => (first, NaiveDate::from_ymd_opt(y, m, 10)?, Precision::Range),
+        Part::Mid => (
+            NaiveDate::from_ymd_opt(y, m, 11)?,
+            NaiveDate::from_ymd_opt(y, m, 20)?,
+            Precision::Range,
+        ),
+        Part::Late => (NaiveDate::from_ymd_opt(y, m, 21)?, last, Precision::Range),
+    })
+}
+
+/// Year of a month mentioned without a year: the latest such month not after `pubd`.
+fn year_for_month(pubd: NaiveDate, m: u32) -> i32 {
+    if m > pubd.month() {
+        pubd.year() - 1
+    } else {
+        pubd.year()
+    }
+}
+
+fn mk(
+    body: &str,
+    a: usize,
+    e: usize,
+    r: Option<(NaiveDate, NaiveDate, Precision)>,
+    has_pub: bool,
+) -> DateMention {
+    let text = body[a..e].to_string();
+    let date = match (r, has_pub) {
+        (Some((s, en, p)), true) => EventDate {
+            start: Some(s),
+            end: Some(en),
+            precision: p,
+            text,
+            span: (a, e),
+        },
+        (Some((s, en, p)), false) if matches!(p, Precision::Year) || s.year() > 1900 && explicit_year(&body[a..e]) => EventDate {
+            start: Some(s),
+            end: Some(en),
+            precision: p,
+            text,
+            span: (a, e),
+        },
+        _ => EventDate {
+            start: None,
+            end: None,
+            precision: Precision::Unresolved,
+            text,
+            span: (a, e),
+        },
+    };
+    DateMention {
+        start: a,
+        end: e,
+        date,
+    }
+}
+
+fn explicit_year(t: &str) -> bool {
+    t.as_bytes().windows(4).any(|w| {
+        w.iter().all(|b| b.is_ascii_digit()) && (w[0] == b'1' || w[0] == b'2')
+    })
+}
+
+/// All date expressions in `body[start..end]`.
+pub fn scan(body: &str, start: usize, end: usize, published: Option<NaiveDate>) -> Vec<DateMention> {
+    let start = crate::text::floor_cb(body, start);
+    let end = crate::text::ceil_cb(body, end);
+    let has_pub = published.is_some();
+    // Without a published date, resolve against a fixed date only to compute ranges for
+    // explicit years; everything relative stays unresolved.
+    let pubd = published.unwrap_or(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default());
+    let s = &body[start..end];
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0usize;
+    while i < b.len() {
+        if !s.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
+        let at_word = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let r = &s[i..];
+        if at_word && b[i].is_ascii_alphabetic() {
+            if let Some((len, res)) = english_at(r, pubd) {
+                out.push(mk(body, start + i, start + i + len, res, has_pub));
+                i += len;
+                continue;
+            }
+        } else if !b[i].is_ascii() || b[i].is_ascii_digit() {
+            if let Some((len, res)) = korean_at(s, i, pubd) {
+                out.push(mk(body, start + i, start + i + len, res, has_pub));
+                i += len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+type Res = Option<(NaiveDate, NaiveDate, Precision)>;
+
+fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
+    let day = |d: NaiveDate| Some((d, d, Precision::Day));
+    // simple relative words
+    let simple: &[(&str, i64, i64, Precision)] = &[
+        ("yesterday", -1, -1, Precision::Day),
+        ("today", 0, 0, Precision::Day),
+        ("earlier this week", -6, 0, Precision::Range),
+        ("this week", -6, 0, Precision::Range),
+        ("last week", -13, -7, Precision::Range),
+        ("recently", -30, 0, Precision::Range),
+        ("a week later", 0, 0, Precision::Unresolved),
+    ];
+    for (w, a, e, p) in simple {
+        if sw(r, w) && end_ok(r, w.len()) {
+            if matches!(p, Precision::Unresolved) {
+                return Some((w.len(), None));
+            }
+            let res = Some((pubd + Duration::days(*a), pubd + Duration::days(*e), *p));
+            return Some((w.len(), res));
+        }
+    }
+    // parts of this/last month and year
+    let parts: &[(&str, Part)] = &[
+        ("early ", Part::Early),
+        ("earlier ", Part::Early),
+        ("the beginning of ", Part::Early),
+        ("the start of ", Part::Early),
+        ("mid-", Part::Mid),
+        ("the middle of ", Part::Mid),
+        ("late ", Part::Late),
+        ("the end of ", Part::Late),
+        ("", Part::Whole),
+    ];
+    for (pw, part) in parts {
+        if !sw(r, pw) {
+            continue;
+        }
+        let rr = &r[pw.len()..];
+        for (w, by) in [("this month", 0), ("last month", -1)] {
+            if sw(rr, w) && end_ok(rr, w.len()) {
+                let (y, m) = shift_month(pubd.year(), pubd.month(), by);
+                let part = if pw.starts_with("earlier") && by == 0 {
+                    Part::Whole
+                } else {
+                    *part
+                };
+                return Some((pw.len() + w.len(), month_range(y, m, part)));
+            }
+        }
+        for (w, by) in [("this year", 0), ("last year", -1)] {
+            if sw(rr, w) && end_ok(rr, w.len()) {
+                let y = pubd.year() + by;
+                let res = match part {
+                    Part::Whole => Some((
+                        NaiveDate::from_ymd_opt(y, 1, 1)?,
+                        NaiveDate::from_ymd_opt(y, 12, 31)?,
+                        Precision::Year,
+                    )),
+                    Part::Early => Some((
+                        NaiveDate::from_ymd_opt(y, 1, 1)?,
+                        NaiveDate::from_ymd_opt(y, 4, 30)?,
+                        Precision::Range,
+                    )),
+                    Part::Mid => Some((
+                        NaiveDate::from_ymd_opt(y, 5, 1)?,
+                        NaiveDate::from_ymd_opt(y, 8, 31)?,
+                        Precision::Range,
+                    )),
+                    Part::Late => Some((
+                        NaiveDate::from_ymd_opt(y, 9, 1)?,
+                        NaiveDate::from_ymd_opt(y, 12, 31)?,
+                        Precision::Range,
+                    )),
+                };
+                return Some((pw.len() + w.len(), res));
+            }
+        }
+        // month names: "March 28", "Nov. 3", "June 1, 2021", "mid-June", "March 2019"
+        for (w, m) in MONTHS {
+            if !sw(rr, w) {
+                continue;
+            }
+            if !w.ends_with('.') && !end_ok(rr, w.len()) {
+                continue;
+            }
+            // "May" only as a month when capitalised
+            if *w == "may" && !rr.starts_with('M') {
+                continue;
+            }
+            let mut len = pw.len() + w.len();
+            let rest = &r[len..];
+            let t = rest.trim_start_matches(' ');
+            let gap = rest.len() - t.len();
+            let dl = t.bytes().take_while(|x| x.is_ascii_digit()).count();
+            if matches!(part, Part::Whole) && gap > 0 && (1..=2).contains(&dl) {
+                let d: u32 = t[..dl].parse().ok()?;
+                len += gap + dl;
+                // optional ", 2021"
+                let rest2 = &r[len..];
+                let mut year = None;
+                if let Some(y) = rest2.strip_prefix(", ") {
+                    let yl = y.bytes().take_while(|x| x.is_ascii_digit()).count();
+                    if yl == 4 {
+                        year = y[..4].parse::<i32>().ok();
+                        len += 2 + 4;
+                    }
+                }
+                let y = year.unwrap_or_else(|| year_for_month(pubd, *m));
+                let res = NaiveDate::from_ymd_opt(y, *m, d).and_then(day);
+                return Some((len, res));
+            }
+            if gap > 0 && dl == 4 {
+                let y: i32 = t[..4].parse().ok()?;
+                len += gap + 4;
+                return Some((len, month_range(y, *m, *part)));
+            }
+            if *w == "may" && pw.is_empty() {
+                // bare "May" without a day: only after "in"/"since"/"until"
+                return None;
+            }
+            let y = year_for_month(pubd, *m);
+            return Some((len, month_range(y, *m, *part)));
+        }
+    }
+    // "on Wednesday": the last such weekday before the published date
+    let r2 = r
+        .strip_prefix("on ")
+        .or_else(|| r.strip_prefix("last "))
+        .or_else(|| r.strip_prefix("On "));
+    if let Some(rr) = r2 {
+        for (w, wd) in WEEKDAYS {
+            if sw(rr, w) && end_ok(rr, w.len()) {
+                let mut d = pubd - Duration::days(1);
+                for _ in 0..7 {
+                    if d.weekday() == *wd {
+                        break;
+                    }
+                    d -= Duration::days(1);
+                }
+                return Some((r.len() - rr.len() + w.len(), day(d)));
+            }
+        }
+    }
+    // "in 2019", "since 2016"
+    for p in ["in ", "since ", "In ", "Since "] {
+        if let Some(rr) = r.strip_prefix(p) {
+            let dl = rr.bytes().take_while(|x| x.is_ascii_digit()).count();
+            if dl == 4 && end_ok(rr, 4) && (rr.starts_with('1') || rr.starts_with('2')) {
+                let y: i32 = rr[..4].parse().ok()?;
+                let res = Some((
+                    NaiveDate::from_ymd_opt(y, 1, 1)?,
+                    NaiveDate::from_ymd_opt(y, 12, 31)?,
+                    Precision::Year,
+                ));
+                return Some((p.len() + 4, res));
+            }
+        }
+    }
+    None
+}
+
+fn end_ok(r: &str, n: usize) -> bool {
+    r.get(n..)
+        .and_then(|t| t.chars().next())
+        .map(|c| !c.is_alphanumeric())
+        .unwrap_or(true)
+}
+
+fn korean_at(s: &str, i: usize, pubd: NaiveDate) -> Option<(usize, Res)> {
+    let r = &s[i..];
+    let fixed: &[(&str, i32, Part)] = &[
+        ("지난달 초", -1, Part::Early),
+        ("지난달 중순", -1, Part::Mid),
+        ("지난달 말", -1, Part::Late),
+        ("지난달", -1, Part::Whole),
+        ("이달 초", 0, Part::Early),
+        ("이달 중순", 0, Part::Mid),
+        ("이달 말", 0, Part::Late),
+        ("이달", 0, Part::Whole),
+    ];
+    for (w, by, part) in fixed {
+        if r.starts_with(w) {
+            let (y, m) = shift_month(pubd.year(), pubd.month(), *by);
+            return Some((w.len(), month_range(y, m, *part)));
+        }
+    }
+    let years: &[(&str, i32, u32, u32)] = &[
+        ("지난해 가을", -1, 9, 11),
+        ("지난해", -1, 1, 12),
+        ("작년", -1, 1, 12),
+        ("올해 초", 0, 1, 3),
+        ("올해", 0, 1, 12),
+    ];
+    for (w, by, m1, m2) in years {
+        if r.starts_with(w) {
+            let y = pubd.year() + by;
+            let p = if *m1 == 1 && *m2 == 12 {
+                Precision::Year
+            } else {
+                Precision::Range
+            };
+            let res = Some((
+                NaiveDate::from_ymd_opt(y, *m1, 1)?,
+                month_end(y, *m2)?,
+                p,
+            ));
+            return Some((w.len(), res));
+        }
+    }
+    let rel: &[(&str, i64, i64, Precision)] = &[
+        ("어제", -1, -1, Precision::Day),
+        ("그저께", -2, -2, Precision::Day),
+        ("최근", -30, 0, Precision::Range),
+        ("지난주", -13, -7, Precision::Range),
+        ("지난 주", -13, -7, Precision::Range),
+        ("이번 주", -6, 0, Precision::Range),
+    ];
+    for (w, a, e, p) in rel {
+        if r.starts_with(w) {
+            return Some((
+                w.len(),
+                Some((pubd + Duration::days(*a), pubd + Duration::days(*e), *p)),
+            ));
+        }
+    }
+    // "지난 20일", "15일", "3월 중순", "1월", "2019년"
+    let (pre, rr) = match r.strip_prefix("지난 ") {
+        Some(x) => ("지난 ".len(), x),
+        None => (0, r),
+    };
+    if pre == 0 && i > 0 && s.as_bytes()[i - 1].is_ascii_digit() {
+        return None;
+    }
+    let dl = rr.bytes().take_while(|x| x.is_ascii_digit()).count();
+    if dl == 0 || dl > 4 {
+        return None;
+    }
+    let n: u32 = rr[..dl].parse().ok()?;
+    let after = &rr[dl..];
+    if dl == 4 && after.starts_with('년') {
+        let y = n as i32;
+        return Some((
+            pre + dl + '년'.len_utf8(),
+            Some((
+                NaiveDate::from_ymd_opt(y, 1, 1)?,
+                NaiveDate::from_ymd_opt(y, 12, 31)?,
+                Precision::Year,
+            )),
+        ));
+    }
+    if dl <= 2 && after.starts_with('월') && (1..=12).contains(&n) {
+        let mut len = pre + dl + '월'.len_utf8();
+        let a2 = &rr[dl + '월'.len_utf8()..];
+        let y = year_for_month(pubd, n);
+        for (w, part) in [(" 초", Part::Early), (" 중순", Part::Mid), (" 말", Part::Late)] {
+            if a2.starts_with(w) {
+                len += w.len();
+                return Some((len, month_range(y, n, part)));
+            }
+        }
+        // "3월 15일"
+        let t = a2.trim_start_matches(' ');
+        let dl2 = t.bytes().take_while(|x| x.is_ascii_digit()).count();
+        if (1..=2).contains(&dl2) && t[dl2..].starts_with('일') {
+            let d: u32 = t[..dl2].parse().ok()?;
+            len += (a2.len() - t.len()) + dl2 + '일'.len_utf8();
+            return Some((
+                len,
+                NaiveDate::from_ymd_opt(y, n, d).map(|x| (x, x, Precision::Day)),
+            ));
+        }
+        return Some((len, month_range(y, n, Part::Whole)));
+    }
+    if dl <= 2 && after.starts_with('일') && !after.starts_with("일째") && !after.starts_with("일간") && (1..=31).contains(&n) {
+        // day of this month, or of last month when after the published day
+        let (y, m) = if n > pubd.day() {
+            shift_month(pubd.year(), pubd.month(), -1)
+        } else {
+            (pubd.year(), pubd.month())
+        };
+        let len = pre + dl + '일'.len_utf8();
+        return Some((
+            len,
+            NaiveDate::from_ymd_opt(y, m, n).map(|x| (x, x, Precision::Day)),
+        ));
+    }
+    None
+}
+
+/// Rank for choosing an event's date among several in its sentence: more precise first.
+pub fn rank(p: Precision) -> u8 {
+    match p {
+        Precision::Day => 0,
+        Precision::Range => 1,
+        Precision::Month => 2,
+        Precision::Year => 3,
+        Precision::Unresolved => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, dd).unwrap()
+    }
+
+    fn one(t: &str, p: Option<NaiveDate>) -> EventDate {
+        let v = scan(t, 0, t.len(), p);
+        assert!(!v.is_empty(), "no date in {t:?}");
+        v[0].date.clone()
+    }
+
+    #[test]
+    fn english_dates() {
+        let p = Some(d(2021, 11, 12));
+        let e = one("caught on Nov. 3 at night", p);
+        assert_eq!((e.start, e.precision, e.text.as_str()), (Some(d(2021, 11, 3)), Precision::Day, "Nov. 3"));
+        let e = one("late last month", p);
+        assert_eq!((e.start, e.end), (Some(d(2021, 10, 21)), Some(d(2021, 10, 31))));
+        let e = one("in mid-June", p);
+        assert_eq!((e.start, e.precision), (Some(d(2021, 6, 11)), Precision::Range));
+        let e = one("told it on Wednesday", p);
+        assert_eq!(e.start, Some(d(2021, 11, 10)));
+        let e = one("June 1, 2020 was", p);
+        assert_eq!(e.start, Some(d(2020, 6, 1)));
+        let e = one("crossed in 2018", p);
+        assert_eq!(e.precision, Precision::Year);
+        let e = one("held on Friday", None);
+        assert_eq!((e.start, e.precision), (None, Precision::Unresolved));
+    }
+
+    #[test]
+    fn korean_dates() {
+        let p = Some(d(2022, 3, 18));
+        let e = one("지난달 말 혜산시에서", p);
+        assert_eq!((e.start, e.end), (Some(d(2022, 2, 21)), Some(d(2022, 2, 28))));
+        let e = one("이달 10일 조사를", p);
+        assert_eq!(e.precision, Precision::Month);
+        let e = one("지난 20일 새벽", p);
+        assert_eq!(e.start, Some(d(2022, 2, 20)));
+        let e = one("소식통은 17일", p);
+        assert_eq!(e.start, Some(d(2022, 3, 17)));
+        let e = one("올해 초 붙잡힌", p);
+        assert_eq!(e.precision, Precision::Range);
+    }
+}

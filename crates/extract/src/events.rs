@@ -1,0 +1,890 @@
+//! Event assembly: sentences and clauses, cue hits with their conditions, negation and
+//! speculation, actors, places, dates, attribution and quantities, merged into events.
+
+use crate::actors::{self, Country};
+use crate::attribution;
+use crate::cues::{Hit, Lexicon};
+use crate::dates;
+use crate::gazetteer::Gazetteer;
+use crate::lexicon::{flag, ActCue, Tag};
+use crate::model::*;
+use crate::places::{self, Judged};
+use crate::quantities;
+use crate::text::{self, ceil_cb, floor_cb, Sentence};
+use lantern_ingest::Report;
+
+/// A cue that survived its checks.
+#[derive(Debug, Clone)]
+struct Cue {
+    ty: EventType,
+    start: usize,
+    end: usize,
+    clause: usize,
+    weak: bool,
+    modality: Modality,
+}
+
+#[derive(Debug, Clone)]
+struct SentEvents {
+    sent: usize,
+    cues: Vec<Cue>,
+    /// (clause, actor)
+    actors: Vec<(usize, Actor)>,
+    broker: Option<(usize, usize, usize)>,
+    has_rem: bool,
+    has_cross: bool,
+}
+
+fn merge_ranges(mut v: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    v.sort();
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(v.len());
+    for r in v {
+        if let Some(last) = out.last_mut() {
+            if r.0 <= last.1 {
+                last.1 = last.1.max(r.1);
+                continue;
+            }
+        }
+        out.push(r);
+    }
+    out
+}
+
+/// Occurrences of the outlet's name in the body ("told Border Monitor"), and of
+/// capitalised names right after "told"/"seen by" at a clause end: media names, whose
+/// words ("Monitor", "Tumen Dispatch") are neither cues nor places.
+fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if let Some(o) = outlet.map(str::trim).filter(|o| o.len() >= 4) {
+        let mut from = 0;
+        while let Some(p) = body[from..].find(o) {
+            out.push((from + p, from + p + o.len()));
+            from += p + o.len();
+        }
+    }
+    for pat in ["told ", "seen by ", "reported to ", "confirmed to ", "tells "] {
+        let mut from = 0;
+        while let Some(p) = body[from..].find(pat) {
+            let s = from + p + pat.len();
+            from = s;
+            let rest = &body[s..ceil_cb(body, (s + 50).min(body.len()))];
+            let mut n = 0usize;
+            let mut words = 0;
+            for w in rest.split(' ') {
+                let cap = w.chars().next().map(|c| c.is_ascii_uppercase()).unwrap_or(false);
+                if !cap || words >= 4 {
+                    break;
+                }
+                let clean = w.trim_end_matches([',', '.', ';', ':']);
+                n += clean.len();
+                words += 1;
+                if clean.len() != w.len() {
+                    n += w.len() - clean.len();
+                    break;
+                }
+                n += 1;
+            }
+            if words >= 1 {
+                let end = (s + n).min(body.len());
+                let name = body[s..end].trim_end_matches([' ', ',', '.', ';', ':']);
+                // ends at a clause boundary or before "on"/"that"/"in"
+                let tail = &body[s + name.len()..];
+                let ok = tail.is_empty()
+                    || tail.starts_with([',', '.', ';', ':', '\n'])
+                    || tail.starts_with(" on ")
+                    || tail.starts_with(" that ")
+                    || tail.starts_with(" last ")
+                    || tail.starts_with(" earlier ");
+                // a person's name would be told *to* something; media names end the clause
+                if ok && !name.is_empty() && name.split(' ').count() >= 2 {
+                    out.push((s, s + name.len()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Extract the events of one report.
+pub fn extract(report: &Report) -> Vec<Event> {
+    let body = report.body.as_str();
+    if body.is_empty() {
+        return Vec::new();
+    }
+    let published = report.published.as_ref().map(|p| p.date);
+    let lex = Lexicon::get();
+    let gaz = Gazetteer::get();
+
+    let mut skip = text::furniture_lines(body);
+    skip.extend(outlet_ranges(body, report.outlet.as_deref()));
+    let skip = merge_ranges(skip);
+
+    let hits = lex.scan(body, &skip);
+    let sents: Vec<Sentence> = text::sentences(body)
+        .into_iter()
+        .filter(|s| !text::in_ranges(&skip, s.start))
+        .collect();
+    let mentions = gaz.find_mentions(body, &skip);
+    let judged = places::judge(body, &mentions);
+    let mss = actors::mss_meaning(body);
+
+    // report-level country default: majority of counted mentions
+    let (mut cn, mut kp) = (0, 0);
+    for j in &judged {
+        if j.role.is_some() && j.m.place < gaz.places.len() {
+            if gaz.place(j.m.place).country == "CN" {
+                cn += 1;
+            } else {
+                kp += 1;
+            }
+        }
+    }
+    let default_country = if cn > kp { Country::Cn } else { Country::Kp };
+
+    // ---- pass 1: cues per sentence
+    let mut per_sent: Vec<SentEvents> = Vec::new();
+    let mut hi = 0usize; // hit cursor
+    let mut mi = 0usize; // mention cursor
+    let mut last_agency: Option<Actor> = None;
+    let mut last_country = default_country;
+    for (si, s) in sents.iter().enumerate() {
+        while hi < hits.len() && hits[hi].start < s.start {
+            hi += 1;
+        }
+        let h0 = hi;
+        while hi < hits.len() && hits[hi].start < s.end {
+            hi += 1;
+        }
+        let sh = &hits[h0..hi];
+        while mi < judged.len() && judged[mi].m.start < s.start {
+            if judged[mi].m.place < gaz.places.len() {
+                last_country = country_of(gaz, judged[mi].m.place);
+            }
+            mi += 1;
+        }
+        let m0 = mi;
+        let mut m1 = mi;
+        while m1 < judged.len() && judged[m1].m.start < s.end {
+            m1 += 1;
+        }
+        let sm = &judged[m0..m1];
+        let se = sentence_cues(
+            body,
+            si,
+            s,
+            sh,
+            sm,
+            gaz,
+            mss,
+            &mut last_agency,
+            &mut last_country,
+        );
+        per_sent.push(se);
+    }
+
+    // ---- broker: remittance or border crossing
+    let report_rem = per_sent.iter().any(|s| s.has_rem);
+    let report_cross = per_sent.iter().any(|s| s.has_cross);
+    for se in per_sent.iter_mut() {
+        if let Some((a, e, clause)) = se.broker {
+            let ty = if se.has_rem {
+                None
+            } else if se.has_cross {
+                None
+            } else if report_rem {
+                Some(EventType::Remittance)
+            } else if report_cross {
+                Some(EventType::BorderCrossing)
+            } else {
+                None
+            };
+            if let Some(ty) = ty {
+                se.cues.push(Cue {
+                    ty,
+                    start: a,
+                    end: e,
+                    clause,
+                    weak: true,
+                    modality: Modality::Happened,
+                });
+            }
+        }
+    }
+
+    // ---- counted places per sentence
+    let mut sent_places: Vec<Vec<usize>> = vec![Vec::new(); sents.len()];
+    {
+        let mut si = 0usize;
+        for (k, j) in judged.iter().enumerate() {
+            if j.role.is_none() {
+                continue;
+            }
+            while si < sents.len() && sents[si].end <= j.m.start {
+                si += 1;
+            }
+            if si < sents.len() && sents[si].start <= j.m.start {
+                sent_places[si].push(k);
+            }
+        }
+    }
+    // main place: most-mentioned counted place below province level, else province
+    let main_place = {
+        let mut counts: Vec<(usize, usize, bool)> = Vec::new(); // (place, count, first k)
+        for j in judged.iter().filter(|j| j.role.is_some()) {
+            if j.m.place >= gaz.places.len() {
+                continue;
+            }
+            let prov = gaz.place(j.m.place).level == Level::Province;
+            if let Some(c) = counts.iter_mut().find(|c| c.0 == j.m.place) {
+                c.1 += 1;
+            } else {
+                counts.push((j.m.place, 1, prov));
+            }
+        }
+        let best = counts
+            .iter()
+            .filter(|c| !c.2)
+            .max_by_key(|c| c.1)
+            .or_else(|| counts.iter().max_by_key(|c| c.1));
+        best.and_then(|b| judged.iter().position(|j| j.m.place == b.0 && j.role.is_some()))
+    };
+
+    // ---- attributions per sentence
+    let mut hi = 0usize;
+    let mut sent_attr: Vec<Vec<Attribution>> = Vec::with_capacity(sents.len());
+    for s in &sents {
+        while hi < hits.len() && hits[hi].start < s.start {
+            hi += 1;
+        }
+        let h0 = hi;
+        while hi < hits.len() && hits[hi].start < s.end {
+            hi += 1;
+        }
+        sent_attr.push(attribution::in_sentence(body, (s.start, s.end), &hits[h0..hi]));
+    }
+
+    // ---- pass 2: events
+    let mut events: Vec<(usize, Event)> = Vec::new(); // (sentence index, event)
+    let mut attached = vec![false; judged.len()];
+    let mut para_date: Option<(usize, EventDate)> = None;
+    for se in &per_sent {
+        if se.cues.is_empty() {
+            continue;
+        }
+        let s = &sents[se.sent];
+        let sdates = dates::scan(body, s.start, s.end, published);
+        if let Some(d) = sdates.first() {
+            para_date = Some((s.para, d.date.clone()));
+        }
+        let quants = quantities::scan(body, s.start, s.end);
+        // places of this sentence, else of the paragraph so far, else the main place
+        let mut place_ks: Vec<usize> = sent_places[se.sent].clone();
+        let own_places = !place_ks.is_empty();
+        if place_ks.is_empty() {
+            let mut k = se.sent;
+            while k > 0 && sents[k - 1].para == s.para {
+                k -= 1;
+                if !sent_places[k].is_empty() {
+                    place_ks = sent_places[k].clone();
+                    break;
+                }
+            }
+        }
+        if place_ks.is_empty() {
+            if let Some(mp) = main_place {
+                place_ks.push(mp);
+            }
+        }
+        let attr = sent_attr[se.sent].first().cloned().or_else(|| {
+            // nearest in the paragraph: before, then after
+            let mut best: Option<(usize, &Attribution)> = None;
+            for (k, v) in sent_attr.iter().enumerate() {
+                if sents[k].para != s.para || v.is_empty() {
+                    continue;
+                }
+                let d = k.abs_diff(se.sent);
+                if best.map(|b| d < b.0).unwrap_or(true) {
+                    best = Some((d, &v[0]));
+                }
+            }
+            best.map(|b| b.1.clone())
+        });
+        // group cues by type
+        let mut types: Vec<EventType> = se.cues.iter().map(|c| c.ty).collect();
+        types.sort();
+        types.dedup();
+        for ty in types {
+            let cs: Vec<&Cue> = se.cues.iter().filter(|c| c.ty == ty).collect();
+            let clauses: Vec<usize> = cs.iter().map(|c| c.clause).collect();
+            let mut acts: Vec<Actor> = se
+                .actors
+                .iter()
+                .filter(|(cl, _)| clauses.contains(cl))
+                .map(|(_, a)| *a)
+                .collect();
+            if acts.is_empty() {
+                acts = se.actors.iter().map(|(_, a)| *a).collect();
+            }
+            acts.sort();
+            acts.dedup();
+            let mut evs: Vec<(usize, usize)> = Vec::new();
+            let slen = s.end - s.start;
+            for c in &cs {
+                if slen <= 600 {
+                    evs.push((s.start, s.end));
+                } else {
+                    let a = floor_cb(body, c.start.saturating_sub(150).max(s.start));
+                    let e = ceil_cb(body, (c.end + 150).min(s.end));
+                    evs.push((a, e));
+                }
+            }
+            let evidence = merge_ranges(evs);
+            let mut eplaces: Vec<EventPlace> = Vec::new();
+            for &k in &place_ks {
+                attached[k] = true;
+                if let Some(p) = places::event_place(gaz, &judged[k]) {
+                    if !eplaces.iter().any(|x| x.id == p.id) {
+                        eplaces.push(p);
+                    }
+                }
+            }
+            let first = cs[0];
+            let date = sdates
+                .iter()
+                .min_by_key(|d| (d.start.abs_diff(first.start), dates::rank(d.date.precision)))
+                .map(|d| d.date.clone())
+                .or_else(|| {
+                    para_date
+                        .as_ref()
+                        .filter(|(p, _)| *p == s.para)
+                        .map(|(_, d)| d.clone())
+                });
+            let weak = cs.iter().all(|c| c.weak);
+            let modality = cs
+                .iter()
+                .map(|c| c.modality)
+                .find(|m| *m != Modality::Happened)
+                .unwrap_or(Modality::Happened);
+            let mut conf: f32 = if weak { 0.45 } else { 0.65 };
+            if !acts.is_empty() {
+                conf += 0.1;
+            }
+            if own_places {
+                conf += 0.1;
+            }
+            if cs.len() > 1 {
+                conf += 0.05;
+            }
+            if modality == Modality::Feared {
+                conf -= 0.15;
+            }
+            let conf = (conf.clamp(0.05, 0.95) * 100.0).round() / 100.0;
+            events.push((
+                se.sent,
+                Event {
+                    event_type: ty,
+                    modality,
+                    negated: false,
+                    actors: acts,
+                    places: eplaces,
+                    date,
+                    attribution: attr.clone(),
+                    quantities: quants.clone(),
+                    evidence,
+                    confidence: conf,
+                },
+            ));
+        }
+    }
+
+    // ---- counted places not attached yet: give them to the nearest event
+    if !events.is_empty() {
+        let mut si = 0usize;
+        for (k, j) in judged.iter().enumerate() {
+            if j.role.is_none() || attached[k] {
+                continue;
+            }
+            while si < sents.len() && sents[si].end <= j.m.start {
+                si += 1;
+            }
+            let sidx = si.min(sents.len().saturating_sub(1));
+            let best = events
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (es, _))| (es.abs_diff(sidx), *es < sidx))
+                .map(|(i, _)| i);
+            if let Some(b) = best {
+                if let Some(p) = places::event_place(gaz, j) {
+                    let ev = &mut events[b].1;
+                    if !ev.places.iter().any(|x| x.id == p.id) {
+                        ev.places.push(p);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- merge consecutive same-type events of one paragraph with the same places
+    let mut out: Vec<(usize, Event)> = Vec::with_capacity(events.len());
+    for (si, ev) in events {
+        let para = sents[si].para;
+        if let Some((psi, prev)) = out
+            .iter_mut()
+            .rev()
+            .take(8)
+            .find(|(_, e)| e.event_type == ev.event_type)
+        {
+            let same_places = {
+                let mut a: Vec<&str> = prev.places.iter().map(|p| p.id.as_str()).collect();
+                let mut b: Vec<&str> = ev.places.iter().map(|p| p.id.as_str()).collect();
+                a.sort();
+                b.sort();
+                a == b
+            };
+            if sents[*psi].para == para && si <= *psi + 1 && same_places {
+                prev.evidence = merge_ranges(
+                    prev.evidence
+                        .iter()
+                        .chain(ev.evidence.iter())
+                        .copied()
+                        .collect(),
+                );
+                for a in ev.actors {
+                    if !prev.actors.contains(&a) {
+                        prev.actors.push(a);
+                    }
+                }
+                prev.actors.sort();
+                for q in ev.quantities {
+                    if !prev.quantities.iter().any(|x| x.span == q.span) {
+                        prev.quantities.push(q);
+                    }
+                }
+                if prev.date.is_none() {
+                    prev.date = ev.date;
+                }
+                if prev.attribution.is_none() {
+                    prev.attribution = ev.attribution;
+                }
+                prev.confidence = prev.confidence.max(ev.confidence);
+                *psi = si;
+                continue;
+            }
+        }
+        out.push((si, ev));
+    }
+    out.into_iter().map(|(_, e)| e).collect()
+}
+
+fn country_of(gaz: &Gazetteer, idx: usize) -> Country {
+    if gaz.place(idx).country == "CN" {
+        Country::Cn
+    } else {
+        Country::Kp
+    }
+}
+
+fn has_tag(lex: &Lexicon, h: &Hit, t: Tag) -> bool {
+    lex.tags(h.pat).contains(&t)
+}
+
+fn ev_tag(lex: &Lexicon, h: &Hit) -> Option<(EventType, u16)> {
+    lex.tags(h.pat).iter().find_map(|t| match t {
+        Tag::Ev(e, f) => Some((*e, *f)),
+        _ => None,
+    })
+}
+
+fn act_tag(lex: &Lexicon, h: &Hit) -> Option<ActCue> {
+    lex.tags(h.pat).iter().find_map(|t| match t {
+        Tag::Act(a) => Some(*a),
+        _ => None,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sentence_cues(
+    body: &str,
+    si: usize,
+    s: &Sentence,
+    sh: &[Hit],
+    sm: &[Judged],
+    gaz: &Gazetteer,
+    mss: Actor,
+    last_agency: &mut Option<Actor>,
+    last_country: &mut Country,
+) -> SentEvents {
+    let lex = Lexicon::get();
+    let mut se = SentEvents {
+        sent: si,
+        cues: Vec::new(),
+        actors: Vec::new(),
+        broker: None,
+        has_rem: false,
+        has_cross: false,
+    };
+    if sh.is_empty() {
+        for j in sm {
+            if j.m.place < gaz.places.len() {
+                *last_country = country_of(gaz, j.m.place);
+            }
+        }
+        return se;
+    }
+    // clause index per hit
+    let mut clause_of = Vec::with_capacity(sh.len());
+    let mut cl = 0usize;
+    for h in sh {
+        if has_tag(lex, h, Tag::Clause) {
+            cl += 1;
+        }
+        clause_of.push(cl);
+    }
+    let korean_hit = |h: &Hit| !body.as_bytes()[h.start].is_ascii();
+
+    // negation of hit k
+    let negated = |k: usize| -> bool {
+        let h = &sh[k];
+        if korean_hit(h) {
+            for n in sh.iter().skip(k + 1).take(3) {
+                if n.start > h.end + 12 {
+                    break;
+                }
+                if has_tag(lex, n, Tag::NegAfter) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        for j in (0..k).rev().take(4) {
+            let n = &sh[j];
+            if h.start > n.end + 26 || clause_of[j] != clause_of[k] {
+                break;
+            }
+            if has_tag(lex, n, Tag::Neg) {
+                // "no" directly before "one"/"other" is not a negation of the cue
+                return true;
+            }
+        }
+        false
+    };
+    // is hit k inside a speculation?
+    let speculative = |k: usize| -> bool {
+        let h = &sh[k];
+        if korean_hit(h) {
+            return sh[k + 1..].iter().any(|n| has_tag(lex, n, Tag::Spec));
+        }
+        for j in (0..k).rev() {
+            if clause_of[j] != clause_of[k] {
+                break;
+            }
+            let n = &sh[j];
+            if has_tag(lex, n, Tag::Spec) && !is_month_may(body, n) {
+                return true;
+            }
+        }
+        false
+    };
+    // "will/must/should" after k in the sentence (bounded)
+    let will_after = |k: usize| -> bool {
+        let h = &sh[k];
+        sh[k + 1..]
+            .iter()
+            .take_while(|n| n.start < h.end + 250)
+            .any(|n| has_tag(lex, n, Tag::Will))
+    };
+    // authority frame: a directive cue that is not negated, or an actor before a
+    // concern verb
+    let mut directive_here = false;
+    for (k, h) in sh.iter().enumerate() {
+        if let Some((ty, f)) = ev_tag(lex, h) {
+            if ty == EventType::Directive && !negated(k) {
+                if f & flag::THREAT != 0 {
+                    if will_after(k) {
+                        directive_here = true;
+                    }
+                } else if f & flag::TO_AFTER != 0 {
+                    if to_after(body, h, s.end) {
+                        directive_here = true;
+                    }
+                } else {
+                    directive_here = true;
+                }
+            }
+        }
+    }
+    let mut concern_frame = false;
+    let mut seen_actor = false;
+    for h in sh {
+        if act_tag(lex, h).is_some() {
+            seen_actor = true;
+        }
+        if seen_actor && has_tag(lex, h, Tag::Concern) {
+            concern_frame = true;
+        }
+    }
+    let override_spec = directive_here || concern_frame;
+
+    // actors
+    let mut mi = 0usize;
+    for (k, h) in sh.iter().enumerate() {
+        while mi < sm.len() && sm[mi].m.start < h.start {
+            if sm[mi].m.place < gaz.places.len() {
+                *last_country = country_of(gaz, sm[mi].m.place);
+            }
+            mi += 1;
+        }
+        if let Some(cue) = act_tag(lex, h) {
+            // "a former soldier": a label
+            if k > 0 && has_tag(lex, &sh[k - 1], Tag::Former) && h.start <= sh[k - 1].end + 2 {
+                continue;
+            }
+            // country: nearest mention before in the sentence, or the next one after it
+            let mut country = *last_country;
+            if mi == 0 || sm.get(mi.wrapping_sub(1)).map(|j| j.m.end + 200 < h.start).unwrap_or(true) {
+                if let Some(j) = sm.get(mi) {
+                    if j.m.start < h.end + 80 && j.m.place < gaz.places.len() {
+                        country = country_of(gaz, j.m.place);
+                    }
+                }
+            }
+            if let Some(a) = actors::resolve(cue, mss, country, *last_agency) {
+                if actors::is_agency(a) && !matches!(cue, ActCue::Agents) {
+                    *last_agency = Some(a);
+                }
+                // an actor inside a speculation is not asserted
+                if !override_spec && speculative(k) {
+                    continue;
+                }
+                se.actors.push((clause_of[k], a));
+            }
+        }
+    }
+    for j in &sm[mi..] {
+        if j.m.place < gaz.places.len() {
+            *last_country = country_of(gaz, j.m.place);
+        }
+    }
+
+    let has_exec = sh.iter().any(|h| {
+        matches!(ev_tag(lex, h), Some((EventType::Execution, f)) if f & flag::WEAK == 0)
+    });
+    let econ_fact = econ_fact(body, s, sh, lex);
+    let mut directive_seen = false;
+    for (k, h) in sh.iter().enumerate() {
+        let Some((mut ty, f)) = ev_tag(lex, h) else {
+            continue;
+        };
+        if proper_name(body, s, h) {
+            continue;
+        }
+        if negated(k) {
+            continue;
+        }
+        let spec = speculative(k);
+        if spec && !override_spec {
+            continue;
+        }
+        // conditions
+        if f & flag::PERSON != 0 && !person_before(lex, sh, k) {
+            continue;
+        }
+        if f & flag::ECON != 0 && !econ_fact {
+            continue;
+        }
+        if f & flag::BORDER != 0 && !near_word(body, s, h, &["border", "국경"], 120) {
+            continue;
+        }
+        if f & flag::OFFICIAL != 0 && !official_near(lex, sh, k, 110) {
+            continue;
+        }
+        if f & flag::TO_AFTER != 0 && !to_after(body, h, s.end) {
+            continue;
+        }
+        if f & flag::THREAT != 0 && !will_after(k) {
+            continue;
+        }
+        if f & flag::TRAFFIC != 0 {
+            ty = if person_near(lex, sh, k, 60) {
+                EventType::BorderCrossing
+            } else {
+                EventType::Smuggling
+            };
+        }
+        if f & flag::BROKER != 0 {
+            if se.broker.is_none() {
+                se.broker = Some((h.start, h.end, clause_of[k]));
+            }
+            continue;
+        }
+        // "sentenced the man ... to death" is an execution
+        if ty == EventType::Punishment && body[h.start..h.end].eq_ignore_ascii_case("sentenced") {
+            let w = &body[h.end..ceil_cb(body, (h.end + 120).min(s.end))];
+            if w.contains("to death") {
+                ty = EventType::Execution;
+            }
+        }
+        // "shot" right after a verdict or by firing squad is the execution itself
+        if ty == EventType::UseOfForce && has_exec {
+            continue;
+        }
+        match ty {
+            EventType::Remittance => se.has_rem = true,
+            EventType::BorderCrossing => se.has_cross = true,
+            _ => {}
+        }
+        let modality = if spec {
+            Modality::Feared
+        } else if ty != EventType::Directive && (directive_here || directive_seen) {
+            Modality::Ordered
+        } else if clause_has(lex, sh, &clause_of, k, Tag::Planned) {
+            Modality::Planned
+        } else if clause_has(lex, sh, &clause_of, k, Tag::Ongoing) {
+            Modality::Ongoing
+        } else {
+            Modality::Happened
+        };
+        if ty == EventType::Directive {
+            directive_seen = true;
+        }
+        se.cues.push(Cue {
+            ty,
+            start: h.start,
+            end: h.end,
+            clause: clause_of[k],
+            weak: f & flag::WEAK != 0,
+            modality,
+        });
+    }
+    // a money word in a remittance-free sentence still tells the broker apart
+    if se.broker.is_some() && !se.has_rem {
+        let t = &body[s.start..s.end];
+        if t.len() < 2000 {
+            let l = t.to_ascii_lowercase();
+            if l.contains("money") || t.contains("송금") || t.contains("돈") {
+                se.has_rem = true;
+            } else if l.contains("south korea")
+                || l.contains("southeast asia")
+                || l.contains("guide")
+                || t.contains("한국행")
+                || t.contains("탈북")
+            {
+                se.has_cross = true;
+            }
+            if se.has_rem {
+                let (a, e, c) = se.broker.unwrap_or((0, 0, 0));
+                se.cues.push(Cue {
+                    ty: EventType::Remittance,
+                    start: a,
+                    end: e,
+                    clause: c,
+                    weak: true,
+                    modality: Modality::Happened,
+                });
+            } else if se.has_cross {
+                let (a, e, c) = se.broker.unwrap_or((0, 0, 0));
+                se.cues.push(Cue {
+                    ty: EventType::BorderCrossing,
+                    start: a,
+                    end: e,
+                    clause: c,
+                    weak: true,
+                    modality: Modality::Happened,
+                });
+            }
+        }
+    }
+    se
+}
+
+fn is_month_may(body: &str, h: &Hit) -> bool {
+    body[h.start..h.end].starts_with('M') && &body[h.start..h.end] == "May"
+}
+
+/// A capitalised cue word inside a run of capitalised words mid-sentence is part of a
+/// name ("Border Monitor", "Northern Watch").
+fn proper_name(body: &str, s: &Sentence, h: &Hit) -> bool {
+    let w = &body[h.start..h.end];
+    if !w.as_bytes()[0].is_ascii_uppercase() || h.start == s.start {
+        return false;
+    }
+    let before = body[s.start..h.start].trim_end();
+    let prev_word = before.rsplit([' ', '"', '(']).next().unwrap_or("");
+    let prev_cap = prev_word
+        .chars()
+        .next()
+        .map(|c| c.is_ascii_uppercase())
+        .unwrap_or(false)
+        && !before.ends_with(['.', ',', ':', ';']);
+    let after = &body[h.end..s.end];
+    let after_word = after.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let next = after_word.trim_start();
+    let next_cap = after_word.starts_with(' ')
+        && next
+            .chars()
+            .next()
+            .map(|c| c.is_ascii_uppercase())
+            .unwrap_or(false);
+    let sentence_initial = before.is_empty() || before.ends_with(['"', '“']);
+    !sentence_initial && (prev_cap || next_cap)
+}
+
+fn person_before(lex: &Lexicon, sh: &[Hit], k: usize) -> bool {
+    let h = &sh[k];
+    sh[..k]
+        .iter()
+        .rev()
+        .take_while(|n| n.end + 160 >= h.start)
+        .any(|n| has_tag(lex, n, Tag::Person))
+}
+
+fn person_near(lex: &Lexicon, sh: &[Hit], k: usize, w: usize) -> bool {
+    let h = &sh[k];
+    sh.iter()
+        .filter(|n| n.end + w >= h.start && n.start <= h.end + w)
+        .any(|n| has_tag(lex, n, Tag::Person))
+}
+
+fn official_near(lex: &Lexicon, sh: &[Hit], k: usize, w: usize) -> bool {
+    let h = &sh[k];
+    sh.iter().enumerate().any(|(j, n)| {
+        j != k
+            && n.end + w >= h.start
+            && n.start <= h.end + w
+            && (has_tag(lex, n, Tag::Official) || act_tag(lex, n).is_some())
+    })
+}
+
+fn clause_has(lex: &Lexicon, sh: &[Hit], clause_of: &[usize], k: usize, t: Tag) -> bool {
+    sh.iter()
+        .enumerate()
+        .filter(|(j, _)| clause_of[*j] == clause_of[k])
+        .any(|(_, n)| has_tag(lex, n, t))
+}
+
+fn near_word(body: &str, s: &Sentence, h: &Hit, words: &[&str], w: usize) -> bool {
+    let a = floor_cb(body, h.start.saturating_sub(w).max(s.start));
+    let e = ceil_cb(body, (h.end + w).min(s.end));
+    let t = body[a..e].to_ascii_lowercase();
+    words.iter().any(|x| t.contains(x))
+}
+
+fn to_after(body: &str, h: &Hit, send: usize) -> bool {
+    let e = ceil_cb(body, (h.end + 34).min(send));
+    let w = &body[h.end..e];
+    match w.find(" to ") {
+        Some(p) => !w[..p].contains(" that") && !w[..p].contains(','),
+        None => false,
+    }
+}
+
+/// Does the sentence state an economic fact: money, a percentage, or a price movement?
+fn econ_fact(body: &str, s: &Sentence, sh: &[Hit], lex: &Lexicon) -> bool {
+    if sh.iter().any(|h| has_tag(lex, h, Tag::Change)) {
+        return true;
+    }
+    quantities::scan(body, s.start, s.end).iter().any(|q| {
+        matches!(q.kind, QuantityKind::Money | QuantityKind::ExchangeRate)
+            || q.unit.as_deref() == Some("%")
+    })
+}

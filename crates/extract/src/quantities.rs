@@ -1,0 +1,384 @@
+//! Quantities: numbers of people, ages, amounts, money and prices, exchange rates and
+//! durations, in English and Korean. One pass over a sentence; bounded look-ahead.
+
+use crate::model::{Quantity, QuantityKind};
+use crate::text::{ceil_cb, floor_cb};
+
+const NUM_WORDS: &[(&str, f64)] = &[
+    ("one", 1.0),
+    ("two", 2.0),
+    ("three", 3.0),
+    ("four", 4.0),
+    ("five", 5.0),
+    ("six", 6.0),
+    ("seven", 7.0),
+    ("eight", 8.0),
+    ("nine", 9.0),
+    ("ten", 10.0),
+    ("eleven", 11.0),
+    ("twelve", 12.0),
+    ("thirteen", 13.0),
+    ("fourteen", 14.0),
+    ("fifteen", 15.0),
+    ("sixteen", 16.0),
+    ("seventeen", 17.0),
+    ("eighteen", 18.0),
+    ("nineteen", 19.0),
+    ("twenty", 20.0),
+    ("thirty", 30.0),
+    ("forty", 40.0),
+    ("fifty", 50.0),
+    ("dozens", f64::NAN),
+    ("hundreds", f64::NAN),
+    ("thousands", f64::NAN),
+    ("several", f64::NAN),
+    ("a dozen", 12.0),
+    ("a hundred", 100.0),
+    ("a thousand", 1000.0),
+    ("두", 2.0),
+    ("세", 3.0),
+    ("네", 4.0),
+    ("다섯", 5.0),
+    ("여섯", 6.0),
+    ("한", 1.0),
+];
+
+const DECADES: &[(&str, f64)] = &[
+    ("twenties", 20.0),
+    ("thirties", 30.0),
+    ("forties", 40.0),
+    ("fifties", 50.0),
+    ("sixties", 60.0),
+    ("seventies", 70.0),
+];
+
+/// (unit word as written, kind, normalised unit). Longest first within a kind is not
+/// needed: the first match in this order wins, so longer words come first.
+const UNITS: &[(&str, QuantityKind, &str)] = &[
+    ("us dollars", QuantityKind::Money, "USD"),
+    ("dollars", QuantityKind::Money, "USD"),
+    ("dollar", QuantityKind::Money, "USD"),
+    ("yuan", QuantityKind::Money, "CNY"),
+    ("won", QuantityKind::Money, "KPW"),
+    ("위안화", QuantityKind::Money, "CNY"),
+    ("위안", QuantityKind::Money, "CNY"),
+    ("달러", QuantityKind::Money, "USD"),
+    ("원", QuantityKind::Money, "KPW"),
+    ("percent", QuantityKind::Amount, "%"),
+    ("per cent", QuantityKind::Amount, "%"),
+    ("%", QuantityKind::Amount, "%"),
+    ("퍼센트", QuantityKind::Amount, "%"),
+    ("kilograms", QuantityKind::Amount, "kg"),
+    ("kilogram", QuantityKind::Amount, "kg"),
+    ("kg", QuantityKind::Amount, "kg"),
+    ("킬로그램", QuantityKind::Amount, "kg"),
+    ("tonnes", QuantityKind::Amount, "t"),
+    ("tons", QuantityKind::Amount, "t"),
+    ("tonne", QuantityKind::Amount, "t"),
+    ("ton", QuantityKind::Amount, "t"),
+    ("톤", QuantityKind::Amount, "t"),
+    ("grams", QuantityKind::Amount, "g"),
+    ("sacks", QuantityKind::Amount, "sack"),
+    ("trucks", QuantityKind::Amount, "truck"),
+    ("대", QuantityKind::Amount, "item"),
+    ("years", QuantityKind::Duration, "year"),
+    ("year", QuantityKind::Duration, "year"),
+    ("months", QuantityKind::Duration, "month"),
+    ("month", QuantityKind::Duration, "month"),
+    ("weeks", QuantityKind::Duration, "week"),
+    ("week", QuantityKind::Duration, "week"),
+    ("days", QuantityKind::Duration, "day"),
+    ("nights", QuantityKind::Duration, "day"),
+    ("hours", QuantityKind::Duration, "hour"),
+    ("개월", QuantityKind::Duration, "month"),
+    ("년", QuantityKind::Duration, "year"),
+    ("일째", QuantityKind::Duration, "day"),
+    ("일간", QuantityKind::Duration, "day"),
+    ("시간", QuantityKind::Duration, "hour"),
+    ("people", QuantityKind::People, "person"),
+    ("persons", QuantityKind::People, "person"),
+    ("residents", QuantityKind::People, "person"),
+    ("north koreans", QuantityKind::People, "person"),
+    ("young people", QuantityKind::People, "person"),
+    ("men", QuantityKind::People, "person"),
+    ("women", QuantityKind::People, "person"),
+    ("officers", QuantityKind::People, "person"),
+    ("officials", QuantityKind::People, "person"),
+    ("soldiers", QuantityKind::People, "person"),
+    ("guards", QuantityKind::People, "person"),
+    ("agents", QuantityKind::People, "person"),
+    ("brokers", QuantityKind::People, "person"),
+    ("workers", QuantityKind::People, "person"),
+    ("students", QuantityKind::People, "person"),
+    ("families", QuantityKind::People, "family"),
+    ("households", QuantityKind::People, "household"),
+    ("others", QuantityKind::People, "person"),
+    ("accomplices", QuantityKind::People, "person"),
+    ("villagers", QuantityKind::People, "person"),
+    ("명", QuantityKind::People, "person"),
+    ("여 명", QuantityKind::People, "person"),
+];
+
+fn starts_with_ci(hay: &str, needle: &str) -> bool {
+    hay.len() >= needle.len()
+        && hay.is_char_boundary(needle.len())
+        && hay[..needle.len()].eq_ignore_ascii_case(needle)
+}
+
+fn word_end_ok(rest: &str, n: usize) -> bool {
+    rest[n..]
+        .chars()
+        .next()
+        .map(|c| !c.is_ascii_alphabetic())
+        .unwrap_or(true)
+}
+
+/// Quantities in `body[start..end]`, spans into `body`.
+pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
+    let start = floor_cb(body, start);
+    let end = ceil_cb(body, end);
+    let s = &body[start..end];
+    let lower_has = |w: &str| {
+        s.len() < 4000 && s.to_ascii_lowercase().contains(w) || s.contains("환율")
+    };
+    let fx = lower_has("exchange rate")
+        || lower_has("one dollar")
+        || lower_has("one yuan")
+        || lower_has("dollar was trading")
+        || lower_has("1위안에");
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0usize;
+    while i < b.len() {
+        // ages: "in his 40s" / "in her early forties" / "aged 26" / "35-year-old" / "40대"
+        let c = b[i];
+        let at_word = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        if at_word && (c == b'i' || c == b'a') {
+            if let Some((len, v)) = age_phrase(&s[i..]) {
+                out.push(q(body, start + i, start + i + len, QuantityKind::Age, v, "year"));
+                i += len;
+                continue;
+            }
+        }
+        let mut num: Option<(usize, usize, f64)> = None; // (from, to, value)
+        if c.is_ascii_digit() && (i == 0 || !b[i - 1].is_ascii_alphabetic()) {
+            let mut j = i;
+            while j < b.len()
+                && (b[j].is_ascii_digit()
+                    || ((b[j] == b',' || b[j] == b'.')
+                        && j + 1 < b.len()
+                        && b[j + 1].is_ascii_digit()))
+            {
+                j += 1;
+            }
+            let raw: String = s[i..j].chars().filter(|c| *c != ',').collect();
+            let mut v: f64 = raw.parse().unwrap_or(f64::NAN);
+            // Korean myriads: 3만, 2만 8000, 100만
+            let mut k = j;
+            if s[k..].starts_with('만') {
+                v *= 10_000.0;
+                k += '만'.len_utf8();
+                let rest = &s[k..];
+                let t = rest.trim_start_matches(' ');
+                let skip = rest.len() - t.len();
+                let dl = t.bytes().take_while(|x| x.is_ascii_digit()).count();
+                if dl > 0 && dl <= 4 {
+                    if let Ok(x) = t[..dl].parse::<f64>() {
+                        v += x;
+                        k += skip + dl;
+                    }
+                }
+            } else if s[k..].starts_with('천') {
+                v *= 1000.0;
+                k += '천'.len_utf8();
+            }
+            if k >= 1 && b[i..k].iter().all(|x| x.is_ascii_digit()) && k - i == 4 {
+                // a bare year like 2019: not a quantity unless a unit follows
+            }
+            num = Some((i, k, v));
+        } else if at_word {
+            for (w, v) in NUM_WORDS {
+                if starts_with_ci(&s[i..], w)
+                    && (w.is_ascii() && word_end_ok(&s[i..], w.len())
+                        || !w.is_ascii() && s[i + w.len()..].starts_with(' '))
+                {
+                    num = Some((i, i + w.len(), *v));
+                    break;
+                }
+            }
+        }
+        if let Some((from, to, v)) = num {
+            let dollar = from > 0 && b[from - 1] == b'$';
+            let rest = &s[to..];
+            let t = rest.trim_start_matches([' ', '-']);
+            let gap = rest.len() - t.len();
+            // "aged between 26 and 41", "35-year-old"
+            if starts_with_ci(t, "year-old") || starts_with_ci(t, "years old") {
+                let l = if starts_with_ci(t, "year-old") { 8 } else { 9 };
+                out.push(q(body, start + from, start + to + gap + l, QuantityKind::Age, v, "year"));
+                i = to + gap + l;
+                continue;
+            }
+            if t.starts_with('대') && from + 2 <= to && s[from..to].ends_with('0') {
+                out.push(q(
+                    body,
+                    start + from,
+                    start + to + gap + '대'.len_utf8(),
+                    QuantityKind::Age,
+                    v,
+                    "year",
+                ));
+                i = to + gap + '대'.len_utf8();
+                continue;
+            }
+            if dollar {
+                out.push(q(body, start + from - 1, start + to, QuantityKind::Money, v, "USD"));
+                i = to;
+                continue;
+            }
+            // skip an adjective or two between number and unit: "five young people",
+            // "300 kilograms", "two local safety agents" (bounded)
+            let mut matched = None;
+            let mut probe = t;
+            let mut consumed = gap;
+            for _ in 0..3 {
+                for (w, kind, unit) in UNITS {
+                    if starts_with_ci(probe, w)
+                        && (!w.is_ascii() || word_end_ok(probe, w.len()) || *w == "%")
+                    {
+                        matched = Some((consumed + w.len(), *kind, *unit));
+                        break;
+                    }
+                }
+                if matched.is_some() || !probe.is_ascii() && !probe.is_empty() && probe.len() > 64
+                {
+                    break;
+                }
+                // skip one ASCII lower-case word
+                let wl = probe
+                    .bytes()
+                    .take_while(|x| x.is_ascii_lowercase() || *x == b'-')
+                    .count();
+                if wl == 0 || wl > 12 {
+                    break;
+                }
+                let after = &probe[wl..];
+                let t2 = after.trim_start_matches(' ');
+                if t2.len() == after.len() {
+                    break;
+                }
+                consumed += wl + (after.len() - t2.len());
+                probe = t2;
+            }
+            if let Some((len, mut kind, unit)) = matched {
+                if kind == QuantityKind::Money && fx {
+                    kind = QuantityKind::ExchangeRate;
+                }
+                let v = if v.is_nan() { None } else { Some(v) };
+                out.push(Quantity {
+                    kind,
+                    value: v,
+                    unit: Some(unit.to_string()),
+                    text: body[start + from..start + to + len].to_string(),
+                    span: (start + from, start + to + len),
+                });
+                i = to + len;
+                continue;
+            }
+            i = to.max(i + 1);
+            continue;
+        }
+        i += 1;
+        while i < b.len() && !s.is_char_boundary(i) {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn q(body: &str, a: usize, e: usize, kind: QuantityKind, v: f64, unit: &str) -> Quantity {
+    Quantity {
+        kind,
+        value: if v.is_nan() { None } else { Some(v) },
+        unit: Some(unit.to_string()),
+        text: body[a..e].to_string(),
+        span: (a, e),
+    }
+}
+
+/// "in his 40s", "in her early forties", "in their twenties and thirties", "aged 26".
+fn age_phrase(t: &str) -> Option<(usize, f64)> {
+    let mut pos = 0usize;
+    if starts_with_ci(t, "aged ") {
+        let r = &t[5..];
+        let r2 = r.strip_prefix("between ").unwrap_or(r);
+        let off = 5 + (r.len() - r2.len());
+        let dl = r2.bytes().take_while(|x| x.is_ascii_digit()).count();
+        if dl > 0 && dl <= 3 {
+            let v = r2[..dl].parse::<f64>().ok()?;
+            return Some((off + dl, v));
+        }
+        return None;
+    }
+    for p in ["in his ", "in her ", "in their ", "all in their "] {
+        if starts_with_ci(t, p) {
+            pos = p.len();
+            break;
+        }
+    }
+    if pos == 0 {
+        return None;
+    }
+    let mut r = &t[pos..];
+    for m in ["early ", "mid-", "mid ", "late "] {
+        if starts_with_ci(r, m) {
+            pos += m.len();
+            r = &t[pos..];
+            break;
+        }
+    }
+    let dl = r.bytes().take_while(|x| x.is_ascii_digit()).count();
+    if dl == 2 && r[dl..].starts_with('s') {
+        let v = r[..dl].parse::<f64>().ok()?;
+        return Some((pos + dl + 1, v));
+    }
+    for (w, v) in DECADES {
+        if starts_with_ci(r, w) {
+            return Some((pos + w.len(), *v));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(t: &str) -> Vec<(QuantityKind, Option<f64>, String)> {
+        scan(t, 0, t.len())
+            .into_iter()
+            .map(|q| (q.kind, q.value, q.text))
+            .collect()
+    }
+
+    #[test]
+    fn english() {
+        let k = kinds("MSS agents arrested three men in their 30s with 300 kilograms of copper and 2,000 yuan; a 35-year-old got 15 years.");
+        assert!(k.contains(&(QuantityKind::People, Some(3.0), "three men".into())));
+        assert!(k.contains(&(QuantityKind::Age, Some(30.0), "in their 30s".into())));
+        assert!(k.contains(&(QuantityKind::Amount, Some(300.0), "300 kilograms".into())));
+        assert!(k.contains(&(QuantityKind::Money, Some(2000.0), "2,000 yuan".into())));
+        assert!(k.contains(&(QuantityKind::Age, Some(35.0), "35-year-old".into())));
+        assert!(k.contains(&(QuantityKind::Duration, Some(15.0), "15 years".into())));
+    }
+
+    #[test]
+    fn korean() {
+        let k = kinds("40대 여성 브로커와 두 아들 등 4명이 현금 3만 위안, 식용유 1kg이 2만 8000원, 노동단련대 6개월");
+        assert!(k.contains(&(QuantityKind::Age, Some(40.0), "40대".into())));
+        assert!(k.contains(&(QuantityKind::People, Some(4.0), "4명".into())));
+        assert!(k.contains(&(QuantityKind::Money, Some(30000.0), "3만 위안".into())));
+        assert!(k.contains(&(QuantityKind::Money, Some(28000.0), "2만 8000원".into())));
+        assert!(k.contains(&(QuantityKind::Duration, Some(6.0), "6개월".into())));
+    }
+}

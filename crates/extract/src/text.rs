@@ -1,0 +1,305 @@
+//! Text helpers: paragraphs and sentences with byte ranges, a defensive filter for page
+//! furniture that survived ingest (captions, tag lines, price widgets, bios), and small
+//! char-boundary-safe slicing helpers. Everything here is a single linear pass.
+
+/// A sentence: byte range into the body, and the paragraph it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sentence {
+    pub start: usize,
+    pub end: usize,
+    pub para: usize,
+}
+
+/// Largest char boundary `<= i`.
+pub fn floor_cb(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Smallest char boundary `>= i`.
+pub fn ceil_cb(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// `s[a..b]` with both ends moved onto char boundaries (never panics).
+pub fn slice(s: &str, a: usize, b: usize) -> &str {
+    let a = floor_cb(s, a);
+    let b = ceil_cb(s, b.max(a));
+    &s[a..b]
+}
+
+/// Trim ASCII/Unicode whitespace from a byte range.
+pub fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
+    let a = floor_cb(s, a);
+    let b = ceil_cb(s, b.max(a));
+    let t = &s[a..b];
+    let lead = t.len() - t.trim_start().len();
+    let trail = t.len() - t.trim_end().len();
+    if lead + trail >= t.len() {
+        return (a, a);
+    }
+    (a + lead, b - trail)
+}
+
+const ABBREV: &[&str] = &[
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mr",
+    "mrs", "ms", "dr", "st", "no", "vs", "etc", "gen", "col", "lt", "sgt", "capt", "maj", "prof",
+    "jr", "sr", "inc", "co", "corp", "approx", "est", "u.s", "a.m", "p.m", "e.g", "i.e",
+];
+
+fn is_abbrev(word: &str) -> bool {
+    if word.is_empty() {
+        return false;
+    }
+    let w = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+    // a single capital letter (initials)
+    if w.len() == 1 && w.chars().all(|c| c.is_ascii_uppercase()) {
+        return true;
+    }
+    if w.len() > 5 {
+        return false;
+    }
+    let lw = w.to_ascii_lowercase();
+    ABBREV.iter().any(|a| *a == lw)
+}
+
+/// Split `body` into sentences. A newline always ends a sentence (and a blank line or a
+/// single newline starts a new paragraph: reports put one paragraph on a line).
+/// `.`, `!`, `?` (and their full-width forms) end a sentence when followed by space, a
+/// closing quote or the end, unless the word before is a known abbreviation.
+pub fn sentences(body: &str) -> Vec<Sentence> {
+    let bytes = body.as_bytes();
+    let mut out = Vec::new();
+    let mut para = 0usize;
+    let mut start = 0usize;
+    let mut i = 0usize;
+    let mut word_start = 0usize;
+    let push = |out: &mut Vec<Sentence>, a: usize, b: usize, para: usize| {
+        let (a, b) = trim_range(body, a, b);
+        if b > a {
+            out.push(Sentence {
+                start: a,
+                end: b,
+                para,
+            });
+        }
+    };
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\n' {
+            push(&mut out, start, i, para);
+            para += 1;
+            start = i + 1;
+            word_start = i + 1;
+            i += 1;
+            continue;
+        }
+        if c == b' ' || c == b'\t' {
+            word_start = i + 1;
+            i += 1;
+            continue;
+        }
+        let (is_end, len) = if c == b'.' || c == b'!' || c == b'?' {
+            (true, 1)
+        } else if c == 0xE3 && i + 2 < bytes.len() && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x82
+        {
+            (true, 3) // 。
+        } else {
+            (false, 1)
+        };
+        if is_end {
+            // swallow closing quotes / brackets after the mark
+            let mut j = i + len;
+            loop {
+                if j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b')' | b']') {
+                    j += 1;
+                } else if body[j.min(body.len())..].starts_with('\u{201d}')
+                    || body[j.min(body.len())..].starts_with('\u{2019}')
+                {
+                    j += 3;
+                } else {
+                    break;
+                }
+            }
+            let at_end = j >= bytes.len();
+            let next_space = !at_end && matches!(bytes[j], b' ' | b'\n' | b'\t' | b'\r');
+            if (at_end || next_space) && !(c == b'.' && is_abbrev(slice(body, word_start, i))) {
+                push(&mut out, start, j, para);
+                start = j;
+                i = j;
+                word_start = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    push(&mut out, start, bytes.len(), para);
+    out
+}
+
+/// Byte ranges of lines in `body` that look like page furniture which ingest left in:
+/// photo captions, lower-case tag lines, market-price widgets, "Read in Korean",
+/// comment prompts, reporter bios and bylines, related-article links.
+pub fn furniture_lines(body: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut off = 0usize;
+    let lines: Vec<(usize, &str)> = body
+        .split('\n')
+        .map(|l| {
+            let o = off;
+            off += l.len() + 1;
+            (o, l)
+        })
+        .collect();
+    let mut prev_widget_header: Option<usize> = None;
+    for (idx, (o, line)) in lines.iter().enumerate() {
+        let t = line.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let is = is_furniture(t)
+            || (is_widget_row(t)
+                && (lines
+                    .get(idx + 1)
+                    .map(|(_, l)| is_widget_row(l.trim()))
+                    .unwrap_or(false)
+                    || idx > 0 && is_widget_row(lines[idx - 1].1.trim())
+                    || t.matches('|').count() >= 3));
+        if is {
+            // a short header right above a widget ("Market prices this week")
+            if let Some(h) = prev_widget_header {
+                if is_widget_row(t) {
+                    out.push((h, h + lines[idx - 1].1.len()));
+                }
+            }
+            out.push((*o, o + line.len()));
+            prev_widget_header = None;
+        } else if t.len() < 60 && !t.ends_with('.') && !t.ends_with('"') && !t.contains(". ") {
+            prev_widget_header = Some(*o);
+        } else {
+            prev_widget_header = None;
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn is_widget_row(t: &str) -> bool {
+    t.contains('|') && t.bytes().any(|b| b.is_ascii_digit()) && t.len() < 400
+}
+
+fn is_furniture(t: &str) -> bool {
+    let lower = t.to_lowercase();
+    if t.len() > 600 {
+        return false;
+    }
+    if lower.contains("/ image:")
+        || lower.contains("/image:")
+        || lower.starts_with("file photo")
+        || lower.starts_with("photo:")
+        || lower.contains("/사진=")
+        || lower.contains("/ 사진=")
+        || t.starts_with('▲')
+        || lower.starts_with("read in korean")
+        || lower.starts_with("read in english")
+        || lower.starts_with("please direct any comments")
+        || lower.starts_with("관련기사")
+        || lower.starts_with("related:")
+        || lower.starts_with("related article")
+        || lower.starts_with("sign up for")
+        || lower.starts_with("subscribe to")
+        || lower.starts_with("market prices")
+    {
+        return true;
+    }
+    // Korean byline: "김성민 기자", "이지현 기자"
+    if t.chars().count() <= 12 && (t.ends_with("기자") || t.ends_with("특파원")) {
+        return true;
+    }
+    // Reporter bio: "<Name> is a/an/one of ... reporter/correspondent ..."
+    let bio_words = [
+        "reporter",
+        "correspondent",
+        "journalist",
+        "contributor",
+        "columnist",
+    ];
+    if let Some(p) = t
+        .find(" is a ")
+        .or_else(|| t.find(" is an "))
+        .or_else(|| t.find(" is one of "))
+    {
+        let name = &t[..p];
+        let name_ok = !name.is_empty()
+            && name.split(' ').count() <= 4
+            && name
+                .split(' ')
+                .all(|w| w.chars().next().map(|c| c.is_uppercase()).unwrap_or(false));
+        if name_ok && bio_words.iter().any(|w| lower.contains(w)) {
+            return true;
+        }
+    }
+    // Tag line: 3+ lower-case words, no sentence punctuation, no digits.
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if words.len() >= 3
+        && t.is_ascii()
+        && !t.bytes().any(|b| {
+            matches!(
+                b,
+                b'.' | b',' | b'"' | b':' | b';' | b'?' | b'!' | b'(' | b')'
+            ) || b.is_ascii_digit()
+                || b.is_ascii_uppercase()
+        })
+    {
+        return true;
+    }
+    false
+}
+
+/// True when byte `i` lies inside one of the sorted, non-overlapping `ranges`.
+pub fn in_ranges(ranges: &[(usize, usize)], i: usize) -> bool {
+    let k = ranges.partition_point(|r| r.1 <= i);
+    k < ranges.len() && ranges[k].0 <= i && i < ranges[k].1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_sentences() {
+        let b = "He was caught on Nov. 3 at 2 a.m. on Friday. He said \"no.\" Then left.\nNew para";
+        let s = sentences(b);
+        let texts: Vec<&str> = s.iter().map(|x| &b[x.start..x.end]).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "He was caught on Nov. 3 at 2 a.m. on Friday.",
+                "He said \"no.\"",
+                "Then left.",
+                "New para"
+            ]
+        );
+        assert_eq!(s[3].para, 1);
+    }
+
+    #[test]
+    fn finds_furniture() {
+        let b = "Story text here.\nremittance ryanggang province border agreement\nA view. / Image: X\nMarket prices this week\nPyongyang | rice 4,300 won/kg\nSinuiju | rice 4,450 won/kg\n";
+        let f = furniture_lines(b);
+        let texts: Vec<&str> = f.iter().map(|r| &b[r.0..r.1]).collect();
+        assert!(texts.contains(&"remittance ryanggang province border agreement"));
+        assert!(texts.contains(&"A view. / Image: X"));
+        assert!(texts.contains(&"Market prices this week"));
+        assert!(texts.contains(&"Pyongyang | rice 4,300 won/kg"));
+        assert!(!texts.contains(&"Story text here."));
+    }
+}
