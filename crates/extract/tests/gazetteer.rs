@@ -561,3 +561,25 @@ fn scorer_spelling_checklist() {
         assert_eq!(g().place(m[0].place).name, want, "{t}");
     }
 }
+
+#[test]
+fn hangul_names_written_together() {
+    let n = names("양강도혜산시에서, 함경북도 회령시와 함경북도온성군");
+    let got: Vec<&str> = n.iter().map(|(_, p)| *p).collect();
+    assert_eq!(
+        got,
+        vec![
+            "Yanggang",
+            "Hyesan",
+            "North Hamgyong",
+            "Hoeryong",
+            "North Hamgyong",
+            "Onsong"
+        ]
+    );
+    // but not inside an ordinary word
+    assert!(names("바다혜산").is_empty());
+    assert!(names("시혜산").is_empty());
+    assert!(names("남양주에 산다").is_empty());
+    assert_eq!(names("양강도로 이동했다")[0].1, "Yanggang");
+}
