@@ -583,3 +583,41 @@ fn hangul_names_written_together() {
     assert!(names("남양주에 산다").is_empty());
     assert_eq!(names("양강도로 이동했다")[0].1, "Yanggang");
 }
+
+/// Random texts built from place variants, particles and noise: every mention is on char
+/// boundaries, sorted, non-overlapping, and its text looks up to its place.
+#[test]
+fn random_texts_keep_invariants() {
+    let pieces: Vec<String> = g()
+        .places
+        .iter()
+        .flat_map(|p| p.variants.iter().cloned())
+        .chain(
+            [
+                " ", ", ", "-", "’s ", "에서 ", "시", "군", "도", " County ", " River", "the ",
+                "혜", "x", "\u{306}", "Ŏ", "\n", "«", "é",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        )
+        .collect();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..300 {
+        let mut t = String::new();
+        for _ in 0..40 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            t.push_str(&pieces[(x % pieces.len() as u64) as usize]);
+        }
+        let m = g().find_mentions(&t, &[]);
+        let mut last = 0;
+        for mm in &m {
+            assert!(mm.start < mm.end && mm.start >= last, "{t:?}");
+            assert!(t.is_char_boundary(mm.start) && t.is_char_boundary(mm.end));
+            last = mm.end;
+            let span = &t[mm.start..mm.end];
+            assert!(g().lookup(span).contains(&mm.place), "{span:?} in {t:?}");
+        }
+    }
+}
