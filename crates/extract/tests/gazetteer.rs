@@ -621,3 +621,37 @@ fn random_texts_keep_invariants() {
         }
     }
 }
+
+/// Short romanized names that are also common English words would match capitalised
+/// words at the start of sentences; none of the plain (unqualified) variants may be one.
+#[test]
+fn short_variants_are_not_english_words() {
+    const COMMON: &[&str] = &[
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "for", "from", "had",
+        "has", "have", "he", "her", "his", "how", "if", "in", "into", "is", "it", "its", "man",
+        "may", "me", "men", "more", "most", "my", "no", "not", "now", "of", "on", "one", "or",
+        "our", "out", "over", "said", "she", "so", "some", "son", "song", "sun", "sung", "than",
+        "that", "the", "them", "then", "there", "they", "this", "to", "up", "upon", "us", "use",
+        "was", "we", "were", "what", "when", "who", "will", "with", "won", "yes", "you", "young",
+        "bang", "gang", "hang", "kong", "long", "ring", "sing", "tang", "tong", "wing", "young",
+        "china", "korea", "north", "south", "east", "west", "river", "city", "town", "port",
+        "army", "party", "union", "border", "market", "china", "asia", "orange", "ran", "rang",
+        "run", "sin", "sang", "san", "man", "ham", "pan", "pang", "dong", "nam", "yang", "yong",
+        "kang", "kim", "lee", "park", "pak", "choi", "chung", "jung", "han", "lim", "rim", "kwon",
+        "song", "oh", "moon", "mun", "ko", "hong", "jang", "chang", "yoon", "hasan", "kirin",
+        "jin", "li", "wang", "zhang", "liu", "chen", "yu", "hu", "anna", "mona", "sandy", "india",
+        "sudan", "oman", "usa", "usb",
+    ];
+    for p in &g().places {
+        for v in &p.variants {
+            let k = lantern_extract::gazetteer::normalize_key(v);
+            if k.len() <= 6 {
+                assert!(
+                    !COMMON.contains(&k.as_str()),
+                    "{v} ({}) is a common word",
+                    p.id
+                );
+            }
+        }
+    }
+}
