@@ -311,22 +311,25 @@ def main(argv):
         for rt in roots:
             by_a1_root.setdefault((p["admin1"], rt), pid)
             by_root.setdefault(rt, set()).add(pid)
-    for r in sorted(kp_cities, key=lambda r: -int(r[4] or 0)):
-        lat, lon = float(r[5]), float(r[6])
-        sub = [int(x) for x in r[2].split("|") if x]
-        root = slug(strip_latin_suffix(r[0]))
-        a1 = line_to_adm1.get(sub[0], (None,))[0] if sub else None
-        target = None
-        if len(sub) > 1 and sub[1] in line_to_id:
-            cand = line_to_id[sub[1]]
-            if root in places[cand]["roots"]:
-                target = cand
-        if target is None:
-            target = by_a1_root.get((a1, root))
-        if target is None and len(by_root.get(root, ())) == 1:
-            target = next(iter(by_root[root]))
-        if target and places[target]["lat"] is None:
-            places[target]["lat"], places[target]["lon"] = lat, lon
+    # two passes: a city in the same province first, then a unique name anywhere (GeoNames
+    # sometimes files a town under the neighbouring province)
+    for global_pass in (False, True):
+        for r in sorted(kp_cities, key=lambda r: -int(r[4] or 0)):
+            lat, lon = float(r[5]), float(r[6])
+            sub = [int(x) for x in r[2].split("|") if x]
+            root = slug(strip_latin_suffix(r[0]))
+            a1 = line_to_adm1.get(sub[0], (None,))[0] if sub else None
+            target = None
+            if len(sub) > 1 and sub[1] in line_to_id:
+                cand = line_to_id[sub[1]]
+                if root in places[cand]["roots"]:
+                    target = cand
+            if target is None:
+                target = by_a1_root.get((a1, root))
+            if target is None and global_pass and len(by_root.get(root, ())) == 1:
+                target = next(iter(by_root[root]))
+            if target and places[target]["lat"] is None:
+                places[target]["lat"], places[target]["lon"] = lat, lon
 
     # supplement: new places and additions/overrides
     sup_path = os.path.join(HERE, "supplement.tsv")
