@@ -294,7 +294,11 @@ impl Gazetteer {
             if !latin_end_ok(after) {
                 return None;
             }
-            if is_mountain_prefix(before) || is_river_after(after) || is_name_word_after(after) {
+            if is_south_korea_prefix(before)
+                || is_mountain_prefix(before)
+                || is_river_after(after)
+                || is_name_word_after(after)
+            {
                 return None;
             }
             // acronyms: "USI", "SUAN"
@@ -831,6 +835,27 @@ fn starts_with_word_ci(s: &str, word: &str) -> bool {
             .is_some_and(|c| c.is_alphanumeric())
 }
 
+/// "South Korea's Gangwon Province", "the South Korean city of Goseong".
+fn is_south_korea_prefix(before: &str) -> bool {
+    let b = before.trim_end();
+    let b = b
+        .strip_suffix("city of")
+        .or_else(|| b.strip_suffix("county of"))
+        .or_else(|| b.strip_suffix("province of"))
+        .map(|s| s.trim_end())
+        .unwrap_or(b);
+    [
+        "South Korea's",
+        "South Korea’s",
+        "South Korean",
+        "S. Korea's",
+        "S. Korean",
+        "Seoul's",
+    ]
+    .iter()
+    .any(|p| b.ends_with(p))
+}
+
 fn is_mountain_prefix(before: &str) -> bool {
     let b = before.trim_end();
     ends_with_ci(b, "mount") || ends_with_ci(b, "mt.") || ends_with_ci(b, "mt")
@@ -870,6 +895,10 @@ const NAME_WORDS: &[&str] = &[
     "Observer",
     "Bulletin",
     "Chronicle",
+    "Orchestra",
+    "Band",
+    "Ensemble",
+    "Troupe",
 ];
 
 fn is_name_word_after(after: &str) -> bool {

@@ -391,6 +391,10 @@ fn outlet_names_and_acronyms_are_not_places() {
     assert!(names("the USI and ANJU programmes").is_empty());
     assert_eq!(names("HYESAN market").len(), 1);
     assert!(names("smuggled from the Tumen riverbank").is_empty());
+    assert!(
+        names("South Korea's Gangwon Province and the South Korean city of Goseong").is_empty()
+    );
+    assert!(names("the Samjiyon Orchestra").is_empty());
 }
 
 #[test]
