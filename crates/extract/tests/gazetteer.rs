@@ -391,6 +391,10 @@ fn outlet_names_and_acronyms_are_not_places() {
     assert!(names("the USI and ANJU programmes").is_empty());
     assert_eq!(names("HYESAN market").len(), 1);
     assert!(names("smuggled from the Tumen riverbank").is_empty());
+    assert!(
+        names("South Korea's Gangwon Province and the South Korean city of Goseong").is_empty()
+    );
+    assert!(names("the Samjiyon Orchestra").is_empty());
 }
 
 #[test]
@@ -559,5 +563,99 @@ fn scorer_spelling_checklist() {
         let m = g().find_mentions(&t, &[]);
         assert_eq!(m.len(), 1, "{t}");
         assert_eq!(g().place(m[0].place).name, want, "{t}");
+    }
+}
+
+#[test]
+fn hangul_names_written_together() {
+    let n = names("양강도혜산시에서, 함경북도 회령시와 함경북도온성군");
+    let got: Vec<&str> = n.iter().map(|(_, p)| *p).collect();
+    assert_eq!(
+        got,
+        vec![
+            "Yanggang",
+            "Hyesan",
+            "North Hamgyong",
+            "Hoeryong",
+            "North Hamgyong",
+            "Onsong"
+        ]
+    );
+    // but not inside an ordinary word
+    assert!(names("바다혜산").is_empty());
+    assert!(names("시혜산").is_empty());
+    assert!(names("남양주에 산다").is_empty());
+    assert_eq!(names("양강도로 이동했다")[0].1, "Yanggang");
+}
+
+/// Random texts built from place variants, particles and noise: every mention is on char
+/// boundaries, sorted, non-overlapping, and its text looks up to its place.
+#[test]
+fn random_texts_keep_invariants() {
+    let pieces: Vec<String> = g()
+        .places
+        .iter()
+        .flat_map(|p| p.variants.iter().cloned())
+        .chain(
+            [
+                " ", ", ", "-", "’s ", "에서 ", "시", "군", "도", " County ", " River", "the ",
+                "혜", "x", "\u{306}", "Ŏ", "\n", "«", "é",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        )
+        .collect();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..300 {
+        let mut t = String::new();
+        for _ in 0..40 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            t.push_str(&pieces[(x % pieces.len() as u64) as usize]);
+        }
+        let m = g().find_mentions(&t, &[]);
+        let mut last = 0;
+        for mm in &m {
+            assert!(mm.start < mm.end && mm.start >= last, "{t:?}");
+            assert!(t.is_char_boundary(mm.start) && t.is_char_boundary(mm.end));
+            last = mm.end;
+            let span = &t[mm.start..mm.end];
+            assert!(g().lookup(span).contains(&mm.place), "{span:?} in {t:?}");
+        }
+    }
+}
+
+/// Short romanized names that are also common English words would match capitalised
+/// words at the start of sentences; none of the plain (unqualified) variants may be one.
+#[test]
+fn short_variants_are_not_english_words() {
+    const COMMON: &[&str] = &[
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "for", "from", "had",
+        "has", "have", "he", "her", "his", "how", "if", "in", "into", "is", "it", "its", "man",
+        "may", "me", "men", "more", "most", "my", "no", "not", "now", "of", "on", "one", "or",
+        "our", "out", "over", "said", "she", "so", "some", "son", "song", "sun", "sung", "than",
+        "that", "the", "them", "then", "there", "they", "this", "to", "up", "upon", "us", "use",
+        "was", "we", "were", "what", "when", "who", "will", "with", "won", "yes", "you", "young",
+        "bang", "gang", "hang", "kong", "long", "ring", "sing", "tang", "tong", "wing", "young",
+        "china", "korea", "north", "south", "east", "west", "river", "city", "town", "port",
+        "army", "party", "union", "border", "market", "china", "asia", "orange", "ran", "rang",
+        "run", "sin", "sang", "san", "man", "ham", "pan", "pang", "dong", "nam", "yang", "yong",
+        "kang", "kim", "lee", "park", "pak", "choi", "chung", "jung", "han", "lim", "rim", "kwon",
+        "song", "oh", "moon", "mun", "ko", "hong", "jang", "chang", "yoon", "hasan", "kirin",
+        "jin", "li", "wang", "zhang", "liu", "chen", "yu", "hu", "anna", "mona", "sandy", "india",
+        "sudan", "oman", "usa", "usb",
+    ];
+    for p in &g().places {
+        for v in &p.variants {
+            let k = lantern_extract::gazetteer::normalize_key(v);
+            if k.len() <= 6 {
+                assert!(
+                    !COMMON.contains(&k.as_str()),
+                    "{v} ({}) is a common word",
+                    p.id
+                );
+            }
+        }
     }
 }
