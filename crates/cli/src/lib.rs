@@ -5,6 +5,7 @@
 pub mod extract_cmd;
 pub mod gen;
 pub mod read;
+pub mod serve_cmd;
 pub mod store_cmds;
 pub mod util;
 pub mod walk;

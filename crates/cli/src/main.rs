@@ -1,7 +1,7 @@
 //! `lantern`: the command line. Wires ingest -> extract -> store together; the only
 //! crate besides the store that touches files.
 
-use lantern_cli::{extract_cmd, gen, store_cmds, util, walk};
+use lantern_cli::{extract_cmd, gen, serve_cmd, store_cmds, util, walk};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,11 +102,38 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Ingest the shipped sample reports (examples/reports) and print what was stored.
+    /// Ingest the shipped sample reports (examples/reports), print what was stored, then
+    /// serve the web app (creating a `demo` admin account if there is none).
     Demo {
         /// Folder of sample reports.
         #[arg(long, default_value = "examples/reports")]
         reports: PathBuf,
+        /// Only ingest and print; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+        /// Address to serve on (loopback by default).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
+    /// Serve the web app and the JSON API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Mark cookies Secure (set when serving through HTTPS; also automatic behind a
+        /// proxy that sends X-Forwarded-Proto: https).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Manage accounts of the web app.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
     },
     /// Write a synthetic corpus for benchmarks.
     Gen {
@@ -121,6 +148,31 @@ enum Command {
         /// One JSON Lines file instead of one text file per report.
         #[arg(long)]
         jsonl: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (or set the role and password of an existing one).
+    Add {
+        name: String,
+        /// viewer, editor or admin.
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of stdin instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token and print it (once).
+    Create {
+        name: String,
+        /// viewer, editor or admin.
+        #[arg(long, default_value = "viewer")]
+        role: String,
     },
 }
 
@@ -205,6 +257,34 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             json,
         ),
         Command::Reextract { all } => store_cmds::reextract(&cli.data, all),
-        Command::Demo { reports } => store_cmds::demo(&cli.data, &reports),
+        Command::Demo {
+            reports,
+            no_serve,
+            addr,
+        } => {
+            let ok = store_cmds::demo(&cli.data, &reports)?;
+            if no_serve {
+                return Ok(ok);
+            }
+            if let Some((name, password)) = serve_cmd::demo_account(&cli.data)? {
+                println!("\ndemo account: {name} / {password}");
+            }
+            serve_cmd::serve(&cli.data, &addr, false)
+        }
+        Command::Serve {
+            addr,
+            secure_cookies,
+        } => serve_cmd::serve(&cli.data, &addr, secure_cookies),
+        Command::User {
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    password_stdin,
+                },
+        } => serve_cmd::user_add(&cli.data, &name, &role, password_stdin),
+        Command::Token {
+            command: TokenCommand::Create { name, role },
+        } => serve_cmd::token_create(&cli.data, &name, &role),
     }
 }

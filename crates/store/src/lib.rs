@@ -39,7 +39,9 @@
 
 #![warn(missing_docs)]
 
+mod accounts;
 mod error;
+mod facets;
 mod schema;
 pub mod search;
 mod sqlite;
@@ -138,4 +140,59 @@ pub trait Store: Send {
 
     /// The schema version of the open database.
     fn schema_version(&self) -> Result<u32>;
+
+    /// Events matching `filter` counted by each value of `facet`, most frequent first
+    /// (ties by value), at most `limit` values. Ignores the filter's limit and offset.
+    fn facet_counts(
+        &self,
+        filter: &EventFilter,
+        facet: Facet,
+        limit: usize,
+    ) -> Result<Vec<FacetCount>>;
+
+    /// Events matching `filter` counted by month of their effective start date and by
+    /// type, oldest month first. Undated events are left out.
+    fn month_counts(&self, filter: &EventFilter) -> Result<Vec<MonthCount>>;
+
+    /// Create an account, or replace the role and password hash of an existing one.
+    fn put_user(&mut self, name: &str, role: Role, password_hash: &str) -> Result<()>;
+
+    /// An account by name.
+    fn user(&self, name: &str) -> Result<Option<User>>;
+
+    /// All accounts, by name.
+    fn users(&self) -> Result<Vec<User>>;
+
+    /// Start a session for `user`, found later by `token_hash`, until `expires_at` (RFC 3339 UTC).
+    fn create_session(
+        &mut self,
+        token_hash: &str,
+        user: &str,
+        csrf: &str,
+        expires_at: &str,
+    ) -> Result<()>;
+
+    /// The live (unexpired) session with this token hash, with its account's role.
+    fn session(&self, token_hash: &str) -> Result<Option<Session>>;
+
+    /// End a session (and drop every expired one).
+    fn delete_session(&mut self, token_hash: &str) -> Result<()>;
+
+    /// Create an API token named `name` (unique) with a role, stored by its hash.
+    fn create_api_token(&mut self, token_hash: &str, name: &str, role: Role) -> Result<()>;
+
+    /// The API token with this hash.
+    fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>>;
+
+    /// All API tokens, by name.
+    fn api_tokens(&self) -> Result<Vec<ApiToken>>;
+
+    /// Delete the API token named `name`; false when there was none.
+    fn delete_api_token(&mut self, name: &str) -> Result<bool>;
+
+    /// A setting's value.
+    fn setting(&self, key: &str) -> Result<Option<String>>;
+
+    /// Set a setting.
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<()>;
 }

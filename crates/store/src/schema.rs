@@ -120,6 +120,35 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
 "#,
+    // 2: accounts, sessions, API tokens, settings.
+    r#"
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    user_name  TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    csrf       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions(expires_at);
+CREATE TABLE api_tokens (
+    token_hash TEXT PRIMARY KEY NOT NULL,
+    name       TEXT NOT NULL UNIQUE,
+    role       TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+    created_at TEXT NOT NULL
+);
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX reports_outlet ON reports(outlet COLLATE NOCASE);
+"#,
 ];
 
 /// The schema version this program writes.

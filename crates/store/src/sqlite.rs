@@ -95,11 +95,11 @@ fn parse_date(s: Option<String>, what: impl FnOnce() -> String) -> Result<Option
     }
 }
 
-fn to_i64(n: usize) -> i64 {
+pub(crate) fn to_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn to_u64(n: i64) -> u64 {
+pub(crate) fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
@@ -478,6 +478,17 @@ fn insert_events(
 
 /// SQL `WHERE` clause and parameters of an event filter.
 fn filter_sql(f: &EventFilter) -> (String, Vec<Value>) {
+    let (clauses, params) = filter_clauses(f);
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    (sql, params)
+}
+
+/// The conditions (on `events e`) and parameters of an event filter.
+pub(crate) fn filter_clauses(f: &EventFilter) -> (Vec<&'static str>, Vec<Value>) {
     let mut clauses: Vec<&str> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
     if let Some(t) = f.event_type {
@@ -514,12 +525,32 @@ fn filter_sql(f: &EventFilter) -> (String, Vec<Value>) {
         clauses.push("e.review_state = ?");
         params.push(Value::Text(s.as_str().into()));
     }
-    let sql = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", clauses.join(" AND "))
-    };
-    (sql, params)
+    if let Some(p) = &f.province {
+        clauses.push(
+            "EXISTS (SELECT 1 FROM event_places pp WHERE pp.event_id = e.id AND pp.admin1 = ?)",
+        );
+        params.push(Value::Text(p.trim().to_string()));
+    }
+    if let Some(o) = &f.outlet {
+        clauses.push(
+            "EXISTS (SELECT 1 FROM reports ro WHERE ro.id = e.report_id
+               AND ro.outlet = ? COLLATE NOCASE)",
+        );
+        params.push(Value::Text(o.trim().to_string()));
+    }
+    if let Some(t) = &f.text {
+        match Query::parse(t) {
+            Some(q) => {
+                clauses.push(
+                    "e.report_id IN (SELECT rt.id FROM reports rt WHERE rt.rowid IN
+                       (SELECT rowid FROM report_fts WHERE report_fts MATCH ?))",
+                );
+                params.push(Value::Text(q.fts_expression()));
+            }
+            None => clauses.push("0"),
+        }
+    }
+    (clauses, params)
 }
 
 fn is_hex(s: &str) -> bool {
@@ -1102,5 +1133,72 @@ impl Store for SqliteStore {
         Ok(self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    fn facet_counts(
+        &self,
+        filter: &EventFilter,
+        facet: Facet,
+        limit: usize,
+    ) -> Result<Vec<FacetCount>> {
+        crate::facets::facet_counts(&self.conn, filter, facet, limit)
+    }
+
+    fn month_counts(&self, filter: &EventFilter) -> Result<Vec<MonthCount>> {
+        crate::facets::month_counts(&self.conn, filter)
+    }
+
+    fn put_user(&mut self, name: &str, role: Role, password_hash: &str) -> Result<()> {
+        crate::accounts::put_user(&self.conn, name, role, password_hash, &now())
+    }
+
+    fn user(&self, name: &str) -> Result<Option<User>> {
+        crate::accounts::user(&self.conn, name)
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        crate::accounts::users(&self.conn)
+    }
+
+    fn create_session(
+        &mut self,
+        token_hash: &str,
+        user: &str,
+        csrf: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        crate::accounts::create_session(&self.conn, token_hash, user, csrf, expires_at, &now())
+    }
+
+    fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        crate::accounts::session(&self.conn, token_hash, &now())
+    }
+
+    fn delete_session(&mut self, token_hash: &str) -> Result<()> {
+        crate::accounts::delete_session(&self.conn, token_hash, &now())
+    }
+
+    fn create_api_token(&mut self, token_hash: &str, name: &str, role: Role) -> Result<()> {
+        crate::accounts::create_api_token(&self.conn, token_hash, name, role, &now())
+    }
+
+    fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        crate::accounts::api_token(&self.conn, token_hash)
+    }
+
+    fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+        crate::accounts::api_tokens(&self.conn)
+    }
+
+    fn delete_api_token(&mut self, name: &str) -> Result<bool> {
+        crate::accounts::delete_api_token(&self.conn, name)
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        crate::accounts::setting(&self.conn, key)
+    }
+
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        crate::accounts::set_setting(&self.conn, key, value)
     }
 }

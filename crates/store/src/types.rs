@@ -193,6 +193,13 @@ pub struct EventFilter {
     pub report_id: Option<String>,
     /// Only events in this review state.
     pub review_state: Option<ReviewState>,
+    /// Only events with a place in this first-level division (admin1, case-insensitive).
+    pub province: Option<String>,
+    /// Only events of reports from this outlet (case-insensitive).
+    pub outlet: Option<String>,
+    /// Only events of reports matching this full-text query (see [`crate::search`]);
+    /// a query with no searchable word matches nothing.
+    pub text: Option<String>,
     /// At most this many events (`None`: all).
     pub limit: Option<usize>,
     /// Skip this many events first.
@@ -266,4 +273,123 @@ impl VerifyOutcome {
     pub fn is_ok(&self) -> bool {
         self.mismatches.is_empty() && self.integrity_problems.is_empty()
     }
+}
+
+/// A dimension events are counted by (see [`crate::Store::facet_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Facet {
+    /// The event type (value: codebook name).
+    EventType,
+    /// The first-level division of any of the event's places (value: admin1 name).
+    Province,
+    /// Any of the event's places (value: gazetteer id, label: place name).
+    Place,
+    /// Any of the event's actors (value: actor id).
+    Actor,
+    /// The outlet of the event's report.
+    Outlet,
+    /// The review state (value: `machine`, `confirmed`, ...).
+    ReviewState,
+}
+
+impl Facet {
+    /// All facets.
+    pub const ALL: [Facet; 6] = [
+        Facet::EventType,
+        Facet::Province,
+        Facet::Place,
+        Facet::Actor,
+        Facet::Outlet,
+        Facet::ReviewState,
+    ];
+}
+
+/// Number of events with one value of a facet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    /// The value to filter by (an id or a name).
+    pub value: String,
+    /// What to show (a place's name; otherwise equal to `value`).
+    pub label: String,
+    /// Number of distinct events.
+    pub count: u64,
+}
+
+/// Number of events of one type starting in one month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthCount {
+    /// `YYYY-MM` of the event's effective start date.
+    pub month: String,
+    /// The event type.
+    pub event_type: EventType,
+    /// Number of events.
+    pub count: u64,
+}
+
+/// What an account may do. Ordered: each role may do what the ones before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads everything.
+    Viewer,
+    /// Reads, ingests and reviews events.
+    Editor,
+    /// Also manages accounts, tokens and settings.
+    Admin,
+}
+
+impl Role {
+    /// All roles, least privileged first.
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
+
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parse the stored word.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// An account. The password is kept only as a hash made by the caller (argon2 PHC string).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Login name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Password hash (PHC string).
+    pub password_hash: String,
+    /// RFC 3339 time of creation.
+    pub created_at: String,
+}
+
+/// A live login session, found by the hash of its cookie token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The account name.
+    pub user: String,
+    /// The account's current role.
+    pub role: Role,
+    /// The session's CSRF token, to be echoed by every form.
+    pub csrf: String,
+    /// RFC 3339 expiry time.
+    pub expires_at: String,
+}
+
+/// An API token for scripts (the token itself is never stored, only its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    /// Unique name given at creation.
+    pub name: String,
+    /// What the token may do.
+    pub role: Role,
+    /// RFC 3339 time of creation.
+    pub created_at: String,
 }

@@ -1,0 +1,56 @@
+//! Serve: the web app and HTTP API on top of the [`lantern_store::Store`]. Server-rendered
+//! HTML (maud, escaped by default) with one stylesheet and one small script compiled in;
+//! nothing is loaded from elsewhere. Pages: search with facets, event (evidence,
+//! review, audit log), report, timeline and map (SVG drawn here), ingest, login, admin.
+//! JSON under `/api/v1` with an OpenAPI document.
+//!
+//! Access: viewers read, editors also ingest and review, admins manage accounts, tokens
+//! and public read-only mode (which hides attribution wording, reviewer names and notes,
+//! source paths and originals). Sessions are HttpOnly SameSite=Strict cookies; every
+//! form carries a CSRF token.
+//!
+//! One module per concern: [`app`] (state, routes, headers), [`auth`], [`pool`],
+//! [`filter`] (URL parameters), [`layout`], [`text`] (evidence marks), pages
+//! ([`search`], [`event`], [`report`], [`ingest`], [`login`], [`admin`]), [`api`],
+//! [`timeline`] and [`map`].
+
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod event;
+pub mod filter;
+pub mod ingest;
+pub mod layout;
+pub mod login;
+pub mod map;
+pub mod pool;
+pub mod report;
+pub mod search;
+pub mod text;
+pub mod timeline;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use app::{router, state, AppState, Shared};
+pub use pool::Opener;
+
+/// An opener for the embedded SQLite store in `data`.
+pub fn sqlite_opener(data: std::path::PathBuf) -> Opener {
+    Arc::new(move || {
+        let s = lantern_store::SqliteStore::open(&data)?;
+        Ok(Box::new(s) as Box<dyn lantern_store::Store>)
+    })
+}
+
+/// Serve the app on `listener` until the process is stopped (or Ctrl-C).
+pub async fn serve(listener: tokio::net::TcpListener, state: Shared) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

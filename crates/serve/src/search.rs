@@ -1,0 +1,275 @@
+//! The search page: full-text hits over reports, and the matching events with facets
+//! (counts per value, computed without the facet's own constraint) and pagination.
+
+use axum::extract::{Query, State};
+use axum::response::Html;
+use lantern_extract::{Actor, EventType};
+use lantern_store::{EventFilter, Facet, FacetCount, SearchHit, StoredEvent};
+use maud::{html, Markup};
+
+use crate::app::Shared;
+use crate::auth::Access;
+use crate::error::AppError;
+use crate::filter::{Params, PAGE_SIZE};
+use crate::layout::{label, page};
+
+/// Values shown per facet.
+const FACET_VALUES: usize = 12;
+
+/// Everything the search page shows.
+pub struct Results {
+    pub total: u64,
+    pub events: Vec<StoredEvent>,
+    pub facets: Vec<(Facet, Vec<FacetCount>)>,
+    pub hits: Vec<SearchHit>,
+    pub hit_total: u64,
+}
+
+/// Run the queries of one search page.
+pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Results, AppError> {
+    let filter = params.filter()?;
+    let page = params.page()?;
+    let params = params.clone();
+    state
+        .pool
+        .run(move |store| {
+            let total = store.count_events(&filter)?;
+            let events = store.events(&EventFilter {
+                limit: Some(PAGE_SIZE),
+                offset: (page - 1) * PAGE_SIZE,
+                ..filter.clone()
+            })?;
+            let mut facets = Vec::new();
+            for f in Facet::ALL {
+                let without = params.with(Params::facet_key(f), None).filter()?;
+                facets.push((f, store.facet_counts(&without, f, FACET_VALUES)?));
+            }
+            let (hits, hit_total) = match (&filter.text, with_hits) {
+                (Some(q), true) => (store.search(q, 10, 0)?, store.count_search(q)?),
+                _ => (Vec::new(), 0),
+            };
+            Ok(Results {
+                total,
+                events,
+                facets,
+                hits,
+                hit_total,
+            })
+        })
+        .await
+}
+
+/// `/`: the search page.
+pub async fn home(
+    state: State<Shared>,
+    access: Access,
+    params: Query<Params>,
+) -> Result<Html<String>, AppError> {
+    search_page(state, access, params).await
+}
+
+/// `/search`.
+pub async fn search_page(
+    State(state): State<Shared>,
+    access: Access,
+    Query(params): Query<Params>,
+) -> Result<Html<String>, AppError> {
+    access.read()?;
+    let r = run(&state, &params, true).await?;
+    let page_no = params.page()?;
+    let pages = (r.total as usize).div_ceil(PAGE_SIZE).max(1);
+    let body = html! {
+        h1 { "Search" }
+        (filter_form(&params, "/search"))
+        div.layout {
+            aside.facets {
+                @for (f, counts) in &r.facets {
+                    (facet_box(&params, *f, counts))
+                }
+            }
+            section {
+                @if params.get("q").is_some() {
+                    h2 { "Reports (" (r.hit_total) ")" }
+                    @if r.hits.is_empty() { p { "No report matches." } }
+                    ul.hits {
+                        @for h in &r.hits {
+                            li {
+                                a href=(format!("/reports/{}", h.report_id)) { (h.title.as_deref().unwrap_or("(untitled)")) }
+                                " " span.count { (h.published.map(|d| d.to_string()).unwrap_or_default()) }
+                                div.snippet { (snippet(&h.snippet)) }
+                            }
+                        }
+                    }
+                }
+                h2 { "Events (" (r.total) ")" }
+                p {
+                    a href=(params.url("/timeline")) { "Timeline of these events" } " · "
+                    a href=(params.url("/map")) { "Map of these events" }
+                }
+                (event_table(&r.events))
+                (pager(&params, page_no, pages))
+            }
+        }
+    };
+    Ok(Html(page("Search", &access, body).into_string()))
+}
+
+/// The search box and date range, keeping the other filters as hidden fields.
+pub fn filter_form(params: &Params, action: &str) -> Markup {
+    html! {
+        form.filters method="get" action=(action) {
+            input type="search" name="q" placeholder="words, \"a phrase\", -exclude" value=(params.get("q").unwrap_or("")) size="40";
+            label { "from " input type="date" name="from" value=(params.get("from").unwrap_or("")); }
+            label { "to " input type="date" name="to" value=(params.get("to").unwrap_or("")); }
+            @for key in ["type", "province", "place", "actor", "outlet", "status"] {
+                @if let Some(v) = params.get(key) {
+                    input type="hidden" name=(key) value=(v);
+                }
+            }
+            button type="submit" { "Search" }
+            " "
+            a href=(action) { "clear all" }
+        }
+    }
+}
+
+fn facet_title(f: Facet) -> &'static str {
+    match f {
+        Facet::EventType => "Event type",
+        Facet::Province => "Province",
+        Facet::Place => "Place",
+        Facet::Actor => "Actor",
+        Facet::Outlet => "Outlet",
+        Facet::ReviewState => "Review status",
+    }
+}
+
+fn facet_box(params: &Params, f: Facet, counts: &[FacetCount]) -> Markup {
+    let key = Params::facet_key(f);
+    let active = params.get(key);
+    html! {
+        h3 { (facet_title(f)) }
+        ul {
+            @if let Some(v) = active {
+                @if !counts.iter().any(|c| c.value.eq_ignore_ascii_case(v)) {
+                    li.active { span { (label(v)) } a href=(params.with(key, None).url("/search")) title="remove this filter" { "×" } }
+                }
+            }
+            @for c in counts {
+                @let on = active.is_some_and(|v| v.eq_ignore_ascii_case(&c.value));
+                li class=(if on { "active" } else { "" }) {
+                    @if on {
+                        span { (label(&c.label)) " " a href=(params.with(key, None).url("/search")) title="remove this filter" { "×" } }
+                    } @else {
+                        a href=(params.with(key, Some(&c.value)).url("/search")) { (label(&c.label)) }
+                    }
+                    span.count { (c.count) }
+                }
+            }
+            @if counts.is_empty() { li.count { "none" } }
+        }
+    }
+}
+
+/// A search snippet: «marks» become <mark>, everything else escaped.
+pub fn snippet(s: &str) -> Markup {
+    let mut parts: Vec<(bool, &str)> = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('«') {
+        parts.push((false, &rest[..i]));
+        let after = &rest[i + '«'.len_utf8()..];
+        match after.find('»') {
+            Some(j) => {
+                parts.push((true, &after[..j]));
+                rest = &after[j + '»'.len_utf8()..];
+            }
+            None => {
+                rest = after;
+            }
+        }
+    }
+    parts.push((false, rest));
+    html! {
+        @for (m, t) in parts {
+            @if m { mark { (t) } } @else { (t) }
+        }
+    }
+}
+
+/// Places of an event, comma separated.
+pub fn places_text(e: &StoredEvent) -> String {
+    let mut v: Vec<String> = e
+        .event
+        .places
+        .iter()
+        .map(|p| {
+            if p.approximate {
+                format!("{} (approx.)", p.name)
+            } else {
+                p.name.clone()
+            }
+        })
+        .collect();
+    v.dedup();
+    v.join(", ")
+}
+
+/// The event's date as shown.
+pub fn date_text(e: &StoredEvent) -> String {
+    match &e.event.date {
+        Some(d) => match (d.start, d.end) {
+            (Some(s), Some(t)) if s != t => format!("{s} – {t}"),
+            (Some(s), _) | (None, Some(s)) => s.to_string(),
+            (None, None) => format!("“{}”", d.text),
+        },
+        None => e
+            .report_published
+            .map(|d| format!("{d} (published)"))
+            .unwrap_or_else(|| "undated".into()),
+    }
+}
+
+/// A table of events.
+pub fn event_table(events: &[StoredEvent]) -> Markup {
+    html! {
+        @if events.is_empty() {
+            p { "No event matches." }
+        } @else {
+            table.events {
+                thead { tr { th { "Event" } th { "Date" } th { "Places" } th { "Actors" } th { "Report" } th { "Status" } } }
+                tbody {
+                    @for e in events {
+                        tr {
+                            td { a href=(format!("/events/{}", e.id)) { (label(e.event.event_type.as_str())) } }
+                            td { (date_text(e)) }
+                            td { (places_text(e)) }
+                            td { (e.event.actors.iter().map(|a| label(a.as_str())).collect::<Vec<_>>().join(", ")) }
+                            td { a href=(format!("/reports/{}", e.report_id)) { (e.report_title.as_deref().unwrap_or("(untitled)")) } }
+                            td class=(format!("state-{}", e.review_state.as_str())) { (e.review_state.as_str()) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn pager(params: &Params, page_no: usize, pages: usize) -> Markup {
+    html! {
+        nav.pager {
+            @if page_no > 1 { a href=(params.on_page(page_no - 1).url("/search")) rel="prev" { "← previous" } }
+            span { "page " (page_no) " of " (pages) }
+            @if page_no < pages { a href=(params.on_page(page_no + 1).url("/search")) rel="next" { "next →" } }
+        }
+    }
+}
+
+/// Every event type, for forms.
+pub fn all_types() -> impl Iterator<Item = &'static str> {
+    EventType::ALL.into_iter().map(EventType::as_str)
+}
+
+/// Every actor id, for forms.
+pub fn all_actors() -> impl Iterator<Item = &'static str> {
+    Actor::ALL.into_iter().map(Actor::as_str)
+}

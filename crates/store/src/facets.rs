@@ -1,0 +1,101 @@
+//! Counting events by facet and by month, for search pages, timelines and maps.
+
+use lantern_extract::EventType;
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection};
+
+use crate::error::{Result, StoreError};
+use crate::sqlite::{filter_clauses, to_i64, to_u64};
+use crate::types::{EventFilter, Facet, FacetCount, MonthCount};
+
+/// `WHERE` text for the filter's conditions plus `extra` ones.
+fn where_sql(clauses: &[&str], extra: &[&str]) -> String {
+    let all: Vec<&str> = clauses.iter().chain(extra.iter()).copied().collect();
+    if all.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", all.join(" AND "))
+    }
+}
+
+pub(crate) fn facet_counts(
+    conn: &Connection,
+    filter: &EventFilter,
+    facet: Facet,
+    limit: usize,
+) -> Result<Vec<FacetCount>> {
+    let (clauses, mut params) = filter_clauses(filter);
+    // (value, label, count) columns; join; extra condition.
+    let (cols, join, extra): (&str, &str, &[&str]) = match facet {
+        Facet::EventType => ("e.event_type, e.event_type, count(*)", "", &[]),
+        Facet::ReviewState => ("e.review_state, e.review_state, count(*)", "", &[]),
+        Facet::Actor => (
+            "fa.actor, fa.actor, count(DISTINCT e.id)",
+            " JOIN event_actors fa ON fa.event_id = e.id",
+            &[],
+        ),
+        Facet::Place => (
+            "fp.place_id, max(fp.name), count(DISTINCT e.id)",
+            " JOIN event_places fp ON fp.event_id = e.id",
+            &[],
+        ),
+        Facet::Province => (
+            "fp.admin1, fp.admin1, count(DISTINCT e.id)",
+            " JOIN event_places fp ON fp.event_id = e.id",
+            &[],
+        ),
+        Facet::Outlet => (
+            "fr.outlet, fr.outlet, count(*)",
+            " JOIN reports fr ON fr.id = e.report_id",
+            &["fr.outlet IS NOT NULL"],
+        ),
+    };
+    let sql = format!(
+        "SELECT {cols} FROM events e{join}{} GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ?",
+        where_sql(&clauses, extra)
+    );
+    params.push(Value::Integer(to_i64(limit)));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(params.iter()), |r| {
+            Ok(FacetCount {
+                value: r.get(0)?,
+                label: r.get(1)?,
+                count: to_u64(r.get(2)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn month_counts(conn: &Connection, filter: &EventFilter) -> Result<Vec<MonthCount>> {
+    let (clauses, params) = filter_clauses(filter);
+    let sql = format!(
+        "SELECT substr(e.eff_start, 1, 7), e.event_type, count(*) FROM events e{}
+         GROUP BY 1, 2 ORDER BY 1, 2",
+        where_sql(&clauses, &["e.eff_start IS NOT NULL"])
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(params.iter()), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(month, t, n)| {
+            let event_type = EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
+                what: "events.event_type".into(),
+                reason: format!("unknown event type '{t}'"),
+            })?;
+            Ok(MonthCount {
+                month,
+                event_type,
+                count: to_u64(n),
+            })
+        })
+        .collect()
+}
