@@ -77,7 +77,10 @@ impl Lexicon {
     }
 
     pub fn tags(&self, pat: u32) -> &[Tag] {
-        self.tags.get(pat as usize).map(|v| v.as_slice()).unwrap_or(&[])
+        self.tags
+            .get(pat as usize)
+            .map(|v| v.as_slice())
+            .unwrap_or(&[])
     }
 
     /// All hits in `text`, non-overlapping (longest match wins, then leftmost), sorted.

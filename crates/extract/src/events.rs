@@ -62,7 +62,13 @@ fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
             from += p + o.len();
         }
     }
-    for pat in ["told ", "seen by ", "reported to ", "confirmed to ", "tells "] {
+    for pat in [
+        "told ",
+        "seen by ",
+        "reported to ",
+        "confirmed to ",
+        "tells ",
+    ] {
         let mut from = 0;
         while let Some(p) = body[from..].find(pat) {
             let s = from + p + pat.len();
@@ -71,7 +77,11 @@ fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
             let mut n = 0usize;
             let mut words = 0;
             for w in rest.split(' ') {
-                let cap = w.chars().next().map(|c| c.is_ascii_uppercase()).unwrap_or(false);
+                let cap = w
+                    .chars()
+                    .next()
+                    .map(|c| c.is_ascii_uppercase())
+                    .unwrap_or(false);
                 if !cap || words >= 4 {
                     break;
                 }
@@ -246,7 +256,11 @@ pub fn extract(report: &Report) -> Vec<Event> {
             .filter(|c| !c.2)
             .max_by_key(|c| c.1)
             .or_else(|| counts.iter().max_by_key(|c| c.1));
-        best.and_then(|b| judged.iter().position(|j| j.m.place == b.0 && j.role.is_some()))
+        best.and_then(|b| {
+            judged
+                .iter()
+                .position(|j| j.m.place == b.0 && j.role.is_some())
+        })
     };
 
     // ---- attributions per sentence
@@ -260,7 +274,11 @@ pub fn extract(report: &Report) -> Vec<Event> {
         while hi < hits.len() && hits[hi].start < s.end {
             hi += 1;
         }
-        sent_attr.push(attribution::in_sentence(body, (s.start, s.end), &hits[h0..hi]));
+        sent_attr.push(attribution::in_sentence(
+            body,
+            (s.start, s.end),
+            &hits[h0..hi],
+        ));
     }
 
     // ---- pass 2: events
@@ -641,7 +659,12 @@ fn sentence_cues(
             }
             // country: nearest mention before in the sentence, or the next one after it
             let mut country = *last_country;
-            if mi == 0 || sm.get(mi.wrapping_sub(1)).map(|j| j.m.end + 200 < h.start).unwrap_or(true) {
+            if mi == 0
+                || sm
+                    .get(mi.wrapping_sub(1))
+                    .map(|j| j.m.end + 200 < h.start)
+                    .unwrap_or(true)
+            {
                 if let Some(j) = sm.get(mi) {
                     if j.m.start < h.end + 80 && j.m.place < gaz.places.len() {
                         country = country_of(gaz, j.m.place);
@@ -666,9 +689,9 @@ fn sentence_cues(
         }
     }
 
-    let has_exec = sh.iter().any(|h| {
-        matches!(ev_tag(lex, h), Some((EventType::Execution, f)) if f & flag::WEAK == 0)
-    });
+    let has_exec = sh
+        .iter()
+        .any(|h| matches!(ev_tag(lex, h), Some((EventType::Execution, f)) if f & flag::WEAK == 0));
     let econ_fact = econ_fact(body, s, sh, lex);
     let mut directive_seen = false;
     for (k, h) in sh.iter().enumerate() {

@@ -148,7 +148,8 @@ pub fn judge(body: &str, mentions: &[Mention]) -> Vec<Judged> {
             role = None;
         } else if let Some(next) = mentions.get(k + 1) {
             // "Beijing and Pyongyang agreed": the first of a pair used as a metonym
-            let gap = &body[m.end.min(body.len())..next.start.min(body.len()).max(m.end.min(body.len()))];
+            let gap =
+                &body[m.end.min(body.len())..next.start.min(body.len()).max(m.end.min(body.len()))];
             if (gap == " and " || gap == ", ") && next.end <= body.len() {
                 let after2 = &body[next.end..ceil_cb(body, (next.end + 40).min(body.len()))];
                 if METONYM_AFTER.iter().any(|p| starts_with_ci(after2, p)) {
@@ -156,16 +157,21 @@ pub fn judge(body: &str, mentions: &[Mention]) -> Vec<Judged> {
                 }
             }
         }
-        out.push(Judged {
-            m: m.clone(),
-            role,
-        });
+        out.push(Judged { m: m.clone(), role });
     }
     out
 }
 
 fn skip_qualifier(after: &str) -> &str {
-    for q in [" Province", " province", " County", " county", " City", " city", " District"] {
+    for q in [
+        " Province",
+        " province",
+        " County",
+        " county",
+        " City",
+        " city",
+        " District",
+    ] {
         if let Some(r) = after.strip_prefix(q) {
             return r;
         }
@@ -233,9 +239,18 @@ mod tests {
     #[test]
     fn rules() {
         assert_eq!(role_of("Unlike in Chongjin, people", "Chongjin"), None);
-        assert_eq!(role_of("the busiest hub after Pyongsong, has", "Pyongsong"), None);
-        assert_eq!(role_of("Dandong, across the river from Sinuiju, have", "Sinuiju"), None);
-        assert_eq!(role_of("Pyongyang has ordered the heads", "Pyongyang"), None);
+        assert_eq!(
+            role_of("the busiest hub after Pyongsong, has", "Pyongsong"),
+            None
+        );
+        assert_eq!(
+            role_of("Dandong, across the river from Sinuiju, have", "Sinuiju"),
+            None
+        );
+        assert_eq!(
+            role_of("Pyongyang has ordered the heads", "Pyongyang"),
+            None
+        );
         assert_eq!(role_of("crossed the Tumen River at night", "Tumen"), None);
         assert_eq!(role_of("tried to cross the Tumen at night", "Tumen"), None);
         assert_eq!(role_of("중국 지안시와 마주한 만포시", "지안시"), None);

@@ -108,8 +108,7 @@ pub fn sentences(body: &str) -> Vec<Sentence> {
         }
         let (is_end, len) = if c == b'.' || c == b'!' || c == b'?' {
             (true, 1)
-        } else if c == 0xE3 && i + 2 < bytes.len() && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x82
-        {
+        } else if c == 0xE3 && i + 2 < bytes.len() && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x82 {
             (true, 3) // 。
         } else {
             (false, 1)
