@@ -75,11 +75,18 @@ pub fn in_sentence(body: &str, sent: (usize, usize), hits: &[Hit]) -> Vec<Attrib
                     let mut words = 0;
                     for w in r.split(' ') {
                         let clean = w.trim_end_matches([',', '.', ')']);
-                        let cap = clean.chars().next().map(|c| c.is_uppercase()).unwrap_or(false);
+                        let cap = clean
+                            .chars()
+                            .next()
+                            .map(|c| c.is_uppercase())
+                            .unwrap_or(false);
                         let ok = cap
                             || (words == 0 && clean == "the")
                             || (words <= 1
-                                && matches!(clean, "province" | "city" | "county" | "area" | "region"));
+                                && matches!(
+                                    clean,
+                                    "province" | "city" | "county" | "area" | "region"
+                                ));
                         if !ok || words >= 5 {
                             break;
                         }

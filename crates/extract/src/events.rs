@@ -62,7 +62,13 @@ fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
             from += p + o.len();
         }
     }
-    for pat in ["told ", "seen by ", "reported to ", "confirmed to ", "tells "] {
+    for pat in [
+        "told ",
+        "seen by ",
+        "reported to ",
+        "confirmed to ",
+        "tells ",
+    ] {
         let mut from = 0;
         while let Some(p) = body[from..].find(pat) {
             let s = from + p + pat.len();
@@ -71,7 +77,11 @@ fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
             let mut n = 0usize;
             let mut words = 0;
             for w in rest.split(' ') {
-                let cap = w.chars().next().map(|c| c.is_ascii_uppercase()).unwrap_or(false);
+                let cap = w
+                    .chars()
+                    .next()
+                    .map(|c| c.is_ascii_uppercase())
+                    .unwrap_or(false);
                 if !cap || words >= 4 {
                     break;
                 }
@@ -157,7 +167,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
         }
         let sh = &hits[h0..hi];
         while mi < judged.len() && judged[mi].m.start < s.start {
-            if judged[mi].m.place < gaz.places.len() {
+            if judged[mi].m.place < gaz.places.len() && judged[mi].role.is_some() {
                 last_country = country_of(gaz, judged[mi].m.place);
             }
             mi += 1;
@@ -187,9 +197,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
     let report_cross = per_sent.iter().any(|s| s.has_cross);
     for se in per_sent.iter_mut() {
         if let Some((a, e, clause)) = se.broker {
-            let ty = if se.has_rem {
-                None
-            } else if se.has_cross {
+            let ty = if se.has_rem || se.has_cross {
                 None
             } else if report_rem {
                 Some(EventType::Remittance)
@@ -246,7 +254,11 @@ pub fn extract(report: &Report) -> Vec<Event> {
             .filter(|c| !c.2)
             .max_by_key(|c| c.1)
             .or_else(|| counts.iter().max_by_key(|c| c.1));
-        best.and_then(|b| judged.iter().position(|j| j.m.place == b.0 && j.role.is_some()))
+        best.and_then(|b| {
+            judged
+                .iter()
+                .position(|j| j.m.place == b.0 && j.role.is_some())
+        })
     };
 
     // ---- attributions per sentence
@@ -260,7 +272,11 @@ pub fn extract(report: &Report) -> Vec<Event> {
         while hi < hits.len() && hits[hi].start < s.end {
             hi += 1;
         }
-        sent_attr.push(attribution::in_sentence(body, (s.start, s.end), &hits[h0..hi]));
+        sent_attr.push(attribution::in_sentence(
+            body,
+            (s.start, s.end),
+            &hits[h0..hi],
+        ));
     }
 
     // ---- pass 2: events
@@ -525,7 +541,7 @@ fn sentence_cues(
     };
     if sh.is_empty() {
         for j in sm {
-            if j.m.place < gaz.places.len() {
+            if j.m.place < gaz.places.len() && j.role.is_some() {
                 *last_country = country_of(gaz, j.m.place);
             }
         }
@@ -629,7 +645,7 @@ fn sentence_cues(
     let mut mi = 0usize;
     for (k, h) in sh.iter().enumerate() {
         while mi < sm.len() && sm[mi].m.start < h.start {
-            if sm[mi].m.place < gaz.places.len() {
+            if sm[mi].m.place < gaz.places.len() && sm[mi].role.is_some() {
                 *last_country = country_of(gaz, sm[mi].m.place);
             }
             mi += 1;
@@ -641,9 +657,14 @@ fn sentence_cues(
             }
             // country: nearest mention before in the sentence, or the next one after it
             let mut country = *last_country;
-            if mi == 0 || sm.get(mi.wrapping_sub(1)).map(|j| j.m.end + 200 < h.start).unwrap_or(true) {
+            if mi == 0
+                || sm
+                    .get(mi.wrapping_sub(1))
+                    .map(|j| j.m.end + 200 < h.start)
+                    .unwrap_or(true)
+            {
                 if let Some(j) = sm.get(mi) {
-                    if j.m.start < h.end + 80 && j.m.place < gaz.places.len() {
+                    if j.m.start < h.end + 80 && j.m.place < gaz.places.len() && j.role.is_some() {
                         country = country_of(gaz, j.m.place);
                     }
                 }
@@ -661,14 +682,33 @@ fn sentence_cues(
         }
     }
     for j in &sm[mi..] {
-        if j.m.place < gaz.places.len() {
+        if j.m.place < gaz.places.len() && j.role.is_some() {
             *last_country = country_of(gaz, j.m.place);
         }
     }
 
+    // a place standing for a government ("Pyongyang has ordered") names that government
+    for j in sm.iter().filter(|j| j.metonym) {
+        if j.m.place < gaz.places.len() {
+            let a = match country_of(gaz, j.m.place) {
+                Country::Cn => Actor::ChinaAuthorities,
+                Country::Kp => Actor::Government,
+            };
+            let cl = sh
+                .iter()
+                .take_while(|h| h.start < j.m.start)
+                .filter(|h| has_tag(lex, h, Tag::Clause))
+                .count();
+            se.actors.push((cl, a));
+        }
+    }
     let has_exec = sh.iter().any(|h| {
         matches!(ev_tag(lex, h), Some((EventType::Execution, f)) if f & flag::WEAK == 0)
-    });
+            || matches!(act_tag(lex, h), Some(ActCue::Fixed(Actor::Courts)))
+    }) || {
+        let t = &body[s.start..s.end];
+        t.len() < 3000 && t.contains("to death")
+    };
     let econ_fact = econ_fact(body, s, sh, lex);
     let mut directive_seen = false;
     for (k, h) in sh.iter().enumerate() {
@@ -726,7 +766,32 @@ fn sentence_cues(
         }
         // "shot" right after a verdict or by firing squad is the execution itself
         if ty == EventType::UseOfForce && has_exec {
-            continue;
+            let w = body[h.start..h.end].to_ascii_lowercase();
+            if w == "shot" || w == "shoot" || w == "shot dead" {
+                continue;
+            }
+        }
+        // "banned residents ... from going near the riverbank": a ban on movement
+        if ty == EventType::Directive {
+            let w = body[h.start..h.end].to_ascii_lowercase();
+            if matches!(
+                w.as_str(),
+                "ban" | "bans" | "banned" | "banning" | "forbade"
+            ) || w.starts_with("prohibit")
+                || w.starts_with("forbid")
+            {
+                let t = &body[h.end..ceil_cb(body, (h.end + 80).min(s.end))];
+                if t.contains(" from ") || t.contains(" going ") || t.contains(" travel") {
+                    se.cues.push(Cue {
+                        ty: EventType::Restriction,
+                        start: h.start,
+                        end: h.end,
+                        clause: clause_of[k],
+                        weak: false,
+                        modality: Modality::Happened,
+                    });
+                }
+            }
         }
         match ty {
             EventType::Remittance => se.has_rem = true,
@@ -757,11 +822,25 @@ fn sentence_cues(
         });
     }
     // a money word in a remittance-free sentence still tells the broker apart
-    if se.broker.is_some() && !se.has_rem {
+    if se.broker.is_some() && !se.has_rem && !se.has_cross {
         let t = &body[s.start..s.end];
         if t.len() < 2000 {
             let l = t.to_ascii_lowercase();
-            if l.contains("money") || t.contains("송금") || t.contains("돈") {
+            if [
+                "transfer",
+                "remit",
+                "deliver",
+                "money from",
+                "sent by",
+                "send money",
+                "phone call",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
+                || t.contains("송금")
+                || t.contains("돈을 전달")
+                || t.contains("보내")
+            {
                 se.has_rem = true;
             } else if l.contains("south korea")
                 || l.contains("southeast asia")

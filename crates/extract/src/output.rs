@@ -66,7 +66,11 @@ pub fn format_table(body: &str, events: &[Event]) -> String {
         let date = e
             .date
             .as_ref()
-            .map(|d| d.start.map(|x| x.to_string()).unwrap_or_else(|| d.text.clone()))
+            .map(|d| {
+                d.start
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| d.text.clone())
+            })
             .unwrap_or_default();
         let ev = e
             .evidence
