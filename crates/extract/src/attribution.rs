@@ -115,8 +115,15 @@ pub fn in_sentence(body: &str, sent: (usize, usize), hits: &[Hit]) -> Vec<Attrib
             }
         }
         let (a, e) = (floor_cb(body, a), ceil_cb(body, e));
-        if out.iter().any(|x| x.span.0 <= a && e <= x.span.1) {
+        if out
+            .last()
+            .map(|x| x.span.0 <= a && e <= x.span.1)
+            .unwrap_or(false)
+        {
             continue;
+        }
+        if out.len() >= 8 {
+            break;
         }
         out.push(Attribution {
             text: body[a..e].to_string(),

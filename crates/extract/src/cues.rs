@@ -167,7 +167,7 @@ mod tests {
         assert!(words.contains(&"arrest"));
         assert!(words.contains(&"state security bureau"));
         assert!(!words.contains(&"the state"));
-        assert!(words.contains(&"Defector"));
+        assert!(words.contains(&"Defectors"));
         assert!(words.contains(&"executive"));
     }
 }
