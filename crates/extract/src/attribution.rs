@@ -45,7 +45,12 @@ pub fn in_sentence(body: &str, sent: (usize, usize), hits: &[Hit]) -> Vec<Attrib
                 let Some(t) = before.strip_suffix(' ') else {
                     break;
                 };
-                let wstart = t.rfind([' ', '"', '“']).map(|p| p + 1).unwrap_or(0);
+                let wstart = t
+                    .char_indices()
+                    .rev()
+                    .find(|(_, c)| matches!(c, ' ' | '"' | '“'))
+                    .map(|(i, c)| i + c.len_utf8())
+                    .unwrap_or(0);
                 let w = &t[wstart..];
                 if DETS.iter().any(|d| d.eq_ignore_ascii_case(w)) {
                     cur = cur - 1 - (t.len() - wstart);

@@ -635,8 +635,11 @@ fn sentence_cues(
                 break;
             }
             if has_tag(lex, n, Tag::Neg) {
-                // "no" directly before "one"/"other" is not a negation of the cue
                 return true;
+            }
+            // a negator governs the first cue after it, not the ones beyond
+            if ev_tag(lex, n).is_some() {
+                return false;
             }
         }
         false
