@@ -307,7 +307,15 @@ fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
                 // bare "May" without a day: only after "in"/"since"/"until"
                 return None;
             }
-            let y = year_for_month(pubd, *m);
+            // "August last year", "March this year"
+            let mut y = year_for_month(pubd, *m);
+            if sw(&r[len..], " last year") {
+                y = pubd.year() - 1;
+                len += " last year".len();
+            } else if sw(&r[len..], " this year") {
+                y = pubd.year();
+                len += " this year".len();
+            }
             return Some((len, month_range(y, *m, *part)));
         }
     }

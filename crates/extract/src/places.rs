@@ -15,6 +15,8 @@ pub struct Judged {
     pub m: Mention,
     /// None: named only in passing, as locator, metonym or river: it does not count.
     pub role: Option<PlaceRole>,
+    /// The name stands for a government ("Pyongyang has ordered").
+    pub metonym: bool,
 }
 
 const PASSING_BEFORE: &[&str] = &[
@@ -132,16 +134,20 @@ pub fn judge(body: &str, mentions: &[Mention]) -> Vec<Judged> {
         // a province or county word after the name belongs to it ("Onsong County")
         let after_q = skip_qualifier(after);
         let mut role = Some(PlaceRole::Location);
+        let mut metonym = false;
         if SOURCE_BEFORE.iter().any(|p| ends_with_ci(before, p))
             || starts_with_ci(after_q, " source")
             || after_q.trim_start().starts_with("소식통")
         {
             role = Some(PlaceRole::Source);
+        } else if METONYM_BEFORE.iter().any(|p| ends_with_ci(before, p))
+            || METONYM_AFTER.iter().any(|p| starts_with_ci(after_q, p))
+        {
+            role = None;
+            metonym = true;
         } else if PASSING_BEFORE.iter().any(|p| ends_with_ci(before, p))
             || LOCATOR_BEFORE.iter().any(|p| ends_with_ci(before, p))
             || DEST_BEFORE.iter().any(|p| ends_with_ci(before, p))
-            || METONYM_BEFORE.iter().any(|p| ends_with_ci(before, p))
-            || METONYM_AFTER.iter().any(|p| starts_with_ci(after_q, p))
             || KO_NOT_AFTER.iter().any(|p| after.starts_with(p))
             || is_river(before, after)
         {
@@ -154,10 +160,19 @@ pub fn judge(body: &str, mentions: &[Mention]) -> Vec<Judged> {
                 let after2 = &body[next.end..ceil_cb(body, (next.end + 40).min(body.len()))];
                 if METONYM_AFTER.iter().any(|p| starts_with_ci(after2, p)) {
                     role = None;
+                    metonym = true;
                 }
             }
         }
+<<<<<<< HEAD
         out.push(Judged { m: m.clone(), role });
+=======
+        out.push(Judged {
+            m: m.clone(),
+            role,
+            metonym,
+        });
+>>>>>>> events
     }
     out
 }

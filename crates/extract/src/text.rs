@@ -275,14 +275,15 @@ mod tests {
 
     #[test]
     fn splits_sentences() {
-        let b = "He was caught on Nov. 3 at 2 a.m. on Friday. He said \"no.\" Then left.\nNew para";
+        let b =
+            "He was caught on Nov. 3 at 2 a.m. on Friday. He said \"yes.\" Then left.\nNew para";
         let s = sentences(b);
         let texts: Vec<&str> = s.iter().map(|x| &b[x.start..x.end]).collect();
         assert_eq!(
             texts,
             vec![
                 "He was caught on Nov. 3 at 2 a.m. on Friday.",
-                "He said \"no.\"",
+                "He said \"yes.\"",
                 "Then left.",
                 "New para"
             ]
