@@ -8,10 +8,15 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use crate::date::parse_date;
 use crate::model::{RemovedSpan, SpanKind};
+
+fn set(patterns: &[&str]) -> RegexSet {
+    // Constant patterns, checked by the unit tests.
+    RegexSet::new(patterns).unwrap_or_else(|e| panic!("bad built-in pattern set: {e}"))
+}
 
 fn re(pattern: &str) -> Regex {
     // The patterns are constants checked by the unit tests, so this cannot fail at run time.
@@ -20,75 +25,63 @@ fn re(pattern: &str) -> Regex {
 
 /// Caption conventions: "... / Image: Daily NK", "FILE PHOTO: ...", "(Photo: ...)",
 /// "▲ ... /사진=...", "(사진=...)".
-static CAPTION: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(
-            r"(?i)(?:^|\s)[/|]\s*(?:images?|photos?|pictures?|photograph|photo credit|credit|graphic)\s*(?:[:=]|by\b)\s*\S",
-        ),
-        re(
-            r"(?i)^[(\[]?\s*(?:file\s+photo|photos?|images?|pictures?|pictured|caption|graphic|photo\s+credit)\s*(?:[:=]|by\b|courtesy\b)",
-        ),
-        re(
-            r"(?i)[(\[]\s*(?:file\s+)?(?:photos?|images?|pictures?)\s*(?:[:=]|by\b|courtesy\b)[^)\]]*[)\]]\s*$",
-        ),
-        re(r"^\s*[▲△]"),
-        re(r"사진\s*[=:：]"),
-        re(r"^[(\[<]?\s*사진\s*[)\]>]"),
-    ]
+static CAPTION: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"(?i)(?:^|\s)[/|]\s*(?:images?|photos?|pictures?|photograph|photo credit|credit|graphic)\s*(?:[:=]|by(?-u:\b))\s*\S",
+        r"(?i)^[(\[]?\s*(?:file\s+photo|photos?|images?|pictures?|pictured|caption|graphic|photo\s+credit)\s*(?:[:=]|by(?-u:\b)|courtesy(?-u:\b))",
+        r"(?i)[(\[]\s*(?:file\s+)?(?:photos?|images?|pictures?)\s*(?:[:=]|by(?-u:\b)|courtesy(?-u:\b))[^)\]]*[)\]]\s*$",
+        r"^\s*[▲△]",
+        r"사진\s*[=:：]",
+        r"^[(\[<]?\s*사진\s*[)\]>]",
+    ])
 });
 
 /// Footer lines: contact prompts, language links, copyright, share/subscribe prompts.
-static FOOTER: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(r"(?i)^please (?:direct|send) (?:any |your )?(?:comments|questions|feedback)"),
-        re(r"(?i)^questions about (?:his|her|their|this) (?:articles?|reporting)"),
-        re(
-            r"(?i)^(?:read|view|see) (?:this (?:article|story|report) )?in (?:korean|english|chinese|japanese)\b.{0,20}$",
-        ),
-        re(r"(?i)^(?:korean|english|chinese) version\b.{0,20}$"),
-        re(r"^(?:한국어로|영어로|영문으로|한글로|영문|한국어)\s*(?:읽기|보기|기사)"),
-        re(r"(?i)^(?:©|ⓒ|\(c\)\s|copyright\b)"),
-        re(r"(?i)\ball rights reserved\b"),
-        re(r"무단\s*전재|재배포\s*금지"),
-        re(
-            r"(?i)^(?:share (?:this|on|via)\b|share$|tweet this|email this|print this|follow us\b|like us on|subscribe\b|sign up\b|get our (?:free |daily |weekly )?newsletter|our newsletter|support our\b|donate\b|click here\b)",
-        ),
-        re(r"^(?:구독|뉴스레터|공유하기|기사\s*공유|후원하기|제보하기|제보\s*[:=])"),
-    ]
+static FOOTER: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"(?i)^please (?:direct|send) (?:any |your )?(?:comments|questions|feedback)",
+        r"(?i)^questions about (?:his|her|their|this) (?:articles?|reporting)",
+        r"(?i)^(?:read|view|see) (?:this (?:article|story|report) )?in (?:korean|english|chinese|japanese)(?-u:\b).{0,20}$",
+        r"(?i)^(?:korean|english|chinese) version(?-u:\b).{0,20}$",
+        r"^(?:한국어로|영어로|영문으로|한글로|영문|한국어)\s*(?:읽기|보기|기사)",
+        r"(?i)^(?:©|ⓒ|\(c\)\s|copyright(?-u:\b))",
+        r"(?i)(?-u:\b)all rights reserved(?-u:\b)",
+        r"무단\s*전재|재배포\s*금지",
+        r"(?i)^(?:share (?:this|on|via)(?-u:\b)|share$|tweet this|email this|print this|follow us(?-u:\b)|like us on|subscribe(?-u:\b)|sign up(?-u:\b)|get our (?:free |daily |weekly )?newsletter|our newsletter|support our(?-u:\b)|donate(?-u:\b)|click here(?-u:\b))",
+        r"^(?:구독|뉴스레터|공유하기|기사\s*공유|후원하기|제보하기|제보\s*[:=])",
+    ])
 });
 
 /// Tag/keyword lines with an explicit marker.
-static TAG_MARKED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(r"(?i)^(?:tags?|keywords?|topics?)\s*[:：]"),
-        re(r"^(?:태그|키워드)\s*[:：]?"),
-        re(r"^#[^\s#]+(?:\s+#[^\s#]+)+\s*$"),
-    ]
+static TAG_MARKED: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"(?i)^(?:tags?|keywords?|topics?)\s*[:：]",
+        r"^(?:태그|키워드)\s*[:：]?",
+        r"^#[^\s#]+(?:\s+#[^\s#]+)+\s*$",
+    ])
 });
 
 /// Headers of related-article link lists.
 static RELATED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(?:[▶►»>\-*]\s*)?(?:related (?:articles?|stories|news|reports?|coverage|reading|posts?|links?)|see also|more on this|more stories|recommended(?: articles| stories)?|you may also like|most read|관련\s*기사|관련\s*뉴스|함께\s*(?:보면|읽으면)|추천\s*기사|많이\s*본\s*기사)\b",
+        r"(?i)^(?:[▶►»>\-*]\s*)?(?:(?:related (?:articles?|stories|news|reports?|coverage|reading|posts?|links?)|see also|more on this|more stories|recommended(?: articles| stories)?|you may also like|most read)(?-u:\b)|관련\s*기사|관련\s*뉴스|함께\s*(?:보면|읽으면)|추천\s*기사|많이\s*본\s*기사)",
     )
 });
 
 /// Navigation lines.
-static NAV: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(r"(?i)^(?:home|홈)\s*[>›»/|]"),
-        re(r"(?i)^(?:previous|next|prev) (?:article|story|post|page)\b"),
-        re(r"^(?:이전|다음)\s*(?:기사|글)"),
-        re(
-            r"(?i)^(?:back to top|skip to (?:main )?content|menu|search|top|go to top|맨 위로|목록)$",
-        ),
-    ]
+static NAV: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"(?i)^(?:home|홈)\s*[>›»/|]",
+        r"(?i)^(?:previous|next|prev) (?:article|story|post|page)(?-u:\b)",
+        r"^(?:이전|다음)\s*(?:기사|글)",
+        r"(?i)^(?:back to top|skip to (?:main )?content|menu|search|top|go to top|맨 위로|목록)$",
+    ])
 });
 
 /// Reporter bio: "X is one of Daily NK's freelance reporters", "X is a ... correspondent".
 static BIO: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}\s+is\s+(?:one of\s+|a\s+|an\s+|the\s+)?[^.]{0,80}?\b(?:reporters?|correspondents?|journalists?|contributors?|writers?|editors?|stringers?|columnists?|freelancers?)\b",
+        r"^[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}\s+is\s+(?:one of\s+|a\s+|an\s+|the\s+)?[^.]{0,80}?(?-u:\b)(?:reporters?|correspondents?|journalists?|contributors?|writers?|editors?|stringers?|columnists?|freelancers?)(?-u:\b)",
     )
 });
 
@@ -100,14 +93,12 @@ static BYLINE_EN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Korean reporter line: "김성민 기자", "김OO 기자 kim@example.org", "(평양=) 기자".
-static BYLINE_KO: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(
-            r"^[가-힣A-Za-z○OＯ*]{2,5}\s*(?:기자|특파원|통신원|객원기자|논설위원)(?:\s*[=:]?\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)?\s*$",
-        ),
-        re(r"^.{0,40}(?:기자|특파원|통신원)\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\s*$"),
-        re(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$"),
-    ]
+static BYLINE_KO: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"^[가-힣A-Za-z○OＯ*]{2,5}\s*(?:기자|특파원|통신원|객원기자|논설위원)(?:\s*[=:]?\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)?\s*$",
+        r"^.{0,40}(?:기자|특파원|통신원)\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\s*$",
+        r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$",
+    ])
 });
 
 /// A label before a date on a date line.
@@ -120,13 +111,15 @@ static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// Header of a market-price widget.
 static PRICE_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(?:this week'?s\s+|latest\s+|north korean?\s+)?(?:market prices?|market rates?|exchange rates?|prices this week|rice prices?|장마당\s*(?:물가|시세|가격)|시장\s*(?:물가|가격|시세)|북한\s*(?:시장\s*|장마당\s*)?(?:물가|시세)|쌀값\s*동향|환율\s*동향)\b",
+        r"(?i)^(?:(?:this week'?s\s+|latest\s+|north korean?\s+)?(?:market prices?|market rates?|exchange rates?|prices this week|rice prices?)(?-u:\b)|장마당\s*(?:물가|시세|가격)|시장\s*(?:물가|가격|시세)|북한\s*(?:시장\s*|장마당\s*)?(?:물가|시세)|쌀값\s*동향|환율\s*동향)",
     )
 });
 
 /// A price token in a widget row.
 static PRICE_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\bwon\b|\byuan\b|\busd\b|\bcny\b|\brmb\b|\$|/kg\b|\bkg\b|원|위안|달러|₩")
+    re(
+        r"(?i)(?-u:\b)won(?-u:\b)|(?-u:\b)yuan(?-u:\b)|(?-u:\b)usd(?-u:\b)|(?-u:\b)cny(?-u:\b)|(?-u:\b)rmb(?-u:\b)|\$|/kg(?-u:\b)|(?-u:\b)kg(?-u:\b)|원|위안|달러|₩",
+    )
 });
 
 /// "Label: values" shape of a widget row.
@@ -149,7 +142,7 @@ fn char_len(t: &str) -> usize {
 }
 
 fn is_caption(t: &str) -> bool {
-    char_len(t) <= 400 && CAPTION.iter().any(|r| r.is_match(t))
+    char_len(t) <= 400 && CAPTION.is_match(t)
 }
 
 /// A line that is only a date (optionally labelled and with a time).
@@ -251,16 +244,16 @@ fn line_kind(t: &str) -> Option<SpanKind> {
     if is_caption(t) {
         return Some(SpanKind::Caption);
     }
-    if char_len(t) <= 200 && FOOTER.iter().any(|r| r.is_match(t)) {
+    if char_len(t) <= 200 && FOOTER.is_match(t) {
         return Some(SpanKind::Footer);
     }
-    if char_len(t) <= 300 && TAG_MARKED.iter().any(|r| r.is_match(t)) {
+    if char_len(t) <= 300 && TAG_MARKED.is_match(t) {
         return Some(SpanKind::TagLine);
     }
     if char_len(t) <= 150 && !ends_like_sentence(t) && RELATED.is_match(t) {
         return Some(SpanKind::Nav);
     }
-    if char_len(t) <= 120 && NAV.iter().any(|r| r.is_match(t)) {
+    if char_len(t) <= 120 && NAV.is_match(t) {
         return Some(SpanKind::Nav);
     }
     if char_len(t) <= 120
@@ -273,7 +266,7 @@ fn line_kind(t: &str) -> Option<SpanKind> {
     {
         return Some(SpanKind::Nav);
     }
-    if char_len(t) <= 100 && (BYLINE_EN.is_match(t) || BYLINE_KO.iter().any(|r| r.is_match(t))) {
+    if char_len(t) <= 100 && (BYLINE_EN.is_match(t) || BYLINE_KO.is_match(t)) {
         return Some(SpanKind::Byline);
     }
     if is_date_line(t) {
@@ -331,26 +324,27 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
 
     // Related-article lists: a bare "Related articles" header takes the short,
     // unpunctuated lines under it (the link titles) until a blank line.
-    for i in 0..n {
-        if kinds[i] == Some(SpanKind::Nav) && RELATED.is_match(lines[i].trimmed) {
-            let header_only = lines[i]
+    let mut i = 0;
+    while i < n {
+        let header = kinds[i] == Some(SpanKind::Nav)
+            && RELATED.is_match(lines[i].trimmed)
+            && lines[i]
                 .trimmed
                 .trim_end_matches([':', '：'])
                 .split_whitespace()
                 .count()
                 <= 4;
-            if !header_only {
-                continue;
+        i += 1;
+        if !header {
+            continue;
+        }
+        while i < n && !blank(i) {
+            let t = lines[i].trimmed;
+            if char_len(t) > 150 || ends_like_sentence(t) && !t.ends_with('?') {
+                break;
             }
-            let mut j = i + 1;
-            while j < n && !blank(j) {
-                let t = lines[j].trimmed;
-                if char_len(t) > 150 || ends_like_sentence(t) && !t.ends_with('?') {
-                    break;
-                }
-                kinds[j] = Some(SpanKind::Nav);
-                j += 1;
-            }
+            kinds[i] = Some(SpanKind::Nav);
+            i += 1;
         }
     }
 

@@ -636,7 +636,7 @@ pub fn fragment_text(html: &str) -> String {
 /// Whether a string looks like HTML markup rather than plain text.
 pub fn looks_like_html(s: &str) -> bool {
     static TAG: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)</?(?:p|div|br|span|a|b|i|em|strong|h[1-6]|ul|ol|li|article|section|img|figure|blockquote|table|html|body)\b[^>]*>")
+        Regex::new(r"(?i)</?(?:p|div|br|span|a|b|i|em|strong|h[1-6]|ul|ol|li|article|section|img|figure|blockquote|table|html|body)(?-u:\b)[^>]*>")
             .expect("constant pattern")
     });
     TAG.is_match(s)
