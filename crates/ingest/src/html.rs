@@ -292,7 +292,20 @@ fn choose_root<'a>(doc: &'a Html, sizes: &Sizes) -> NodeRef<'a, Node> {
             Some("main") if main.is_none() => main = Some(node),
             Some(_) if main.is_none() && attr(&node, "role") == Some("main") => main = Some(node),
             Some("body") if body.is_none() => body = Some(node),
-            Some("p") => {
+            Some("p") | None => {
+                let direct_text = matches!(node.value(), Node::Text(_));
+                if !direct_text && element_name(&node).is_none() {
+                    continue;
+                }
+                let in_code = node.parent().is_some_and(|p| {
+                    matches!(
+                        element_name(&p),
+                        Some("script" | "style" | "noscript" | "template" | "title")
+                    )
+                });
+                if direct_text && in_code {
+                    continue;
+                }
                 if let Some(parent) = node.parent() {
                     let len = sizes.get(node.id()).0;
                     let slot = *p_index.entry(parent.id()).or_insert_with(|| {
@@ -322,7 +335,7 @@ fn choose_root<'a>(doc: &'a Html, sizes: &Sizes) -> NodeRef<'a, Node> {
         }
     }
     if let Some((id, len)) = densest {
-        if len >= 200 {
+        if len >= 80 {
             if let Some(node) = doc.tree.get(id) {
                 return node;
             }
@@ -360,6 +373,11 @@ impl TextBuilder {
     fn line_break(&mut self) {
         let trimmed = self.current.trim_end_matches(' ').len();
         self.current.truncate(trimmed);
+        // `<br><br>` separates paragraphs on many older news sites.
+        if self.current.ends_with('\n') {
+            self.paragraph_break();
+            return;
+        }
         if !self.current.is_empty() && !self.current.ends_with('\n') {
             self.current.push('\n');
         }
@@ -475,7 +493,7 @@ fn should_skip(
     }
     if minor && total > 0 {
         let list = matches!(name, "ul" | "ol" | "dl");
-        let block = matches!(name, "div" | "section" | "table" | "p");
+        let block = matches!(name, "div" | "section" | "table" | "td" | "th" | "tr" | "p");
         if (list && link * 10 >= total * 6) || (block && link * 10 >= total * 8 && total < 2000) {
             return true;
         }

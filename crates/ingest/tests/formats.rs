@@ -310,3 +310,20 @@ fn plain_text_without_front_matter() {
     assert_eq!(r.captured_at, AT);
     assert_eq!(r.item, None);
 }
+
+#[test]
+fn html_without_article_uses_densest_block_and_br_paragraphs() {
+    let page = r#"<html><head><title>Old style page</title>
+<script>var big = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.";</script></head>
+<body><div id="top"><a href="/">Home</a> <a href="/n">News</a></div>
+<table><tr><td class="left"><a href="/x">Menu item one</a><br><a href="/y">Menu item two</a></td>
+<td><div id="articleBody">함경북도 온성군에서 국경경비대원 2명이 밀수꾼에게 뇌물을 받은 혐의로 보위부에 체포됐다고 소식통이 전했다.<br><br>소식통은 "이들은 한 번에 300위안씩 받고 근무 시간을 알려줬다"고 말했다. 보위부는 이들과 거래한 주민 4명도 함께 체포했다.<br><br>▲ 온성군 두만강 연선. /사진=시험통신</div></td></tr></table>
+</body></html>"#;
+    let r = one(page.as_bytes(), "old.html");
+    assert_eq!(
+        r.body,
+        "함경북도 온성군에서 국경경비대원 2명이 밀수꾼에게 뇌물을 받은 혐의로 보위부에 체포됐다고 소식통이 전했다.\n\n소식통은 \"이들은 한 번에 300위안씩 받고 근무 시간을 알려줬다\"고 말했다. 보위부는 이들과 거래한 주민 4명도 함께 체포했다."
+    );
+    assert_eq!(r.removed.len(), 1);
+    assert_eq!(r.language, Language::Ko);
+}
