@@ -98,6 +98,8 @@ static BYLINE_KO: LazyLock<RegexSet> = LazyLock::new(|| {
         r"^[가-힣A-Za-z○OＯ*]{2,5}\s*(?:기자|특파원|통신원|객원기자|논설위원)(?:\s*[=:]?\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)?\s*$",
         r"^.{0,40}(?:기자|특파원|통신원)\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\s*$",
         r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$",
+        r"^[\[【(]\s*[^\]】)]{0,30}\s(?:기자|특파원|통신원)\s*[\]】)]$",
+        r"(?i)^(?:translated|edited|additional reporting|reporting) by\s+[A-Z]",
     ])
 });
 
@@ -141,8 +143,19 @@ fn char_len(t: &str) -> usize {
     t.chars().count()
 }
 
+/// Caption conventions that are only trusted on short lines: "(연합뉴스 자료사진)",
+/// "... in this undated photo released by KCNA", "(Reuters)" credits at the end.
+static SHORT_CAPTION: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"[(\[<]\s*(?:[^)\]>]{0,20}\s)?(?:자료\s*)?사진\s*[)\]>]",
+        r"(?i)(?-u:\b)in this (?:undated |file |handout |recent )*(?:photo|picture|image)(?-u:\b)",
+        r"(?i)[(\[]\s*(?:AFP|Reuters|AP|Yonhap|EPA|KCNA|Getty Images|Rodong Sinmun|NK News|Daily NK)(?:\s*/\s*[^)\]]{0,40})?\s*[)\]]\s*$",
+    ])
+});
+
 fn is_caption(t: &str) -> bool {
-    char_len(t) <= 400 && CAPTION.is_match(t)
+    let n = char_len(t);
+    (n <= 400 && CAPTION.is_match(t)) || (n <= 250 && SHORT_CAPTION.is_match(t))
 }
 
 /// A line that is only a date (optionally labelled and with a time).
@@ -471,6 +484,7 @@ mod tests {
     #[test]
     fn patterns_compile() {
         LazyLock::force(&CAPTION);
+        LazyLock::force(&SHORT_CAPTION);
         LazyLock::force(&FOOTER);
         LazyLock::force(&TAG_MARKED);
         LazyLock::force(&RELATED);
@@ -494,6 +508,9 @@ mod tests {
             "▲ 혜산시 전경. /사진=예시통신",
             "두만강 연선의 초소 (사진=예시통신)",
             "압록강 / 사진: 예시통신",
+            "두만강 연선의 초소 (연합뉴스 자료사진)",
+            "Kim Jong Un visits a farm in this undated photo released by KCNA.",
+            "Soldiers at the Yalu River bridge. (Reuters)",
         ] {
             assert_eq!(line_kind(c), Some(SpanKind::Caption), "{c}");
         }
@@ -554,6 +571,15 @@ mod tests {
             Some(SpanKind::Byline)
         );
         assert_eq!(line_kind("By Kim Min-ji"), Some(SpanKind::Byline));
+        assert_eq!(line_kind("[시험통신 홍길동 기자]"), Some(SpanKind::Byline));
+        assert_eq!(
+            line_kind("Translated by Lee Ha-eun"),
+            Some(SpanKind::Byline)
+        );
+        assert_eq!(
+            line_kind("A photo of the trial was shown to residents."),
+            None
+        );
         assert_eq!(line_kind("By the end of May the guards had left."), None);
         assert_eq!(line_kind("Published: May 14, 2021"), Some(SpanKind::Byline));
         assert_eq!(line_kind("입력 2021.05.14 09:00"), Some(SpanKind::Byline));

@@ -10,6 +10,8 @@
 //! format module finds metadata and the main text; [`find_boilerplate`] marks boilerplate
 //! lines and [`derive_body`] removes them.
 
+#![warn(missing_docs)]
+
 mod boilerplate;
 mod date;
 mod decode;
