@@ -139,6 +139,16 @@ fn ends_like_sentence(t: &str) -> bool {
     t.ends_with(['.', '!', '?', '。']) || t.ends_with("다") || t.ends_with("요")
 }
 
+/// Starts with a capital, a digit, an opening quote or Hangul.
+fn starts_like_sentence(t: &str) -> bool {
+    t.chars().next().is_some_and(|c| {
+        c.is_uppercase()
+            || c.is_ascii_digit()
+            || matches!(c, '"' | '“' | '\'' | '‘' | '(' | '[')
+            || crate::lang::is_hangul(c)
+    })
+}
+
 fn char_len(t: &str) -> usize {
     t.chars().count()
 }
@@ -405,8 +415,17 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
         if kinds[i].is_some() || !(is_tag_candidate(t) || is_korean_tag_candidate(t)) {
             continue;
         }
-        let above_ok = i == 0 || blank(i - 1) || kinds[i - 1].is_some();
-        let below_ok = i + 1 >= n || blank(i + 1) || kinds[i + 1].is_some();
+        // In files whose paragraphs are single lines without blank lines between them, a
+        // neighbouring paragraph that ends a sentence (above) or starts one (below) also
+        // shows the line stands alone; a hard-wrapped paragraph would not.
+        let above_ok = i == 0
+            || blank(i - 1)
+            || kinds[i - 1].is_some()
+            || (char_len(lines[i - 1].trimmed) >= 60 && ends_like_sentence(lines[i - 1].trimmed));
+        let below_ok = i + 1 >= n
+            || blank(i + 1)
+            || kinds[i + 1].is_some()
+            || starts_like_sentence(lines[i + 1].trimmed);
         if above_ok && below_ok {
             kinds[i] = Some(SpanKind::TagLine);
         }
@@ -530,6 +549,17 @@ mod tests {
         // A wrapped paragraph tail is not a tag line.
         let t = "The source said the guards were\nnot paid enough to look away\n";
         assert!(kinds(t).is_empty());
+        let t = "The source said that the guards in the county were\nnot paid enough to look away\nfrom the river at night.\n";
+        assert!(kinds(t).is_empty());
+        // Single-line paragraphs without blank lines between them.
+        let t = "Agents arrested three smugglers in Hyesan on Friday, a source said.\nsmuggling hyesan copper border guard\nThe men were taken to the bureau.\n";
+        assert_eq!(
+            kinds(t),
+            vec![(
+                "smuggling hyesan copper border guard".into(),
+                SpanKind::TagLine
+            )]
+        );
         // Function words make it a sentence fragment.
         let t = "Intro.\n\nand the guards said that it was over\n\nEnd.\n";
         assert!(kinds(t).is_empty());
