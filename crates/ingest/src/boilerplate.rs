@@ -49,6 +49,7 @@ static FOOTER: LazyLock<RegexSet> = LazyLock::new(|| {
         r"무단\s*전재|재배포\s*금지",
         r"(?i)^(?:share (?:this|on|via)(?-u:\b)|share$|tweet this|email this|print this|follow us(?-u:\b)|like us on|subscribe(?-u:\b)|sign up(?-u:\b)|get our (?:free |daily |weekly )?newsletter|our newsletter|support our(?-u:\b)|donate(?-u:\b)|click here(?-u:\b))",
         r"^(?:구독|뉴스레터|공유하기|기사\s*공유|후원하기|제보하기|제보\s*[:=])",
+        r"^(?:\(END\)|\(끝\)|<끝>|-끝-|\[끝\]|END)$",
     ])
 });
 

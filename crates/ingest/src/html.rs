@@ -101,6 +101,18 @@ const BLOCK_TAGS: &[&str] = &[
 /// Class/id words marking non-story blocks.
 const SKIP_WORDS: &[&str] = &[
     "related",
+    "author",
+    "byline",
+    "bio",
+    "meta",
+    "pagination",
+    "pager",
+    "toolbar",
+    "relation",
+    "relate",
+    "reporter",
+    "print",
+    "sns",
     "share",
     "sharing",
     "social",
@@ -604,7 +616,7 @@ fn read_meta(doc: &Html) -> (Meta, Option<String>) {
     let og_title = metas
         .get("og:title")
         .or_else(|| metas.get("twitter:title"))
-        .map(|t| collapse_ws(t));
+        .map(|t| strip_site_suffix(&collapse_ws(t), meta.outlet.as_deref()));
     meta.title = og_title.clone().or_else(|| match (&title_tag, &h1) {
         (Some(t), Some(h)) if t.starts_with(h.as_str()) && t.len() > h.len() => {
             let rest = t[h.len()..]
