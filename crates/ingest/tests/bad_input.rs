@@ -182,3 +182,29 @@ fn arbitrary_bytes_never_panic() {
         let _ = parse_file(&bytes, "fuzz.bin", AT);
     }
 }
+
+#[test]
+fn deep_json_and_deep_feed_nesting() {
+    let deep_json = format!("{}\n", "[".repeat(100_000));
+    // Starts with '[' so it is read as text; the point is that nothing overflows.
+    let _ = parse_file(deep_json.as_bytes(), "deep.jsonl", AT);
+    let line = format!("{{\"title\": \"x\", \"body\": {}}}\n", "[".repeat(10_000));
+    let items = parse_file(line.as_bytes(), "deep.jsonl", AT).expect("file parses");
+    assert!(items[0].is_err());
+
+    let mut rss = String::from("<rss><channel><item><title>Deep</title><description>");
+    for _ in 0..10_000 {
+        rss.push_str("<span>");
+    }
+    rss.push_str("Guards in Musan detained a man.");
+    for _ in 0..10_000 {
+        rss.push_str("</span>");
+    }
+    rss.push_str("</description></item></channel></rss>");
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || parse_file(rss.as_bytes(), "deep.xml", AT))
+        .expect("thread");
+    let items = handle.join().expect("no stack overflow").expect("parses");
+    assert_eq!(items.len(), 1);
+}

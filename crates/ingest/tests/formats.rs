@@ -327,3 +327,20 @@ fn html_without_article_uses_densest_block_and_br_paragraphs() {
     assert_eq!(r.removed.len(), 1);
     assert_eq!(r.language, Language::Ko);
 }
+
+#[test]
+fn rss_declared_euc_kr() {
+    let rss = "<?xml version=\"1.0\" encoding=\"EUC-KR\"?>\n<rss version=\"2.0\"><channel><title>시험 피드</title>\
+<item><title>만포 단속</title><pubDate>Fri, 10 Nov 2023 09:00:00 +0900</pubDate>\
+<description>자강도 만포시 보위부가 밀수꾼 2명을 체포했다.</description></item></channel></rss>";
+    let (bytes, _, had_errors) = EUC_KR.encode(rss);
+    assert!(!had_errors);
+    let items = all_ok(&bytes, "ko.xml");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].outlet.as_deref(), Some("시험 피드"));
+    assert_eq!(
+        items[0].body,
+        "자강도 만포시 보위부가 밀수꾼 2명을 체포했다."
+    );
+    assert_eq!(items[0].language, Language::Ko);
+}
