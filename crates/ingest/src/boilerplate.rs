@@ -5,6 +5,24 @@
 //! Every rule works on single lines and is deliberately conservative: a line is removed only
 //! when its shape says it cannot be a story sentence (short, no sentence punctuation, a
 //! fixed caption/footer convention), because a false removal loses evidence.
+//!
+//! Rules (each removes whole lines):
+//! - caption: "... / Image: X", "/ Photo: X", "FILE PHOTO: ...", "Photo: ...", "(Photo: X)" at
+//!   the end, "▲ ..." / "△ ...", "사진=..." / "/ 사진: ...", "(... 자료사진)", "in this
+//!   (undated) photo", "(Reuters)"-style credits at the end of a short line;
+//! - tag_line: 3-12 lower-case words with no punctuation and at most one function word, or
+//!   3-8 short Hangul nouns, standing alone (blank/boilerplate neighbours, or a finished
+//!   sentence above and a new one below); "Tags:"/"키워드:" lines; "#a #b" hashtag lines;
+//! - footer: "Please direct any comments...", "Read in Korean/English", "한국어로 읽기",
+//!   copyright and "무단 전재" lines, share/subscribe/newsletter/donate prompts, "(END)"/"(끝)";
+//! - byline: "X is (one of) ... reporter/correspondent/..." in the first 2 or last 4 lines,
+//!   "By X", "Translated by X", "김OO 기자 [email]", "[매체 김OO 기자]", bare e-mail lines,
+//!   date lines ("Published: May 14, 2021", "입력 2021.05.14 09:00");
+//! - nav: breadcrumbs ("Home > News"), "Previous/Next article", "Related articles" /
+//!   "관련기사" (with the short link titles under a bare header), "▶ ..." link lines;
+//! - other: market-price widgets ("Market prices this week" headers, "City | rice 4,300
+//!   won/kg" or "City: rice 5,000 won" rows in a block with a header or 2+ rows, one-line
+//!   "A | B 6,200 | USD 5,050" tickers).
 
 use std::sync::LazyLock;
 
