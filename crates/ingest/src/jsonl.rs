@@ -79,5 +79,9 @@ fn parse_line(line: &str, line_no: usize, ctx: &FileCtx<'_>) -> Result<Report, S
     if text.trim().is_empty() {
         return Err("the report text is empty".into());
     }
-    Ok(build_report(text, meta, ctx, Some(line_no), "jsonl"))
+    let report = build_report(text, meta, ctx, Some(line_no), "jsonl");
+    if report.body.is_empty() {
+        return Err("only boilerplate found, no story text".into());
+    }
+    Ok(report)
 }

@@ -200,7 +200,14 @@ pub fn parse_file(
                 "{source_path}: no report text found ({format})"
             )));
         }
-        Ok(vec![Ok(build_report(text, meta, &ctx, None, format))])
+        let report = build_report(text, meta, &ctx, None, format);
+        if report.body.is_empty() {
+            return Err(fail(format!(
+                "{source_path}: only boilerplate found ({} removed lines), no story text",
+                report.removed.len()
+            )));
+        }
+        Ok(vec![Ok(report)])
     };
     match format {
         "html" => {

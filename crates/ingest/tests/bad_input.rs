@@ -208,3 +208,15 @@ fn deep_json_and_deep_feed_nesting() {
     let items = handle.join().expect("no stack overflow").expect("parses");
     assert_eq!(items.len(), 1);
 }
+
+#[test]
+fn only_boilerplate_is_an_error() {
+    let e = err(b"Read in Korean\n\nPhoto: A street in Hyesan\n", "x.txt");
+    assert!(e.contains("only boilerplate"), "{e}");
+    let items = parse_file(b"{\"body\": \"Read in English\"}\n", "x.jsonl", AT).expect("file");
+    assert!(items[0]
+        .as_ref()
+        .expect_err("item")
+        .reason
+        .contains("only boilerplate"));
+}
