@@ -21,8 +21,9 @@
 //! - nav: breadcrumbs ("Home > News"), "Previous/Next article", "Related articles" /
 //!   "관련기사" (with the short link titles under a bare header), "▶ ..." link lines;
 //! - other: market-price widgets ("Market prices this week" headers, "City | rice 4,300
-//!   won/kg" or "City: rice 5,000 won" rows in a block with a header or 2+ rows, one-line
-//!   "A | B 6,200 | USD 5,050" tickers).
+//!   won/kg" or "City: rice 5,000 won" rows in a block with a header or 2+ rows, placed
+//!   before the first or after the last prose line; one-line "A | B 6,200 | USD 5,050"
+//!   tickers anywhere).
 
 use std::sync::LazyLock;
 
@@ -132,7 +133,7 @@ static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// Header of a market-price widget.
 static PRICE_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(?:(?:this week'?s\s+|latest\s+|north korean?\s+)?(?:market prices?|market rates?|exchange rates?|prices this week|rice prices?)(?-u:\b)|장마당\s*(?:물가|시세|가격)|시장\s*(?:물가|가격|시세)|북한\s*(?:시장\s*|장마당\s*)?(?:물가|시세)|쌀값\s*동향|환율\s*동향)",
+        r"(?i)^(?:(?:this week'?s\s+|latest\s+|north korean?\s+)?(?:market prices?|market rates?|exchange rates?|prices this week|rice prices?)(?-u:\b)|\(?\s*unit\s*:\s*(?:won|yuan)|\(?\s*단위\s*[:：]\s*(?:원|위안)|장마당\s*(?:물가|시세|가격)|시장\s*(?:물가|가격|시세)|북한\s*(?:시장\s*|장마당\s*)?(?:물가|시세)|쌀값\s*동향|환율\s*동향)",
     )
 });
 
@@ -144,7 +145,7 @@ static PRICE_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// "Label: values" shape of a widget row.
-static LABEL_ROW: LazyLock<Regex> = LazyLock::new(|| re(r"^[\p{L} .'’\-()]{2,30}\s*[:：]\s*\S"));
+static LABEL_ROW: LazyLock<Regex> = LazyLock::new(|| re(r"^[\p{L}\d .'’\-()/]{2,30}\s*[:：]\s*\S"));
 
 const STOPWORDS: &[&str] = &[
     "the", "a", "an", "was", "were", "is", "are", "said", "says", "has", "have", "had", "he",
@@ -269,6 +270,15 @@ fn is_price_header(t: &str) -> bool {
     char_len(t) <= 80 && !ends_like_sentence(t) && PRICE_HEADER.is_match(t)
 }
 
+/// Under a widget header, a short line with a number and a price unit is a row even
+/// without a separator ("Rice 5,000 won/kg").
+fn is_loose_price_row(t: &str) -> bool {
+    char_len(t) <= 60
+        && !ends_like_sentence(t)
+        && t.chars().any(|c| c.is_ascii_digit())
+        && PRICE_TOKEN.is_match(t)
+}
+
 /// A one-line price ticker: "MARKET PRICES (won) | Pyongyang rice/kg 6,200 | ...".
 fn is_price_ticker(t: &str) -> bool {
     t.matches('|').count() >= 2
@@ -391,13 +401,28 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
     }
 
     // Market-price widgets: a run of header/row lines (blank lines allowed in between)
-    // holding at least one row.
+    // holding at least one row, printed before the first or after the last prose line of
+    // the story (a price table in the middle of a market report is evidence, so it stays).
+    let is_prose = |i: usize, kinds: &[Option<SpanKind>]| {
+        let t = lines[i].trimmed;
+        kinds[i].is_none()
+            && !t.is_empty()
+            && !is_price_header(t)
+            && !is_price_row(t)
+            && (char_len(t) >= 80 || ends_like_sentence(t))
+    };
+    let mut prose_before = vec![0usize; n + 1];
+    for i in 0..n {
+        prose_before[i + 1] = prose_before[i] + usize::from(is_prose(i, &kinds));
+    }
+    let total_prose = prose_before[n];
     let mut i = 0;
     while i < n {
         let t = lines[i].trimmed;
         if kinds[i].is_none() && (is_price_header(t) || is_price_row(t)) {
             let mut j = i;
             let mut rows = 0;
+            let mut has_header = false;
             let mut members = Vec::new();
             while j < n {
                 let tj = lines[j].trimmed;
@@ -405,9 +430,11 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
                     j += 1;
                     continue;
                 }
-                if is_price_row(tj) || is_price_ticker(tj) {
+                if is_price_row(tj) || is_price_ticker(tj) || has_header && is_loose_price_row(tj) {
                     rows += 1;
-                } else if !is_price_header(tj) {
+                } else if is_price_header(tj) {
+                    has_header = true;
+                } else {
                     break;
                 }
                 members.push(j);
@@ -415,8 +442,12 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
             }
             // A lone "Label: 5,000 won" line could be a story line; a widget needs a header
             // or at least two rows.
-            let has_header = members.iter().any(|&m| is_price_header(lines[m].trimmed));
-            if rows >= 1 && (has_header || rows >= 2) {
+            let (first, last) = (members.first().copied(), members.last().copied());
+            let at_edge = match (first, last) {
+                (Some(f), Some(l)) => prose_before[f] == 0 || prose_before[l + 1] == total_prose,
+                _ => false,
+            };
+            if rows >= 1 && (has_header || rows >= 2) && at_edge {
                 for m in members {
                     kinds[m].get_or_insert(SpanKind::Other);
                 }
@@ -644,6 +675,12 @@ mod tests {
         assert_eq!(k.len(), 6, "{k:?}");
         assert!(k.iter().take(3).all(|(_, kind)| *kind == SpanKind::Nav));
         assert!(k.iter().skip(3).all(|(_, kind)| *kind == SpanKind::Other));
+        // Korean widget with a unit line and loose rows, at the bottom.
+        let t = "첫 문단이다.\n\n북한 장마당 물가\n(단위: 원)\n평양 | 쌀 6,200원\n혜산: 쌀 1kg 6,000원\n옥수수 2,900원\n";
+        assert_eq!(kinds(t).len(), 5, "{:?}", kinds(t));
+        // A price table in the middle of a market report is evidence and stays.
+        let t = "Rice rose this week in three cities, a source said.\n\nHyesan: rice 5,900 won/kg\nSinuiju: rice 5,700 won/kg\n\nTraders blamed the closure of the border for the rise.\n";
+        assert!(kinds(t).is_empty(), "{:?}", kinds(t));
         // A story sentence with a price stays.
         let t = "In Hyesan, rice sold for 5,000 won per kilogram.\n";
         assert!(kinds(t).is_empty());
