@@ -27,8 +27,9 @@ const MAGIC: &[(&[u8], &str)] = &[
     (b"SQLite format 3\0", "SQLite database"),
     (b"7z\xbc\xaf\x27\x1c", "7z archive"),
     (b"Rar!\x1a\x07", "RAR archive"),
-    (b"OggS", "Ogg media"),
-    (b"ID3", "MP3 audio"),
+    (b"OggS\0", "Ogg media"),
+    (b"ID3\x03\0", "MP3 audio"),
+    (b"ID3\x04\0", "MP3 audio"),
     (b"\x00\x00\x00\x18ftyp", "MP4 video"),
     (b"\x00\x00\x00\x20ftyp", "MP4 video"),
 ];

@@ -344,3 +344,17 @@ fn rss_declared_euc_kr() {
     );
     assert_eq!(items[0].language, Language::Ko);
 }
+
+#[test]
+fn plain_json_object_and_array() {
+    let one_obj = "{\n  \"title\": \"Pretty\",\n  \"published\": \"2021-01-05\",\n  \"body\": \"Guards in Sinuiju searched boats on the Yalu.\"\n}\n";
+    let items = all_ok(one_obj.as_bytes(), "x.json");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].title.as_deref(), Some("Pretty"));
+    assert_eq!(items[0].item, Some(1));
+    let arr = r#"[{"title": "A", "body": "Agents in Hyesan arrested a broker."}, {"title": "B"}]"#;
+    let items = parse_file(arr.as_bytes(), "x.json", AT).expect("file");
+    assert_eq!(items.len(), 2);
+    assert!(items[0].is_ok());
+    assert_eq!(items[1].as_ref().expect_err("no body").item, 2);
+}
