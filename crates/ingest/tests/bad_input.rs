@@ -150,7 +150,10 @@ fn malformed_feed_and_other_errors() {
 #[test]
 fn arbitrary_bytes_never_panic() {
     // A cheap deterministic fuzz: pseudo-random byte strings and mutations of real input.
-    let seed_inputs: [&[u8]; 4] = [
+    let seed_inputs: [&[u8]; 7] = [
+        b"\xff\xfe-\0-\0-\0\n\0t\0",
+        b"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title><content type=\"xhtml\"><div><p>a</p></div></content></entry></feed>",
+        "---\ntitle: \"x\"\n---\n다.\n▲ a /사진=b\nMarket prices\nA | rice 1 won\n".as_bytes(),
         b"---\ntitle: x\n---\nBody. / Image: X\n",
         b"<html><body><article><p>x</p></article></body></html>",
         b"{\"title\": \"x\", \"body\": \"y\"}\n",
@@ -163,7 +166,11 @@ fn arbitrary_bytes_never_panic() {
         state ^= state << 17;
         state
     };
-    for round in 0..2000 {
+    let rounds: usize = std::env::var("LANTERN_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    for round in 0..rounds {
         let base = seed_inputs[round % seed_inputs.len()];
         let mut bytes = base.to_vec();
         for _ in 0..(next() % 6) {
@@ -179,7 +186,20 @@ fn arbitrary_bytes_never_panic() {
                 break;
             }
         }
-        let _ = parse_file(&bytes, "fuzz.bin", AT);
+        if let Ok(items) = parse_file(&bytes, "fuzz.bin", AT) {
+            for r in items.into_iter().flatten() {
+                let mut end = 0;
+                for s in &r.removed {
+                    assert!(s.offset >= end && s.offset + s.length <= r.text.len());
+                    assert!(r.text.is_char_boundary(s.offset));
+                    assert!(r.text.is_char_boundary(s.offset + s.length));
+                    end = s.offset + s.length;
+                }
+                assert!(!r.body.is_empty());
+                assert!(!r.body.contains("\n\n\n"));
+                assert_eq!(r.id, lantern_ingest::sha256_hex(r.body.as_bytes()));
+            }
+        }
     }
 }
 
