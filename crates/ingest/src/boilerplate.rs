@@ -485,7 +485,12 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
     let nonblank: Vec<usize> = (0..n).filter(|&i| !blank(i)).collect();
     let m = nonblank.len();
     for (rank, &i) in nonblank.iter().enumerate() {
-        if kinds[i].is_none() && (rank < 2 || rank + 4 >= m) && BIO.is_match(lines[i].trimmed) {
+        let t = lines[i].trimmed;
+        // A bio never reports speech; "..., the source said" makes it a story sentence.
+        let reported = [" said", " told ", " says", "\"", "“", "according to"]
+            .iter()
+            .any(|w| t.contains(w));
+        if kinds[i].is_none() && (rank < 2 || rank + 4 >= m) && !reported && BIO.is_match(t) {
             kinds[i] = Some(SpanKind::Byline);
         }
     }
@@ -651,6 +656,8 @@ mod tests {
             Some(SpanKind::Byline)
         );
         assert_eq!(line_kind("By Kim Min-ji"), Some(SpanKind::Byline));
+        let t = "Story.\n\nChoi is a former reporter for the state broadcaster, the source said.\n";
+        assert!(kinds(t).is_empty());
         assert_eq!(line_kind("[시험통신 홍길동 기자]"), Some(SpanKind::Byline));
         assert_eq!(
             line_kind("Translated by Lee Ha-eun"),

@@ -6,9 +6,10 @@
 //! capture time, which keeps this crate easy to test and fuzz.
 //!
 //! Pipeline: [`detect_format`] sniffs the container; `decode` turns bytes into text (BOM,
-//! declared charset, UTF-8, EUC-KR/CP949; binary and undecodable files are refused); the
-//! format module finds metadata and the main text; [`find_boilerplate`] marks boilerplate
-//! lines and [`derive_body`] removes them.
+//! then valid multi-byte UTF-8, then a declared charset, then clean EUC-KR/CP949; binary and
+//! undecodable files are refused with the offset of the first bad byte, never decoded
+//! lossily); the format module finds metadata and the main text; [`find_boilerplate`] marks
+//! boilerplate lines and [`derive_body`] removes them.
 
 #![warn(missing_docs)]
 
