@@ -258,13 +258,6 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 counts.push((j.m.place, 1, prov));
             }
         }
-<<<<<<< HEAD
-        let best = counts
-            .iter()
-            .filter(|c| !c.2)
-            .max_by_key(|c| c.1)
-            .or_else(|| counts.iter().max_by_key(|c| c.1));
-=======
         // most mentions first; on a tie the earliest named (counts are in text order)
         fn pick(v: &[(usize, usize, bool)], below_province: bool) -> Option<&(usize, usize, bool)> {
             let ok = |c: &&(usize, usize, bool)| !below_province || !c.2;
@@ -272,7 +265,6 @@ pub fn extract(report: &Report) -> Vec<Event> {
             v.iter().filter(ok).find(|c| c.1 == m)
         }
         let best = pick(&counts, true).or_else(|| pick(&counts, false));
->>>>>>> events
         best.and_then(|b| {
             judged
                 .iter()
@@ -296,8 +288,6 @@ pub fn extract(report: &Report) -> Vec<Event> {
             (s.start, s.end),
             &hits[h0..hi],
         ));
-<<<<<<< HEAD
-=======
     }
 
     // nearest sentence with places earlier in the same paragraph
@@ -340,7 +330,6 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 (a, b) => a.or(b),
             };
         }
->>>>>>> events
     }
 
     // ---- pass 2: events
@@ -778,11 +767,6 @@ fn sentence_cues(
         }
     }
 
-<<<<<<< HEAD
-    let has_exec = sh
-        .iter()
-        .any(|h| matches!(ev_tag(lex, h), Some((EventType::Execution, f)) if f & flag::WEAK == 0));
-=======
     // a place standing for a government ("Pyongyang has ordered") names that government
     for j in sm.iter().filter(|j| j.metonym) {
         if j.m.place < gaz.places.len() {
@@ -802,7 +786,6 @@ fn sentence_cues(
         let t = &body[s.start..s.end];
         t.len() < 3000 && t.contains("to death")
     };
->>>>>>> events
     let econ_fact = econ_fact(body, s, sh, lex);
     let mut directive_seen = false;
     for (k, h) in sh.iter().enumerate() {

@@ -164,15 +164,11 @@ pub fn judge(body: &str, mentions: &[Mention]) -> Vec<Judged> {
                 }
             }
         }
-<<<<<<< HEAD
-        out.push(Judged { m: m.clone(), role });
-=======
         out.push(Judged {
             m: m.clone(),
             role,
             metonym,
         });
->>>>>>> events
     }
     out
 }
