@@ -17,9 +17,11 @@
 //!   copyright and "무단 전재" lines, share/subscribe/newsletter/donate prompts, "(END)"/"(끝)";
 //! - byline: "X is (one of) ... reporter/correspondent/..." in the first 2 or last 4 lines,
 //!   "By X", "Translated by X", "김OO 기자 [email]", "[매체 김OO 기자]", bare e-mail lines,
-//!   date lines ("Published: May 14, 2021", "입력 2021.05.14 09:00");
+//!   credit/sign-off lines ("Reported by X ... Translated by Y.", "에디터 이OO, 웹팀 김OO",
+//!   "...방송 김OO입니다."), date lines ("Published: May 14, 2021", "입력 2021.05.14 09:00");
 //! - nav: breadcrumbs ("Home > News"), "Previous/Next article", "Related articles" /
-//!   "관련기사" (with the short link titles under a bare header), "▶ ..." link lines;
+//!   "관련기사" / "[관련기사]" (with the short link titles under a bare header), "▶ ..." link
+//!   lines;
 //! - other: market-price widgets ("Market prices this week" headers, "City | rice 4,300
 //!   won/kg" or "City: rice 5,000 won" rows in a block with a header or 2+ rows, placed
 //!   before the first or after the last prose line; one-line "A | B 6,200 | USD 5,050"
