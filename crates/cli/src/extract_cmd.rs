@@ -56,8 +56,7 @@ pub fn run(paths: &[PathBuf], format: Format) -> anyhow::Result<bool> {
                             let name = report_name(&path, &report, several);
                             match format {
                                 Format::Jsonl => {
-                                    let line =
-                                        serde_json::json!({ "report": name, "events": events });
+                                    let line = lantern_extract::codebook_json(&name, &events);
                                     writeln!(out, "{line}")?;
                                 }
                                 Format::Table => write_table(&mut out, &name, &report, &events)?,

@@ -13,7 +13,10 @@ fn main() {
     };
     let table = args.iter().any(|a| a == "--table");
     let mut files: Vec<_> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect(),
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect(),
         Err(e) => {
             eprintln!("{dir}: cannot read directory: {e}");
             std::process::exit(1);

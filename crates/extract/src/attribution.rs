@@ -45,7 +45,12 @@ pub fn in_sentence(body: &str, sent: (usize, usize), hits: &[Hit]) -> Vec<Attrib
                 let Some(t) = before.strip_suffix(' ') else {
                     break;
                 };
-                let wstart = t.rfind([' ', '"', '“']).map(|p| p + 1).unwrap_or(0);
+                let wstart = t
+                    .char_indices()
+                    .rev()
+                    .find(|(_, c)| matches!(c, ' ' | '"' | '“'))
+                    .map(|(i, c)| i + c.len_utf8())
+                    .unwrap_or(0);
                 let w = &t[wstart..];
                 if DETS.iter().any(|d| d.eq_ignore_ascii_case(w)) {
                     cur = cur - 1 - (t.len() - wstart);
@@ -75,11 +80,18 @@ pub fn in_sentence(body: &str, sent: (usize, usize), hits: &[Hit]) -> Vec<Attrib
                     let mut words = 0;
                     for w in r.split(' ') {
                         let clean = w.trim_end_matches([',', '.', ')']);
-                        let cap = clean.chars().next().map(|c| c.is_uppercase()).unwrap_or(false);
+                        let cap = clean
+                            .chars()
+                            .next()
+                            .map(|c| c.is_uppercase())
+                            .unwrap_or(false);
                         let ok = cap
                             || (words == 0 && clean == "the")
                             || (words <= 1
-                                && matches!(clean, "province" | "city" | "county" | "area" | "region"));
+                                && matches!(
+                                    clean,
+                                    "province" | "city" | "county" | "area" | "region"
+                                ));
                         if !ok || words >= 5 {
                             break;
                         }
@@ -108,8 +120,15 @@ pub fn in_sentence(body: &str, sent: (usize, usize), hits: &[Hit]) -> Vec<Attrib
             }
         }
         let (a, e) = (floor_cb(body, a), ceil_cb(body, e));
-        if out.iter().any(|x| x.span.0 <= a && e <= x.span.1) {
+        if out
+            .last()
+            .map(|x| x.span.0 <= a && e <= x.span.1)
+            .unwrap_or(false)
+        {
             continue;
+        }
+        if out.len() >= 8 {
+            break;
         }
         out.push(Attribution {
             text: body[a..e].to_string(),

@@ -111,13 +111,17 @@ fn mk(
             text,
             span: (a, e),
         },
-        (Some((s, en, p)), false) if matches!(p, Precision::Year) || s.year() > 1900 && explicit_year(&body[a..e]) => EventDate {
-            start: Some(s),
-            end: Some(en),
-            precision: p,
-            text,
-            span: (a, e),
-        },
+        (Some((s, en, p)), false)
+            if matches!(p, Precision::Year) || s.year() > 1900 && explicit_year(&body[a..e]) =>
+        {
+            EventDate {
+                start: Some(s),
+                end: Some(en),
+                precision: p,
+                text,
+                span: (a, e),
+            }
+        }
         _ => EventDate {
             start: None,
             end: None,
@@ -134,13 +138,18 @@ fn mk(
 }
 
 fn explicit_year(t: &str) -> bool {
-    t.as_bytes().windows(4).any(|w| {
-        w.iter().all(|b| b.is_ascii_digit()) && (w[0] == b'1' || w[0] == b'2')
-    })
+    t.as_bytes()
+        .windows(4)
+        .any(|w| w.iter().all(|b| b.is_ascii_digit()) && (w[0] == b'1' || w[0] == b'2'))
 }
 
 /// All date expressions in `body[start..end]`.
-pub fn scan(body: &str, start: usize, end: usize, published: Option<NaiveDate>) -> Vec<DateMention> {
+pub fn scan(
+    body: &str,
+    start: usize,
+    end: usize,
+    published: Option<NaiveDate>,
+) -> Vec<DateMention> {
     let start = crate::text::floor_cb(body, start);
     let end = crate::text::ceil_cb(body, end);
     let has_pub = published.is_some();
@@ -298,7 +307,15 @@ fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
                 // bare "May" without a day: only after "in"/"since"/"until"
                 return None;
             }
-            let y = year_for_month(pubd, *m);
+            // "August last year", "March this year"
+            let mut y = year_for_month(pubd, *m);
+            if sw(&r[len..], " last year") {
+                y = pubd.year() - 1;
+                len += " last year".len();
+            } else if sw(&r[len..], " this year") {
+                y = pubd.year();
+                len += " this year".len();
+            }
             return Some((len, month_range(y, *m, *part)));
         }
     }
@@ -379,11 +396,7 @@ fn korean_at(s: &str, i: usize, pubd: NaiveDate) -> Option<(usize, Res)> {
             } else {
                 Precision::Range
             };
-            let res = Some((
-                NaiveDate::from_ymd_opt(y, *m1, 1)?,
-                month_end(y, *m2)?,
-                p,
-            ));
+            let res = Some((NaiveDate::from_ymd_opt(y, *m1, 1)?, month_end(y, *m2)?, p));
             return Some((w.len(), res));
         }
     }
@@ -432,7 +445,11 @@ fn korean_at(s: &str, i: usize, pubd: NaiveDate) -> Option<(usize, Res)> {
         let mut len = pre + dl + '월'.len_utf8();
         let a2 = &rr[dl + '월'.len_utf8()..];
         let y = year_for_month(pubd, n);
-        for (w, part) in [(" 초", Part::Early), (" 중순", Part::Mid), (" 말", Part::Late)] {
+        for (w, part) in [
+            (" 초", Part::Early),
+            (" 중순", Part::Mid),
+            (" 말", Part::Late),
+        ] {
             if a2.starts_with(w) {
                 len += w.len();
                 return Some((len, month_range(y, n, part)));
@@ -451,7 +468,12 @@ fn korean_at(s: &str, i: usize, pubd: NaiveDate) -> Option<(usize, Res)> {
         }
         return Some((len, month_range(y, n, Part::Whole)));
     }
-    if dl <= 2 && after.starts_with('일') && !after.starts_with("일째") && !after.starts_with("일간") && (1..=31).contains(&n) {
+    if dl <= 2
+        && after.starts_with('일')
+        && !after.starts_with("일째")
+        && !after.starts_with("일간")
+        && (1..=31).contains(&n)
+    {
         // day of this month, or of last month when after the published day
         let (y, m) = if n > pubd.day() {
             shift_month(pubd.year(), pubd.month(), -1)
@@ -496,11 +518,20 @@ mod tests {
     fn english_dates() {
         let p = Some(d(2021, 11, 12));
         let e = one("caught on Nov. 3 at night", p);
-        assert_eq!((e.start, e.precision, e.text.as_str()), (Some(d(2021, 11, 3)), Precision::Day, "Nov. 3"));
+        assert_eq!(
+            (e.start, e.precision, e.text.as_str()),
+            (Some(d(2021, 11, 3)), Precision::Day, "Nov. 3")
+        );
         let e = one("late last month", p);
-        assert_eq!((e.start, e.end), (Some(d(2021, 10, 21)), Some(d(2021, 10, 31))));
+        assert_eq!(
+            (e.start, e.end),
+            (Some(d(2021, 10, 21)), Some(d(2021, 10, 31)))
+        );
         let e = one("in mid-June", p);
-        assert_eq!((e.start, e.precision), (Some(d(2021, 6, 11)), Precision::Range));
+        assert_eq!(
+            (e.start, e.precision),
+            (Some(d(2021, 6, 11)), Precision::Range)
+        );
         let e = one("told it on Wednesday", p);
         assert_eq!(e.start, Some(d(2021, 11, 10)));
         let e = one("June 1, 2020 was", p);
@@ -515,7 +546,10 @@ mod tests {
     fn korean_dates() {
         let p = Some(d(2022, 3, 18));
         let e = one("지난달 말 혜산시에서", p);
-        assert_eq!((e.start, e.end), (Some(d(2022, 2, 21)), Some(d(2022, 2, 28))));
+        assert_eq!(
+            (e.start, e.end),
+            (Some(d(2022, 2, 21)), Some(d(2022, 2, 28)))
+        );
         let e = one("이달 10일 조사를", p);
         assert_eq!(e.precision, Precision::Month);
         let e = one("지난 20일 새벽", p);

@@ -13,6 +13,9 @@ use crate::quantities;
 use crate::text::{self, ceil_cb, floor_cb, Sentence};
 use lantern_ingest::Report;
 
+const MAX_QUANTITIES: usize = 24;
+const MAX_EVIDENCE: usize = 32;
+
 /// A cue that survived its checks.
 #[derive(Debug, Clone)]
 struct Cue {
@@ -62,7 +65,13 @@ fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
             from += p + o.len();
         }
     }
-    for pat in ["told ", "seen by ", "reported to ", "confirmed to ", "tells "] {
+    for pat in [
+        "told ",
+        "seen by ",
+        "reported to ",
+        "confirmed to ",
+        "tells ",
+    ] {
         let mut from = 0;
         while let Some(p) = body[from..].find(pat) {
             let s = from + p + pat.len();
@@ -71,7 +80,11 @@ fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
             let mut n = 0usize;
             let mut words = 0;
             for w in rest.split(' ') {
-                let cap = w.chars().next().map(|c| c.is_ascii_uppercase()).unwrap_or(false);
+                let cap = w
+                    .chars()
+                    .next()
+                    .map(|c| c.is_ascii_uppercase())
+                    .unwrap_or(false);
                 if !cap || words >= 4 {
                     break;
                 }
@@ -157,7 +170,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
         }
         let sh = &hits[h0..hi];
         while mi < judged.len() && judged[mi].m.start < s.start {
-            if judged[mi].m.place < gaz.places.len() {
+            if judged[mi].m.place < gaz.places.len() && judged[mi].role.is_some() {
                 last_country = country_of(gaz, judged[mi].m.place);
             }
             mi += 1;
@@ -187,9 +200,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
     let report_cross = per_sent.iter().any(|s| s.has_cross);
     for se in per_sent.iter_mut() {
         if let Some((a, e, clause)) = se.broker {
-            let ty = if se.has_rem {
-                None
-            } else if se.has_cross {
+            let ty = if se.has_rem || se.has_cross {
                 None
             } else if report_rem {
                 Some(EventType::Remittance)
@@ -222,7 +233,13 @@ pub fn extract(report: &Report) -> Vec<Event> {
             while si < sents.len() && sents[si].end <= j.m.start {
                 si += 1;
             }
-            if si < sents.len() && sents[si].start <= j.m.start {
+            if si < sents.len()
+                && sents[si].start <= j.m.start
+                && !sent_places[si]
+                    .iter()
+                    .any(|&x| judged[x].m.place == j.m.place)
+                && sent_places[si].len() < 32
+            {
                 sent_places[si].push(k);
             }
         }
@@ -241,12 +258,18 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 counts.push((j.m.place, 1, prov));
             }
         }
-        let best = counts
-            .iter()
-            .filter(|c| !c.2)
-            .max_by_key(|c| c.1)
-            .or_else(|| counts.iter().max_by_key(|c| c.1));
-        best.and_then(|b| judged.iter().position(|j| j.m.place == b.0 && j.role.is_some()))
+        // most mentions first; on a tie the earliest named (counts are in text order)
+        fn pick(v: &[(usize, usize, bool)], below_province: bool) -> Option<&(usize, usize, bool)> {
+            let ok = |c: &&(usize, usize, bool)| !below_province || !c.2;
+            let m = v.iter().filter(ok).map(|c| c.1).max()?;
+            v.iter().filter(ok).find(|c| c.1 == m)
+        }
+        let best = pick(&counts, true).or_else(|| pick(&counts, false));
+        best.and_then(|b| {
+            judged
+                .iter()
+                .position(|j| j.m.place == b.0 && j.role.is_some())
+        })
     };
 
     // ---- attributions per sentence
@@ -260,7 +283,53 @@ pub fn extract(report: &Report) -> Vec<Event> {
         while hi < hits.len() && hits[hi].start < s.end {
             hi += 1;
         }
-        sent_attr.push(attribution::in_sentence(body, (s.start, s.end), &hits[h0..hi]));
+        sent_attr.push(attribution::in_sentence(
+            body,
+            (s.start, s.end),
+            &hits[h0..hi],
+        ));
+    }
+
+    // nearest sentence with places earlier in the same paragraph
+    let mut prev_places: Vec<Option<usize>> = vec![None; sents.len()];
+    {
+        let mut last: Option<usize> = None;
+        for (k, s) in sents.iter().enumerate() {
+            if k > 0 && sents[k - 1].para != s.para {
+                last = None;
+            }
+            prev_places[k] = last;
+            if !sent_places[k].is_empty() {
+                last = Some(k);
+            }
+        }
+    }
+    // nearest sentence with an attribution in the same paragraph (before, else after)
+    let mut near_attr: Vec<Option<usize>> = vec![None; sents.len()];
+    {
+        let mut last: Option<usize> = None;
+        for (k, s) in sents.iter().enumerate() {
+            if k > 0 && sents[k - 1].para != s.para {
+                last = None;
+            }
+            if !sent_attr[k].is_empty() {
+                last = Some(k);
+            }
+            near_attr[k] = last;
+        }
+        let mut next: Option<usize> = None;
+        for k in (0..sents.len()).rev() {
+            if k + 1 < sents.len() && sents[k + 1].para != sents[k].para {
+                next = None;
+            }
+            if !sent_attr[k].is_empty() {
+                next = Some(k);
+            }
+            near_attr[k] = match (near_attr[k], next) {
+                (Some(a), Some(b)) => Some(if k - a <= b - k { a } else { b }),
+                (a, b) => a.or(b),
+            };
+        }
     }
 
     // ---- pass 2: events
@@ -281,13 +350,8 @@ pub fn extract(report: &Report) -> Vec<Event> {
         let mut place_ks: Vec<usize> = sent_places[se.sent].clone();
         let own_places = !place_ks.is_empty();
         if place_ks.is_empty() {
-            let mut k = se.sent;
-            while k > 0 && sents[k - 1].para == s.para {
-                k -= 1;
-                if !sent_places[k].is_empty() {
-                    place_ks = sent_places[k].clone();
-                    break;
-                }
+            if let Some(k) = prev_places[se.sent] {
+                place_ks = sent_places[k].clone();
             }
         }
         if place_ks.is_empty() {
@@ -295,20 +359,9 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 place_ks.push(mp);
             }
         }
-        let attr = sent_attr[se.sent].first().cloned().or_else(|| {
-            // nearest in the paragraph: before, then after
-            let mut best: Option<(usize, &Attribution)> = None;
-            for (k, v) in sent_attr.iter().enumerate() {
-                if sents[k].para != s.para || v.is_empty() {
-                    continue;
-                }
-                let d = k.abs_diff(se.sent);
-                if best.map(|b| d < b.0).unwrap_or(true) {
-                    best = Some((d, &v[0]));
-                }
-            }
-            best.map(|b| b.1.clone())
-        });
+        let attr = near_attr[se.sent].and_then(|k| sent_attr[k].first().cloned());
+        let mut quants = quants;
+        quants.truncate(MAX_QUANTITIES);
         // group cues by type
         let mut types: Vec<EventType> = se.cues.iter().map(|c| c.ty).collect();
         types.sort();
@@ -338,7 +391,8 @@ pub fn extract(report: &Report) -> Vec<Event> {
                     evs.push((a, e));
                 }
             }
-            let evidence = merge_ranges(evs);
+            let mut evidence = merge_ranges(evs);
+            evidence.truncate(MAX_EVIDENCE);
             let mut eplaces: Vec<EventPlace> = Vec::new();
             for &k in &place_ks {
                 attached[k] = true;
@@ -400,19 +454,35 @@ pub fn extract(report: &Report) -> Vec<Event> {
     // ---- counted places not attached yet: give them to the nearest event
     if !events.is_empty() {
         let mut si = 0usize;
+        let mut done: Vec<usize> = judged
+            .iter()
+            .zip(attached.iter())
+            .filter(|(_, a)| **a)
+            .map(|(j, _)| j.m.place)
+            .collect();
+        done.sort();
+        done.dedup();
         for (k, j) in judged.iter().enumerate() {
-            if j.role.is_none() || attached[k] {
+            if j.role.is_none() || attached[k] || done.binary_search(&j.m.place).is_ok() {
                 continue;
+            }
+            if let Err(pos) = done.binary_search(&j.m.place) {
+                done.insert(pos, j.m.place);
             }
             while si < sents.len() && sents[si].end <= j.m.start {
                 si += 1;
             }
             let sidx = si.min(sents.len().saturating_sub(1));
-            let best = events
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, (es, _))| (es.abs_diff(sidx), *es < sidx))
-                .map(|(i, _)| i);
+            // events are in sentence order: the nearest one, preferring the following
+            let p = events.partition_point(|(es, _)| *es < sidx);
+            let best = match (p.checked_sub(1), (p < events.len()).then_some(p)) {
+                (Some(a), Some(b)) => Some(if sidx - events[a].0 < events[b].0 - sidx {
+                    a
+                } else {
+                    b
+                }),
+                (a, b) => b.or(a),
+            };
             if let Some(b) = best {
                 if let Some(p) = places::event_place(gaz, j) {
                     let ev = &mut events[b].1;
@@ -456,10 +526,13 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 }
                 prev.actors.sort();
                 for q in ev.quantities {
-                    if !prev.quantities.iter().any(|x| x.span == q.span) {
+                    if prev.quantities.len() < MAX_QUANTITIES
+                        && !prev.quantities.iter().any(|x| x.span == q.span)
+                    {
                         prev.quantities.push(q);
                     }
                 }
+                prev.evidence.truncate(MAX_EVIDENCE);
                 if prev.date.is_none() {
                     prev.date = ev.date;
                 }
@@ -525,7 +598,7 @@ fn sentence_cues(
     };
     if sh.is_empty() {
         for j in sm {
-            if j.m.place < gaz.places.len() {
+            if j.m.place < gaz.places.len() && j.role.is_some() {
                 *last_country = country_of(gaz, j.m.place);
             }
         }
@@ -562,28 +635,51 @@ fn sentence_cues(
                 break;
             }
             if has_tag(lex, n, Tag::Neg) {
-                // "no" directly before "one"/"other" is not a negation of the cue
                 return true;
+            }
+            // a negator governs the first cue after it, not the ones beyond
+            if ev_tag(lex, n).is_some() {
+                return false;
             }
         }
         false
     };
-    // is hit k inside a speculation?
+    // is hit k inside a speculation? English: a marker earlier in its clause; Korean: a
+    // marker later in the sentence. Precomputed in one pass each way.
+    let mut spec_before = vec![false; sh.len()];
+    {
+        let mut cur = usize::MAX;
+        let mut on = false;
+        for (k, n) in sh.iter().enumerate() {
+            if clause_of[k] != cur {
+                cur = clause_of[k];
+                on = false;
+            }
+            spec_before[k] = on;
+            if has_tag(lex, n, Tag::Spec)
+                && !is_month_may(body, n)
+                && body.as_bytes()[n.start].is_ascii()
+            {
+                on = true;
+            }
+        }
+    }
+    let mut spec_after = vec![false; sh.len()];
+    {
+        let mut on = false;
+        for k in (0..sh.len()).rev() {
+            spec_after[k] = on;
+            if has_tag(lex, &sh[k], Tag::Spec) && !body.as_bytes()[sh[k].start].is_ascii() {
+                on = true;
+            }
+        }
+    }
     let speculative = |k: usize| -> bool {
-        let h = &sh[k];
-        if korean_hit(h) {
-            return sh[k + 1..].iter().any(|n| has_tag(lex, n, Tag::Spec));
+        if korean_hit(&sh[k]) {
+            spec_after[k]
+        } else {
+            spec_before[k]
         }
-        for j in (0..k).rev() {
-            if clause_of[j] != clause_of[k] {
-                break;
-            }
-            let n = &sh[j];
-            if has_tag(lex, n, Tag::Spec) && !is_month_may(body, n) {
-                return true;
-            }
-        }
-        false
     };
     // "will/must/should" after k in the sentence (bounded)
     let will_after = |k: usize| -> bool {
@@ -629,7 +725,7 @@ fn sentence_cues(
     let mut mi = 0usize;
     for (k, h) in sh.iter().enumerate() {
         while mi < sm.len() && sm[mi].m.start < h.start {
-            if sm[mi].m.place < gaz.places.len() {
+            if sm[mi].m.place < gaz.places.len() && sm[mi].role.is_some() {
                 *last_country = country_of(gaz, sm[mi].m.place);
             }
             mi += 1;
@@ -641,9 +737,14 @@ fn sentence_cues(
             }
             // country: nearest mention before in the sentence, or the next one after it
             let mut country = *last_country;
-            if mi == 0 || sm.get(mi.wrapping_sub(1)).map(|j| j.m.end + 200 < h.start).unwrap_or(true) {
+            if mi == 0
+                || sm
+                    .get(mi.wrapping_sub(1))
+                    .map(|j| j.m.end + 200 < h.start)
+                    .unwrap_or(true)
+            {
                 if let Some(j) = sm.get(mi) {
-                    if j.m.start < h.end + 80 && j.m.place < gaz.places.len() {
+                    if j.m.start < h.end + 80 && j.m.place < gaz.places.len() && j.role.is_some() {
                         country = country_of(gaz, j.m.place);
                     }
                 }
@@ -661,14 +762,30 @@ fn sentence_cues(
         }
     }
     for j in &sm[mi..] {
-        if j.m.place < gaz.places.len() {
+        if j.m.place < gaz.places.len() && j.role.is_some() {
             *last_country = country_of(gaz, j.m.place);
         }
     }
 
+    // a place standing for a government ("Pyongyang has ordered") names that government
+    for j in sm.iter().filter(|j| j.metonym) {
+        if j.m.place < gaz.places.len() {
+            let a = match country_of(gaz, j.m.place) {
+                Country::Cn => Actor::ChinaAuthorities,
+                Country::Kp => Actor::Government,
+            };
+            let upto = sh.partition_point(|h| h.start < j.m.start);
+            let cl = if upto == 0 { 0 } else { clause_of[upto - 1] };
+            se.actors.push((cl, a));
+        }
+    }
     let has_exec = sh.iter().any(|h| {
         matches!(ev_tag(lex, h), Some((EventType::Execution, f)) if f & flag::WEAK == 0)
-    });
+            || matches!(act_tag(lex, h), Some(ActCue::Fixed(Actor::Courts)))
+    }) || {
+        let t = &body[s.start..s.end];
+        t.len() < 3000 && t.contains("to death")
+    };
     let econ_fact = econ_fact(body, s, sh, lex);
     let mut directive_seen = false;
     for (k, h) in sh.iter().enumerate() {
@@ -726,7 +843,32 @@ fn sentence_cues(
         }
         // "shot" right after a verdict or by firing squad is the execution itself
         if ty == EventType::UseOfForce && has_exec {
-            continue;
+            let w = body[h.start..h.end].to_ascii_lowercase();
+            if w == "shot" || w == "shoot" || w == "shot dead" {
+                continue;
+            }
+        }
+        // "banned residents ... from going near the riverbank": a ban on movement
+        if ty == EventType::Directive {
+            let w = body[h.start..h.end].to_ascii_lowercase();
+            if matches!(
+                w.as_str(),
+                "ban" | "bans" | "banned" | "banning" | "forbade"
+            ) || w.starts_with("prohibit")
+                || w.starts_with("forbid")
+            {
+                let t = &body[h.end..ceil_cb(body, (h.end + 80).min(s.end))];
+                if t.contains(" from ") || t.contains(" going ") || t.contains(" travel") {
+                    se.cues.push(Cue {
+                        ty: EventType::Restriction,
+                        start: h.start,
+                        end: h.end,
+                        clause: clause_of[k],
+                        weak: false,
+                        modality: Modality::Happened,
+                    });
+                }
+            }
         }
         match ty {
             EventType::Remittance => se.has_rem = true,
@@ -737,9 +879,11 @@ fn sentence_cues(
             Modality::Feared
         } else if ty != EventType::Directive && (directive_here || directive_seen) {
             Modality::Ordered
-        } else if clause_has(lex, sh, &clause_of, k, Tag::Planned) {
+        } else if marker_before(lex, sh, &clause_of, k, Tag::Planned, 40) {
             Modality::Planned
-        } else if clause_has(lex, sh, &clause_of, k, Tag::Ongoing) {
+        } else if marker_before(lex, sh, &clause_of, k, Tag::Ongoing, 40)
+            || marker_after(lex, sh, k, Tag::Ongoing, 14)
+        {
             Modality::Ongoing
         } else {
             Modality::Happened
@@ -757,11 +901,25 @@ fn sentence_cues(
         });
     }
     // a money word in a remittance-free sentence still tells the broker apart
-    if se.broker.is_some() && !se.has_rem {
+    if se.broker.is_some() && !se.has_rem && !se.has_cross {
         let t = &body[s.start..s.end];
         if t.len() < 2000 {
             let l = t.to_ascii_lowercase();
-            if l.contains("money") || t.contains("송금") || t.contains("돈") {
+            if [
+                "transfer",
+                "remit",
+                "deliver",
+                "money from",
+                "sent by",
+                "send money",
+                "phone call",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
+                || t.contains("송금")
+                || t.contains("돈을 전달")
+                || t.contains("보내")
+            {
                 se.has_rem = true;
             } else if l.contains("south korea")
                 || l.contains("southeast asia")
@@ -839,27 +997,49 @@ fn person_before(lex: &Lexicon, sh: &[Hit], k: usize) -> bool {
 }
 
 fn person_near(lex: &Lexicon, sh: &[Hit], k: usize, w: usize) -> bool {
-    let h = &sh[k];
-    sh.iter()
-        .filter(|n| n.end + w >= h.start && n.start <= h.end + w)
-        .any(|n| has_tag(lex, n, Tag::Person))
+    window(sh, k, w).any(|(_, n)| has_tag(lex, n, Tag::Person))
 }
 
 fn official_near(lex: &Lexicon, sh: &[Hit], k: usize, w: usize) -> bool {
-    let h = &sh[k];
-    sh.iter().enumerate().any(|(j, n)| {
-        j != k
-            && n.end + w >= h.start
-            && n.start <= h.end + w
-            && (has_tag(lex, n, Tag::Official) || act_tag(lex, n).is_some())
-    })
+    window(sh, k, w)
+        .any(|(j, n)| j != k && (has_tag(lex, n, Tag::Official) || act_tag(lex, n).is_some()))
 }
 
-fn clause_has(lex: &Lexicon, sh: &[Hit], clause_of: &[usize], k: usize, t: Tag) -> bool {
-    sh.iter()
+/// A marker tag within `w` bytes before hit k, in its clause.
+fn marker_before(
+    lex: &Lexicon,
+    sh: &[Hit],
+    clause_of: &[usize],
+    k: usize,
+    t: Tag,
+    w: usize,
+) -> bool {
+    let h = &sh[k];
+    (0..k)
+        .rev()
+        .take_while(|&j| clause_of[j] == clause_of[k] && sh[j].end + w >= h.start)
+        .any(|j| has_tag(lex, &sh[j], t))
+}
+
+/// A marker tag within `w` bytes after hit k (Korean "-고 있다").
+fn marker_after(lex: &Lexicon, sh: &[Hit], k: usize, t: Tag, w: usize) -> bool {
+    let h = &sh[k];
+    sh[k + 1..]
+        .iter()
+        .take_while(|n| n.start <= h.end + w)
+        .any(|n| has_tag(lex, n, t))
+}
+
+/// Hits whose span comes within `w` bytes of hit k (bounded: hits are sorted and do
+/// not overlap, so ends are sorted too).
+fn window(sh: &[Hit], k: usize, w: usize) -> impl Iterator<Item = (usize, &Hit)> {
+    let h = sh[k];
+    let lo = sh.partition_point(|n| n.end + w < h.start);
+    sh[lo..]
+        .iter()
         .enumerate()
-        .filter(|(j, _)| clause_of[*j] == clause_of[k])
-        .any(|(_, n)| has_tag(lex, n, t))
+        .map(move |(i, n)| (lo + i, n))
+        .take_while(move |(_, n)| n.start <= h.end + w)
 }
 
 fn near_word(body: &str, s: &Sentence, h: &Hit, words: &[&str], w: usize) -> bool {

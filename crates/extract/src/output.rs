@@ -43,7 +43,7 @@ pub fn codebook_json(report_name: &str, events: &[Event]) -> Value {
                 "actors": e.actors.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
                 "date": date,
                 "evidence": e.evidence.iter().map(|(s, t)| json!([s, t])).collect::<Vec<_>>(),
-                "confidence": e.confidence,
+                "confidence": (e.confidence as f64 * 100.0).round() / 100.0,
                 "modality": e.modality,
                 "attribution": e.attribution.as_ref().map(|a| a.text.clone()),
                 "quantities": quantities,
@@ -66,7 +66,11 @@ pub fn format_table(body: &str, events: &[Event]) -> String {
         let date = e
             .date
             .as_ref()
-            .map(|d| d.start.map(|x| x.to_string()).unwrap_or_else(|| d.text.clone()))
+            .map(|d| {
+                d.start
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| d.text.clone())
+            })
             .unwrap_or_default();
         let ev = e
             .evidence

@@ -15,6 +15,8 @@ pub struct Judged {
     pub m: Mention,
     /// None: named only in passing, as locator, metonym or river: it does not count.
     pub role: Option<PlaceRole>,
+    /// The name stands for a government ("Pyongyang has ordered").
+    pub metonym: bool,
 }
 
 const PASSING_BEFORE: &[&str] = &[
@@ -132,40 +134,55 @@ pub fn judge(body: &str, mentions: &[Mention]) -> Vec<Judged> {
         // a province or county word after the name belongs to it ("Onsong County")
         let after_q = skip_qualifier(after);
         let mut role = Some(PlaceRole::Location);
+        let mut metonym = false;
         if SOURCE_BEFORE.iter().any(|p| ends_with_ci(before, p))
             || starts_with_ci(after_q, " source")
             || after_q.trim_start().starts_with("소식통")
         {
             role = Some(PlaceRole::Source);
+        } else if METONYM_BEFORE.iter().any(|p| ends_with_ci(before, p))
+            || METONYM_AFTER.iter().any(|p| starts_with_ci(after_q, p))
+        {
+            role = None;
+            metonym = true;
         } else if PASSING_BEFORE.iter().any(|p| ends_with_ci(before, p))
             || LOCATOR_BEFORE.iter().any(|p| ends_with_ci(before, p))
             || DEST_BEFORE.iter().any(|p| ends_with_ci(before, p))
-            || METONYM_BEFORE.iter().any(|p| ends_with_ci(before, p))
-            || METONYM_AFTER.iter().any(|p| starts_with_ci(after_q, p))
             || KO_NOT_AFTER.iter().any(|p| after.starts_with(p))
             || is_river(before, after)
         {
             role = None;
         } else if let Some(next) = mentions.get(k + 1) {
             // "Beijing and Pyongyang agreed": the first of a pair used as a metonym
-            let gap = &body[m.end.min(body.len())..next.start.min(body.len()).max(m.end.min(body.len()))];
+            let gap =
+                &body[m.end.min(body.len())..next.start.min(body.len()).max(m.end.min(body.len()))];
             if (gap == " and " || gap == ", ") && next.end <= body.len() {
                 let after2 = &body[next.end..ceil_cb(body, (next.end + 40).min(body.len()))];
                 if METONYM_AFTER.iter().any(|p| starts_with_ci(after2, p)) {
                     role = None;
+                    metonym = true;
                 }
             }
         }
         out.push(Judged {
             m: m.clone(),
             role,
+            metonym,
         });
     }
     out
 }
 
 fn skip_qualifier(after: &str) -> &str {
-    for q in [" Province", " province", " County", " county", " City", " city", " District"] {
+    for q in [
+        " Province",
+        " province",
+        " County",
+        " county",
+        " City",
+        " city",
+        " District",
+    ] {
         if let Some(r) = after.strip_prefix(q) {
             return r;
         }
@@ -233,9 +250,18 @@ mod tests {
     #[test]
     fn rules() {
         assert_eq!(role_of("Unlike in Chongjin, people", "Chongjin"), None);
-        assert_eq!(role_of("the busiest hub after Pyongsong, has", "Pyongsong"), None);
-        assert_eq!(role_of("Dandong, across the river from Sinuiju, have", "Sinuiju"), None);
-        assert_eq!(role_of("Pyongyang has ordered the heads", "Pyongyang"), None);
+        assert_eq!(
+            role_of("the busiest hub after Pyongsong, has", "Pyongsong"),
+            None
+        );
+        assert_eq!(
+            role_of("Dandong, across the river from Sinuiju, have", "Sinuiju"),
+            None
+        );
+        assert_eq!(
+            role_of("Pyongyang has ordered the heads", "Pyongyang"),
+            None
+        );
         assert_eq!(role_of("crossed the Tumen River at night", "Tumen"), None);
         assert_eq!(role_of("tried to cross the Tumen at night", "Tumen"), None);
         assert_eq!(role_of("중국 지안시와 마주한 만포시", "지안시"), None);

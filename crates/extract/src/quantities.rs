@@ -138,9 +138,8 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
     let start = floor_cb(body, start);
     let end = ceil_cb(body, end);
     let s = &body[start..end];
-    let lower_has = |w: &str| {
-        s.len() < 4000 && s.to_ascii_lowercase().contains(w) || s.contains("환율")
-    };
+    let lower_has =
+        |w: &str| s.len() < 4000 && s.to_ascii_lowercase().contains(w) || s.contains("환율");
     let fx = lower_has("exchange rate")
         || lower_has("one dollar")
         || lower_has("one yuan")
@@ -155,7 +154,14 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
         let at_word = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         if at_word && (c == b'i' || c == b'a') {
             if let Some((len, v)) = age_phrase(&s[i..]) {
-                out.push(q(body, start + i, start + i + len, QuantityKind::Age, v, "year"));
+                out.push(q(
+                    body,
+                    start + i,
+                    start + i + len,
+                    QuantityKind::Age,
+                    v,
+                    "year",
+                ));
                 i += len;
                 continue;
             }
@@ -215,7 +221,14 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
             // "aged between 26 and 41", "35-year-old"
             if starts_with_ci(t, "year-old") || starts_with_ci(t, "years old") {
                 let l = if starts_with_ci(t, "year-old") { 8 } else { 9 };
-                out.push(q(body, start + from, start + to + gap + l, QuantityKind::Age, v, "year"));
+                out.push(q(
+                    body,
+                    start + from,
+                    start + to + gap + l,
+                    QuantityKind::Age,
+                    v,
+                    "year",
+                ));
                 i = to + gap + l;
                 continue;
             }
@@ -232,7 +245,14 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
                 continue;
             }
             if dollar {
-                out.push(q(body, start + from - 1, start + to, QuantityKind::Money, v, "USD"));
+                out.push(q(
+                    body,
+                    start + from - 1,
+                    start + to,
+                    QuantityKind::Money,
+                    v,
+                    "USD",
+                ));
                 i = to;
                 continue;
             }
@@ -250,8 +270,7 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
                         break;
                     }
                 }
-                if matched.is_some() || !probe.is_ascii() && !probe.is_empty() && probe.len() > 64
-                {
+                if matched.is_some() || !probe.is_ascii() && !probe.is_empty() && probe.len() > 64 {
                     break;
                 }
                 // skip one ASCII lower-case word

@@ -108,8 +108,7 @@ pub fn sentences(body: &str) -> Vec<Sentence> {
         }
         let (is_end, len) = if c == b'.' || c == b'!' || c == b'?' {
             (true, 1)
-        } else if c == 0xE3 && i + 2 < bytes.len() && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x82
-        {
+        } else if c == 0xE3 && i + 2 < bytes.len() && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x82 {
             (true, 3) // 。
         } else {
             (false, 1)
@@ -276,14 +275,15 @@ mod tests {
 
     #[test]
     fn splits_sentences() {
-        let b = "He was caught on Nov. 3 at 2 a.m. on Friday. He said \"no.\" Then left.\nNew para";
+        let b =
+            "He was caught on Nov. 3 at 2 a.m. on Friday. He said \"yes.\" Then left.\nNew para";
         let s = sentences(b);
         let texts: Vec<&str> = s.iter().map(|x| &b[x.start..x.end]).collect();
         assert_eq!(
             texts,
             vec![
                 "He was caught on Nov. 3 at 2 a.m. on Friday.",
-                "He said \"no.\"",
+                "He said \"yes.\"",
                 "Then left.",
                 "New para"
             ]

@@ -50,7 +50,11 @@ fn all_samples_parse_cleanly() {
             "{name}: title"
         );
         assert!(r.published.is_some(), "{name}: published");
-        assert!(!r.removed.is_empty(), "{name}: no boilerplate found");
+        // HTML chrome is dropped by the HTML path itself, so pages may have no spans.
+        assert!(
+            r.format == "html" || !r.removed.is_empty(),
+            "{name}: no boilerplate found"
+        );
         for gone in [
             "사진=",
             "/ Image:",

@@ -41,8 +41,21 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
+/// The current time, RFC 3339 with microseconds, strictly increasing within this process
+/// so that the order of times is the order of writes (e.g. sightings of an original).
 fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let wall = chrono::Utc::now().timestamp_micros();
+    let prev = LAST
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+            Some(wall.max(last + 1))
+        })
+        .unwrap_or(wall);
+    let micros = wall.max(prev + 1);
+    chrono::DateTime::from_timestamp_micros(micros)
+        .unwrap_or_else(chrono::Utc::now)
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// The snake_case word serde writes for a unit enum variant.
