@@ -16,12 +16,14 @@ fn main() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let corpus = tmp.path().join("corpus");
     let bytes = gen::generate(&corpus, n, 42, false).expect("generate corpus");
-    for (label, batch) in [("files, batch 256", 256usize)] {
+    let (label, batch) = ("files, batch 256", 256usize);
+    {
         let data = tmp.path().join(format!("data-{batch}"));
         let mut store = SqliteStore::open(&data).expect("open store");
         let start = Instant::now();
         let summary =
-            store_cmds::ingest_into(&mut store, &[corpus.clone()], true, batch).expect("ingest");
+            store_cmds::ingest_into(&mut store, std::slice::from_ref(&corpus), true, batch)
+                .expect("ingest");
         let secs = start.elapsed().as_secs_f64();
         assert!(summary.failed.is_empty(), "{:?}", &summary.failed[..1]);
         println!(

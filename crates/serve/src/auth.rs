@@ -223,7 +223,7 @@ impl LoginLimiter {
         map.retain(|_, (_, since)| now.duration_since(*since) < WINDOW);
         Self::keys(name, addr)
             .iter()
-            .all(|(k, max)| map.get(k).map_or(true, |(n, _)| n < max))
+            .all(|(k, max)| map.get(k).is_none_or(|(n, _)| n < max))
     }
 
     /// Record a failed attempt.

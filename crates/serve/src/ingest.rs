@@ -181,10 +181,8 @@ async fn read_form(mut mp: Multipart) -> Result<(String, Vec<(String, Vec<u8>)>)
                     paste_name = n.chars().take(200).collect();
                 }
             }
-            "paste" => {
-                if !data.iter().all(|b| b.is_ascii_whitespace()) {
-                    paste = Some(data.to_vec());
-                }
+            "paste" if !data.iter().all(|b| b.is_ascii_whitespace()) => {
+                paste = Some(data.to_vec());
             }
             "files" => {
                 let fname = file_name.unwrap_or_default();

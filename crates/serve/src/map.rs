@@ -102,7 +102,7 @@ pub fn svg(params: &Params, places: &[FacetCount]) -> Markup {
         })
         .collect();
     // Big dots first, so small ones stay clickable on top.
-    dots.sort_by(|a, b| b.count.count.cmp(&a.count.count));
+    dots.sort_by_key(|d| std::cmp::Reverse(d.count.count));
     let provinces = g
         .places
         .iter()

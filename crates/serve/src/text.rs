@@ -94,15 +94,18 @@ fn map_span(map: &[usize], body: &str, start: usize, end: usize) -> Option<(usiz
     (s != usize::MAX && e >= s).then_some((s, e))
 }
 
+/// Text to draw, boilerplate ranges, marks in its offsets, whether aligned onto the text.
+type Layout<'a> = (
+    &'a str,
+    Vec<(usize, usize)>,
+    Vec<(usize, usize, &'a Mark)>,
+    bool,
+);
+
 /// Render the report's text with its marks.
 pub fn render(report: &Report, marks: &[Mark]) -> Markup {
     // (text, boilerplate ranges, marks in text offsets)
-    let (base, boiler, spans, aligned): (
-        &str,
-        Vec<(usize, usize)>,
-        Vec<(usize, usize, &Mark)>,
-        bool,
-    ) = match align(report) {
+    let (base, boiler, spans, aligned): Layout<'_> = match align(report) {
         Some(map) => {
             let boiler = report
                 .removed

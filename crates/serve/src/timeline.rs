@@ -48,6 +48,19 @@ fn next_month(d: NaiveDate) -> Option<NaiveDate> {
     }
 }
 
+/// Each part with the total of the parts below it.
+fn stack(parts: &[(EventType, u64)]) -> Vec<(EventType, u64, u64)> {
+    let mut below = 0;
+    parts
+        .iter()
+        .map(|(t, n)| {
+            let out = (*t, *n, below);
+            below += n;
+            out
+        })
+        .collect()
+}
+
 /// Most months drawn; older ones are left out (and said so).
 const MAX_MONTHS: usize = 240;
 
@@ -109,19 +122,17 @@ pub fn svg(params: &Params, counts: &[MonthCount]) -> Markup {
             @for (i, m) in months.iter().enumerate() {
                 @let x = LEFT + i as f64 * slot + (slot - bar_w) / 2.0;
                 @let end = next_month(*m).and_then(|n| n.pred_opt()).unwrap_or(*m);
-                @let mut acc = 0u64;
                 @if let Some(parts) = by_month.get(m) {
-                    @for (t, n) in parts {
-                        @let y0 = y(acc + n);
-                        @let h = y(acc) - y0;
-                        @let _ = { acc += n; };
+                    @for (t, n, below) in stack(parts) {
+                        @let y0 = y(below + n);
+                        @let h = y(below) - y0;
                         @let href = params
                             .with("type", Some(t.as_str()))
                             .with("from", Some(&m.to_string()))
                             .with("to", Some(&end.to_string()))
                             .url("/search");
                         a href=(href) {
-                            rect x=(format!("{x:.1}")) y=(format!("{y0:.1}")) width=(format!("{bar_w:.1}")) height=(format!("{h:.1}")) fill=(colour(*t)) {
+                            rect x=(format!("{x:.1}")) y=(format!("{y0:.1}")) width=(format!("{bar_w:.1}")) height=(format!("{h:.1}")) fill=(colour(t)) {
                                 title { (m.format("%Y-%m")) ": " (n) " " (label(t.as_str())) }
                             }
                         }
