@@ -153,12 +153,12 @@ SKIP_ADM2 = {"Nampo City"}
 SAFE_HANGUL2 = set("""
 혜산 회령 무산 온성 청진 보천 삭주 만포 강계 함흥 원산 개성 경원 새별 갑산 풍서 운흥 백암 신파 은덕
 경흥 라선 나선 남양 중강 벽동 의주 평성 단천 해주 남포 평양 라진 나진 길주 명천 어랑 삼수 양강 량강
-함북 함남 평북 평남 황북 황남 강원 단둥 단동 장백 훈춘 연길 도문 연변 심양 선양 길림 지린 투먼 옌지
+함북 함남 평북 평남 황북 황남 강원 단둥 단동 장백 훈춘 연길 도문 연변 심양 선양 길림 지린 지안 투먼 옌지
 요녕 료녕 임강 림강 화룡 룡정 용정 희천 흥남 라남 나남 삼봉 순천 후창 풍산 성진 장춘 대련 혜명 혜탄
 위연 남평 요덕 북청 홍원 신포 함주 덕천 안변 철산 룡천 용천 영변 녕변 장진 부전 허천 리원 정평 금야
 청단 옹진 재령 신천 은률
 """.split())
-LEVEL_OVERRIDE = {"Samjiyon": "city", "Tanchon": "city", "Chongju": "city", "Hoeryong": "city"}
+LEVEL_OVERRIDE = {"Sonbong": "district", "Samjiyon": "city", "Tanchon": "city", "Chongju": "city", "Hoeryong": "city"}
 
 
 def strip_latin_suffix(name):
@@ -311,22 +311,25 @@ def main(argv):
         for rt in roots:
             by_a1_root.setdefault((p["admin1"], rt), pid)
             by_root.setdefault(rt, set()).add(pid)
-    for r in sorted(kp_cities, key=lambda r: -int(r[4] or 0)):
-        lat, lon = float(r[5]), float(r[6])
-        sub = [int(x) for x in r[2].split("|") if x]
-        root = slug(strip_latin_suffix(r[0]))
-        a1 = line_to_adm1.get(sub[0], (None,))[0] if sub else None
-        target = None
-        if len(sub) > 1 and sub[1] in line_to_id:
-            cand = line_to_id[sub[1]]
-            if root in places[cand]["roots"]:
-                target = cand
-        if target is None:
-            target = by_a1_root.get((a1, root))
-        if target is None and len(by_root.get(root, ())) == 1:
-            target = next(iter(by_root[root]))
-        if target and places[target]["lat"] is None:
-            places[target]["lat"], places[target]["lon"] = lat, lon
+    # two passes: a city in the same province first, then a unique name anywhere (GeoNames
+    # sometimes files a town under the neighbouring province)
+    for global_pass in (False, True):
+        for r in sorted(kp_cities, key=lambda r: -int(r[4] or 0)):
+            lat, lon = float(r[5]), float(r[6])
+            sub = [int(x) for x in r[2].split("|") if x]
+            root = slug(strip_latin_suffix(r[0]))
+            a1 = line_to_adm1.get(sub[0], (None,))[0] if sub else None
+            target = None
+            if len(sub) > 1 and sub[1] in line_to_id:
+                cand = line_to_id[sub[1]]
+                if root in places[cand]["roots"]:
+                    target = cand
+            if target is None:
+                target = by_a1_root.get((a1, root))
+            if target is None and global_pass and len(by_root.get(root, ())) == 1:
+                target = next(iter(by_root[root]))
+            if target and places[target]["lat"] is None:
+                places[target]["lat"], places[target]["lon"] = lat, lon
 
     # supplement: new places and additions/overrides
     sup_path = os.path.join(HERE, "supplement.tsv")
@@ -424,6 +427,16 @@ def main(argv):
                 vs.discard(v[1:])
         p["variants"] = vs
 
+    # "Onsŏng-gun", "Jilin Province", "Kim Chaek City": the level word is found by the
+    # matcher as a qualifier, so the variant is dropped when the bare name is one too
+    level_word = re.compile(r"(?i)[- ](province|county|city|district|gun|kun|si|shi|guyŏk|kuyŏk|guyok|kuyok|gu|ku|ŭp|up|ri|ni|rodongjagu)$")
+    for pid in order:
+        p = places[pid]
+        keys = {norm_key(v) for v in p["variants"]} | {norm_key(p["name"])}
+        for v in list(p["variants"]):
+            m = level_word.search(v)
+            if m and norm_key(v[: m.start()]) in keys and norm_key(v) != norm_key(p["name"]):
+                p["variants"].discard(v)
     for pid in order:
         p = places[pid]
         seen = {}

@@ -231,6 +231,13 @@ impl Gazetteer {
             if h.start < last_end {
                 continue;
             }
+            if h.glued
+                && !chosen
+                    .last()
+                    .is_some_and(|p| p.end == h.start && p.qualifier.is_some())
+            {
+                continue;
+            }
             last_end = h.end;
             chosen.push(h);
         }
@@ -251,12 +258,21 @@ impl Gazetteer {
         let before = &text[..start];
         let after = &text[end..];
         let hangul = is_hangul(first);
+        let mut glued = false;
         let qualifier = if hangul {
-            if before.chars().next_back().is_some_and(is_hangul) {
-                return None;
+            match before.chars().next_back() {
+                Some('도' | '시' | '군' | '역' | '현' | '주') => glued = true,
+                Some(c) if is_hangul(c) => return None,
+                _ => {}
             }
             let key_suffix = hangul_key_suffix(key);
-            if !hangul_follow_ok(after) {
+            // a name with its level suffix may run into the next name ("양강도혜산시"),
+            // unless the suffix starts an ordinary word ("혜산시장": market)
+            if key_suffix.is_some() {
+                if suffix_starts_word(key, after) {
+                    return None;
+                }
+            } else if !hangul_follow_ok(after) {
                 return None;
             }
             // "압록강", "두만강": rivers
@@ -278,7 +294,11 @@ impl Gazetteer {
             if !latin_end_ok(after) {
                 return None;
             }
-            if is_mountain_prefix(before) || is_river_after(after) || is_name_word_after(after) {
+            if is_south_korea_prefix(before)
+                || is_mountain_prefix(before)
+                || is_river_after(after)
+                || is_name_word_after(after)
+            {
                 return None;
             }
             // acronyms: "USI", "SUAN"
@@ -313,6 +333,7 @@ impl Gazetteer {
             end,
             places,
             qualifier,
+            glued,
         })
     }
 
@@ -390,6 +411,8 @@ struct Hit {
     end: usize,
     places: Vec<PlaceIdx>,
     qualifier: Option<Level>,
+    /// Hangul written right after another name's level suffix: "양강도혜산시".
+    glued: bool,
 }
 
 /// Names that are also rivers: "the Tumen" is the river.
@@ -663,7 +686,6 @@ const HANGUL_FOLLOW: &[&str] = &[
     "동",
     "현",
     "진",
-    "주",
     "지구",
     "지역",
     "일대",
@@ -716,7 +738,38 @@ const HANGUL_FOLLOW: &[&str] = &[
     "며",
     "랑",
     "하고",
+    "항",
+    "대교",
+    "철교",
+    "광산",
+    "공장",
+    "농장",
+    "교화소",
+    "관리소",
+    "집결소",
+    "보위",
+    "경비",
+    "구간",
+    "일원",
+    "소식통",
 ];
+
+/// The key's last syllable and what follows make an ordinary word: 시장, 시간, 군인, 도시.
+fn suffix_starts_word(key: &str, after: &str) -> bool {
+    let Some(last) = key.chars().next_back() else {
+        return false;
+    };
+    let Some(next) = after.chars().next() else {
+        return false;
+    };
+    let words: &[char] = match last {
+        '시' => &['장', '간', '기', '설', '작', '절', '각', '점'],
+        '군' => &['인', '대', '사', '복'],
+        '도' => &['시', '로', '록', '착'],
+        _ => &[],
+    };
+    words.contains(&next)
+}
 
 fn hangul_follow_ok(after: &str) -> bool {
     match after.chars().next() {
@@ -782,6 +835,27 @@ fn starts_with_word_ci(s: &str, word: &str) -> bool {
             .is_some_and(|c| c.is_alphanumeric())
 }
 
+/// "South Korea's Gangwon Province", "the South Korean city of Goseong".
+fn is_south_korea_prefix(before: &str) -> bool {
+    let b = before.trim_end();
+    let b = b
+        .strip_suffix("city of")
+        .or_else(|| b.strip_suffix("county of"))
+        .or_else(|| b.strip_suffix("province of"))
+        .map(|s| s.trim_end())
+        .unwrap_or(b);
+    [
+        "South Korea's",
+        "South Korea’s",
+        "South Korean",
+        "S. Korea's",
+        "S. Korean",
+        "Seoul's",
+    ]
+    .iter()
+    .any(|p| b.ends_with(p))
+}
+
 fn is_mountain_prefix(before: &str) -> bool {
     let b = before.trim_end();
     ends_with_ci(b, "mount") || ends_with_ci(b, "mt.") || ends_with_ci(b, "mt")
@@ -821,6 +895,10 @@ const NAME_WORDS: &[&str] = &[
     "Observer",
     "Bulletin",
     "Chronicle",
+    "Orchestra",
+    "Band",
+    "Ensemble",
+    "Troupe",
 ];
 
 fn is_name_word_after(after: &str) -> bool {

@@ -391,6 +391,10 @@ fn outlet_names_and_acronyms_are_not_places() {
     assert!(names("the USI and ANJU programmes").is_empty());
     assert_eq!(names("HYESAN market").len(), 1);
     assert!(names("smuggled from the Tumen riverbank").is_empty());
+    assert!(
+        names("South Korea's Gangwon Province and the South Korean city of Goseong").is_empty()
+    );
+    assert!(names("the Samjiyon Orchestra").is_empty());
 }
 
 #[test]
@@ -412,4 +416,246 @@ fn hangul_ordinary_words_are_not_places() {
     }
     assert_eq!(names("천리마구역에서")[0].1, "Chollima");
     assert_eq!(names("위원군에서")[0].1, "Wiwon");
+}
+
+#[test]
+fn hyphens_and_possessives() {
+    let n = names("the Sinuiju-Dandong bridge, Hyesan's market, a Musan-based trader");
+    let got: Vec<&str> = n.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(got, vec!["Sinuiju", "Dandong", "Hyesan", "Musan"]);
+    assert!(names("Hyesanese").is_empty());
+    assert!(names("xHyesan").is_empty());
+}
+
+#[test]
+fn mentions_sorted_and_non_overlapping() {
+    let t = "Rajin-Sonbong (Rason), Jilin City and Jilin Province; 라선시와 나선";
+    let m = g().find_mentions(t, &[]);
+    let spans: Vec<&str> = m.iter().map(|m| &t[m.start..m.end]).collect();
+    assert_eq!(
+        spans,
+        vec![
+            "Rajin-Sonbong",
+            "Rason",
+            "Jilin City",
+            "Jilin",
+            "라선시",
+            "나선"
+        ]
+    );
+    assert_eq!(g().place(m[2].place).level, Level::City);
+    assert_eq!(g().place(m[3].place).level, Level::Province);
+    for w in m.windows(2) {
+        assert!(w[0].end <= w[1].start);
+    }
+}
+
+#[test]
+fn ambiguous_default_and_province_hint() {
+    // Unsan is a county of North Pyongan (운산) and of South Pyongan (은산)
+    let both = g().lookup("Unsan");
+    assert_eq!(both.len(), 2);
+    let m = g().find_mentions("Unsan County, South Pyongan Province", &[]);
+    assert_eq!(g().place(m[0].place).admin1, "South Pyongan");
+    let m = g().find_mentions("Unsan County", &[]);
+    assert_eq!(g().place(m[0].place).admin1, "North Pyongan");
+    let m = g().find_mentions("In Anju there was a raid. Later in Unsan too.", &[]);
+    assert_eq!(g().place(m[1].place).admin1, "South Pyongan");
+}
+
+#[test]
+fn hangul_qualifiers() {
+    for (t, want) in [
+        ("온성군에서", Some(Level::County)),
+        ("혜산시의", Some(Level::City)),
+        ("양강도에서", Some(Level::Province)),
+        ("남양노동자구에", Some(Level::Town)),
+        ("혜산 주민", None),
+        ("혜산시장에서", None),
+        ("장백현에서", Some(Level::County)),
+    ] {
+        let m = g().find_mentions(t, &[]);
+        assert_eq!(m.len(), 1, "{t}");
+        assert_eq!(m[0].qualifier, want, "{t}");
+    }
+    assert_eq!(names("청진항에서")[0].1, "Chongjin");
+    assert_eq!(names("무산광산")[0].1, "Musan");
+}
+
+/// Spellings that the scorer folds together must all resolve here too.
+#[test]
+fn scorer_spelling_checklist() {
+    for (v, want) in [
+        ("Hamkyungbukdo", "North Hamgyong"),
+        ("North Hamkyong", "North Hamgyong"),
+        ("Hamgyeongbuk-do", "North Hamgyong"),
+        ("South Hamgyung", "South Hamgyong"),
+        ("North Pyeongan", "North Pyongan"),
+        ("South Phyongan", "South Pyongan"),
+        ("North Pyungan", "North Pyongan"),
+        ("North Hwanghai", "North Hwanghae"),
+        ("Gangwon-do", "Kangwon"),
+        ("Jagang-do", "Chagang"),
+        ("Ryangkang", "Yanggang"),
+        ("Hoeryung", "Hoeryong"),
+        ("Hweryong", "Hoeryong"),
+        ("Hoiryeong", "Hoeryong"),
+        ("Huiryeong", "Hoeryong"),
+        ("Hoiryong", "Hoeryong"),
+        ("Onsung", "Onsong"),
+        ("Chungjin", "Chongjin"),
+        ("Gaeseong", "Kaesong"),
+        ("Hamheung", "Hamhung"),
+        ("Ganggye", "Kanggye"),
+        ("Bocheon", "Pochon"),
+        ("Gyeongwon", "Kyongwon"),
+        ("Saebyeol", "Kyongwon"),
+        ("Setbyol", "Kyongwon"),
+        ("Rasun", "Rason"),
+        ("Raseon", "Rason"),
+        ("Rajinsonbong", "Rason"),
+        ("Pjongjang", "Pyongyang"),
+        ("Baekam", "Paegam"),
+        ("Paekam", "Paegam"),
+        ("Pungseo", "Pungso"),
+        ("Gimjeongsuk", "Kim Jong Suk"),
+        ("Eundeok", "Kyonghung"),
+        ("Undeok", "Kyonghung"),
+        ("Gyeongheung", "Kyonghung"),
+        ("Gapsan", "Kapsan"),
+        ("평양시", "Pyongyang"),
+        ("라선", "Rason"),
+        ("나선", "Rason"),
+        ("남포시", "Nampo"),
+        ("혜산", "Hyesan"),
+        ("회령시", "Hoeryong"),
+        ("무산군", "Musan"),
+        ("삼지연시", "Samjiyon"),
+        ("보천군", "Pochon"),
+        ("삭주군", "Sakju"),
+        ("만포시", "Manpo"),
+        ("강계시", "Kanggye"),
+        ("함흥시", "Hamhung"),
+        ("원산", "Wonsan"),
+        ("개성", "Kaesong"),
+        ("새별", "Kyongwon"),
+        ("김정숙군", "Kim Jong Suk"),
+        ("김형직군", "Kim Hyong Jik"),
+        ("대홍단군", "Taehongdan"),
+        ("갑산군", "Kapsan"),
+        ("풍서군", "Pungso"),
+        ("운흥군", "Unhung"),
+        ("백암군", "Paegam"),
+        ("연사군", "Yonsa"),
+        ("경성군", "Kyongsong"),
+        ("김책시", "Kimchaek"),
+        ("황해북도", "North Hwanghae"),
+        ("황해남도", "South Hwanghae"),
+        ("평안남도", "South Pyongan"),
+        ("평북", "North Pyongan"),
+        ("자강도", "Chagang"),
+        ("강원도", "Kangwon"),
+        ("함남", "South Hamgyong"),
+    ] {
+        assert_eq!(one(v), want, "{v}");
+        // and in running text
+        let t = format!("Reports from {v} arrived.");
+        let m = g().find_mentions(&t, &[]);
+        assert_eq!(m.len(), 1, "{t}");
+        assert_eq!(g().place(m[0].place).name, want, "{t}");
+    }
+}
+
+#[test]
+fn hangul_names_written_together() {
+    let n = names("양강도혜산시에서, 함경북도 회령시와 함경북도온성군");
+    let got: Vec<&str> = n.iter().map(|(_, p)| *p).collect();
+    assert_eq!(
+        got,
+        vec![
+            "Yanggang",
+            "Hyesan",
+            "North Hamgyong",
+            "Hoeryong",
+            "North Hamgyong",
+            "Onsong"
+        ]
+    );
+    // but not inside an ordinary word
+    assert!(names("바다혜산").is_empty());
+    assert!(names("시혜산").is_empty());
+    assert!(names("남양주에 산다").is_empty());
+    assert_eq!(names("양강도로 이동했다")[0].1, "Yanggang");
+}
+
+/// Random texts built from place variants, particles and noise: every mention is on char
+/// boundaries, sorted, non-overlapping, and its text looks up to its place.
+#[test]
+fn random_texts_keep_invariants() {
+    let pieces: Vec<String> = g()
+        .places
+        .iter()
+        .flat_map(|p| p.variants.iter().cloned())
+        .chain(
+            [
+                " ", ", ", "-", "’s ", "에서 ", "시", "군", "도", " County ", " River", "the ",
+                "혜", "x", "\u{306}", "Ŏ", "\n", "«", "é",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        )
+        .collect();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..300 {
+        let mut t = String::new();
+        for _ in 0..40 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            t.push_str(&pieces[(x % pieces.len() as u64) as usize]);
+        }
+        let m = g().find_mentions(&t, &[]);
+        let mut last = 0;
+        for mm in &m {
+            assert!(mm.start < mm.end && mm.start >= last, "{t:?}");
+            assert!(t.is_char_boundary(mm.start) && t.is_char_boundary(mm.end));
+            last = mm.end;
+            let span = &t[mm.start..mm.end];
+            assert!(g().lookup(span).contains(&mm.place), "{span:?} in {t:?}");
+        }
+    }
+}
+
+/// Short romanized names that are also common English words would match capitalised
+/// words at the start of sentences; none of the plain (unqualified) variants may be one.
+#[test]
+fn short_variants_are_not_english_words() {
+    const COMMON: &[&str] = &[
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "for", "from", "had",
+        "has", "have", "he", "her", "his", "how", "if", "in", "into", "is", "it", "its", "man",
+        "may", "me", "men", "more", "most", "my", "no", "not", "now", "of", "on", "one", "or",
+        "our", "out", "over", "said", "she", "so", "some", "son", "song", "sun", "sung", "than",
+        "that", "the", "them", "then", "there", "they", "this", "to", "up", "upon", "us", "use",
+        "was", "we", "were", "what", "when", "who", "will", "with", "won", "yes", "you", "young",
+        "bang", "gang", "hang", "kong", "long", "ring", "sing", "tang", "tong", "wing", "young",
+        "china", "korea", "north", "south", "east", "west", "river", "city", "town", "port",
+        "army", "party", "union", "border", "market", "china", "asia", "orange", "ran", "rang",
+        "run", "sin", "sang", "san", "man", "ham", "pan", "pang", "dong", "nam", "yang", "yong",
+        "kang", "kim", "lee", "park", "pak", "choi", "chung", "jung", "han", "lim", "rim", "kwon",
+        "song", "oh", "moon", "mun", "ko", "hong", "jang", "chang", "yoon", "hasan", "kirin",
+        "jin", "li", "wang", "zhang", "liu", "chen", "yu", "hu", "anna", "mona", "sandy", "india",
+        "sudan", "oman", "usa", "usb",
+    ];
+    for p in &g().places {
+        for v in &p.variants {
+            let k = lantern_extract::gazetteer::normalize_key(v);
+            if k.len() <= 6 {
+                assert!(
+                    !COMMON.contains(&k.as_str()),
+                    "{v} ({}) is a common word",
+                    p.id
+                );
+            }
+        }
+    }
 }
