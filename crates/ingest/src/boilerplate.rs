@@ -5,13 +5,37 @@
 //! Every rule works on single lines and is deliberately conservative: a line is removed only
 //! when its shape says it cannot be a story sentence (short, no sentence punctuation, a
 //! fixed caption/footer convention), because a false removal loses evidence.
+//!
+//! Rules (each removes whole lines):
+//! - caption: "... / Image: X", "/ Photo: X", "FILE PHOTO: ...", "Photo: ...", "(Photo: X)" at
+//!   the end, "▲ ..." / "△ ...", "사진=..." / "/ 사진: ...", "(... 자료사진)", "in this
+//!   (undated) photo", "(Reuters)"-style credits at the end of a short line;
+//! - tag_line: 3-12 lower-case words with no punctuation and at most one function word, or
+//!   3-8 short Hangul nouns, standing alone (blank/boilerplate neighbours, or a finished
+//!   sentence above and a new one below); "Tags:"/"키워드:" lines; "#a #b" hashtag lines;
+//! - footer: "Please direct any comments...", "Read in Korean/English", "한국어로 읽기",
+//!   copyright and "무단 전재" lines, share/subscribe/newsletter/donate prompts, "(END)"/"(끝)";
+//! - byline: "X is (one of) ... reporter/correspondent/..." in the first 2 or last 4 lines,
+//!   "By X", "Translated by X", "김OO 기자 [email]", "[매체 김OO 기자]", bare e-mail lines,
+//!   date lines ("Published: May 14, 2021", "입력 2021.05.14 09:00");
+//! - nav: breadcrumbs ("Home > News"), "Previous/Next article", "Related articles" /
+//!   "관련기사" (with the short link titles under a bare header), "▶ ..." link lines;
+//! - other: market-price widgets ("Market prices this week" headers, "City | rice 4,300
+//!   won/kg" or "City: rice 5,000 won" rows in a block with a header or 2+ rows, placed
+//!   before the first or after the last prose line; one-line "A | B 6,200 | USD 5,050"
+//!   tickers anywhere).
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use crate::date::parse_date;
 use crate::model::{RemovedSpan, SpanKind};
+
+fn set(patterns: &[&str]) -> RegexSet {
+    // Constant patterns, checked by the unit tests.
+    RegexSet::new(patterns).unwrap_or_else(|e| panic!("bad built-in pattern set: {e}"))
+}
 
 fn re(pattern: &str) -> Regex {
     // The patterns are constants checked by the unit tests, so this cannot fail at run time.
@@ -20,75 +44,64 @@ fn re(pattern: &str) -> Regex {
 
 /// Caption conventions: "... / Image: Daily NK", "FILE PHOTO: ...", "(Photo: ...)",
 /// "▲ ... /사진=...", "(사진=...)".
-static CAPTION: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(
-            r"(?i)(?:^|\s)[/|]\s*(?:images?|photos?|pictures?|photograph|photo credit|credit|graphic)\s*(?:[:=]|by\b)\s*\S",
-        ),
-        re(
-            r"(?i)^[(\[]?\s*(?:file\s+photo|photos?|images?|pictures?|pictured|caption|graphic|photo\s+credit)\s*(?:[:=]|by\b|courtesy\b)",
-        ),
-        re(
-            r"(?i)[(\[]\s*(?:file\s+)?(?:photos?|images?|pictures?)\s*(?:[:=]|by\b|courtesy\b)[^)\]]*[)\]]\s*$",
-        ),
-        re(r"^\s*[▲△]"),
-        re(r"사진\s*[=:：]"),
-        re(r"^[(\[<]?\s*사진\s*[)\]>]"),
-    ]
+static CAPTION: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"(?i)(?:^|\s)[/|]\s*(?:images?|photos?|pictures?|photograph|photo credit|credit|graphic)\s*(?:[:=]|by(?-u:\b))\s*\S",
+        r"(?i)^[(\[]?\s*(?:file\s+photo|photos?|images?|pictures?|pictured|caption|graphic|photo\s+credit)\s*(?:[:=]|by(?-u:\b)|courtesy(?-u:\b))",
+        r"(?i)[(\[]\s*(?:file\s+)?(?:photos?|images?|pictures?)\s*(?:[:=]|by(?-u:\b)|courtesy(?-u:\b))[^)\]]*[)\]]\s*$",
+        r"^\s*[▲△]",
+        r"사진\s*[=:：]",
+        r"^[(\[<]?\s*사진\s*[)\]>]",
+    ])
 });
 
 /// Footer lines: contact prompts, language links, copyright, share/subscribe prompts.
-static FOOTER: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(r"(?i)^please (?:direct|send) (?:any |your )?(?:comments|questions|feedback)"),
-        re(r"(?i)^questions about (?:his|her|their|this) (?:articles?|reporting)"),
-        re(
-            r"(?i)^(?:read|view|see) (?:this (?:article|story|report) )?in (?:korean|english|chinese|japanese)\b.{0,20}$",
-        ),
-        re(r"(?i)^(?:korean|english|chinese) version\b.{0,20}$"),
-        re(r"^(?:한국어로|영어로|영문으로|한글로|영문|한국어)\s*(?:읽기|보기|기사)"),
-        re(r"(?i)^(?:©|ⓒ|\(c\)\s|copyright\b)"),
-        re(r"(?i)\ball rights reserved\b"),
-        re(r"무단\s*전재|재배포\s*금지"),
-        re(
-            r"(?i)^(?:share (?:this|on|via)\b|share$|tweet this|email this|print this|follow us\b|like us on|subscribe\b|sign up\b|get our (?:free |daily |weekly )?newsletter|our newsletter|support our\b|donate\b|click here\b)",
-        ),
-        re(r"^(?:구독|뉴스레터|공유하기|기사\s*공유|후원하기|제보하기|제보\s*[:=])"),
-    ]
+static FOOTER: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"(?i)^please (?:direct|send) (?:any |your )?(?:comments|questions|feedback)",
+        r"(?i)^questions about (?:his|her|their|this) (?:articles?|reporting)",
+        r"(?i)^(?:read|view|see) (?:this (?:article|story|report) )?in (?:korean|english|chinese|japanese)(?-u:\b).{0,20}$",
+        r"(?i)^(?:korean|english|chinese) version(?-u:\b).{0,20}$",
+        r"^(?:한국어로|영어로|영문으로|한글로|영문|한국어)\s*(?:읽기|보기|기사)",
+        r"(?i)^(?:©|ⓒ|\(c\)\s|copyright(?-u:\b))",
+        r"(?i)(?-u:\b)all rights reserved(?-u:\b)",
+        r"무단\s*전재|재배포\s*금지",
+        r"(?i)^(?:share (?:this|on|via)(?-u:\b)|share$|tweet this|email this|print this|follow us(?-u:\b)|like us on|subscribe(?-u:\b)|sign up(?-u:\b)|get our (?:free |daily |weekly )?newsletter|our newsletter|support our(?-u:\b)|donate(?-u:\b)|click here(?-u:\b))",
+        r"^(?:구독|뉴스레터|공유하기|기사\s*공유|후원하기|제보하기|제보\s*[:=])",
+        r"^(?:\(END\)|\(끝\)|<끝>|-끝-|\[끝\]|END)$",
+    ])
 });
 
 /// Tag/keyword lines with an explicit marker.
-static TAG_MARKED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(r"(?i)^(?:tags?|keywords?|topics?)\s*[:：]"),
-        re(r"^(?:태그|키워드)\s*[:：]?"),
-        re(r"^#[^\s#]+(?:\s+#[^\s#]+)+\s*$"),
-    ]
+static TAG_MARKED: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"(?i)^(?:tags?|keywords?|topics?)\s*[:：]",
+        r"^(?:태그|키워드)\s*[:：]?",
+        r"^#[^\s#]+(?:\s+#[^\s#]+)+\s*$",
+    ])
 });
 
 /// Headers of related-article link lists.
 static RELATED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(?:[▶►»>\-*]\s*)?(?:related (?:articles?|stories|news|reports?|coverage|reading|posts?|links?)|see also|more on this|more stories|recommended(?: articles| stories)?|you may also like|most read|관련\s*기사|관련\s*뉴스|함께\s*(?:보면|읽으면)|추천\s*기사|많이\s*본\s*기사)\b",
+        r"(?i)^(?:[▶►»>\-*]\s*)?(?:(?:related (?:articles?|stories|news|reports?|coverage|reading|posts?|links?)|see also|more on this|more stories|recommended(?: articles| stories)?|you may also like|most read)(?-u:\b)|관련\s*기사|관련\s*뉴스|함께\s*(?:보면|읽으면)|추천\s*기사|많이\s*본\s*기사)",
     )
 });
 
 /// Navigation lines.
-static NAV: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(r"(?i)^(?:home|홈)\s*[>›»/|]"),
-        re(r"(?i)^(?:previous|next|prev) (?:article|story|post|page)\b"),
-        re(r"^(?:이전|다음)\s*(?:기사|글)"),
-        re(
-            r"(?i)^(?:back to top|skip to (?:main )?content|menu|search|top|go to top|맨 위로|목록)$",
-        ),
-    ]
+static NAV: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"(?i)^(?:home|홈)\s*[>›»/|]",
+        r"(?i)^(?:previous|next|prev) (?:article|story|post|page)(?-u:\b)",
+        r"^(?:이전|다음)\s*(?:기사|글)",
+        r"(?i)^(?:back to top|skip to (?:main )?content|menu|search|top|go to top|맨 위로|목록)$",
+    ])
 });
 
 /// Reporter bio: "X is one of Daily NK's freelance reporters", "X is a ... correspondent".
 static BIO: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}\s+is\s+(?:one of\s+|a\s+|an\s+|the\s+)?[^.]{0,80}?\b(?:reporters?|correspondents?|journalists?|contributors?|writers?|editors?|stringers?|columnists?|freelancers?)\b",
+        r"^[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,3}\s+is\s+(?:one of\s+|a\s+|an\s+|the\s+)?[^.]{0,80}?(?-u:\b)(?:reporters?|correspondents?|journalists?|contributors?|writers?|editors?|stringers?|columnists?|freelancers?)(?-u:\b)",
     )
 });
 
@@ -100,14 +113,14 @@ static BYLINE_EN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Korean reporter line: "김성민 기자", "김OO 기자 kim@example.org", "(평양=) 기자".
-static BYLINE_KO: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-    vec![
-        re(
-            r"^[가-힣A-Za-z○OＯ*]{2,5}\s*(?:기자|특파원|통신원|객원기자|논설위원)(?:\s*[=:]?\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)?\s*$",
-        ),
-        re(r"^.{0,40}(?:기자|특파원|통신원)\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\s*$"),
-        re(r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$"),
-    ]
+static BYLINE_KO: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"^[가-힣A-Za-z○OＯ*]{2,5}\s*(?:기자|특파원|통신원|객원기자|논설위원)(?:\s*[=:]?\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+)?\s*$",
+        r"^.{0,40}(?:기자|특파원|통신원)\s*[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\s*$",
+        r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$",
+        r"^[\[【(]\s*[^\]】)]{0,30}\s(?:기자|특파원|통신원)\s*[\]】)]$",
+        r"(?i)^(?:translated|edited|additional reporting|reporting) by\s+[A-Z]",
+    ])
 });
 
 /// A label before a date on a date line.
@@ -120,17 +133,19 @@ static DATE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// Header of a market-price widget.
 static PRICE_HEADER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(?:this week'?s\s+|latest\s+|north korean?\s+)?(?:market prices?|market rates?|exchange rates?|prices this week|rice prices?|장마당\s*(?:물가|시세|가격)|시장\s*(?:물가|가격|시세)|북한\s*(?:시장\s*|장마당\s*)?(?:물가|시세)|쌀값\s*동향|환율\s*동향)\b",
+        r"(?i)^(?:(?:this week'?s\s+|latest\s+|north korean?\s+)?(?:market prices?|market rates?|exchange rates?|prices this week|rice prices?)(?-u:\b)|\(?\s*unit\s*:\s*(?:won|yuan)|\(?\s*단위\s*[:：]\s*(?:원|위안)|장마당\s*(?:물가|시세|가격)|시장\s*(?:물가|가격|시세)|북한\s*(?:시장\s*|장마당\s*)?(?:물가|시세)|쌀값\s*동향|환율\s*동향)",
     )
 });
 
 /// A price token in a widget row.
 static PRICE_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\bwon\b|\byuan\b|\busd\b|\bcny\b|\brmb\b|\$|/kg\b|\bkg\b|원|위안|달러|₩")
+    re(
+        r"(?i)(?-u:\b)won(?-u:\b)|(?-u:\b)yuan(?-u:\b)|(?-u:\b)usd(?-u:\b)|(?-u:\b)cny(?-u:\b)|(?-u:\b)rmb(?-u:\b)|\$|/kg(?-u:\b)|(?-u:\b)kg(?-u:\b)|원|위안|달러|₩",
+    )
 });
 
 /// "Label: values" shape of a widget row.
-static LABEL_ROW: LazyLock<Regex> = LazyLock::new(|| re(r"^[\p{L} .'’\-()]{2,30}\s*[:：]\s*\S"));
+static LABEL_ROW: LazyLock<Regex> = LazyLock::new(|| re(r"^[\p{L}\d .'’\-()/]{2,30}\s*[:：]\s*\S"));
 
 const STOPWORDS: &[&str] = &[
     "the", "a", "an", "was", "were", "is", "are", "said", "says", "has", "have", "had", "he",
@@ -144,12 +159,33 @@ fn ends_like_sentence(t: &str) -> bool {
     t.ends_with(['.', '!', '?', '。']) || t.ends_with("다") || t.ends_with("요")
 }
 
+/// Starts with a capital, a digit, an opening quote or Hangul.
+fn starts_like_sentence(t: &str) -> bool {
+    t.chars().next().is_some_and(|c| {
+        c.is_uppercase()
+            || c.is_ascii_digit()
+            || matches!(c, '"' | '“' | '\'' | '‘' | '(' | '[')
+            || crate::lang::is_hangul(c)
+    })
+}
+
 fn char_len(t: &str) -> usize {
     t.chars().count()
 }
 
+/// Caption conventions that are only trusted on short lines: "(연합뉴스 자료사진)",
+/// "... in this undated photo released by KCNA", "(Reuters)" credits at the end.
+static SHORT_CAPTION: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"[(\[<]\s*(?:[^)\]>]{0,20}\s)?(?:자료\s*)?사진\s*[)\]>]",
+        r"(?i)(?-u:\b)in this (?:undated |file |handout |recent )*(?:photo|picture|image)(?-u:\b)",
+        r"(?i)[(\[]\s*(?:AFP|Reuters|AP|Yonhap|EPA|KCNA|Getty Images|Rodong Sinmun|NK News|Daily NK)(?:\s*/\s*[^)\]]{0,40})?\s*[)\]]\s*$",
+    ])
+});
+
 fn is_caption(t: &str) -> bool {
-    char_len(t) <= 400 && CAPTION.iter().any(|r| r.is_match(t))
+    let n = char_len(t);
+    (n <= 400 && CAPTION.is_match(t)) || (n <= 250 && SHORT_CAPTION.is_match(t))
 }
 
 /// A line that is only a date (optionally labelled and with a time).
@@ -203,6 +239,23 @@ fn is_tag_candidate(t: &str) -> bool {
     words.iter().filter(|w| STOPWORDS.contains(w)).count() <= 1
 }
 
+/// A Korean keyword run: 3 to 8 short all-Hangul words, no punctuation or digits, and no
+/// word ending in a particle or verb ending (which would make it a phrase or headline).
+fn is_korean_tag_candidate(t: &str) -> bool {
+    const ENDINGS: &[char] = &[
+        '에', '서', '의', '을', '를', '은', '는', '이', '가', '고', '며', '다', '도', '로', '와',
+        '과', '만', '게', '요', '면',
+    ];
+    let words: Vec<&str> = t.split_whitespace().collect();
+    (3..=8).contains(&words.len())
+        && words.iter().all(|w| {
+            let n = w.chars().count();
+            (1..=6).contains(&n)
+                && w.chars().all(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c))
+                && !w.ends_with(ENDINGS)
+        })
+}
+
 fn is_price_row(t: &str) -> bool {
     if char_len(t) > 200 || ends_like_sentence(t) || !t.chars().any(|c| c.is_ascii_digit()) {
         return false;
@@ -215,6 +268,15 @@ fn is_price_row(t: &str) -> bool {
 
 fn is_price_header(t: &str) -> bool {
     char_len(t) <= 80 && !ends_like_sentence(t) && PRICE_HEADER.is_match(t)
+}
+
+/// Under a widget header, a short line with a number and a price unit is a row even
+/// without a separator ("Rice 5,000 won/kg").
+fn is_loose_price_row(t: &str) -> bool {
+    char_len(t) <= 60
+        && !ends_like_sentence(t)
+        && t.chars().any(|c| c.is_ascii_digit())
+        && PRICE_TOKEN.is_match(t)
 }
 
 /// A one-line price ticker: "MARKET PRICES (won) | Pyongyang rice/kg 6,200 | ...".
@@ -234,16 +296,16 @@ fn line_kind(t: &str) -> Option<SpanKind> {
     if is_caption(t) {
         return Some(SpanKind::Caption);
     }
-    if char_len(t) <= 200 && FOOTER.iter().any(|r| r.is_match(t)) {
+    if char_len(t) <= 200 && FOOTER.is_match(t) {
         return Some(SpanKind::Footer);
     }
-    if char_len(t) <= 300 && TAG_MARKED.iter().any(|r| r.is_match(t)) {
+    if char_len(t) <= 300 && TAG_MARKED.is_match(t) {
         return Some(SpanKind::TagLine);
     }
     if char_len(t) <= 150 && !ends_like_sentence(t) && RELATED.is_match(t) {
         return Some(SpanKind::Nav);
     }
-    if char_len(t) <= 120 && NAV.iter().any(|r| r.is_match(t)) {
+    if char_len(t) <= 120 && NAV.is_match(t) {
         return Some(SpanKind::Nav);
     }
     if char_len(t) <= 120
@@ -256,7 +318,7 @@ fn line_kind(t: &str) -> Option<SpanKind> {
     {
         return Some(SpanKind::Nav);
     }
-    if char_len(t) <= 100 && (BYLINE_EN.is_match(t) || BYLINE_KO.iter().any(|r| r.is_match(t))) {
+    if char_len(t) <= 100 && (BYLINE_EN.is_match(t) || BYLINE_KO.is_match(t)) {
         return Some(SpanKind::Byline);
     }
     if is_date_line(t) {
@@ -266,6 +328,20 @@ fn line_kind(t: &str) -> Option<SpanKind> {
         return Some(SpanKind::Other);
     }
     None
+}
+
+/// A publication date from a date line among the first three non-blank lines of the
+/// text ("Published: May 14, 2021", "입력 2021.05.14 09:00"), with the line as written.
+pub fn leading_date_line(text: &str) -> Option<(chrono::NaiveDate, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(3)
+        .find(|l| is_date_line(l))
+        .and_then(|l| {
+            let rest = DATE_LABEL.replace(l, "");
+            parse_date(rest.trim()).map(|d| (d, l.to_string()))
+        })
 }
 
 /// One line of the text: byte range including its newline, and its trimmed content.
@@ -300,37 +376,53 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
 
     // Related-article lists: a bare "Related articles" header takes the short,
     // unpunctuated lines under it (the link titles) until a blank line.
-    for i in 0..n {
-        if kinds[i] == Some(SpanKind::Nav) && RELATED.is_match(lines[i].trimmed) {
-            let header_only = lines[i]
+    let mut i = 0;
+    while i < n {
+        let header = kinds[i] == Some(SpanKind::Nav)
+            && RELATED.is_match(lines[i].trimmed)
+            && lines[i]
                 .trimmed
                 .trim_end_matches([':', '：'])
                 .split_whitespace()
                 .count()
                 <= 4;
-            if !header_only {
-                continue;
+        i += 1;
+        if !header {
+            continue;
+        }
+        while i < n && !blank(i) {
+            let t = lines[i].trimmed;
+            if char_len(t) > 150 || ends_like_sentence(t) && !t.ends_with('?') {
+                break;
             }
-            let mut j = i + 1;
-            while j < n && !blank(j) {
-                let t = lines[j].trimmed;
-                if char_len(t) > 150 || ends_like_sentence(t) && !t.ends_with('?') {
-                    break;
-                }
-                kinds[j] = Some(SpanKind::Nav);
-                j += 1;
-            }
+            kinds[i] = Some(SpanKind::Nav);
+            i += 1;
         }
     }
 
     // Market-price widgets: a run of header/row lines (blank lines allowed in between)
-    // holding at least one row.
+    // holding at least one row, printed before the first or after the last prose line of
+    // the story (a price table in the middle of a market report is evidence, so it stays).
+    let is_prose = |i: usize, kinds: &[Option<SpanKind>]| {
+        let t = lines[i].trimmed;
+        kinds[i].is_none()
+            && !t.is_empty()
+            && !is_price_header(t)
+            && !is_price_row(t)
+            && (char_len(t) >= 80 || ends_like_sentence(t))
+    };
+    let mut prose_before = vec![0usize; n + 1];
+    for i in 0..n {
+        prose_before[i + 1] = prose_before[i] + usize::from(is_prose(i, &kinds));
+    }
+    let total_prose = prose_before[n];
     let mut i = 0;
     while i < n {
         let t = lines[i].trimmed;
         if kinds[i].is_none() && (is_price_header(t) || is_price_row(t)) {
             let mut j = i;
             let mut rows = 0;
+            let mut has_header = false;
             let mut members = Vec::new();
             while j < n {
                 let tj = lines[j].trimmed;
@@ -338,9 +430,11 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
                     j += 1;
                     continue;
                 }
-                if is_price_row(tj) || is_price_ticker(tj) {
+                if is_price_row(tj) || is_price_ticker(tj) || has_header && is_loose_price_row(tj) {
                     rows += 1;
-                } else if !is_price_header(tj) {
+                } else if is_price_header(tj) {
+                    has_header = true;
+                } else {
                     break;
                 }
                 members.push(j);
@@ -348,8 +442,12 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
             }
             // A lone "Label: 5,000 won" line could be a story line; a widget needs a header
             // or at least two rows.
-            let has_header = members.iter().any(|&m| is_price_header(lines[m].trimmed));
-            if rows >= 1 && (has_header || rows >= 2) {
+            let (first, last) = (members.first().copied(), members.last().copied());
+            let at_edge = match (first, last) {
+                (Some(f), Some(l)) => prose_before[f] == 0 || prose_before[l + 1] == total_prose,
+                _ => false,
+            };
+            if rows >= 1 && (has_header || rows >= 2) && at_edge {
                 for m in members {
                     kinds[m].get_or_insert(SpanKind::Other);
                 }
@@ -363,11 +461,21 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
     // Tag lines: a lower-case keyword run standing alone (no story line directly above or
     // below it, so it is not the tail of a wrapped paragraph).
     for i in 0..n {
-        if kinds[i].is_some() || !is_tag_candidate(lines[i].trimmed) {
+        let t = lines[i].trimmed;
+        if kinds[i].is_some() || !(is_tag_candidate(t) || is_korean_tag_candidate(t)) {
             continue;
         }
-        let above_ok = i == 0 || blank(i - 1) || kinds[i - 1].is_some();
-        let below_ok = i + 1 >= n || blank(i + 1) || kinds[i + 1].is_some();
+        // In files whose paragraphs are single lines without blank lines between them, a
+        // neighbouring paragraph that ends a sentence (above) or starts one (below) also
+        // shows the line stands alone; a hard-wrapped paragraph would not.
+        let above_ok = i == 0
+            || blank(i - 1)
+            || kinds[i - 1].is_some()
+            || (char_len(lines[i - 1].trimmed) >= 60 && ends_like_sentence(lines[i - 1].trimmed));
+        let below_ok = i + 1 >= n
+            || blank(i + 1)
+            || kinds[i + 1].is_some()
+            || starts_like_sentence(lines[i + 1].trimmed);
         if above_ok && below_ok {
             kinds[i] = Some(SpanKind::TagLine);
         }
@@ -377,7 +485,12 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
     let nonblank: Vec<usize> = (0..n).filter(|&i| !blank(i)).collect();
     let m = nonblank.len();
     for (rank, &i) in nonblank.iter().enumerate() {
-        if kinds[i].is_none() && (rank < 2 || rank + 4 >= m) && BIO.is_match(lines[i].trimmed) {
+        let t = lines[i].trimmed;
+        // A bio never reports speech; "..., the source said" makes it a story sentence.
+        let reported = [" said", " told ", " says", "\"", "“", "according to"]
+            .iter()
+            .any(|w| t.contains(w));
+        if kinds[i].is_none() && (rank < 2 || rank + 4 >= m) && !reported && BIO.is_match(t) {
             kinds[i] = Some(SpanKind::Byline);
         }
     }
@@ -445,6 +558,7 @@ mod tests {
     #[test]
     fn patterns_compile() {
         LazyLock::force(&CAPTION);
+        LazyLock::force(&SHORT_CAPTION);
         LazyLock::force(&FOOTER);
         LazyLock::force(&TAG_MARKED);
         LazyLock::force(&RELATED);
@@ -468,6 +582,9 @@ mod tests {
             "▲ 혜산시 전경. /사진=예시통신",
             "두만강 연선의 초소 (사진=예시통신)",
             "압록강 / 사진: 예시통신",
+            "두만강 연선의 초소 (연합뉴스 자료사진)",
+            "Kim Jong Un visits a farm in this undated photo released by KCNA.",
+            "Soldiers at the Yalu River bridge. (Reuters)",
         ] {
             assert_eq!(line_kind(c), Some(SpanKind::Caption), "{c}");
         }
@@ -487,9 +604,37 @@ mod tests {
         // A wrapped paragraph tail is not a tag line.
         let t = "The source said the guards were\nnot paid enough to look away\n";
         assert!(kinds(t).is_empty());
+        let t = "The source said that the guards in the county were\nnot paid enough to look away\nfrom the river at night.\n";
+        assert!(kinds(t).is_empty());
+        // Single-line paragraphs without blank lines between them.
+        let t = "Agents arrested three smugglers in Hyesan on Friday, a source said.\nsmuggling hyesan copper border guard\nThe men were taken to the bureau.\n";
+        assert_eq!(
+            kinds(t),
+            vec![(
+                "smuggling hyesan copper border guard".into(),
+                SpanKind::TagLine
+            )]
+        );
         // Function words make it a sentence fragment.
         let t = "Intro.\n\nand the guards said that it was over\n\nEnd.\n";
         assert!(kinds(t).is_empty());
+    }
+
+    #[test]
+    fn korean_tag_lines() {
+        let t = "첫 문단이다.\n\n라선 봉쇄 열병 배급 노동단련대\n\n끝.\n";
+        assert_eq!(
+            kinds(t),
+            vec![("라선 봉쇄 열병 배급 노동단련대".into(), SpanKind::TagLine)]
+        );
+        for keep in [
+            "혜산서 주민 12명 체포",
+            "주민들이 강가에 모였다",
+            "국경 봉쇄가 길어지면서",
+        ] {
+            let t = format!("앞.\n\n{keep}\n\n뒤.\n");
+            assert!(kinds(&t).is_empty(), "{keep}");
+        }
     }
 
     #[test]
@@ -511,6 +656,17 @@ mod tests {
             Some(SpanKind::Byline)
         );
         assert_eq!(line_kind("By Kim Min-ji"), Some(SpanKind::Byline));
+        let t = "Story.\n\nChoi is a former reporter for the state broadcaster, the source said.\n";
+        assert!(kinds(t).is_empty());
+        assert_eq!(line_kind("[시험통신 홍길동 기자]"), Some(SpanKind::Byline));
+        assert_eq!(
+            line_kind("Translated by Lee Ha-eun"),
+            Some(SpanKind::Byline)
+        );
+        assert_eq!(
+            line_kind("A photo of the trial was shown to residents."),
+            None
+        );
         assert_eq!(line_kind("By the end of May the guards had left."), None);
         assert_eq!(line_kind("Published: May 14, 2021"), Some(SpanKind::Byline));
         assert_eq!(line_kind("입력 2021.05.14 09:00"), Some(SpanKind::Byline));
@@ -526,6 +682,12 @@ mod tests {
         assert_eq!(k.len(), 6, "{k:?}");
         assert!(k.iter().take(3).all(|(_, kind)| *kind == SpanKind::Nav));
         assert!(k.iter().skip(3).all(|(_, kind)| *kind == SpanKind::Other));
+        // Korean widget with a unit line and loose rows, at the bottom.
+        let t = "첫 문단이다.\n\n북한 장마당 물가\n(단위: 원)\n평양 | 쌀 6,200원\n혜산: 쌀 1kg 6,000원\n옥수수 2,900원\n";
+        assert_eq!(kinds(t).len(), 5, "{:?}", kinds(t));
+        // A price table in the middle of a market report is evidence and stays.
+        let t = "Rice rose this week in three cities, a source said.\n\nHyesan: rice 5,900 won/kg\nSinuiju: rice 5,700 won/kg\n\nTraders blamed the closure of the border for the rise.\n";
+        assert!(kinds(t).is_empty(), "{:?}", kinds(t));
         // A story sentence with a price stays.
         let t = "In Hyesan, rice sold for 5,000 won per kilogram.\n";
         assert!(kinds(t).is_empty());

@@ -27,8 +27,9 @@ const MAGIC: &[(&[u8], &str)] = &[
     (b"SQLite format 3\0", "SQLite database"),
     (b"7z\xbc\xaf\x27\x1c", "7z archive"),
     (b"Rar!\x1a\x07", "RAR archive"),
-    (b"OggS", "Ogg media"),
-    (b"ID3", "MP3 audio"),
+    (b"OggS\0", "Ogg media"),
+    (b"ID3\x03\0", "MP3 audio"),
+    (b"ID3\x04\0", "MP3 audio"),
     (b"\x00\x00\x00\x18ftyp", "MP4 video"),
     (b"\x00\x00\x00\x20ftyp", "MP4 video"),
 ];
@@ -205,6 +206,18 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, IngestError> {
             "binary file (NUL byte at offset {at}), not a report"
         )));
     }
+    // Valid UTF-8 with multi-byte sequences wins over a legacy declaration: re-saved pages
+    // often keep a stale `charset=euc-kr`, while real EUC-KR or Latin-1 text with non-ASCII
+    // bytes essentially never forms valid UTF-8.
+    let utf8 = std::str::from_utf8(bytes);
+    if let Ok(s) = utf8 {
+        if !s.is_ascii() {
+            return Ok(Decoded {
+                text: s.to_string(),
+                encoding: "UTF-8",
+            });
+        }
+    }
     if let Some(enc) = declared_charset(bytes) {
         // UTF-16 labels inside an 8-bit file are a lie; treat them as UTF-8.
         if enc != UTF_8 && enc != UTF_16LE && enc != UTF_16BE {
@@ -216,7 +229,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, IngestError> {
             }
         }
     }
-    match std::str::from_utf8(bytes) {
+    match utf8 {
         Ok(s) => Ok(Decoded {
             text: s.to_string(),
             encoding: "UTF-8",
@@ -260,6 +273,9 @@ mod tests {
         let mut page = b"<html><head><meta charset=\"euc-kr\"></head><body>".to_vec();
         page.extend_from_slice(&bytes);
         assert!(decode(&page).unwrap().text.contains("체포"));
+        // A stale euc-kr declaration on a page that is really UTF-8.
+        let utf8_page = "<meta charset=\"euc-kr\"><p>혜산시 보위부</p>";
+        assert_eq!(decode(utf8_page.as_bytes()).unwrap().text, utf8_page);
     }
 
     #[test]

@@ -34,11 +34,19 @@ pub fn detect_format(bytes: &[u8], path: &str) -> &'static str {
         }
         return "html";
     }
+    let json_ext = matches!(ext.as_str(), "jsonl" | "ndjson" | "json");
     if t.starts_with('{') {
         let first = t.lines().next().unwrap_or("").trim();
-        if ext == "jsonl" || ext == "ndjson" || ext == "json" || first.ends_with('}') {
+        let object_line = matches!(
+            serde_json::from_str::<serde_json::Value>(first),
+            Ok(serde_json::Value::Object(_))
+        );
+        if json_ext || object_line {
             return "jsonl";
         }
+    }
+    if t.starts_with('[') && json_ext {
+        return "jsonl";
     }
     match ext.as_str() {
         "html" | "htm" | "xhtml"
@@ -46,7 +54,6 @@ pub fn detect_format(bytes: &[u8], path: &str) -> &'static str {
         {
             "html"
         }
-        "jsonl" | "ndjson" if t.starts_with('{') => "jsonl",
         _ => "text",
     }
 }
@@ -95,5 +102,11 @@ mod tests {
         assert_eq!(detect_format(b"{\"title\": 1}\n{}", "a"), "jsonl");
         assert_eq!(detect_format(b"---\ntitle: x\n---\n", "a.html"), "text");
         assert_eq!(detect_format(b"plain", "a.txt"), "text");
+        assert_eq!(
+            detect_format(b"{Editor's note} The source said.", "a.txt"),
+            "text"
+        );
+        assert_eq!(detect_format(b"[{\"body\": \"x\"}]", "a.json"), "jsonl");
+        assert_eq!(detect_format(b"{\n  \"body\": \"x\"\n}", "a.json"), "jsonl");
     }
 }

@@ -261,5 +261,9 @@ fn finish_item(
         url,
         published,
     };
-    Ok(build_report(text, meta, ctx, Some(n), format))
+    let report = build_report(text, meta, ctx, Some(n), format);
+    if report.body.is_empty() {
+        return Err(fail(format!("{name} has only boilerplate, no story text")));
+    }
+    Ok(report)
 }

@@ -101,6 +101,18 @@ const BLOCK_TAGS: &[&str] = &[
 /// Class/id words marking non-story blocks.
 const SKIP_WORDS: &[&str] = &[
     "related",
+    "author",
+    "byline",
+    "bio",
+    "meta",
+    "pagination",
+    "pager",
+    "toolbar",
+    "relation",
+    "relate",
+    "reporter",
+    "print",
+    "sns",
     "share",
     "sharing",
     "social",
@@ -292,7 +304,20 @@ fn choose_root<'a>(doc: &'a Html, sizes: &Sizes) -> NodeRef<'a, Node> {
             Some("main") if main.is_none() => main = Some(node),
             Some(_) if main.is_none() && attr(&node, "role") == Some("main") => main = Some(node),
             Some("body") if body.is_none() => body = Some(node),
-            Some("p") => {
+            Some("p") | None => {
+                let direct_text = matches!(node.value(), Node::Text(_));
+                if !direct_text && element_name(&node).is_none() {
+                    continue;
+                }
+                let in_code = node.parent().is_some_and(|p| {
+                    matches!(
+                        element_name(&p),
+                        Some("script" | "style" | "noscript" | "template" | "title")
+                    )
+                });
+                if direct_text && in_code {
+                    continue;
+                }
                 if let Some(parent) = node.parent() {
                     let len = sizes.get(node.id()).0;
                     let slot = *p_index.entry(parent.id()).or_insert_with(|| {
@@ -322,7 +347,7 @@ fn choose_root<'a>(doc: &'a Html, sizes: &Sizes) -> NodeRef<'a, Node> {
         }
     }
     if let Some((id, len)) = densest {
-        if len >= 200 {
+        if len >= 80 {
             if let Some(node) = doc.tree.get(id) {
                 return node;
             }
@@ -360,6 +385,11 @@ impl TextBuilder {
     fn line_break(&mut self) {
         let trimmed = self.current.trim_end_matches(' ').len();
         self.current.truncate(trimmed);
+        // `<br><br>` separates paragraphs on many older news sites.
+        if self.current.ends_with('\n') {
+            self.paragraph_break();
+            return;
+        }
         if !self.current.is_empty() && !self.current.ends_with('\n') {
             self.current.push('\n');
         }
@@ -475,7 +505,7 @@ fn should_skip(
     }
     if minor && total > 0 {
         let list = matches!(name, "ul" | "ol" | "dl");
-        let block = matches!(name, "div" | "section" | "table" | "p");
+        let block = matches!(name, "div" | "section" | "table" | "td" | "th" | "tr" | "p");
         if (list && link * 10 >= total * 6) || (block && link * 10 >= total * 8 && total < 2000) {
             return true;
         }
@@ -586,7 +616,7 @@ fn read_meta(doc: &Html) -> (Meta, Option<String>) {
     let og_title = metas
         .get("og:title")
         .or_else(|| metas.get("twitter:title"))
-        .map(|t| collapse_ws(t));
+        .map(|t| strip_site_suffix(&collapse_ws(t), meta.outlet.as_deref()));
     meta.title = og_title.clone().or_else(|| match (&title_tag, &h1) {
         (Some(t), Some(h)) if t.starts_with(h.as_str()) && t.len() > h.len() => {
             let rest = t[h.len()..]
@@ -636,7 +666,7 @@ pub fn fragment_text(html: &str) -> String {
 /// Whether a string looks like HTML markup rather than plain text.
 pub fn looks_like_html(s: &str) -> bool {
     static TAG: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)</?(?:p|div|br|span|a|b|i|em|strong|h[1-6]|ul|ol|li|article|section|img|figure|blockquote|table|html|body)\b[^>]*>")
+        Regex::new(r"(?i)</?(?:p|div|br|span|a|b|i|em|strong|h[1-6]|ul|ol|li|article|section|img|figure|blockquote|table|html|body)(?-u:\b)[^>]*>")
             .expect("constant pattern")
     });
     TAG.is_match(s)

@@ -20,7 +20,34 @@ fn string_field(obj: &Map<String, Value>, keys: &[&str]) -> Option<String> {
 }
 
 /// Parse a JSON Lines file: one result per non-blank line, `item` = 1-based line number.
+/// A plain JSON file (one pretty-printed object, or an array of objects) is also accepted:
+/// then `item` is 1 for the object or the 1-based array index.
 pub fn parse(text: &str, ctx: &FileCtx<'_>) -> Vec<Result<Report, ItemError>> {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if !matches!(serde_json::from_str::<Value>(first), Ok(Value::Object(_))) {
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(records)) => {
+                return records
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        record(v, i + 1, ctx).map_err(|reason| ItemError {
+                            item: i + 1,
+                            reason: format!("record {}: {reason}", i + 1),
+                        })
+                    })
+                    .collect();
+            }
+            Ok(v @ Value::Object(_)) => {
+                return vec![record(v, 1, ctx).map_err(|reason| ItemError { item: 1, reason })];
+            }
+            _ => {}
+        }
+    }
     let mut out = Vec::new();
     for (i, line) in text.split('\n').enumerate() {
         let line_no = i + 1;
@@ -44,6 +71,11 @@ fn parse_line(line: &str, line_no: usize, ctx: &FileCtx<'_>) -> Result<Report, S
         ));
     }
     let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    record(value, line_no, ctx)
+}
+
+/// One JSON record (object) to a report.
+fn record(value: Value, item: usize, ctx: &FileCtx<'_>) -> Result<Report, String> {
     let Value::Object(obj) = value else {
         return Err("not a JSON object".into());
     };
@@ -79,5 +111,15 @@ fn parse_line(line: &str, line_no: usize, ctx: &FileCtx<'_>) -> Result<Report, S
     if text.trim().is_empty() {
         return Err("the report text is empty".into());
     }
-    Ok(build_report(text, meta, ctx, Some(line_no), "jsonl"))
+    if text.len() > MAX_DOCUMENT_BYTES {
+        return Err(format!(
+            "record text is {} bytes, over the {MAX_DOCUMENT_BYTES}-byte limit for one report",
+            text.len()
+        ));
+    }
+    let report = build_report(text, meta, ctx, Some(item), "jsonl");
+    if report.body.is_empty() {
+        return Err("only boilerplate found, no story text".into());
+    }
+    Ok(report)
 }

@@ -6,9 +6,12 @@
 //! capture time, which keeps this crate easy to test and fuzz.
 //!
 //! Pipeline: [`detect_format`] sniffs the container; `decode` turns bytes into text (BOM,
-//! declared charset, UTF-8, EUC-KR/CP949; binary and undecodable files are refused); the
-//! format module finds metadata and the main text; [`find_boilerplate`] marks boilerplate
-//! lines and [`derive_body`] removes them.
+//! then valid multi-byte UTF-8, then a declared charset, then clean EUC-KR/CP949; binary and
+//! undecodable files are refused with the offset of the first bad byte, never decoded
+//! lossily); the format module finds metadata and the main text; [`find_boilerplate`] marks
+//! boilerplate lines and [`derive_body`] removes them.
+
+#![warn(missing_docs)]
 
 mod boilerplate;
 mod date;
@@ -111,6 +114,14 @@ pub(crate) fn build_report(
     format: &str,
 ) -> Report {
     let removed = find_boilerplate(&text);
+    let mut meta = meta;
+    if meta.published.is_none() {
+        meta.published = boilerplate::leading_date_line(&text).map(|(date, raw)| Published {
+            date,
+            source: DateSource::BodyText,
+            raw,
+        });
+    }
     let body = derive_body(&text, &removed);
     let clean = |s: Option<String>| {
         s.map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -190,7 +201,14 @@ pub fn parse_file(
                 "{source_path}: no report text found ({format})"
             )));
         }
-        Ok(vec![Ok(build_report(text, meta, &ctx, None, format))])
+        let report = build_report(text, meta, &ctx, None, format);
+        if report.body.is_empty() {
+            return Err(fail(format!(
+                "{source_path}: only boilerplate found ({} removed lines), no story text",
+                report.removed.len()
+            )));
+        }
+        Ok(vec![Ok(report)])
     };
     match format {
         "html" => {

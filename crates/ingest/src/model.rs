@@ -13,12 +13,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
+    /// English (Latin script).
     En,
+    /// Korean (Hangul).
     Ko,
+    /// Anything else, or no letters.
     Other,
 }
 
 impl Language {
+    /// The short code: `en`, `ko` or `other`.
     pub fn as_str(self) -> &'static str {
         match self {
             Language::En => "en",
@@ -51,7 +55,9 @@ pub enum DateSource {
 /// A report's publication date and its provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Published {
+    /// The calendar date as written (no time-zone conversion).
     pub date: NaiveDate,
+    /// Where the date came from.
     pub source: DateSource,
     /// The value as the file wrote it.
     pub raw: String,
@@ -61,15 +67,22 @@ pub struct Published {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpanKind {
+    /// A photo caption or credit.
     Caption,
+    /// A line of topic keywords.
     TagLine,
+    /// Contact prompts, language links, copyright, share/subscribe prompts.
     Footer,
+    /// Reporter names and bios, date lines.
     Byline,
+    /// Navigation, breadcrumbs, related-article links.
     Nav,
+    /// Anything else, such as market-price widgets.
     Other,
 }
 
 impl SpanKind {
+    /// The snake_case name used in JSON output.
     pub fn as_str(self) -> &'static str {
         match self {
             SpanKind::Caption => "caption",
@@ -89,6 +102,7 @@ pub struct RemovedSpan {
     pub offset: usize,
     /// Length in bytes.
     pub length: usize,
+    /// What kind of boilerplate it was.
     pub kind: SpanKind,
 }
 
@@ -99,10 +113,15 @@ pub struct Report {
     pub id: String,
     /// SHA-256 (hex) of the whole original file this report came from.
     pub original_sha256: String,
+    /// Headline, from front matter, meta tags, the feed item or JSON.
     pub title: Option<String>,
+    /// Publisher name.
     pub outlet: Option<String>,
+    /// Canonical URL of the report, when given.
     pub url: Option<String>,
+    /// Publication date, when given.
     pub published: Option<Published>,
+    /// Language detected from the body's script.
     pub language: Language,
     /// The main text as found (decoded, normalised line ends), boilerplate included.
     pub text: String,

@@ -11,10 +11,13 @@ use crate::Meta;
 /// report.
 pub fn split_front_matter(text: &str) -> (Meta, usize) {
     let mut meta = Meta::default();
-    let Some(rest) = text.strip_prefix("---\n") else {
+    // Blank lines before the opening `---` are tolerated.
+    let lead = text.len() - text.trim_start_matches(['\n', ' ', '\t']).len();
+    let lead = text[..lead].rfind('\n').map_or(0, |i| i + 1);
+    let Some(rest) = text[lead..].strip_prefix("---\n") else {
         return (meta, 0);
     };
-    let mut offset = 4;
+    let mut offset = lead + 4;
     let mut fields = Vec::new();
     let mut closed = None;
     for line in rest.split_inclusive('\n') {
@@ -82,6 +85,9 @@ mod tests {
         assert_eq!(m.outlet.as_deref(), Some("X"));
         assert_eq!(m.published.unwrap().date.to_string(), "2021-05-14");
         assert_eq!(&t[end..], "Body\n");
+        let (m, end) = split_front_matter("\n\n---\ntitle: y\n---\nB");
+        assert_eq!(m.title.as_deref(), Some("y"));
+        assert_eq!(end, 19);
         let (m, end) = split_front_matter("---\ntitle: x\nno end\n");
         assert!(m.title.is_none());
         assert_eq!(end, 0);

@@ -150,7 +150,10 @@ fn malformed_feed_and_other_errors() {
 #[test]
 fn arbitrary_bytes_never_panic() {
     // A cheap deterministic fuzz: pseudo-random byte strings and mutations of real input.
-    let seed_inputs: [&[u8]; 4] = [
+    let seed_inputs: [&[u8]; 7] = [
+        b"\xff\xfe-\0-\0-\0\n\0t\0",
+        b"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>t</title><content type=\"xhtml\"><div><p>a</p></div></content></entry></feed>",
+        "---\ntitle: \"x\"\n---\n다.\n▲ a /사진=b\nMarket prices\nA | rice 1 won\n".as_bytes(),
         b"---\ntitle: x\n---\nBody. / Image: X\n",
         b"<html><body><article><p>x</p></article></body></html>",
         b"{\"title\": \"x\", \"body\": \"y\"}\n",
@@ -163,7 +166,11 @@ fn arbitrary_bytes_never_panic() {
         state ^= state << 17;
         state
     };
-    for round in 0..2000 {
+    let rounds: usize = std::env::var("LANTERN_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    for round in 0..rounds {
         let base = seed_inputs[round % seed_inputs.len()];
         let mut bytes = base.to_vec();
         for _ in 0..(next() % 6) {
@@ -179,6 +186,57 @@ fn arbitrary_bytes_never_panic() {
                 break;
             }
         }
-        let _ = parse_file(&bytes, "fuzz.bin", AT);
+        if let Ok(items) = parse_file(&bytes, "fuzz.bin", AT) {
+            for r in items.into_iter().flatten() {
+                let mut end = 0;
+                for s in &r.removed {
+                    assert!(s.offset >= end && s.offset + s.length <= r.text.len());
+                    assert!(r.text.is_char_boundary(s.offset));
+                    assert!(r.text.is_char_boundary(s.offset + s.length));
+                    end = s.offset + s.length;
+                }
+                assert!(!r.body.is_empty());
+                assert!(!r.body.contains("\n\n\n"));
+                assert_eq!(r.id, lantern_ingest::sha256_hex(r.body.as_bytes()));
+            }
+        }
     }
+}
+
+#[test]
+fn deep_json_and_deep_feed_nesting() {
+    let deep_json = format!("{}\n", "[".repeat(100_000));
+    // Starts with '[' so it is read as text; the point is that nothing overflows.
+    let _ = parse_file(deep_json.as_bytes(), "deep.jsonl", AT);
+    let line = format!("{{\"title\": \"x\", \"body\": {}}}\n", "[".repeat(10_000));
+    let items = parse_file(line.as_bytes(), "deep.jsonl", AT).expect("file parses");
+    assert!(items[0].is_err());
+
+    let mut rss = String::from("<rss><channel><item><title>Deep</title><description>");
+    for _ in 0..10_000 {
+        rss.push_str("<span>");
+    }
+    rss.push_str("Guards in Musan detained a man.");
+    for _ in 0..10_000 {
+        rss.push_str("</span>");
+    }
+    rss.push_str("</description></item></channel></rss>");
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || parse_file(rss.as_bytes(), "deep.xml", AT))
+        .expect("thread");
+    let items = handle.join().expect("no stack overflow").expect("parses");
+    assert_eq!(items.len(), 1);
+}
+
+#[test]
+fn only_boilerplate_is_an_error() {
+    let e = err(b"Read in Korean\n\nPhoto: A street in Hyesan\n", "x.txt");
+    assert!(e.contains("only boilerplate"), "{e}");
+    let items = parse_file(b"{\"body\": \"Read in English\"}\n", "x.jsonl", AT).expect("file");
+    assert!(items[0]
+        .as_ref()
+        .expect_err("item")
+        .reason
+        .contains("only boilerplate"));
 }

@@ -34,7 +34,9 @@ smuggling phones hyesan arrests
 
 FILE PHOTO: A guard post on the Yalu near Hyesan.
 
-The four were held at the provincial security bureau, and one of them was beaten during questioning, according to the source.
+The four were held at the provincial security bureau, and one of them was beaten during questioning, according to the source. Agents also seized two
+chinese phones hidden under floor boards
+in the kitchen of one house, the source said.
 (Photo: Sample Wire)
 
 Photographs of the arrests were shown at a lecture for people's unit heads, the source added.
@@ -64,6 +66,7 @@ fn english_variant() {
         ("Market prices this week", SpanKind::Other),
         ("Hyesan: rice 5,900 won/kg", SpanKind::Other),
         ("Hoeryong: rice 6,100 won/kg", SpanKind::Other),
+        ("smuggling phones hyesan arrests", SpanKind::TagLine),
         (
             "FILE PHOTO: A guard post on the Yalu near Hyesan.",
             SpanKind::Caption,
@@ -82,11 +85,12 @@ fn english_variant() {
     ];
     let got_ref: Vec<(&str, SpanKind)> = got.iter().map(|(s, k)| (s.as_str(), *k)).collect();
     assert_eq!(got_ref, want);
-    // Story lines that resemble boilerplate stay: the keyword-like line glued to a paragraph,
+    // Story lines that resemble boilerplate stay: a lower-case line inside a hard-wrapped
+    // paragraph,
     // a sentence starting with "Photographs", a lower-case sentence with a price, and a
     // mid-story "X is a reporter" sentence.
     for keep in [
-        "smuggling phones hyesan arrests",
+        "chinese phones hidden under floor boards",
         "Photographs of the arrests were shown",
         "rice sold for 6,000 won a kilogram",
         "Kim Sun-hee is a reporter at the provincial party newspaper",

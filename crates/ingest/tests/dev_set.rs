@@ -109,6 +109,13 @@ fn dev_widgets_removed() {
         ("dev-028", "이지현 기자"),
         ("dev-015", "contributing reporter"),
         ("dev-004", "previously reported from Musan"),
+        // Korean noise places, all in captions or related-article links.
+        ("dev-026", "장백"),
+        ("dev-027", "온성"),
+        ("dev-028", "무산"),
+        ("dev-029", "삼지연"),
+        ("dev-029", "신의주"),
+        ("dev-030", "위원군"),
     ] {
         let path = format!("{DEV}/{id}.txt");
         if !std::path::Path::new(&path).exists() {

@@ -310,3 +310,51 @@ fn plain_text_without_front_matter() {
     assert_eq!(r.captured_at, AT);
     assert_eq!(r.item, None);
 }
+
+#[test]
+fn html_without_article_uses_densest_block_and_br_paragraphs() {
+    let page = r#"<html><head><title>Old style page</title>
+<script>var big = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat.";</script></head>
+<body><div id="top"><a href="/">Home</a> <a href="/n">News</a></div>
+<table><tr><td class="left"><a href="/x">Menu item one</a><br><a href="/y">Menu item two</a></td>
+<td><div id="articleBody">함경북도 온성군에서 국경경비대원 2명이 밀수꾼에게 뇌물을 받은 혐의로 보위부에 체포됐다고 소식통이 전했다.<br><br>소식통은 "이들은 한 번에 300위안씩 받고 근무 시간을 알려줬다"고 말했다. 보위부는 이들과 거래한 주민 4명도 함께 체포했다.<br><br>▲ 온성군 두만강 연선. /사진=시험통신</div></td></tr></table>
+</body></html>"#;
+    let r = one(page.as_bytes(), "old.html");
+    assert_eq!(
+        r.body,
+        "함경북도 온성군에서 국경경비대원 2명이 밀수꾼에게 뇌물을 받은 혐의로 보위부에 체포됐다고 소식통이 전했다.\n\n소식통은 \"이들은 한 번에 300위안씩 받고 근무 시간을 알려줬다\"고 말했다. 보위부는 이들과 거래한 주민 4명도 함께 체포했다."
+    );
+    assert_eq!(r.removed.len(), 1);
+    assert_eq!(r.language, Language::Ko);
+}
+
+#[test]
+fn rss_declared_euc_kr() {
+    let rss = "<?xml version=\"1.0\" encoding=\"EUC-KR\"?>\n<rss version=\"2.0\"><channel><title>시험 피드</title>\
+<item><title>만포 단속</title><pubDate>Fri, 10 Nov 2023 09:00:00 +0900</pubDate>\
+<description>자강도 만포시 보위부가 밀수꾼 2명을 체포했다.</description></item></channel></rss>";
+    let (bytes, _, had_errors) = EUC_KR.encode(rss);
+    assert!(!had_errors);
+    let items = all_ok(&bytes, "ko.xml");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].outlet.as_deref(), Some("시험 피드"));
+    assert_eq!(
+        items[0].body,
+        "자강도 만포시 보위부가 밀수꾼 2명을 체포했다."
+    );
+    assert_eq!(items[0].language, Language::Ko);
+}
+
+#[test]
+fn plain_json_object_and_array() {
+    let one_obj = "{\n  \"title\": \"Pretty\",\n  \"published\": \"2021-01-05\",\n  \"body\": \"Guards in Sinuiju searched boats on the Yalu.\"\n}\n";
+    let items = all_ok(one_obj.as_bytes(), "x.json");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].title.as_deref(), Some("Pretty"));
+    assert_eq!(items[0].item, Some(1));
+    let arr = r#"[{"title": "A", "body": "Agents in Hyesan arrested a broker."}, {"title": "B"}]"#;
+    let items = parse_file(arr.as_bytes(), "x.json", AT).expect("file");
+    assert_eq!(items.len(), 2);
+    assert!(items[0].is_ok());
+    assert_eq!(items[1].as_ref().expect_err("no body").item, 2);
+}

@@ -76,3 +76,33 @@ fn seed_report_boilerplate() {
     assert_eq!(r.language.as_str(), "en");
     assert!(r.published.is_none());
 }
+
+/// The same seed report with its blank lines removed (paragraphs on single lines, as some
+/// scrapers save them) loses exactly the same lines.
+#[test]
+fn seed_report_without_blank_lines() {
+    let Ok(raw) = std::fs::read_to_string(format!("{DEV}/dev-000.txt")) else {
+        return;
+    };
+    let squeezed: String = raw
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let r = parse_file(squeezed.as_bytes(), "squeezed.txt", "2026-01-01T00:00:00Z")
+        .expect("parses")
+        .remove(0)
+        .expect("report");
+    let kinds: Vec<SpanKind> = r.removed.iter().map(|s| s.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            SpanKind::TagLine,
+            SpanKind::Caption,
+            SpanKind::Footer,
+            SpanKind::Footer,
+            SpanKind::Byline
+        ]
+    );
+    assert_eq!(r.body.lines().count(), 9);
+}
