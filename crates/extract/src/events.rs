@@ -646,21 +646,25 @@ fn sentence_cues(
     };
     // is hit k inside a speculation? English: a marker earlier in its clause; Korean: a
     // marker later in the sentence. Precomputed in one pass each way.
+    // English scope: the rest of the clause, at most SPEC_SCOPE bytes after the marker;
+    // "could not", "may not" state an inability, not a guess.
+    const SPEC_SCOPE: usize = 60;
     let mut spec_before = vec![false; sh.len()];
     {
         let mut cur = usize::MAX;
-        let mut on = false;
+        let mut on: Option<usize> = None; // end of the active marker
         for (k, n) in sh.iter().enumerate() {
             if clause_of[k] != cur {
                 cur = clause_of[k];
-                on = false;
+                on = None;
             }
-            spec_before[k] = on;
+            spec_before[k] = on.map(|e| n.start <= e + SPEC_SCOPE).unwrap_or(false);
             if has_tag(lex, n, Tag::Spec)
                 && !is_month_may(body, n)
                 && body.as_bytes()[n.start].is_ascii()
+                && !followed_by_not(body, n.end)
             {
-                on = true;
+                on = Some(n.end);
             }
         }
     }
@@ -676,7 +680,12 @@ fn sentence_cues(
     }
     let speculative = |k: usize| -> bool {
         if korean_hit(&sh[k]) {
-            spec_after[k]
+            // "체포된 브로커": a past participle states a fact even before a guess
+            let rest = &body[sh[k].end..ceil_cb(body, (sh[k].end + 8).min(body.len()))];
+            let fact = ["된 ", "한 ", "당한 ", "됐던 ", "했던 "]
+                .iter()
+                .any(|p| rest.starts_with(p));
+            spec_after[k] && !fact
         } else {
             spec_before[k]
         }
@@ -953,6 +962,11 @@ fn sentence_cues(
         }
     }
     se
+}
+
+fn followed_by_not(body: &str, end: usize) -> bool {
+    let rest = &body[end..ceil_cb(body, (end + 5).min(body.len()))];
+    rest.starts_with(" not") || rest.starts_with("n't") || rest.starts_with("n\u{2019}t")
 }
 
 fn is_month_may(body: &str, h: &Hit) -> bool {
