@@ -332,6 +332,19 @@ pub fn extract(report: &Report) -> Vec<Event> {
         }
     }
 
+    // actors named in a sentence without events of its own, for the next sentence
+    let mut dangling: Vec<Vec<Actor>> = vec![Vec::new(); sents.len()];
+    for se in &per_sent {
+        if se.cues.is_empty() && !se.actors.is_empty() && se.sent + 1 < sents.len() {
+            if sents[se.sent + 1].para == sents[se.sent].para {
+                let mut v: Vec<Actor> = se.actors.iter().map(|(_, a)| *a).collect();
+                v.sort();
+                v.dedup();
+                dangling[se.sent + 1] = v;
+            }
+        }
+    }
+
     // ---- pass 2: events
     let mut events: Vec<(usize, Event)> = Vec::new(); // (sentence index, event)
     let mut attached = vec![false; judged.len()];
@@ -377,6 +390,9 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 .collect();
             if acts.is_empty() {
                 acts = se.actors.iter().map(|(_, a)| *a).collect();
+            }
+            if acts.is_empty() {
+                acts = dangling[se.sent].clone();
             }
             acts.sort();
             acts.dedup();
@@ -804,7 +820,8 @@ fn sentence_cues(
         if proper_name(body, s, h) {
             continue;
         }
-        if negated(k) {
+        // "have not received rations" is still an economic fact
+        if negated(k) && ty != EventType::Economy {
             continue;
         }
         let spec = speculative(k);
