@@ -335,13 +335,15 @@ pub fn extract(report: &Report) -> Vec<Event> {
     // actors named in a sentence without events of its own, for the next sentence
     let mut dangling: Vec<Vec<Actor>> = vec![Vec::new(); sents.len()];
     for se in &per_sent {
-        if se.cues.is_empty() && !se.actors.is_empty() && se.sent + 1 < sents.len() {
-            if sents[se.sent + 1].para == sents[se.sent].para {
-                let mut v: Vec<Actor> = se.actors.iter().map(|(_, a)| *a).collect();
-                v.sort();
-                v.dedup();
-                dangling[se.sent + 1] = v;
-            }
+        if se.cues.is_empty()
+            && !se.actors.is_empty()
+            && se.sent + 1 < sents.len()
+            && sents[se.sent + 1].para == sents[se.sent].para
+        {
+            let mut v: Vec<Actor> = se.actors.iter().map(|(_, a)| *a).collect();
+            v.sort();
+            v.dedup();
+            dangling[se.sent + 1] = v;
         }
     }
 
