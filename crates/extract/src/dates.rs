@@ -167,13 +167,13 @@ pub fn scan(
         }
         let at_word = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         let r = &s[i..];
-        if at_word && b[i].is_ascii_alphabetic() {
+        if at_word && b[i].is_ascii_alphabetic() && is_date_trigger(r) {
             if let Some((len, res)) = english_at(r, pubd) {
                 out.push(mk(body, start + i, start + i + len, res, has_pub));
                 i += len;
                 continue;
             }
-        } else if !b[i].is_ascii() || b[i].is_ascii_digit() {
+        } else if (!b[i].is_ascii() && is_ko_date_lead(r)) || b[i].is_ascii_digit() {
             if let Some((len, res)) = korean_at(s, i, pubd) {
                 out.push(mk(body, start + i, start + i + len, res, has_pub));
                 i += len;
@@ -186,6 +186,68 @@ pub fn scan(
 }
 
 type Res = Option<(NaiveDate, NaiveDate, Precision)>;
+
+/// Cheap filter: can a date expression start with this word?
+fn is_date_trigger(r: &str) -> bool {
+    let mut w = [0u8; 10];
+    let mut n = 0;
+    for &b in r.as_bytes() {
+        if !b.is_ascii_alphabetic() {
+            break;
+        }
+        if n == w.len() {
+            return false;
+        }
+        w[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    const TRIGGERS: &[&str] = &[
+        "yesterday",
+        "today",
+        "earlier",
+        "this",
+        "last",
+        "recently",
+        "a",
+        "early",
+        "the",
+        "mid",
+        "late",
+        "on",
+        "in",
+        "since",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "aug",
+        "sept",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+    ];
+    TRIGGERS.iter().any(|t| t.as_bytes() == &w[..n])
+}
+
+fn is_ko_date_lead(r: &str) -> bool {
+    matches!(
+        r.chars().next(),
+        Some('지' | '이' | '작' | '올' | '어' | '그' | '최')
+    )
+}
 
 fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
     let day = |d: NaiveDate| Some((d, d, Precision::Day));

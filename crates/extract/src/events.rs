@@ -813,7 +813,7 @@ fn sentence_cues(
         let t = &body[s.start..s.end];
         t.len() < 3000 && t.contains("to death")
     };
-    let econ_fact = econ_fact(body, s, sh, lex);
+    let mut econ_cache: Option<bool> = None;
     let mut directive_seen = false;
     for (k, h) in sh.iter().enumerate() {
         let Some((mut ty, f)) = ev_tag(lex, h) else {
@@ -834,7 +834,7 @@ fn sentence_cues(
         if f & flag::PERSON != 0 && !person_before(lex, sh, k) {
             continue;
         }
-        if f & flag::ECON != 0 && !econ_fact {
+        if f & flag::ECON != 0 && !*econ_cache.get_or_insert_with(|| econ_fact(body, s, sh, lex)) {
             continue;
         }
         if f & flag::BORDER != 0 && !near_word(body, s, h, &["border", "국경"], 120) {

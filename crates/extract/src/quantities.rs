@@ -138,13 +138,27 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
     let start = floor_cb(body, start);
     let end = ceil_cb(body, end);
     let s = &body[start..end];
-    let lower_has =
-        |w: &str| s.len() < 4000 && s.to_ascii_lowercase().contains(w) || s.contains("환율");
-    let fx = lower_has("exchange rate")
-        || lower_has("one dollar")
-        || lower_has("one yuan")
-        || lower_has("dollar was trading")
-        || lower_has("1위안에");
+    // is this an exchange-rate sentence? computed once, only if money turns up
+    let mut fx_cache: Option<bool> = None;
+    let mut fx = || {
+        *fx_cache.get_or_insert_with(|| {
+            if s.contains("환율") || s.contains("1위안에") {
+                return true;
+            }
+            if s.len() > 4000 {
+                return false;
+            }
+            let l = s.to_ascii_lowercase();
+            [
+                "exchange rate",
+                "one dollar",
+                "one yuan",
+                "dollar was trading",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
+        })
+    };
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0usize;
@@ -202,7 +216,7 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
                 // a bare year like 2019: not a quantity unless a unit follows
             }
             num = Some((i, k, v));
-        } else if at_word {
+        } else if at_word && could_start_number_word(c) {
             for (w, v) in NUM_WORDS {
                 if starts_with_ci(&s[i..], w)
                     && (w.is_ascii() && word_end_ok(&s[i..], w.len())
@@ -290,7 +304,7 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
                 probe = t2;
             }
             if let Some((len, mut kind, unit)) = matched {
-                if kind == QuantityKind::Money && fx {
+                if kind == QuantityKind::Money && fx() {
                     kind = QuantityKind::ExchangeRate;
                 }
                 let v = if v.is_nan() { None } else { Some(v) };
@@ -313,6 +327,14 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
         }
     }
     out
+}
+
+/// First bytes of the number words (ASCII letters, or the lead byte of the Hangul ones).
+fn could_start_number_word(c: u8) -> bool {
+    matches!(
+        c.to_ascii_lowercase(),
+        b'o' | b't' | b'f' | b's' | b'e' | b'n' | b'd' | b'h' | b'a' | 0xEB..=0xED
+    )
 }
 
 fn q(body: &str, a: usize, e: usize, kind: QuantityKind, v: f64, unit: &str) -> Quantity {
