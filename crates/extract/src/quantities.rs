@@ -217,15 +217,7 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
             }
             num = Some((i, k, v));
         } else if at_word && could_start_number_word(c) {
-            for (w, v) in NUM_WORDS {
-                if starts_with_ci(&s[i..], w)
-                    && (w.is_ascii() && word_end_ok(&s[i..], w.len())
-                        || !w.is_ascii() && s[i + w.len()..].starts_with(' '))
-                {
-                    num = Some((i, i + w.len(), *v));
-                    break;
-                }
-            }
+            num = number_word(s, i);
         }
         if let Some((from, to, v)) = num {
             let dollar = from > 0 && b[from - 1] == b'$';
@@ -327,6 +319,43 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
         }
     }
     out
+}
+
+/// A number word at `i` ("three", "a dozen", "두 "): (from, to, value).
+fn number_word(s: &str, i: usize) -> Option<(usize, usize, f64)> {
+    let b = s.as_bytes();
+    if b[i].is_ascii_alphabetic() {
+        let mut w = [0u8; 10];
+        let mut n = 0;
+        for &x in &b[i..] {
+            if !x.is_ascii_alphabetic() {
+                break;
+            }
+            if n == w.len() {
+                return None;
+            }
+            w[n] = x.to_ascii_lowercase();
+            n += 1;
+        }
+        let word = &w[..n];
+        if word == b"a" {
+            for (p, v) in NUM_WORDS.iter().filter(|(p, _)| p.starts_with("a ")) {
+                if starts_with_ci(&s[i..], p) && word_end_ok(&s[i..], p.len()) {
+                    return Some((i, i + p.len(), *v));
+                }
+            }
+            return None;
+        }
+        return NUM_WORDS
+            .iter()
+            .find(|(p, _)| p.as_bytes() == word)
+            .map(|(p, v)| (i, i + p.len(), *v));
+    }
+    NUM_WORDS
+        .iter()
+        .filter(|(p, _)| !p.is_ascii())
+        .find(|(p, _)| s[i..].starts_with(p) && s[i + p.len()..].starts_with(' '))
+        .map(|(p, v)| (i, i + p.len(), *v))
 }
 
 /// First bytes of the number words (ASCII letters, or the lead byte of the Hangul ones).

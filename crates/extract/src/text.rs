@@ -196,10 +196,10 @@ fn is_widget_row(t: &str) -> bool {
 }
 
 fn is_furniture(t: &str) -> bool {
-    let lower = t.to_lowercase();
     if t.len() > 600 {
         return false;
     }
+    let lower = t.to_lowercase();
     if lower.contains("/ image:")
         || lower.contains("/image:")
         || lower.starts_with("file photo")
