@@ -781,7 +781,7 @@ fn sentence_cues(
                     *last_agency = Some(a);
                 }
                 // an actor inside a speculation is not asserted
-                if !override_spec && speculative(k) {
+                if !override_spec && !korean_hit(h) && speculative(k) {
                     continue;
                 }
                 se.actors.push((clause_of[k], a));

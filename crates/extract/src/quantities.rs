@@ -166,7 +166,7 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
         // ages: "in his 40s" / "in her early forties" / "aged 26" / "35-year-old" / "40대"
         let c = b[i];
         let at_word = i == 0 || !b[i - 1].is_ascii_alphanumeric();
-        if at_word && (c == b'i' || c == b'a') {
+        if at_word && (c == b'i' || c == b'a' || c == b'I' || c == b'A') && maybe_age(&b[i..]) {
             if let Some((len, v)) = age_phrase(&s[i..]) {
                 out.push(q(
                     body,
@@ -374,6 +374,17 @@ fn q(body: &str, a: usize, e: usize, kind: QuantityKind, v: f64, unit: &str) -> 
         text: body[a..e].to_string(),
         span: (a, e),
     }
+}
+
+/// Cheap pre-check for [`age_phrase`]: "in h..", "in t..", "aged", "all ".
+fn maybe_age(r: &[u8]) -> bool {
+    if r.len() < 6 {
+        return false;
+    }
+    let l = |i: usize| r[i] | 0x20;
+    (l(0) == b'i' && l(1) == b'n' && r[2] == b' ' && matches!(l(3), b'h' | b't'))
+        || (l(0) == b'a' && l(1) == b'g' && l(2) == b'e' && l(3) == b'd')
+        || (l(0) == b'a' && l(1) == b'l' && l(2) == b'l' && r[3] == b' ')
 }
 
 /// "in his 40s", "in her early forties", "in their twenties and thirties", "aged 26".
