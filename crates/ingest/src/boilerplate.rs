@@ -17,9 +17,11 @@
 //!   copyright and "무단 전재" lines, share/subscribe/newsletter/donate prompts, "(END)"/"(끝)";
 //! - byline: "X is (one of) ... reporter/correspondent/..." in the first 2 or last 4 lines,
 //!   "By X", "Translated by X", "김OO 기자 [email]", "[매체 김OO 기자]", bare e-mail lines,
-//!   date lines ("Published: May 14, 2021", "입력 2021.05.14 09:00");
+//!   credit/sign-off lines ("Reported by X ... Translated by Y.", "에디터 이OO, 웹팀 김OO",
+//!   "...방송 김OO입니다."), date lines ("Published: May 14, 2021", "입력 2021.05.14 09:00");
 //! - nav: breadcrumbs ("Home > News"), "Previous/Next article", "Related articles" /
-//!   "관련기사" (with the short link titles under a bare header), "▶ ..." link lines;
+//!   "관련기사" / "[관련기사]" (with the short link titles under a bare header), "▶ ..." link
+//!   lines;
 //! - other: market-price widgets ("Market prices this week" headers, "City | rice 4,300
 //!   won/kg" or "City: rice 5,000 won" rows in a block with a header or 2+ rows, placed
 //!   before the first or after the last prose line; one-line "A | B 6,200 | USD 5,050"
@@ -84,7 +86,7 @@ static TAG_MARKED: LazyLock<RegexSet> = LazyLock::new(|| {
 /// Headers of related-article link lists.
 static RELATED: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^(?:[▶►»>\-*]\s*)?(?:(?:related (?:articles?|stories|news|reports?|coverage|reading|posts?|links?)|see also|more on this|more stories|recommended(?: articles| stories)?|you may also like|most read)(?-u:\b)|관련\s*기사|관련\s*뉴스|함께\s*(?:보면|읽으면)|추천\s*기사|많이\s*본\s*기사)",
+        r"(?i)^[\[【<]?\s*(?:[▶►»>\-*]\s*)?(?:(?:related (?:articles?|stories|news|reports?|coverage|reading|posts?|links?)|see also|more on this|more stories|recommended(?: articles| stories)?|you may also like|most read)(?-u:\b)|관련\s*기사|관련\s*뉴스|함께\s*(?:보면|읽으면)|추천\s*기사|많이\s*본\s*기사)",
     )
 });
 
@@ -120,6 +122,16 @@ static BYLINE_KO: LazyLock<RegexSet> = LazyLock::new(|| {
         r"^[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+$",
         r"^[\[【(]\s*[^\]】)]{0,30}\s(?:기자|특파원|통신원)\s*[\]】)]$",
         r"(?i)^(?:translated|edited|additional reporting|reporting) by\s+[A-Z]",
+    ])
+});
+
+/// Longer credit and sign-off lines: "Reported by X for Y's Korean Service. Translated by Z.",
+/// "에디터 이OO, 웹팀 김OO", "자유아시아방송 김OO입니다."
+static CREDIT: LazyLock<RegexSet> = LazyLock::new(|| {
+    set(&[
+        r"^(?:Reported|Written(?: in English)?|Translated|Edited|Additional reporting) by\s+[A-Z]",
+        r"^(?:에디터|웹팀|편집|번역|영상편집|촬영)\s*[:：]?\s*[가-힣A-Za-z○O]{2,5}(?:\s*,\s*(?:에디터|웹팀|편집|번역|영상편집|촬영)\s*[:：]?\s*[가-힣A-Za-z○O]{2,5})*\s*$",
+        r"^.{0,20}(?:방송|뉴스|통신|신문)\s*[가-힣○O]{2,4}(?:\s*기자)?입니다\.?$",
     ])
 });
 
@@ -319,6 +331,9 @@ fn line_kind(t: &str) -> Option<SpanKind> {
         return Some(SpanKind::Nav);
     }
     if char_len(t) <= 100 && (BYLINE_EN.is_match(t) || BYLINE_KO.is_match(t)) {
+        return Some(SpanKind::Byline);
+    }
+    if char_len(t) <= 250 && CREDIT.is_match(t) {
         return Some(SpanKind::Byline);
     }
     if is_date_line(t) {
@@ -567,6 +582,7 @@ mod tests {
         LazyLock::force(&BYLINE_EN);
         LazyLock::force(&BYLINE_KO);
         LazyLock::force(&DATE_LABEL);
+        LazyLock::force(&CREDIT);
         LazyLock::force(&PRICE_HEADER);
         LazyLock::force(&PRICE_TOKEN);
         LazyLock::force(&LABEL_ROW);
@@ -663,6 +679,17 @@ mod tests {
             line_kind("Translated by Lee Ha-eun"),
             Some(SpanKind::Byline)
         );
+        assert_eq!(
+            line_kind("Reported by Kim Ji-eun for the Korean Service. Translated by Park Min. Written in English by Lee Han."),
+            Some(SpanKind::Byline)
+        );
+        assert_eq!(line_kind("에디터 이OO, 웹팀 김OO"), Some(SpanKind::Byline));
+        assert_eq!(
+            line_kind("자유아시아방송 김OO입니다."),
+            Some(SpanKind::Byline)
+        );
+        assert_eq!(line_kind("[관련기사]"), Some(SpanKind::Nav));
+        assert_eq!(line_kind("기자 3명이 현장에 있었다."), None);
         assert_eq!(
             line_kind("A photo of the trial was shown to residents."),
             None
