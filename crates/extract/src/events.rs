@@ -390,10 +390,18 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 .filter(|(cl, _)| clauses.contains(cl))
                 .map(|(_, a)| *a)
                 .collect();
-            if acts.is_empty() {
+            // acts by the people themselves take only the actors of their own clause
+            let own_act = matches!(
+                ty,
+                EventType::BorderCrossing
+                    | EventType::Smuggling
+                    | EventType::Remittance
+                    | EventType::Economy
+            );
+            if acts.is_empty() && !own_act {
                 acts = se.actors.iter().map(|(_, a)| *a).collect();
             }
-            if acts.is_empty() {
+            if acts.is_empty() && !own_act {
                 acts = dangling[se.sent].clone();
             }
             acts.sort();
@@ -775,6 +783,15 @@ fn sentence_cues(
                         country = country_of(gaz, j.m.place);
                     }
                 }
+            }
+            // "agents of the State Security Department": the agency named right after
+            if matches!(cue, ActCue::Agents)
+                && sh[k + 1..]
+                    .iter()
+                    .take_while(|n| n.start <= h.end + 40)
+                    .any(|n| act_tag(lex, n).is_some())
+            {
+                continue;
             }
             if let Some(a) = actors::resolve(cue, mss, country, *last_agency) {
                 if actors::is_agency(a) && !matches!(cue, ActCue::Agents) {
