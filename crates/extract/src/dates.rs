@@ -400,6 +400,23 @@ fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
             }
         }
     }
+    // "on the 6th": a day of the published month (or of the month before)
+    if let Some(rr) = r.strip_prefix("on the ") {
+        let dl = rr.bytes().take_while(|x| x.is_ascii_digit()).count();
+        if (1..=2).contains(&dl) {
+            let suf = &rr[dl..];
+            if ["st", "nd", "rd", "th"].iter().any(|s| suf.starts_with(s)) && end_ok(suf, 2) {
+                let n: u32 = rr[..dl].parse().ok()?;
+                let (y, m) = if n > pubd.day() {
+                    shift_month(pubd.year(), pubd.month(), -1)
+                } else {
+                    (pubd.year(), pubd.month())
+                };
+                let res = NaiveDate::from_ymd_opt(y, m, n).and_then(day);
+                return Some(("on the ".len() + dl + 2, res));
+            }
+        }
+    }
     // "in 2019", "since 2016"
     for p in ["in ", "since ", "In ", "Since "] {
         if let Some(rr) = r.strip_prefix(p) {
@@ -598,6 +615,11 @@ mod tests {
         assert_eq!(e.start, Some(d(2021, 11, 10)));
         let e = one("June 1, 2020 was", p);
         assert_eq!(e.start, Some(d(2020, 6, 1)));
+        let e = one("picked up on the 6th, one", p);
+        assert_eq!(
+            (e.start, e.text.as_str()),
+            (Some(d(2021, 11, 6)), "on the 6th")
+        );
         let e = one("crossed in 2018", p);
         assert_eq!(e.precision, Precision::Year);
         let e = one("held on Friday", None);
