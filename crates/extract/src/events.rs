@@ -98,7 +98,7 @@ fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
                 n += 1;
             }
             if words >= 1 {
-                let end = (s + n).min(body.len());
+                let end = floor_cb(body, (s + n).min(body.len()).max(s));
                 let name = body[s..end].trim_end_matches([' ', ',', '.', ';', ':']);
                 // ends at a clause boundary or before "on"/"that"/"in"
                 let tail = &body[s + name.len()..];
