@@ -140,6 +140,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
     let mentions = gaz.find_mentions(body, &skip);
     let judged = places::judge(body, &mentions);
     let mss = actors::mss_meaning(body);
+    let military_report = actors::military_report(body);
 
     // report-level country default: majority of counted mentions
     let (mut cn, mut kp) = (0, 0);
@@ -189,6 +190,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
             sm,
             gaz,
             mss,
+            military_report,
             &mut last_agency,
             &mut last_country,
         );
@@ -610,6 +612,7 @@ fn sentence_cues(
     sm: &[Judged],
     gaz: &Gazetteer,
     mss: Actor,
+    military_report: bool,
     last_agency: &mut Option<Actor>,
     last_country: &mut Country,
 ) -> SentEvents {
@@ -793,7 +796,7 @@ fn sentence_cues(
             {
                 continue;
             }
-            if let Some(a) = actors::resolve(cue, mss, country, *last_agency) {
+            if let Some(a) = actors::resolve(cue, mss, country, *last_agency, military_report) {
                 if actors::is_agency(a) && !matches!(cue, ActCue::Agents) {
                     *last_agency = Some(a);
                 }
