@@ -866,6 +866,7 @@ pub static EN: &[(&str, Tag)] = &[
     ("chinese border police", act(Actor::ChinaAuthorities)),
     ("chinese public security", act(Actor::ChinaAuthorities)),
     ("public security", act(Actor::ChinaAuthorities)),
+    ("ministry of public security", Act(C::Police)),
     ("border police", act(Actor::ChinaAuthorities)),
     ("border defence", act(Actor::ChinaAuthorities)),
     ("border defense", act(Actor::ChinaAuthorities)),
