@@ -15,7 +15,7 @@
 //! 4. Analyst merges are applied first and never undone; analyst splits are never
 //!    crossed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use lantern_extract::gazetteer::PlaceIdx;
@@ -337,6 +337,10 @@ pub struct GroupParams {
     /// tolerates an odd event (a place only named to locate another, a misread date)
     /// while still stopping chains across counties or months.
     pub min_agreement: f32,
+    /// In a crowded block, an event is compared with at most this many members, the
+    /// nearest in time: this bounds the work per event, so grouping stays near-linear
+    /// even when one place and fortnight hold thousands of events.
+    pub max_block_neighbours: usize,
 }
 
 impl Default for GroupParams {
@@ -345,6 +349,7 @@ impl Default for GroupParams {
             threshold: 2.8,
             bucket_days: 14,
             min_agreement: 0.5,
+            max_block_neighbours: 24,
         }
     }
 }
@@ -491,54 +496,25 @@ pub fn group_incidents(
         }
     };
     const NO_PLACE: usize = usize::MAX;
-    let mut fine: HashMap<(usize, i64, EventType), Vec<usize>> = HashMap::new();
-    let mut coarse: HashMap<(usize, i64, EventType), Vec<usize>> = HashMap::new();
-    let mut event_buckets: Vec<Vec<i64>> = Vec::with_capacity(n);
-    for (i, e) in events.iter().enumerate() {
-        let bs = buckets_of(e);
-        if active[i] {
-            let mut anchors: Vec<usize> = e
-                .places
-                .iter()
-                .filter_map(|&p| geo.anchor.get(p).copied().flatten())
-                .collect();
-            if e.places.is_empty() {
-                anchors.push(NO_PLACE);
-            }
-            anchors.sort_unstable();
-            anchors.dedup();
-            let mut provs: Vec<usize> = e
-                .places
-                .iter()
-                .filter_map(|&p| geo.province.get(p).copied().flatten())
-                .collect();
-            provs.sort_unstable();
-            provs.dedup();
-            for &b in &bs {
-                for &a in &anchors {
-                    fine.entry((a, b, e.event_type)).or_default().push(i);
-                }
-                for &p in &provs {
-                    coarse.entry((p, b, e.event_type)).or_default().push(i);
-                }
-            }
+    // Compact copies of what the candidate search reads, stored in the blocks
+    // themselves so that scanning a block touches contiguous memory only.
+    let days = |d: NaiveDate| d.num_days_from_ce();
+    let slot = |i: usize| -> Slot {
+        let e = &events[i];
+        let (start, end) = e
+            .window
+            .map_or((i32::MIN, i32::MAX), |(s, t)| (days(s), days(t)));
+        Slot {
+            centre: e.window.map_or(0, |(s, t)| {
+                ((i64::from(days(s)) + i64::from(days(t))) / 2) as i32
+            }),
+            start,
+            end,
+            report: e.report,
+            idx: i,
         }
-        event_buckets.push(bs);
-    }
-
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for (i, e) in events.iter().enumerate() {
-        if !active[i] {
-            continue;
-        }
-        let compatible: Vec<EventType> = EventType::ALL
-            .into_iter()
-            .filter(|t| type_match(e.event_type, *t).is_some())
-            .collect();
-        let is_coarse = !e.places.is_empty()
-            && e.places
-                .iter()
-                .any(|&p| geo.anchor.get(p).copied().flatten().is_none());
+    };
+    let anchors_of = |e: &EventItem| -> Vec<usize> {
         let mut anchors: Vec<usize> = e
             .places
             .iter()
@@ -549,27 +525,73 @@ pub fn group_incidents(
         }
         anchors.sort_unstable();
         anchors.dedup();
-        for &b in &event_buckets[i] {
+        anchors
+    };
+    let mut fine: FastMap<(usize, i64, EventType), Vec<Slot>> = FastMap::default();
+    let mut coarse: FastMap<(usize, i64, EventType), Vec<Slot>> = FastMap::default();
+    for (i, e) in events.iter().enumerate() {
+        if !active[i] {
+            continue;
+        }
+        let sl = slot(i);
+        let anchors = anchors_of(e);
+        let mut provs: Vec<usize> = e
+            .places
+            .iter()
+            .filter_map(|&p| geo.province.get(p).copied().flatten())
+            .collect();
+        provs.sort_unstable();
+        provs.dedup();
+        for b in buckets_of(e) {
+            for &a in &anchors {
+                fine.entry((a, b, e.event_type)).or_default().push(sl);
+            }
+            for &p in &provs {
+                coarse.entry((p, b, e.event_type)).or_default().push(sl);
+            }
+        }
+    }
+    // Blocks sorted by the middle day of each event's window, so that a crowded block
+    // is searched outward from the query's own date.
+    for v in fine.values_mut().chain(coarse.values_mut()) {
+        v.sort_unstable_by_key(|s| (s.centre, s.idx));
+    }
+
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let k = params.max_block_neighbours;
+    for (i, e) in events.iter().enumerate() {
+        if !active[i] {
+            continue;
+        }
+        let me = slot(i);
+        let mut take = |o: &Slot| {
+            if o.idx != i && o.report != me.report && o.start <= me.end && me.start <= o.end {
+                pairs.push((i.min(o.idx), i.max(o.idx)));
+            }
+        };
+        let compatible: Vec<EventType> = EventType::ALL
+            .into_iter()
+            .filter(|t| type_match(e.event_type, *t).is_some())
+            .collect();
+        let is_coarse = !e.places.is_empty()
+            && e.places
+                .iter()
+                .any(|&p| geo.anchor.get(p).copied().flatten().is_none());
+        let anchors = anchors_of(e);
+        for b in buckets_of(e) {
             for &t in &compatible {
                 for &a in &anchors {
-                    if let Some(js) = fine.get(&(a, b, t)) {
-                        for &j in js {
-                            if j > i && events[j].report != e.report {
-                                pairs.push((i, j));
-                            }
-                        }
+                    if let Some(block) = fine.get(&(a, b, t)) {
+                        nearest(block, me.centre, k, &mut take);
                     }
                 }
-                if is_coarse {
+                // An event known only by its province is vague: it is compared with
+                // events of its own type only.
+                if is_coarse && t == e.event_type {
                     for &p in &e.places {
-                        if !geo.is_province(p) {
-                            continue;
-                        }
-                        if let Some(js) = coarse.get(&(p, b, t)) {
-                            for &j in js {
-                                if j != i && events[j].report != e.report {
-                                    pairs.push((i.min(j), i.max(j)));
-                                }
+                        if geo.is_province(p) {
+                            if let Some(block) = coarse.get(&(p, b, t)) {
+                                nearest(block, me.centre, k, &mut take);
                             }
                         }
                     }
@@ -590,11 +612,15 @@ pub fn group_incidents(
         .collect();
 
     // Events of one report that agree on place and date.
-    let mut by_report: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in (0..n).filter(|&i| active[i]) {
-        by_report.entry(events[i].report).or_default().push(i);
-    }
-    for members in by_report.values() {
+    let mut by_report: Vec<(usize, usize)> = (0..n)
+        .filter(|&i| active[i])
+        .map(|i| (events[i].report, i))
+        .collect();
+    by_report.sort_unstable();
+    for members in by_report
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|c| c.iter().map(|x| x.1).collect::<Vec<usize>>())
+    {
         for (x, &i) in members.iter().enumerate() {
             for &j in &members[x + 1..] {
                 if agree(geo, &events[i], &events[j]) {
@@ -700,6 +726,12 @@ pub fn group_incidents(
         }
     }
 
+    let mut copies: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, r) in reports.iter().enumerate() {
+        if let Some(o) = r.duplicate_of {
+            copies.entry(o).or_default().push(i);
+        }
+    }
     let mut incidents = Vec::new();
     for root in 0..n {
         if uf.find(root) != root || !active[root] && members[root].iter().all(|&m| !active[m]) {
@@ -714,7 +746,7 @@ pub fn group_incidents(
             continue;
         }
         evs.sort_unstable();
-        incidents.push(describe(geo, reports, events, evs));
+        incidents.push(describe(geo, reports, &copies, events, evs));
     }
     incidents.sort_by(|a, b| {
         a.date
@@ -730,6 +762,74 @@ pub fn group_incidents(
     }
 }
 
+/// One event in a block: what the candidate search needs, stored inline.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    centre: i32,
+    start: i32,
+    end: i32,
+    report: usize,
+    idx: usize,
+}
+
+/// Call `f` on at most `k` members of a block (sorted by centre), nearest in time to
+/// `at` first. The whole block when it is small.
+fn nearest(block: &[Slot], at: i32, k: usize, f: &mut impl FnMut(&Slot)) {
+    if block.len() <= k {
+        block.iter().for_each(f);
+        return;
+    }
+    let mut hi = block.partition_point(|s| s.centre < at);
+    let mut lo = hi;
+    for _ in 0..k {
+        let take_lo = match (lo > 0, hi < block.len()) {
+            (true, true) => {
+                i64::from(at) - i64::from(block[lo - 1].centre)
+                    <= i64::from(block[hi].centre) - i64::from(at)
+            }
+            (true, false) => true,
+            (false, true) => false,
+            (false, false) => break,
+        };
+        if take_lo {
+            lo -= 1;
+            f(&block[lo]);
+        } else {
+            f(&block[hi]);
+            hi += 1;
+        }
+    }
+}
+
+/// A small, fixed (seedless) hasher for the blocking maps: FxHash's multiply-rotate.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn write_i64(&mut self, v: i64) {
+        self.write_u64(v as u64);
+    }
+    fn write_isize(&mut self, v: isize) {
+        self.write_u64(v as u64);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+
 fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
@@ -739,7 +839,13 @@ fn fmt_num(v: f64) -> String {
 }
 
 /// Build the incident record of a group of events.
-fn describe(geo: &Geo, reports: &[ReportInfo], events: &[EventItem], evs: Vec<usize>) -> Incident {
+fn describe(
+    geo: &Geo,
+    reports: &[ReportInfo],
+    copies: &HashMap<usize, Vec<usize>>,
+    events: &[EventItem],
+    evs: Vec<usize>,
+) -> Incident {
     let min_key = evs
         .iter()
         .map(|&i| events[i].key.as_str())
@@ -749,13 +855,14 @@ fn describe(geo: &Geo, reports: &[ReportInfo], events: &[EventItem], evs: Vec<us
     let mut reps: Vec<usize> = evs.iter().map(|&i| events[i].report).collect();
     reps.sort_unstable();
     reps.dedup();
-    let rep_set: HashSet<usize> = reps.iter().copied().collect();
-    let duplicates: Vec<usize> = reports
+    let mut duplicates: Vec<usize> = reps
         .iter()
-        .enumerate()
-        .filter(|(_, r)| r.duplicate_of.is_some_and(|o| rep_set.contains(&o)))
-        .map(|(i, _)| i)
+        .filter_map(|r| copies.get(r))
+        .flatten()
+        .copied()
         .collect();
+    duplicates.sort_unstable();
+    duplicates.dedup();
     let mut outlets: Vec<String> = reps
         .iter()
         .filter_map(|&r| reports.get(r).map(ReportInfo::source_key))
