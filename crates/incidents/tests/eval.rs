@@ -296,3 +296,53 @@ fn pins_are_honoured() {
     assert_eq!(c.grouping.pin_conflicts, vec![(kp, kq)]);
     assert_eq!(c.grouping.unknown_pins, vec!["nope#1".to_string()]);
 }
+
+/// Extraction noise: drop a fifth of the events, drop the date of another fifth, and
+/// add an event of a random type to a fifth of the reports (fixed seeds). The grouping
+/// must degrade gracefully, not collapse.
+#[test]
+fn grouping_survives_extraction_noise() {
+    let clean = load();
+    let gold = gold_pairs(&clean.incident);
+    let mut worst = (1.0f64, 1.0f64);
+    for seed in 1..=5u64 {
+        let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mut roll = |n: u64| {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) % n
+        };
+        let mut l = load();
+        for evs in &mut l.events {
+            let mut kept = Vec::new();
+            for mut e in evs.drain(..) {
+                match roll(5) {
+                    0 => continue,
+                    1 => e.date = None,
+                    _ => {}
+                }
+                kept.push(e);
+            }
+            if roll(5) == 0 && !kept.is_empty() {
+                let mut extra = kept[roll(kept.len() as u64) as usize].clone();
+                extra.event_type = lantern_extract::EventType::ALL[roll(15) as usize];
+                extra.evidence.clear();
+                kept.push(extra);
+            }
+            *evs = kept;
+        }
+        let a = run(&l, &Pins::default());
+        let (p, r) = prf(&predicted_pairs(&a), &gold);
+        eprintln!("noise seed {seed}: P {p:.3} R {r:.3}");
+        worst = (worst.0.min(p), worst.1.min(r));
+    }
+    eprintln!("worst under noise: P {:.3} R {:.3}", worst.0, worst.1);
+    assert!(
+        worst.0 >= 0.8 && worst.1 >= 0.8,
+        "noise: P {:.3} R {:.3}",
+        worst.0,
+        worst.1
+    );
+}
