@@ -486,7 +486,8 @@ pub fn group_incidents(
     let is_copy = |i: usize| {
         reports
             .get(events[i].report)
-            .is_none_or(|r| r.duplicate_of.is_some())
+            .map(|r| r.duplicate_of.is_some())
+            .unwrap_or(true)
     };
     let active: Vec<bool> = (0..n).map(|i| !is_copy(i)).collect();
 

@@ -182,3 +182,57 @@ fn small_synthetic_corpus_groups_its_reports() {
     );
     assert!(g.incidents.iter().any(|i| i.reports.len() > 1));
 }
+
+/// Near-duplicate detection at 20k and 200k synthetic bodies (one in five a light copy
+/// of an earlier one): LSH keeps the comparisons near-linear.
+#[test]
+#[ignore]
+fn near_duplicates_are_near_linear() {
+    use lantern_incidents::{near_duplicates_of, DocInfo, DupParams, Signature};
+    let mut rows = Vec::new();
+    for n in [20_000usize, 200_000] {
+        let mut rng = Rng(11);
+        let mut bodies: Vec<String> = Vec::with_capacity(n);
+        for i in 0..n {
+            if i > 0 && rng.below(5) == 0 {
+                let mut copy = bodies[rng.below(i)].clone();
+                copy.push_str(" read in korean");
+                bodies.push(copy);
+            } else {
+                let words: Vec<String> = (0..120)
+                    .map(|_| format!("w{}", rng.below(30_000)))
+                    .collect();
+                bodies.push(words.join(" "));
+            }
+        }
+        let t = Instant::now();
+        let cpu0 = thread_cpu_seconds();
+        let docs: Vec<DocInfo> = bodies
+            .iter()
+            .map(|b| DocInfo {
+                signature: Signature::of(b, false),
+                published: None,
+                captured_at: String::new(),
+            })
+            .collect();
+        let sig_cpu = thread_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
+        let links = near_duplicates_of(&docs, &DupParams::default());
+        let wall = t.elapsed().as_secs_f64();
+        let cpu = thread_cpu_seconds()
+            .zip(cpu0)
+            .map(|(b, a)| b - a)
+            .unwrap_or(wall);
+        eprintln!(
+            "{n} reports: {cpu:.2} s CPU ({:.2} s signatures), {wall:.2} s wall, {} copies linked",
+            sig_cpu.unwrap_or(0.0),
+            links.len()
+        );
+        rows.push((n as f64, cpu));
+    }
+    let growth = (rows[1].1 / rows[0].1) / (rows[1].0 / rows[0].0);
+    eprintln!("CPU time ratio / size ratio: {growth:.2} (1.0 = linear)");
+    assert!(
+        growth < 2.0,
+        "near-duplicate detection grows faster than linear: {growth:.2}"
+    );
+}
