@@ -34,7 +34,9 @@ pub struct ReportInfo {
     pub id: String,
     /// The outlet, as the report names it.
     pub outlet: Option<String>,
+    /// The report's URL (a fallback source key when there is no outlet).
     pub url: Option<String>,
+    /// The published date, for the fallback date window.
     pub published: Option<NaiveDate>,
     /// Index (among the reports given) of the original this report copies, if it is a
     /// near-duplicate. Its events are then left out of clustering and the report is
@@ -109,11 +111,13 @@ pub struct EventItem {
     pub key: String,
     /// Index of the event's report in the `reports` given to [`group_incidents`].
     pub report: usize,
+    /// The codebook type.
     pub event_type: EventType,
     /// Gazetteer indices of the most specific places (no place that contains another).
     pub places: Vec<PlaceIdx>,
     /// The date window `[start, end]` (inclusive), widened by precision.
     pub window: Option<(NaiveDate, NaiveDate)>,
+    /// Where the window comes from, and so how much it says.
     pub date_kind: DateKind,
     /// The first day, when the report names the day (for disagreement flags).
     pub day: Option<NaiveDate>,
@@ -364,7 +368,9 @@ impl Default for GroupParams {
 /// must not. They survive re-clustering as long as the keys do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pins {
+    /// Pairs of event keys that must be in one incident.
     pub merges: Vec<(String, String)>,
+    /// Pairs of event keys that must be in different incidents.
     pub splits: Vec<(String, String)>,
 }
 
@@ -399,12 +405,14 @@ pub struct Incident {
     pub places: Vec<String>,
     /// The narrowest day range all dated events agree on (or their hull if none).
     pub date: Option<(NaiveDate, NaiveDate)>,
+    /// Dates, places or numbers on which the reports differ.
     pub disagreements: Vec<Disagreement>,
 }
 
 /// The result of [`group_incidents`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Grouping {
+    /// Every event in exactly one incident; sorted by date, then id.
     pub incidents: Vec<Incident>,
     /// Splits that could not be honoured because merges join the two events.
     pub pin_conflicts: Vec<(String, String)>,

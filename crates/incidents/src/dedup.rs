@@ -77,7 +77,9 @@ impl Signature {
 /// What near-duplicate detection needs to know about a report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocInfo {
+    /// MinHash of the clean body.
     pub signature: Signature,
+    /// Published date: the earliest published copy is the original.
     pub published: Option<NaiveDate>,
     /// RFC 3339 capture time (compared as text, which orders RFC 3339 UTC times).
     pub captured_at: String,

@@ -10,7 +10,31 @@
 //! type for events).
 //!
 //! The usual call is [`analyse`]: reports and their extracted events in, copies and
-//! incidents out.
+//! incidents out. For stored data, the parts are separate: [`DocInfo`] /
+//! [`Signature`] (storable) and [`near_duplicates_of`]; [`ReportInfo`] and
+//! [`EventItem`] (built from a report and its events, or from stored rows) and
+//! [`group_incidents`].
+//!
+//! Decisions:
+//! - A copy's original is the earliest published member of its group of copies, then
+//!   the earliest captured. Copies take no part in clustering and add no outlet; they
+//!   are listed with their original's incidents ([`Incident::duplicates`]).
+//! - Types are compatible when equal or in [`RELATED_TYPES`] (arrest and punishment,
+//!   border crossing and repatriation, smuggling and corruption, ...). Events of one
+//!   report that agree on place and date are one happening; a report usually tells one.
+//! - Places are compatible when equal or one lies inside the other (gazetteer parents
+//!   and provinces); a province-only event is vague and links only to its own type.
+//! - An event without a date of its own takes a window of 30 days before its report's
+//!   published date; a weekday ("last Friday") widens the window by a week.
+//! - Corroboration counts distinct outlets (folded case; else URL host; else the report).
+//! - Disagreements flag, per incident: reports naming days more than a day apart,
+//!   reports whose places exclude each other, and counts (people, money, amounts with
+//!   the same unit) with no value in common.
+//! - Pins name events by key; merges are applied first and always hold, splits are
+//!   never crossed by clustering, and a split that merges contradict is reported in
+//!   [`Grouping::pin_conflicts`].
+
+#![warn(missing_docs)]
 
 mod cluster;
 mod dedup;
@@ -39,6 +63,7 @@ pub struct Analysis {
     pub reports: Vec<ReportInfo>,
     /// The events as clustering saw them (keys `"<report id>#<n>"`).
     pub events: Vec<EventItem>,
+    /// The incidents, with pin conflicts and the work done.
     pub grouping: Grouping,
 }
 
