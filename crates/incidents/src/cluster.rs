@@ -477,6 +477,8 @@ fn pair_score_in(geo: &Geo, reports: &[ReportInfo], a: &EventItem, b: &EventItem
 
 /// Score given to pairs of events of one report that agree on place and date.
 const SAME_REPORT: f32 = 100.0;
+/// Each event of a report is tried against at most this many later events of it.
+const MAX_SAME_REPORT: usize = 64;
 /// Above this many event pairs, the complete-linkage check samples the two groups.
 const MAX_CHECK: usize = 40_000;
 
@@ -655,7 +657,10 @@ pub fn group_incidents(
         .map(|c| c.iter().map(|x| x.1).collect::<Vec<usize>>())
     {
         for (x, &i) in members.iter().enumerate() {
-            for &j in &members[x + 1..] {
+            // A very long report (a bulletin of hundreds of events) is linked to its
+            // nearby events only, which keeps this linear.
+            let end = members.len().min(x + 1 + MAX_SAME_REPORT);
+            for &j in &members[x + 1..end] {
                 if agree(geo, &events[i], &events[j]) {
                     let p = geo
                         .place_match(&events[i].places, &events[j].places)
