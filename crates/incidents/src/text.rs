@@ -79,15 +79,16 @@ pub fn shingles(body: &str, korean: bool) -> Vec<u64> {
         }
     } else {
         const N: usize = 3;
-        if ws.is_empty() {
+        let hs: Vec<u64> = ws.iter().map(|w| fnv1a(w.as_bytes())).collect();
+        if hs.is_empty() {
             return out;
         }
-        if ws.len() < N {
-            out.push(fnv1a(ws.join(" ").as_bytes()));
+        // A shingle's hash combines its words' hashes in order.
+        let combine = |w: &[u64]| w.iter().fold(0u64, |acc, h| mix64(acc.rotate_left(21) ^ h));
+        if hs.len() < N {
+            out.push(combine(&hs));
         } else {
-            for w in ws.windows(N) {
-                out.push(fnv1a(w.join(" ").as_bytes()));
-            }
+            out.extend(hs.windows(N).map(combine));
         }
     }
     out.sort_unstable();
