@@ -137,28 +137,32 @@ pub fn near_duplicates_of(docs: &[DocInfo], params: &DupParams) -> Vec<Duplicate
     let n = docs.len();
     let mut uf = UnionFind::new(n);
     let mut verified: HashMap<(usize, usize), f32> = HashMap::new();
+    let mut keyed: Vec<(u64, usize)> = Vec::with_capacity(n);
     for band in 0..BANDS {
-        let mut buckets: HashMap<u64, Vec<usize>> = HashMap::new();
+        // Bucket by sorting (key, report): contiguous memory, no hash map per band.
+        keyed.clear();
         for (i, d) in docs.iter().enumerate() {
-            let rows = d.signature.0.get(band * ROWS..(band + 1) * ROWS);
-            let Some(rows) = rows else { continue };
+            let Some(rows) = d.signature.0.get(band * ROWS..(band + 1) * ROWS) else {
+                continue;
+            };
             if rows.iter().all(|h| *h == u64::MAX) {
                 continue; // empty text
             }
             let key = rows
                 .iter()
                 .fold(band as u64, |acc, h| mix64(acc ^ h.rotate_left(17)));
-            buckets.entry(key).or_default().push(i);
+            keyed.push((key, i));
         }
-        let mut keys: Vec<u64> = buckets.keys().copied().collect();
-        keys.sort_unstable();
-        for k in keys {
-            let members = &buckets[&k];
+        keyed.sort_unstable();
+        for bucket in keyed.chunk_by(|a, b| a.0 == b.0) {
+            if bucket.len() < 2 {
+                continue;
+            }
             // Large buckets (many copies of one text) are compared in a star from their
             // first members, which keeps the work linear and still connects the copies.
-            let heads = if members.len() > 64 { 4 } else { members.len() };
-            for (x, &i) in members.iter().enumerate().take(heads) {
-                for &j in &members[x + 1..] {
+            let heads = if bucket.len() > 64 { 4 } else { bucket.len() };
+            for (x, &(_, i)) in bucket.iter().enumerate().take(heads) {
+                for &(_, j) in &bucket[x + 1..] {
                     let key = (i.min(j), i.max(j));
                     if verified.contains_key(&key) {
                         continue;
