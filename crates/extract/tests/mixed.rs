@@ -38,16 +38,19 @@ fn english_report_quoting_korean() {
 fn korean_report_with_romanised_names() {
     let events = events_of("ko-romanised.txt");
     assert!(has(&events, EventType::Arrest, "Hoeryong"), "{events:#?}");
-    assert!(has(&events, EventType::Remittance, "Hoeryong"), "{events:#?}");
+    assert!(
+        has(&events, EventType::Remittance, "Hoeryong"),
+        "{events:#?}"
+    );
     let arrest = events
         .iter()
         .find(|e| e.event_type == EventType::Arrest)
         .unwrap();
     assert!(arrest.actors.contains(&Actor::StateSecurity));
     let date = arrest.date.as_ref().expect("지난 15일 is resolved");
-    assert_eq!(date.start.map(|d| d.to_string()).as_deref(), Some("2023-09-15"));
-    assert!(arrest
-        .places
-        .iter()
-        .any(|p| p.admin1 == "North Hamgyong"));
+    assert_eq!(
+        date.start.map(|d| d.to_string()).as_deref(),
+        Some("2023-09-15")
+    );
+    assert!(arrest.places.iter().any(|p| p.admin1 == "North Hamgyong"));
 }
