@@ -4,6 +4,7 @@
 
 pub mod extract_cmd;
 pub mod gen;
+pub mod interop_cmds;
 pub mod read;
 pub mod store_cmds;
 pub mod util;

@@ -1,7 +1,7 @@
 //! `lantern`: the command line. Wires ingest -> extract -> store together; the only
 //! crate besides the store that touches files.
 
-use lantern_cli::{extract_cmd, gen, store_cmds, util, walk};
+use lantern_cli::{extract_cmd, gen, interop_cmds, store_cmds, util, walk};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -108,6 +108,46 @@ enum Command {
         #[arg(long, default_value = "examples/reports")]
         reports: PathBuf,
     },
+    /// Export stored events (rejected ones left out) as ACLED-layout CSV, Lantern JSON
+    /// Lines, GeoJSON or FollowTheMoney entities, to standard output or --out.
+    Export {
+        #[arg(long, value_enum)]
+        format: interop_cmds::ExportFormat,
+        /// Event type (codebook name, e.g. arrest).
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Place name or id; a province matches the places inside it.
+        #[arg(long)]
+        place: Option<String>,
+        /// Actor id (codebook name, e.g. state_security).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Earliest date, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Latest date, YYYY-MM-DD.
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many events.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Include attribution text, evidence quotes and source paths (they may
+        /// identify people): for editors only.
+        #[arg(long)]
+        include_sensitive: bool,
+        /// Include events a reviewer rejected.
+        #[arg(long)]
+        include_rejected: bool,
+    },
+    /// Import events from a Lantern JSON Lines export or an ACLED-layout CSV.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        format: interop_cmds::ImportFormat,
+    },
     /// Write a synthetic corpus for benchmarks.
     Gen {
         /// Number of reports.
@@ -204,6 +244,35 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             },
             json,
         ),
+        Command::Export {
+            format,
+            event_type,
+            place,
+            actor,
+            from,
+            to,
+            limit,
+            out,
+            include_sensitive,
+            include_rejected,
+        } => interop_cmds::export(
+            &cli.data,
+            store_cmds::EventArgs {
+                event_type,
+                place,
+                actor,
+                from,
+                to,
+                limit: limit.unwrap_or(usize::MAX),
+            },
+            format,
+            lantern_export::Options {
+                include_sensitive,
+                include_rejected,
+            },
+            out.as_deref(),
+        ),
+        Command::Import { file, format } => interop_cmds::import(&cli.data, &file, format),
         Command::Reextract { all } => store_cmds::reextract(&cli.data, all),
         Command::Demo { reports } => store_cmds::demo(&cli.data, &reports),
     }

@@ -120,6 +120,25 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
 "#,
+    // 2: interop: provenance of imported reports, feed polling state.
+    r#"
+CREATE TABLE report_imports (
+    report_id                TEXT PRIMARY KEY NOT NULL REFERENCES reports(id),
+    format                   TEXT NOT NULL,
+    upstream_original_sha256 TEXT,
+    imported_at              TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE feed_state (
+    url           TEXT PRIMARY KEY NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    checked_at    TEXT,
+    ok_at         TEXT,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this program writes.
