@@ -9,3 +9,4 @@ pub mod read;
 pub mod store_cmds;
 pub mod util;
 pub mod walk;
+pub mod watch;

@@ -1,7 +1,7 @@
 //! `lantern`: the command line. Wires ingest -> extract -> store together; the only
 //! crate besides the store that touches files.
 
-use lantern_cli::{extract_cmd, gen, interop_cmds, store_cmds, util, walk};
+use lantern_cli::{extract_cmd, gen, interop_cmds, store_cmds, util, walk, watch};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -148,6 +148,21 @@ enum Command {
         #[arg(long, value_enum)]
         format: interop_cmds::ImportFormat,
     },
+    /// Poll RSS or Atom feeds and ingest new items (conditional GET, backoff on errors,
+    /// never a duplicate). The one command that uses the network.
+    Watch {
+        #[arg(required = true)]
+        feeds: Vec<String>,
+        /// How often to poll each feed (e.g. 15m, 1h).
+        #[arg(long, default_value = "15m")]
+        every: String,
+        /// Poll each feed once (unless it is backing off after errors) and stop.
+        #[arg(long)]
+        once: bool,
+        /// First wait after an error; doubled after each further error, at most a day.
+        #[arg(long, default_value = "1m")]
+        retry: String,
+    },
     /// Write a synthetic corpus for benchmarks.
     Gen {
         /// Number of reports.
@@ -273,6 +288,21 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             out.as_deref(),
         ),
         Command::Import { file, format } => interop_cmds::import(&cli.data, &file, format),
+        Command::Watch {
+            feeds,
+            every,
+            once,
+            retry,
+        } => {
+            let opts = watch::WatchOptions {
+                every: watch::parse_interval(&every).map_err(anyhow::Error::msg)?,
+                once,
+                retry: watch::parse_interval(&retry)
+                    .map_err(|e| anyhow::anyhow!(e.replace("--every", "--retry")))?,
+            };
+            let mut store = store_cmds::open(&cli.data)?;
+            watch::watch(store.as_mut(), &feeds, &opts)
+        }
         Command::Reextract { all } => store_cmds::reextract(&cli.data, all),
         Command::Demo { reports } => store_cmds::demo(&cli.data, &reports),
     }
