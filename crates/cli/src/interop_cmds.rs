@@ -137,3 +137,107 @@ pub fn import(data: &Path, file: &Path, format: ImportFormat) -> anyhow::Result<
     }
     Ok(errors.is_empty())
 }
+
+/// What `lantern alerts` does.
+pub enum AlertAction {
+    /// List new matches of every saved search and mark them seen.
+    Check,
+    /// Save a search.
+    Add(String, EventArgs),
+    /// Delete a saved search.
+    Remove(String),
+    /// Write a saved search's Atom feed.
+    Feed {
+        name: String,
+        out: Option<std::path::PathBuf>,
+        limit: usize,
+        base_url: Option<String>,
+    },
+}
+
+pub fn alerts(data: &Path, action: AlertAction) -> anyhow::Result<bool> {
+    let mut store = open(data)?;
+    match action {
+        AlertAction::Add(name, args) => {
+            let filter = event_filter(&args)?;
+            let query = lantern_store::AlertQuery::from_filter(&filter);
+            let alert = store.save_alert(&name, &query)?;
+            println!(
+                "saved search {}: {}",
+                alert.name,
+                serde_json::to_string(&alert.query)?
+            );
+            Ok(true)
+        }
+        AlertAction::Remove(name) => {
+            if store.delete_alert(&name)? {
+                println!("removed saved search {name}");
+                Ok(true)
+            } else {
+                anyhow::bail!("no saved search named {name:?}")
+            }
+        }
+        AlertAction::Feed {
+            name,
+            out,
+            limit,
+            base_url,
+        } => {
+            let alert = store
+                .alerts()?
+                .into_iter()
+                .find(|a| a.name == name)
+                .with_context(|| format!("no saved search named {name:?}"))?;
+            let mut buf = Vec::new();
+            lantern_export::atom::write_alert_feed(
+                store.as_ref(),
+                &alert,
+                base_url.as_deref(),
+                limit,
+                &mut buf,
+            )?;
+            match out {
+                Some(p) => std::fs::write(&p, &buf)
+                    .with_context(|| format!("cannot write {}", p.display()))?,
+                None => {
+                    use std::io::Write;
+                    let mut o = std::io::stdout().lock();
+                    o.write_all(&buf)?;
+                    o.flush()?;
+                }
+            }
+            Ok(true)
+        }
+        AlertAction::Check => {
+            let alerts = store.alerts()?;
+            if alerts.is_empty() {
+                println!("no saved searches; add one with `lantern alerts add NAME --type ... --place ...`");
+                return Ok(true);
+            }
+            for alert in alerts {
+                let mut lines = Vec::new();
+                let max = lantern_export::atom::new_matches(store.as_ref(), &alert, &mut |r| {
+                    let e = &r.stored.event;
+                    let places: Vec<&str> = e.places.iter().map(|p| p.name.as_str()).collect();
+                    let date = lantern_export::acled::event_date(e, r.report.published)
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "-".into());
+                    lines.push(format!(
+                        "  {:>6}  {:<10}  {:<16} {:<24} {}",
+                        r.stored.id,
+                        date,
+                        e.event_type.as_str(),
+                        crate::util::ellipsize(&places.join(","), 24),
+                        crate::util::ellipsize(r.report.title.as_deref().unwrap_or(""), 50)
+                    ));
+                })?;
+                println!("{}: {} new", alert.name, lines.len());
+                for l in &lines {
+                    println!("{l}");
+                }
+                store.mark_alert_checked(&alert.name, max)?;
+            }
+            Ok(true)
+        }
+    }
+}

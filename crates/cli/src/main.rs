@@ -163,6 +163,12 @@ enum Command {
         #[arg(long, default_value = "1m")]
         retry: String,
     },
+    /// Saved searches: with no subcommand, list each one's new matching events since
+    /// the last check (and mark them seen).
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertCmd>,
+    },
     /// Write a synthetic corpus for benchmarks.
     Gen {
         /// Number of reports.
@@ -176,6 +182,37 @@ enum Command {
         /// One JSON Lines file instead of one text file per report.
         #[arg(long)]
         jsonl: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlertCmd {
+    /// Save a search (same filters as `lantern events`).
+    Add {
+        name: String,
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        #[arg(long)]
+        place: Option<String>,
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Delete a saved search.
+    Remove { name: String },
+    /// Write a saved search's Atom feed (its newest matching events).
+    Feed {
+        name: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// The web app's address, for links.
+        #[arg(long)]
+        base_url: Option<String>,
     },
 }
 
@@ -302,6 +339,42 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             };
             let mut store = store_cmds::open(&cli.data)?;
             watch::watch(store.as_mut(), &feeds, &opts)
+        }
+        Command::Alerts { action } => {
+            let action = match action {
+                None => interop_cmds::AlertAction::Check,
+                Some(AlertCmd::Add {
+                    name,
+                    event_type,
+                    place,
+                    actor,
+                    from,
+                    to,
+                }) => interop_cmds::AlertAction::Add(
+                    name,
+                    store_cmds::EventArgs {
+                        event_type,
+                        place,
+                        actor,
+                        from,
+                        to,
+                        limit: usize::MAX,
+                    },
+                ),
+                Some(AlertCmd::Remove { name }) => interop_cmds::AlertAction::Remove(name),
+                Some(AlertCmd::Feed {
+                    name,
+                    out,
+                    limit,
+                    base_url,
+                }) => interop_cmds::AlertAction::Feed {
+                    name,
+                    out,
+                    limit,
+                    base_url,
+                },
+            };
+            interop_cmds::alerts(&cli.data, action)
         }
         Command::Reextract { all } => store_cmds::reextract(&cli.data, all),
         Command::Demo { reports } => store_cmds::demo(&cli.data, &reports),

@@ -125,3 +125,70 @@ fn bad_arguments_and_files_fail_clearly() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.csv"));
 }
+
+#[test]
+fn saved_searches_alert_once_per_new_event_and_have_a_feed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    ok(&lantern(&data, &["ingest", samples().to_str().unwrap()]));
+    let out = ok(&lantern(
+        &data,
+        &[
+            "alerts",
+            "add",
+            "arrests-yanggang",
+            "--type",
+            "arrest",
+            "--place",
+            "Yanggang",
+        ],
+    ));
+    assert!(out.contains("\"type\":\"arrest\""), "{out}");
+    let first = ok(&lantern(&data, &["alerts"]));
+    let n: usize = first
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("arrests-yanggang: "))
+        .and_then(|l| l.strip_suffix(" new"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{first}"));
+    assert!(n > 0, "{first}");
+    assert!(ok(&lantern(&data, &["alerts"])).contains("arrests-yanggang: 0 new"));
+    // A new report with an arrest in Hyesan is one new alert.
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    std::fs::write(
+        inbox.join("new.txt"),
+        "---\ntitle: Two traders held in Hyesan\noutlet: Test Wire\npublished: 2024-02-10\n---\n\
+         State security agents arrested two traders in Hyesan on Monday after they were caught \
+         carrying Chinese phones, a source in Yanggang Province said.\n",
+    )
+    .unwrap();
+    ok(&lantern(&data, &["ingest", inbox.to_str().unwrap()]));
+    let again = ok(&lantern(&data, &["alerts"]));
+    assert!(again.contains("arrests-yanggang: 1 new"), "{again}");
+    assert!(again.contains("Two traders held in Hyesan"), "{again}");
+    // The Atom feed lists the newest matches first and escapes text.
+    let feed = ok(&lantern(
+        &data,
+        &[
+            "alerts",
+            "feed",
+            "arrests-yanggang",
+            "--base-url",
+            "http://127.0.0.1:8080",
+        ],
+    ));
+    assert!(feed.starts_with("<?xml"));
+    assert!(feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+    assert_eq!(feed.matches("<entry>").count(), n + 1);
+    let first_entry = feed.split("<entry>").nth(1).unwrap();
+    assert!(
+        first_entry.contains("Two traders held in Hyesan"),
+        "{first_entry}"
+    );
+    assert!(feed.contains("href=\"http://127.0.0.1:8080/alerts/arrests-yanggang.atom\""));
+    assert!(ok(&lantern(&data, &["alerts", "remove", "arrests-yanggang"])).contains("removed"));
+    let o = lantern(&data, &["alerts", "feed", "arrests-yanggang"]);
+    assert_eq!(o.status.code(), Some(2));
+}

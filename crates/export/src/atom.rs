@@ -137,3 +137,84 @@ impl<W: Write> AtomWriter<W> {
         Ok(self.out)
     }
 }
+
+/// Events of a saved search newer than its last check (id above `alert.last_event_id`),
+/// in the search's order, passed to `f` one at a time. Returns the highest id seen
+/// (the alert's `last_event_id` if none is new). Rejected events are left out.
+pub fn new_matches(
+    store: &dyn lantern_store::Store,
+    alert: &lantern_store::Alert,
+    f: &mut dyn FnMut(&EventRecord),
+) -> lantern_store::Result<i64> {
+    let mut max = alert.last_event_id;
+    store.for_each_event(&alert.query.to_filter(), &mut |r| {
+        if r.stored.id > alert.last_event_id
+            && r.stored.review_state != lantern_store::ReviewState::Rejected
+        {
+            max = max.max(r.stored.id);
+            f(&r);
+        }
+        Ok(())
+    })?;
+    Ok(max)
+}
+
+/// Write the Atom feed of a saved search: its `max_entries` most recently stored
+/// matching events (highest ids), newest first. Memory holds at most `max_entries`.
+/// `base_url`, if given, is the app's address: the feed links to
+/// `{base}/alerts/{name}.atom` (self) and `{base}/events/{id}` (entries).
+pub fn write_alert_feed<W: Write>(
+    store: &dyn lantern_store::Store,
+    alert: &lantern_store::Alert,
+    base_url: Option<&str>,
+    max_entries: usize,
+    out: W,
+) -> Result<W, crate::ExportError> {
+    let mut newest: Vec<EventRecord> = Vec::new();
+    store.for_each_event(&alert.query.to_filter(), &mut |r| {
+        if r.stored.review_state == lantern_store::ReviewState::Rejected || max_entries == 0 {
+            return Ok(());
+        }
+        let pos = newest.partition_point(|x| x.stored.id > r.stored.id);
+        if pos < max_entries {
+            newest.insert(pos, r);
+            newest.truncate(max_entries);
+        }
+        Ok(())
+    })?;
+    let updated = newest
+        .iter()
+        .map(|r| r.updated_at.as_str())
+        .max()
+        .unwrap_or(alert.created_at.as_str())
+        .to_string();
+    let base = base_url.map(|b| b.trim_end_matches('/').to_string());
+    let info = FeedInfo {
+        id: format!("urn:lantern:alert:{}", alert.name),
+        title: format!("Lantern alert: {}", alert.name),
+        self_url: base
+            .as_ref()
+            .map(|b| format!("{b}/alerts/{}.atom", alert.name)),
+        alternate_url: base.as_ref().map(|b| format!("{b}/alerts/{}", alert.name)),
+        updated,
+        event_url_base: base.as_ref().map(|b| format!("{b}/events/")),
+    };
+    let mut w = AtomWriter::new(out, &info)?;
+    for r in &newest {
+        w.write(r)?;
+    }
+    Ok(w.finish()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_escape;
+
+    #[test]
+    fn escapes_markup_and_drops_control_characters() {
+        assert_eq!(
+            xml_escape("a<b>&\"c\" 'd'\u{1}\n"),
+            "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos;\n"
+        );
+    }
+}

@@ -2,11 +2,11 @@
 //! for exports, importing events from other stores or tools, and feed polling state.
 
 use chrono::NaiveDate;
-use lantern_extract::Event;
+use lantern_extract::{Actor, Event, EventType};
 use lantern_ingest::{Language, Report};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::types::{ReviewState, StoredEvent};
+use crate::types::{EventFilter, ReviewState, StoredEvent};
 
 /// Formats of imported reports (`Report::format`). Reports in these formats are never
 /// re-extracted: their body is a reconstruction, not the report's text.
@@ -113,4 +113,70 @@ pub struct FeedState {
     pub failures: u32,
     /// Reason of the last failure.
     pub last_error: Option<String>,
+}
+
+/// The filter of a saved search: the event filters of `lantern events` and the app.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertQuery {
+    /// Only this event type.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<EventType>,
+    /// Only events at this place (name, id or province).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    /// Only events naming this actor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
+    /// Only events ending on or after this date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<NaiveDate>,
+    /// Only events starting on or before this date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<NaiveDate>,
+    /// Only events in this review state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_state: Option<ReviewState>,
+}
+
+impl AlertQuery {
+    /// The event filter of this query (no limit).
+    pub fn to_filter(&self) -> EventFilter {
+        EventFilter {
+            event_type: self.event_type,
+            place: self.place.clone(),
+            actor: self.actor,
+            from: self.from,
+            to: self.to,
+            review_state: self.review_state,
+            ..Default::default()
+        }
+    }
+
+    /// The query of an event filter (its report id, limit and offset are dropped).
+    pub fn from_filter(f: &EventFilter) -> AlertQuery {
+        AlertQuery {
+            event_type: f.event_type,
+            place: f.place.clone(),
+            actor: f.actor,
+            from: f.from,
+            to: f.to,
+            review_state: f.review_state,
+        }
+    }
+}
+
+/// A saved search whose new matches are alerts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    /// Unique name, e.g. `executions-yanggang`.
+    pub name: String,
+    /// What it matches.
+    pub query: AlertQuery,
+    /// RFC 3339 time it was saved.
+    pub created_at: String,
+    /// RFC 3339 time of the last check.
+    pub checked_at: Option<String>,
+    /// Events with ids up to this one were seen at the last check.
+    pub last_event_id: i64,
 }

@@ -175,6 +175,30 @@ pub trait Store: Send {
         let _ = state;
         Err(unsupported("set_feed_state"))
     }
+
+    /// Save a search under a name (replacing the query of one with that name, which
+    /// keeps its last check). A new alert has seen nothing yet.
+    fn save_alert(&mut self, name: &str, query: &AlertQuery) -> Result<Alert> {
+        let _ = (name, query);
+        Err(unsupported("save_alert"))
+    }
+
+    /// Saved searches, by name.
+    fn alerts(&self) -> Result<Vec<Alert>> {
+        Err(unsupported("alerts"))
+    }
+
+    /// Delete a saved search; false if there was none with that name.
+    fn delete_alert(&mut self, name: &str) -> Result<bool> {
+        let _ = name;
+        Err(unsupported("delete_alert"))
+    }
+
+    /// Record a check of an alert: events up to `last_event_id` are seen.
+    fn mark_alert_checked(&mut self, name: &str, last_event_id: i64) -> Result<()> {
+        let _ = (name, last_event_id);
+        Err(unsupported("mark_alert_checked"))
+    }
 }
 
 fn unsupported(what: &str) -> StoreError {

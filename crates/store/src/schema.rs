@@ -120,7 +120,7 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END;
 "#,
-    // 2: interop: provenance of imported reports, feed polling state.
+    // 2: interop: provenance of imported reports, feed polling state, saved searches.
     r#"
 CREATE TABLE report_imports (
     report_id                TEXT PRIMARY KEY NOT NULL REFERENCES reports(id),
@@ -137,6 +137,14 @@ CREATE TABLE feed_state (
     ok_at         TEXT,
     failures      INTEGER NOT NULL DEFAULT 0,
     last_error    TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE alerts (
+    name          TEXT PRIMARY KEY NOT NULL,
+    query_json    TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    checked_at    TEXT,
+    last_event_id INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 "#,
 ];

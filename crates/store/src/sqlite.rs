@@ -1128,4 +1128,20 @@ impl Store for SqliteStore {
     fn set_feed_state(&mut self, state: &crate::FeedState) -> Result<()> {
         interop::set_feed_state(&self.conn, state)
     }
+
+    fn save_alert(&mut self, name: &str, query: &crate::AlertQuery) -> Result<crate::Alert> {
+        interop::save_alert(&self.conn, name, query)
+    }
+
+    fn alerts(&self) -> Result<Vec<crate::Alert>> {
+        interop::alerts(&self.conn)
+    }
+
+    fn delete_alert(&mut self, name: &str) -> Result<bool> {
+        interop::delete_alert(&self.conn, name)
+    }
+
+    fn mark_alert_checked(&mut self, name: &str, last_event_id: i64) -> Result<()> {
+        interop::mark_alert_checked(&self.conn, name, last_event_id)
+    }
 }

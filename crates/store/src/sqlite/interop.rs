@@ -321,6 +321,91 @@ pub(super) fn set_feed_state(conn: &Connection, s: &FeedState) -> Result<()> {
     Ok(())
 }
 
+fn check_alert_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.len() > 100
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(StoreError::Invalid {
+            what: format!("alert name {name:?}"),
+            reason: "use 1 to 100 letters, digits, '-', '_' or '.'".into(),
+        });
+    }
+    Ok(name.to_string())
+}
+
+pub(super) fn save_alert(conn: &Connection, name: &str, query: &AlertQuery) -> Result<Alert> {
+    let name = check_alert_name(name)?;
+    let json = super::to_json(query, "alert query")?;
+    conn.prepare_cached(
+        "INSERT INTO alerts(name, query_json, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(name) DO UPDATE SET query_json = excluded.query_json",
+    )?
+    .execute(params![name, json, now()])?;
+    alerts(conn)?
+        .into_iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| StoreError::Corrupt {
+            what: format!("alert {name}"),
+            reason: "not found after saving".into(),
+        })
+}
+
+pub(super) fn alerts(conn: &Connection) -> Result<Vec<Alert>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT name, query_json, created_at, checked_at, last_event_id FROM alerts
+             ORDER BY name",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(name, q, created_at, checked_at, last_event_id)| {
+            Ok(Alert {
+                query: super::from_json(&q, || format!("alerts.query_json of {name}"))?,
+                name,
+                created_at,
+                checked_at,
+                last_event_id,
+            })
+        })
+        .collect()
+}
+
+pub(super) fn delete_alert(conn: &Connection, name: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("DELETE FROM alerts WHERE name = ?1")?
+        .execute([name.trim()])?
+        > 0)
+}
+
+pub(super) fn mark_alert_checked(conn: &Connection, name: &str, last_event_id: i64) -> Result<()> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE alerts SET checked_at = ?2, last_event_id = max(last_event_id, ?3)
+             WHERE name = ?1",
+        )?
+        .execute(params![name.trim(), now(), last_event_id])?;
+    if n == 0 {
+        return Err(StoreError::Invalid {
+            what: format!("alert {name:?}"),
+            reason: "no saved search with this name".into(),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,5 +475,36 @@ mod tests {
         store.set_feed_state(&s2).unwrap();
         assert_eq!(store.feed_state("http://x/feed").unwrap(), Some(s2));
         assert!(store.set_feed_state(&FeedState::default()).is_err());
+    }
+
+    #[test]
+    fn alerts_are_saved_checked_and_removed() {
+        use crate::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(dir.path()).unwrap();
+        let q = AlertQuery {
+            event_type: Some(EventType::Execution),
+            place: Some("Yanggang".into()),
+            ..Default::default()
+        };
+        let a = store.save_alert("executions-yanggang", &q).unwrap();
+        assert_eq!((a.last_event_id, a.checked_at.clone()), (0, None));
+        store.mark_alert_checked("executions-yanggang", 42).unwrap();
+        store.mark_alert_checked("executions-yanggang", 7).unwrap();
+        // Saving again changes the query and keeps the last check.
+        let q2 = AlertQuery {
+            actor: Some(Actor::Courts),
+            ..q.clone()
+        };
+        let a = store.save_alert("executions-yanggang", &q2).unwrap();
+        assert_eq!(a.last_event_id, 42);
+        assert_eq!(a.query, q2);
+        assert_eq!(a.query.to_filter().actor, Some(Actor::Courts));
+        assert!(store.save_alert("", &q).is_err());
+        assert!(store.save_alert("a b", &q).is_err());
+        assert!(store.mark_alert_checked("nope", 1).is_err());
+        assert!(store.delete_alert("executions-yanggang").unwrap());
+        assert!(!store.delete_alert("executions-yanggang").unwrap());
+        assert!(store.alerts().unwrap().is_empty());
     }
 }
