@@ -104,9 +104,19 @@ fn jsonl_round_trip_through_an_empty_store_is_byte_identical() {
         assert_eq!(outcome.events_stored as usize, first.lines().count());
         let second = run(&b, Format::Jsonl, options);
         assert_eq!(first, second, "round trip with {options:?}");
-        // Every other format agrees too, since they read the same fields.
-        for f in [Format::Acled, Format::Geojson, Format::Ftm] {
-            if options == ALL {
+        // Every other format agrees too, since they read the same fields (but for
+        // ACLED's `timestamp`, the time of the last change, which an import is).
+        let no_timestamp = |s: String| -> Vec<String> {
+            s.lines()
+                .map(|l| l.rsplit_once(',').map_or(l, |(a, _)| a).to_string())
+                .collect()
+        };
+        if options == ALL {
+            assert_eq!(
+                no_timestamp(run(&a, Format::Acled, options)),
+                no_timestamp(run(&b, Format::Acled, options))
+            );
+            for f in [Format::Geojson, Format::Ftm] {
                 assert_eq!(run(&a, f, options), run(&b, f, options), "{f:?}");
             }
         }
