@@ -86,7 +86,7 @@ pub fn map_type(t: EventType) -> TypeMapping {
         disorder_type,
         event_type,
         sub_event_type,
-        civilians_targeted: civilians_targeted && t != EventType::Directive,
+        civilians_targeted,
     }
 }
 
