@@ -395,3 +395,63 @@ fn a_failing_writer_stops_the_export_with_its_error() {
         assert!(e.to_string().contains("disk full"), "{e}");
     }
 }
+
+#[test]
+fn streaming_follows_the_events_order_with_limit_and_offset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = sample_store(tmp.path());
+    // A report without any date: its events sort last.
+    let bytes = b"---\ntitle: Undated\n---\nState security agents arrested two traders in Hyesan, \
+        a source in Yanggang Province said.\n"
+        .to_vec();
+    let reports = lantern_ingest::parse_file(&bytes, "undated.txt", "2026-11-28T12:00:00Z")
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let ev = lantern_extract::extract(&r);
+            (r, ev)
+        })
+        .collect();
+    a.ingest_batch(&[FileInput {
+        original: bytes,
+        source_path: "undated.txt".into(),
+        reports,
+        extractor_version: "t".into(),
+    }])
+    .unwrap();
+    let all = a.events(&EventFilter::default()).unwrap();
+    assert!(
+        all.iter()
+            .any(|e| e.event.date.is_none() && e.report_published.is_none()),
+        "samples include undated events"
+    );
+    for (limit, offset) in [(None, 0), (Some(5), 3), (Some(1000), 10), (Some(0), 0)] {
+        let filter = EventFilter {
+            limit,
+            offset,
+            ..Default::default()
+        };
+        let mut streamed = Vec::new();
+        let n = a
+            .for_each_event(&filter, &mut |r| {
+                streamed.push(r.stored);
+                Ok(())
+            })
+            .unwrap();
+        let listed = a.events(&filter).unwrap();
+        assert_eq!(n as usize, listed.len());
+        assert_eq!(streamed, listed, "limit {limit:?} offset {offset}");
+    }
+    // The stream's report metadata and quotes match the stored report.
+    a.for_each_event(&EventFilter::default(), &mut |r| {
+        let rep = a.report(&r.report.id).unwrap().unwrap();
+        assert_eq!(r.report.url, rep.url);
+        assert_eq!(r.report.original_sha256, rep.original_sha256);
+        for (q, &(s, e)) in r.evidence_text.iter().zip(&r.stored.event.evidence) {
+            assert_eq!(q, &rep.body[s..e]);
+        }
+        Ok(())
+    })
+    .unwrap();
+}
