@@ -7,6 +7,7 @@ use std::time::Instant;
 use lantern_cli::{gen, store_cmds};
 use lantern_store::SqliteStore;
 
+#[allow(clippy::single_element_loop, clippy::cloned_ref_to_slice_refs)]
 fn main() {
     let n: usize = std::env::var("LANTERN_BENCH_REPORTS")
         .ok()

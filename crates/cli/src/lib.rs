@@ -5,8 +5,10 @@
 pub mod extract_cmd;
 pub mod gen;
 pub mod incidents_cmd;
+pub mod interop_cmds;
 pub mod read;
 pub mod serve_cmd;
 pub mod store_cmds;
 pub mod util;
 pub mod walk;
+pub mod watch;

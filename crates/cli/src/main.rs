@@ -1,7 +1,7 @@
 //! `lantern`: the command line. Wires ingest -> extract -> store together; the only
 //! crate besides the store that touches files.
 
-use lantern_cli::{extract_cmd, gen, serve_cmd, store_cmds, util, walk};
+use lantern_cli::{extract_cmd, gen, interop_cmds, serve_cmd, store_cmds, util, walk, watch};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -141,6 +141,67 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export stored events (rejected ones left out) as ACLED-layout CSV, Lantern JSON
+    /// Lines, GeoJSON or FollowTheMoney entities, to standard output or --out.
+    Export {
+        #[arg(long, value_enum)]
+        format: interop_cmds::ExportFormat,
+        /// Event type (codebook name, e.g. arrest).
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        /// Place name or id; a province matches the places inside it.
+        #[arg(long)]
+        place: Option<String>,
+        /// Actor id (codebook name, e.g. state_security).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Earliest date, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Latest date, YYYY-MM-DD.
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many events.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Include attribution text, evidence quotes and source paths (they may
+        /// identify people): for editors only.
+        #[arg(long)]
+        include_sensitive: bool,
+        /// Include events a reviewer rejected.
+        #[arg(long)]
+        include_rejected: bool,
+    },
+    /// Import events from a Lantern JSON Lines export or an ACLED-layout CSV.
+    Import {
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        format: interop_cmds::ImportFormat,
+    },
+    /// Poll RSS or Atom feeds and ingest new items (conditional GET, backoff on errors,
+    /// never a duplicate). The one command that uses the network.
+    Watch {
+        #[arg(required = true)]
+        feeds: Vec<String>,
+        /// How often to poll each feed (e.g. 15m, 1h).
+        #[arg(long, default_value = "15m")]
+        every: String,
+        /// Poll each feed once (unless it is backing off after errors) and stop.
+        #[arg(long)]
+        once: bool,
+        /// First wait after an error; doubled after each further error, at most a day.
+        #[arg(long, default_value = "1m")]
+        retry: String,
+    },
+    /// Saved searches: with no subcommand, list each one's new matching events since
+    /// the last check (and mark them seen).
+    Alerts {
+        #[command(subcommand)]
+        action: Option<AlertCmd>,
+    },
     /// Write a synthetic corpus for benchmarks.
     Gen {
         /// Number of reports.
@@ -179,6 +240,37 @@ enum TokenCommand {
         /// viewer, editor or admin.
         #[arg(long, default_value = "viewer")]
         role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlertCmd {
+    /// Save a search (same filters as `lantern events`).
+    Add {
+        name: String,
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        #[arg(long)]
+        place: Option<String>,
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Delete a saved search.
+    Remove { name: String },
+    /// Write a saved search's Atom feed (its newest matching events).
+    Feed {
+        name: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// The web app's address, for links.
+        #[arg(long)]
+        base_url: Option<String>,
     },
 }
 
@@ -263,6 +355,86 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             json,
         ),
         Command::Incidents { json } => lantern_cli::incidents_cmd::run(&cli.data, json),
+        Command::Export {
+            format,
+            event_type,
+            place,
+            actor,
+            from,
+            to,
+            limit,
+            out,
+            include_sensitive,
+            include_rejected,
+        } => interop_cmds::export(
+            &cli.data,
+            store_cmds::EventArgs {
+                event_type,
+                place,
+                actor,
+                from,
+                to,
+                limit: limit.unwrap_or(usize::MAX),
+            },
+            format,
+            lantern_export::Options {
+                include_sensitive,
+                include_rejected,
+            },
+            out.as_deref(),
+        ),
+        Command::Import { file, format } => interop_cmds::import(&cli.data, &file, format),
+        Command::Watch {
+            feeds,
+            every,
+            once,
+            retry,
+        } => {
+            let opts = watch::WatchOptions {
+                every: watch::parse_interval(&every).map_err(anyhow::Error::msg)?,
+                once,
+                retry: watch::parse_interval(&retry)
+                    .map_err(|e| anyhow::anyhow!(e.replace("--every", "--retry")))?,
+            };
+            let mut store = store_cmds::open(&cli.data)?;
+            watch::watch(store.as_mut(), &feeds, &opts)
+        }
+        Command::Alerts { action } => {
+            let action = match action {
+                None => interop_cmds::AlertAction::Check,
+                Some(AlertCmd::Add {
+                    name,
+                    event_type,
+                    place,
+                    actor,
+                    from,
+                    to,
+                }) => interop_cmds::AlertAction::Add(
+                    name,
+                    store_cmds::EventArgs {
+                        event_type,
+                        place,
+                        actor,
+                        from,
+                        to,
+                        limit: usize::MAX,
+                    },
+                ),
+                Some(AlertCmd::Remove { name }) => interop_cmds::AlertAction::Remove(name),
+                Some(AlertCmd::Feed {
+                    name,
+                    out,
+                    limit,
+                    base_url,
+                }) => interop_cmds::AlertAction::Feed {
+                    name,
+                    out,
+                    limit,
+                    base_url,
+                },
+            };
+            interop_cmds::alerts(&cli.data, action)
+        }
         Command::Reextract { all } => store_cmds::reextract(&cli.data, all),
         Command::Demo {
             reports,

@@ -445,6 +445,10 @@ pub fn reextract(data: &Path, all: bool) -> anyhow::Result<bool> {
         let Some(report) = store.report(id)? else {
             continue;
         };
+        // Imported reports hold a rebuilt body, not the report's text: never re-extracted.
+        if lantern_store::IMPORT_FORMATS.contains(&report.format.as_str()) {
+            continue;
+        }
         let extracted = extract_guarded(&report);
         events += store.replace_machine_events(id, &extracted, EXTRACTOR_VERSION)?;
     }

@@ -42,12 +42,14 @@
 mod accounts;
 mod error;
 mod facets;
+mod interop;
 mod schema;
 pub mod search;
 mod sqlite;
 mod types;
 
 pub use error::{Result, StoreError};
+pub use interop::*;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
@@ -195,4 +197,69 @@ pub trait Store: Send {
 
     /// Set a setting.
     fn set_setting(&mut self, key: &str, value: &str) -> Result<()>;
+    // ---- Interop: exports, imports, feeds. Default bodies refuse, so that other
+    // implementations (test doubles) need not provide them.
+
+    /// Call `f` with each event matching `filter` (limit and offset included), in the
+    /// order of [`Store::events`], one at a time and in constant memory, with what
+    /// exports need of its report. An error from `f` stops the walk and is returned.
+    /// Returns the number of events passed to `f`.
+    fn for_each_event(
+        &self,
+        filter: &EventFilter,
+        f: &mut dyn FnMut(EventRecord) -> Result<()>,
+    ) -> Result<u64> {
+        let _ = (filter, f);
+        Err(unsupported("for_each_event"))
+    }
+
+    /// Import reports with their events in one transaction. A report whose id is
+    /// already stored is left untouched with its events (nothing is imported twice).
+    fn import_reports(&mut self, reports: &[ImportReport]) -> Result<ImportOutcome> {
+        let _ = reports;
+        Err(unsupported("import_reports"))
+    }
+
+    /// The polling state of a feed URL, if it was polled before.
+    fn feed_state(&self, url: &str) -> Result<Option<FeedState>> {
+        let _ = url;
+        Err(unsupported("feed_state"))
+    }
+
+    /// Record the polling state of a feed URL (insert or replace).
+    fn set_feed_state(&mut self, state: &FeedState) -> Result<()> {
+        let _ = state;
+        Err(unsupported("set_feed_state"))
+    }
+
+    /// Save a search under a name (replacing the query of one with that name, which
+    /// keeps its last check). A new alert has seen nothing yet.
+    fn save_alert(&mut self, name: &str, query: &AlertQuery) -> Result<Alert> {
+        let _ = (name, query);
+        Err(unsupported("save_alert"))
+    }
+
+    /// Saved searches, by name.
+    fn alerts(&self) -> Result<Vec<Alert>> {
+        Err(unsupported("alerts"))
+    }
+
+    /// Delete a saved search; false if there was none with that name.
+    fn delete_alert(&mut self, name: &str) -> Result<bool> {
+        let _ = name;
+        Err(unsupported("delete_alert"))
+    }
+
+    /// Record a check of an alert: events up to `last_event_id` are seen.
+    fn mark_alert_checked(&mut self, name: &str, last_event_id: i64) -> Result<()> {
+        let _ = (name, last_event_id);
+        Err(unsupported("mark_alert_checked"))
+    }
+}
+
+fn unsupported(what: &str) -> StoreError {
+    StoreError::Invalid {
+        what: what.to_string(),
+        reason: "not supported by this store".to_string(),
+    }
 }

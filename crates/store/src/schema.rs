@@ -149,6 +149,33 @@ CREATE TABLE settings (
 );
 CREATE INDEX reports_outlet ON reports(outlet COLLATE NOCASE);
 "#,
+    // 3: interop: provenance of imported reports, feed polling state, saved searches.
+    r#"
+CREATE TABLE report_imports (
+    report_id                TEXT PRIMARY KEY NOT NULL REFERENCES reports(id),
+    format                   TEXT NOT NULL,
+    upstream_original_sha256 TEXT,
+    imported_at              TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE feed_state (
+    url           TEXT PRIMARY KEY NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    checked_at    TEXT,
+    ok_at         TEXT,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE alerts (
+    name          TEXT PRIMARY KEY NOT NULL,
+    query_json    TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    checked_at    TEXT,
+    last_event_id INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this program writes.

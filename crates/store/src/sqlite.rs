@@ -17,6 +17,8 @@ use crate::search::{index_text, Query};
 use crate::types::*;
 use crate::Store;
 
+mod interop;
+
 /// Name of the database file inside the data folder.
 pub const DB_FILE: &str = "lantern.db";
 
@@ -920,9 +922,10 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached(
                 "SELECT r.id FROM reports r
-                 WHERE r.extracted_with IS NULL OR r.extracted_with <> ?1
+                 WHERE (r.extracted_with IS NULL OR r.extracted_with <> ?1
                     OR EXISTS (SELECT 1 FROM events e WHERE e.report_id = r.id
-                               AND e.review_state = 'machine' AND e.extractor_version <> ?1)
+                               AND e.review_state = 'machine' AND e.extractor_version <> ?1))
+                   AND NOT EXISTS (SELECT 1 FROM report_imports i WHERE i.report_id = r.id)
                  ORDER BY r.rowid",
             )?
             .query_map([current_version], |r| r.get(0))?
@@ -1213,5 +1216,43 @@ impl Store for SqliteStore {
 
     fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
         crate::accounts::set_setting(&self.conn, key, value)
+    }
+
+    // ---- Interop (sqlite/interop.rs).
+
+    fn for_each_event(
+        &self,
+        filter: &EventFilter,
+        f: &mut dyn FnMut(crate::EventRecord) -> Result<()>,
+    ) -> Result<u64> {
+        interop::for_each_event(&self.conn, filter, f)
+    }
+
+    fn import_reports(&mut self, reports: &[crate::ImportReport]) -> Result<crate::ImportOutcome> {
+        interop::import_reports(&mut self.conn, reports)
+    }
+
+    fn feed_state(&self, url: &str) -> Result<Option<crate::FeedState>> {
+        interop::feed_state(&self.conn, url)
+    }
+
+    fn set_feed_state(&mut self, state: &crate::FeedState) -> Result<()> {
+        interop::set_feed_state(&self.conn, state)
+    }
+
+    fn save_alert(&mut self, name: &str, query: &crate::AlertQuery) -> Result<crate::Alert> {
+        interop::save_alert(&self.conn, name, query)
+    }
+
+    fn alerts(&self) -> Result<Vec<crate::Alert>> {
+        interop::alerts(&self.conn)
+    }
+
+    fn delete_alert(&mut self, name: &str) -> Result<bool> {
+        interop::delete_alert(&self.conn, name)
+    }
+
+    fn mark_alert_checked(&mut self, name: &str, last_event_id: i64) -> Result<()> {
+        interop::mark_alert_checked(&self.conn, name, last_event_id)
     }
 }

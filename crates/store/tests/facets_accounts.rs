@@ -126,7 +126,7 @@ fn month_counts_by_type() {
 fn users_sessions_tokens_settings() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     assert!(store.put_user("bad name", Role::Viewer, "h").is_err());
     store.put_user("ana", Role::Editor, "hash1").unwrap();
     store.put_user("ana", Role::Admin, "hash2").unwrap();
