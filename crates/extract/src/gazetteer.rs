@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::model::Level;
 
@@ -142,6 +142,7 @@ impl Gazetteer {
         patterns.sort();
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .ok();
         let rank = places.iter().map(default_rank).collect();
@@ -534,6 +535,24 @@ impl Normalized {
         let mut ends = Vec::with_capacity(src.len());
         let mut last_space = true;
         for (i, c) in src.char_indices() {
+            // ASCII fast path (same result as the general path below)
+            if c.is_ascii() {
+                let b = c as u8;
+                if b.is_ascii_alphanumeric()
+                    || !(b == b'\''
+                        || b == b'`'
+                        || b == b'-'
+                        || b == b'_'
+                        || b.is_ascii_whitespace()
+                        || b == 0x0B)
+                {
+                    text.push(b.to_ascii_lowercase() as char);
+                    starts.push(i);
+                    ends.push(i + 1);
+                    last_space = false;
+                    continue;
+                }
+            }
             let j = i + c.len_utf8();
             let mut push = |ch: char, text: &mut String| {
                 let before = text.len();
