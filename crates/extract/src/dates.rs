@@ -201,45 +201,46 @@ fn is_date_trigger(r: &str) -> bool {
         w[n] = b.to_ascii_lowercase();
         n += 1;
     }
-    const TRIGGERS: &[&str] = &[
-        "yesterday",
-        "today",
-        "earlier",
-        "this",
-        "last",
-        "recently",
-        "a",
-        "early",
-        "the",
-        "mid",
-        "late",
-        "on",
-        "in",
-        "since",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "aug",
-        "sept",
-        "sep",
-        "oct",
-        "nov",
-        "dec",
-    ];
-    TRIGGERS.iter().any(|t| t.as_bytes() == &w[..n])
+    // one match on the word (the compiler dispatches on length, then bytes)
+    matches!(
+        &w[..n],
+        b"yesterday"
+            | b"today"
+            | b"earlier"
+            | b"this"
+            | b"last"
+            | b"recently"
+            | b"a"
+            | b"early"
+            | b"the"
+            | b"mid"
+            | b"late"
+            | b"on"
+            | b"in"
+            | b"since"
+            | b"january"
+            | b"february"
+            | b"march"
+            | b"april"
+            | b"may"
+            | b"june"
+            | b"july"
+            | b"august"
+            | b"september"
+            | b"october"
+            | b"november"
+            | b"december"
+            | b"jan"
+            | b"feb"
+            | b"mar"
+            | b"apr"
+            | b"aug"
+            | b"sept"
+            | b"sep"
+            | b"oct"
+            | b"nov"
+            | b"dec"
+    )
 }
 
 fn is_ko_date_lead(r: &str) -> bool {
