@@ -204,10 +204,13 @@ impl Gazetteer {
         let mut hits: Vec<Hit> = Vec::new();
         for m in ac.find_overlapping_iter(norm.text.as_str()) {
             let (ns, ne) = (m.start(), m.end());
-            if ne == 0 || ne > norm.ends.len() || ns >= norm.starts.len() {
+            if ne == 0 || ne > norm.starts.len() || ns >= norm.starts.len() {
                 continue;
             }
-            let (start, end) = (norm.starts[ns], norm.ends[ne - 1]);
+            let Some(end) = norm.end_of(text, ne - 1) else {
+                continue;
+            };
+            let start = norm.starts[ns];
             if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
                 continue;
             }
@@ -524,42 +527,45 @@ struct Normalized {
     text: String,
     /// Original byte offset of the char that produced each normalised byte.
     starts: Vec<usize>,
-    /// Original byte offset just after that char.
-    ends: Vec<usize>,
 }
 
 impl Normalized {
     fn new(src: &str) -> Normalized {
+        let bytes = src.as_bytes();
         let mut text = String::with_capacity(src.len());
         let mut starts = Vec::with_capacity(src.len());
-        let mut ends = Vec::with_capacity(src.len());
         let mut last_space = true;
-        for (i, c) in src.char_indices() {
-            // ASCII fast path (same result as the general path below)
-            if c.is_ascii() {
-                let b = c as u8;
-                if b.is_ascii_alphanumeric()
-                    || !(b == b'\''
-                        || b == b'`'
-                        || b == b'-'
-                        || b == b'_'
-                        || b.is_ascii_whitespace()
-                        || b == 0x0B)
-                {
-                    text.push(b.to_ascii_lowercase() as char);
-                    starts.push(i);
-                    ends.push(i + 1);
-                    last_space = false;
-                    continue;
+        let mut i = 0usize;
+        while i < bytes.len() {
+            let b = bytes[i];
+            // ASCII: the same classes as `fold_class`, lowercased, no diacritics
+            if b.is_ascii() {
+                match b {
+                    b'\'' | b'`' => {}
+                    b'-' | b'_' | b' ' | b'\t'..=b'\r' => {
+                        if !last_space {
+                            text.push(' ');
+                            starts.push(i);
+                            last_space = true;
+                        }
+                    }
+                    _ => {
+                        text.push(b.to_ascii_lowercase() as char);
+                        starts.push(i);
+                        last_space = false;
+                    }
                 }
+                i += 1;
+                continue;
             }
-            let j = i + c.len_utf8();
+            let Some(c) = src.get(i..).and_then(|r| r.chars().next()) else {
+                break;
+            };
             let mut push = |ch: char, text: &mut String| {
                 let before = text.len();
                 text.push(ch);
                 for _ in before..text.len() {
                     starts.push(i);
-                    ends.push(j);
                 }
             };
             match fold_class(c) {
@@ -584,8 +590,16 @@ impl Normalized {
                     last_space = false;
                 }
             }
+            i += c.len_utf8();
         }
-        Normalized { text, starts, ends }
+        Normalized { text, starts }
+    }
+
+    /// Original byte offset just after the char that produced normalised byte `k`.
+    fn end_of(&self, src: &str, k: usize) -> Option<usize> {
+        let s = *self.starts.get(k)?;
+        let c = src.get(s..)?.chars().next()?;
+        Some(s + c.len_utf8())
     }
 }
 
