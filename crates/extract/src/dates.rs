@@ -328,8 +328,10 @@ fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
             }
         }
         // month names: "March 28", "Nov. 3", "June 1, 2021", "mid-June", "March 2019"
+        // first byte first: most words start no month name
+        let first = rr.as_bytes().first().map(|b| b.to_ascii_lowercase());
         for (w, m) in MONTHS {
-            if !sw(rr, w) {
+            if w.as_bytes().first().map(|b| b.to_ascii_lowercase()) != first || !sw(rr, w) {
                 continue;
             }
             if !w.ends_with('.') && !end_ok(rr, w.len()) {
