@@ -532,7 +532,8 @@ struct Normalized {
 impl Normalized {
     fn new(src: &str) -> Normalized {
         let bytes = src.as_bytes();
-        let mut text = String::with_capacity(src.len());
+        // built as bytes: only whole chars are pushed, so it is valid UTF-8
+        let mut text: Vec<u8> = Vec::with_capacity(src.len());
         let mut starts = Vec::with_capacity(src.len());
         let mut last_space = true;
         let mut i = 0usize;
@@ -544,13 +545,13 @@ impl Normalized {
                     b'\'' | b'`' => {}
                     b'-' | b'_' | b' ' | b'\t'..=b'\r' => {
                         if !last_space {
-                            text.push(' ');
+                            text.push(b' ');
                             starts.push(i);
                             last_space = true;
                         }
                     }
                     _ => {
-                        text.push(b.to_ascii_lowercase() as char);
+                        text.push(b.to_ascii_lowercase());
                         starts.push(i);
                         last_space = false;
                     }
@@ -561,10 +562,11 @@ impl Normalized {
             let Some(c) = src.get(i..).and_then(|r| r.chars().next()) else {
                 break;
             };
-            let mut push = |ch: char, text: &mut String| {
-                let before = text.len();
-                text.push(ch);
-                for _ in before..text.len() {
+            let mut push = |ch: char, text: &mut Vec<u8>| {
+                let mut buf = [0u8; 4];
+                let enc = ch.encode_utf8(&mut buf).as_bytes();
+                text.extend_from_slice(enc);
+                for _ in 0..enc.len() {
                     starts.push(i);
                 }
             };
@@ -592,6 +594,10 @@ impl Normalized {
             }
             i += c.len_utf8();
         }
+        let text = String::from_utf8(text).unwrap_or_else(|e| {
+            // unreachable: every push above is a whole char
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        });
         Normalized { text, starts }
     }
 
@@ -897,9 +903,18 @@ fn is_mountain_prefix(before: &str) -> bool {
 /// "Tumen River", "the Tumen riverbank", "Changbai Mountains": not the place.
 fn is_river_after(after: &str) -> bool {
     let a = after.trim_start_matches([' ', '\u{a0}']);
-    let word: String = a.chars().take_while(|c| c.is_alphabetic()).collect();
-    let w = word.to_lowercase();
-    w.starts_with("river") || w == "mountain" || w == "mountains" || w == "range" || w == "valley"
+    let n = a
+        .char_indices()
+        .find(|(_, c)| !c.is_alphabetic())
+        .map_or(a.len(), |(i, _)| i);
+    // the targets are ASCII and no non-ASCII letter lowercases to one of their letters
+    // alone, so an ASCII case-insensitive comparison gives the same answer without
+    // allocating
+    let w = a[..n].as_bytes();
+    (w.len() >= 5 && w[..5].eq_ignore_ascii_case(b"river"))
+        || ["mountain", "mountains", "range", "valley"]
+            .iter()
+            .any(|t| w.eq_ignore_ascii_case(t.as_bytes()))
 }
 
 /// Words after a place name that make it part of a name of something else: "Tumen Post",
