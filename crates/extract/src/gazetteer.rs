@@ -910,7 +910,7 @@ fn is_river_after(after: &str) -> bool {
     // the targets are ASCII and no non-ASCII letter lowercases to one of their letters
     // alone, so an ASCII case-insensitive comparison gives the same answer without
     // allocating
-    let w = a[..n].as_bytes();
+    let w = &a.as_bytes()[..n];
     (w.len() >= 5 && w[..5].eq_ignore_ascii_case(b"river"))
         || ["mountain", "mountains", "range", "valley"]
             .iter()
