@@ -201,45 +201,46 @@ fn is_date_trigger(r: &str) -> bool {
         w[n] = b.to_ascii_lowercase();
         n += 1;
     }
-    const TRIGGERS: &[&str] = &[
-        "yesterday",
-        "today",
-        "earlier",
-        "this",
-        "last",
-        "recently",
-        "a",
-        "early",
-        "the",
-        "mid",
-        "late",
-        "on",
-        "in",
-        "since",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "aug",
-        "sept",
-        "sep",
-        "oct",
-        "nov",
-        "dec",
-    ];
-    TRIGGERS.iter().any(|t| t.as_bytes() == &w[..n])
+    // one match on the word (the compiler dispatches on length, then bytes)
+    matches!(
+        &w[..n],
+        b"yesterday"
+            | b"today"
+            | b"earlier"
+            | b"this"
+            | b"last"
+            | b"recently"
+            | b"a"
+            | b"early"
+            | b"the"
+            | b"mid"
+            | b"late"
+            | b"on"
+            | b"in"
+            | b"since"
+            | b"january"
+            | b"february"
+            | b"march"
+            | b"april"
+            | b"may"
+            | b"june"
+            | b"july"
+            | b"august"
+            | b"september"
+            | b"october"
+            | b"november"
+            | b"december"
+            | b"jan"
+            | b"feb"
+            | b"mar"
+            | b"apr"
+            | b"aug"
+            | b"sept"
+            | b"sep"
+            | b"oct"
+            | b"nov"
+            | b"dec"
+    )
 }
 
 fn is_ko_date_lead(r: &str) -> bool {
@@ -327,8 +328,10 @@ fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
             }
         }
         // month names: "March 28", "Nov. 3", "June 1, 2021", "mid-June", "March 2019"
+        // first byte first: most words start no month name
+        let first = rr.as_bytes().first().map(|b| b.to_ascii_lowercase());
         for (w, m) in MONTHS {
-            if !sw(rr, w) {
+            if w.as_bytes().first().map(|b| b.to_ascii_lowercase()) != first || !sw(rr, w) {
                 continue;
             }
             if !w.ends_with('.') && !end_ok(rr, w.len()) {

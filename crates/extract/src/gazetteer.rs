@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::model::Level;
 
@@ -142,6 +142,7 @@ impl Gazetteer {
         patterns.sort();
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .ok();
         let rank = places.iter().map(default_rank).collect();
@@ -203,10 +204,13 @@ impl Gazetteer {
         let mut hits: Vec<Hit> = Vec::new();
         for m in ac.find_overlapping_iter(norm.text.as_str()) {
             let (ns, ne) = (m.start(), m.end());
-            if ne == 0 || ne > norm.ends.len() || ns >= norm.starts.len() {
+            if ne == 0 || ne > norm.starts.len() || ns >= norm.starts.len() {
                 continue;
             }
-            let (start, end) = (norm.starts[ns], norm.ends[ne - 1]);
+            let Some(end) = norm.end_of(text, ne - 1) else {
+                continue;
+            };
+            let start = norm.starts[ns];
             if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
                 continue;
             }
@@ -523,24 +527,47 @@ struct Normalized {
     text: String,
     /// Original byte offset of the char that produced each normalised byte.
     starts: Vec<usize>,
-    /// Original byte offset just after that char.
-    ends: Vec<usize>,
 }
 
 impl Normalized {
     fn new(src: &str) -> Normalized {
-        let mut text = String::with_capacity(src.len());
+        let bytes = src.as_bytes();
+        // built as bytes: only whole chars are pushed, so it is valid UTF-8
+        let mut text: Vec<u8> = Vec::with_capacity(src.len());
         let mut starts = Vec::with_capacity(src.len());
-        let mut ends = Vec::with_capacity(src.len());
         let mut last_space = true;
-        for (i, c) in src.char_indices() {
-            let j = i + c.len_utf8();
-            let mut push = |ch: char, text: &mut String| {
-                let before = text.len();
-                text.push(ch);
-                for _ in before..text.len() {
+        let mut i = 0usize;
+        while i < bytes.len() {
+            let b = bytes[i];
+            // ASCII: the same classes as `fold_class`, lowercased, no diacritics
+            if b.is_ascii() {
+                match b {
+                    b'\'' | b'`' => {}
+                    b'-' | b'_' | b' ' | b'\t'..=b'\r' => {
+                        if !last_space {
+                            text.push(b' ');
+                            starts.push(i);
+                            last_space = true;
+                        }
+                    }
+                    _ => {
+                        text.push(b.to_ascii_lowercase());
+                        starts.push(i);
+                        last_space = false;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            let Some(c) = src.get(i..).and_then(|r| r.chars().next()) else {
+                break;
+            };
+            let mut push = |ch: char, text: &mut Vec<u8>| {
+                let mut buf = [0u8; 4];
+                let enc = ch.encode_utf8(&mut buf).as_bytes();
+                text.extend_from_slice(enc);
+                for _ in 0..enc.len() {
                     starts.push(i);
-                    ends.push(j);
                 }
             };
             match fold_class(c) {
@@ -565,8 +592,20 @@ impl Normalized {
                     last_space = false;
                 }
             }
+            i += c.len_utf8();
         }
-        Normalized { text, starts, ends }
+        let text = String::from_utf8(text).unwrap_or_else(|e| {
+            // unreachable: every push above is a whole char
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        });
+        Normalized { text, starts }
+    }
+
+    /// Original byte offset just after the char that produced normalised byte `k`.
+    fn end_of(&self, src: &str, k: usize) -> Option<usize> {
+        let s = *self.starts.get(k)?;
+        let c = src.get(s..)?.chars().next()?;
+        Some(s + c.len_utf8())
     }
 }
 
@@ -864,9 +903,18 @@ fn is_mountain_prefix(before: &str) -> bool {
 /// "Tumen River", "the Tumen riverbank", "Changbai Mountains": not the place.
 fn is_river_after(after: &str) -> bool {
     let a = after.trim_start_matches([' ', '\u{a0}']);
-    let word: String = a.chars().take_while(|c| c.is_alphabetic()).collect();
-    let w = word.to_lowercase();
-    w.starts_with("river") || w == "mountain" || w == "mountains" || w == "range" || w == "valley"
+    let n = a
+        .char_indices()
+        .find(|(_, c)| !c.is_alphabetic())
+        .map_or(a.len(), |(i, _)| i);
+    // the targets are ASCII and no non-ASCII letter lowercases to one of their letters
+    // alone, so an ASCII case-insensitive comparison gives the same answer without
+    // allocating
+    let w = &a.as_bytes()[..n];
+    (w.len() >= 5 && w[..5].eq_ignore_ascii_case(b"river"))
+        || ["mountain", "mountains", "range", "valley"]
+            .iter()
+            .any(|t| w.eq_ignore_ascii_case(t.as_bytes()))
 }
 
 /// Words after a place name that make it part of a name of something else: "Tumen Post",

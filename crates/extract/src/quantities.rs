@@ -191,8 +191,13 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
             {
                 j += 1;
             }
-            let raw: String = s[i..j].chars().filter(|c| *c != ',').collect();
-            let mut v: f64 = raw.parse().unwrap_or(f64::NAN);
+            let digits = &s[i..j];
+            let mut v: f64 = if digits.contains(',') {
+                let raw: String = digits.chars().filter(|c| *c != ',').collect();
+                raw.parse().unwrap_or(f64::NAN)
+            } else {
+                digits.parse().unwrap_or(f64::NAN)
+            };
             // Korean myriads: 3만, 2만 8000, 100만
             let mut k = j;
             if s[k..].starts_with('만') {
@@ -276,7 +281,7 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
                         break;
                     }
                 }
-                if matched.is_some() || !probe.is_ascii() && !probe.is_empty() && probe.len() > 64 {
+                if matched.is_some() || probe.len() > 64 && !probe.is_ascii() {
                     break;
                 }
                 // skip one ASCII lower-case word

@@ -259,9 +259,7 @@ fn is_furniture(t: &str) -> bool {
         }
     }
     // Tag line: 3+ lower-case words, no sentence punctuation, no digits.
-    let words: Vec<&str> = t.split_whitespace().collect();
-    if words.len() >= 3
-        && t.is_ascii()
+    if t.is_ascii()
         && !t.bytes().any(|b| {
             matches!(
                 b,
@@ -269,6 +267,7 @@ fn is_furniture(t: &str) -> bool {
             ) || b.is_ascii_digit()
                 || b.is_ascii_uppercase()
         })
+        && t.split_whitespace().nth(2).is_some()
     {
         return true;
     }
