@@ -166,3 +166,25 @@ fn users_sessions_tokens_settings() {
     store.set_setting("public", "off").unwrap();
     assert_eq!(store.setting("public").unwrap().as_deref(), Some("off"));
 }
+
+#[test]
+fn a_version_1_database_is_migrated_keeping_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut store = SqliteStore::open(dir.path()).unwrap();
+        store.ingest_batch(&[synthetic(1)]).unwrap();
+    }
+    {
+        // Make it look like a database written before accounts existed.
+        let raw = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
+        raw.execute_batch(
+            "DROP TABLE users; DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE settings;
+             DROP INDEX reports_outlet; PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let mut store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.count_reports().unwrap(), 1);
+    store.put_user("ana", Role::Viewer, "h").unwrap();
+}
