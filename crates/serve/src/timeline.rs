@@ -152,9 +152,13 @@ pub fn svg(params: &Params, counts: &[MonthCount]) -> Markup {
 
 async fn counts(state: &Shared, params: &Params) -> Result<Vec<MonthCount>, AppError> {
     let filter = params.filter()?;
+    let cache = state.counts.clone();
     state
         .pool
-        .run(move |store| Ok(store.month_counts(&filter)?))
+        .run(move |store| {
+            let version = store.data_version()?;
+            Ok(cache.month_counts(store, version, &filter)?)
+        })
         .await
 }
 

@@ -691,6 +691,7 @@ impl Store for SqliteStore {
                 reports,
             });
         }
+        bump_data_version(&tx)?;
         tx.commit()?;
         Ok(outcomes)
     }
@@ -953,6 +954,7 @@ impl Store for SqliteStore {
         let n = insert_events(&tx, &report_id, published, events, version, &at)?;
         tx.prepare_cached("UPDATE reports SET extracted_with = ?1 WHERE id = ?2")?
             .execute([version, &report_id])?;
+        bump_data_version(&tx)?;
         tx.commit()?;
         Ok(n)
     }
@@ -1050,6 +1052,7 @@ impl Store for SqliteStore {
             to_json(&snapshot(&new), "audit new value")?,
             note
         ])?;
+        bump_data_version(&tx)?;
         tx.commit()?;
         Ok(new)
     }
@@ -1214,4 +1217,26 @@ impl Store for SqliteStore {
     fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
         crate::accounts::set_setting(&self.conn, key, value)
     }
+
+    fn data_version(&self) -> Result<u64> {
+        let v: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?1")?
+            .query_row([DATA_VERSION_KEY], |r| r.get(0))
+            .optional()?;
+        Ok(v.map_or(0, to_u64))
+    }
+}
+
+/// The settings key of [`Store::data_version`].
+const DATA_VERSION_KEY: &str = "data_version";
+
+/// Count one change of the data, inside the writing transaction.
+fn bump_data_version(tx: &Transaction<'_>) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO settings(key, value) VALUES (?1, '1')
+         ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+    )?
+    .execute([DATA_VERSION_KEY])?;
+    Ok(())
 }

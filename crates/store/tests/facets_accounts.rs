@@ -188,3 +188,25 @@ fn a_version_1_database_is_migrated_keeping_its_data() {
     assert_eq!(store.count_reports().unwrap(), 1);
     store.put_user("ana", Role::Viewer, "h").unwrap();
 }
+
+#[test]
+fn data_version_changes_with_every_write() {
+    let (_d, mut store) = setup();
+    let v1 = store.data_version().unwrap();
+    assert!(v1 > 0);
+    let id = store.events(&EventFilter::default()).unwrap()[0].id;
+    store
+        .review_event(id, "ed", &ReviewDecision::Reject, None)
+        .unwrap();
+    let v2 = store.data_version().unwrap();
+    assert!(v2 > v1);
+    let rid = store.events(&EventFilter::default()).unwrap()[0]
+        .report_id
+        .clone();
+    store.replace_machine_events(&rid, &[], "x").unwrap();
+    assert!(store.data_version().unwrap() > v2);
+    store.set_setting("public_read_only", "on").unwrap();
+    let v3 = store.data_version().unwrap();
+    store.ingest_batch(&[synthetic(7)]).unwrap();
+    assert!(store.data_version().unwrap() > v3);
+}
