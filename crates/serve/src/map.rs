@@ -146,7 +146,8 @@ pub fn svg(params: &Params, places: &[FacetCount]) -> Markup {
     }
 }
 
-async fn places(state: &Shared, params: &Params) -> Result<Vec<FacetCount>, AppError> {
+/// The place counts of a filter (cached).
+pub async fn places(state: &Shared, params: &Params) -> Result<Vec<FacetCount>, AppError> {
     let filter = params.filter()?;
     let cache = state.counts.clone();
     state

@@ -150,7 +150,8 @@ pub fn svg(params: &Params, counts: &[MonthCount]) -> Markup {
     }
 }
 
-async fn counts(state: &Shared, params: &Params) -> Result<Vec<MonthCount>, AppError> {
+/// The month counts of a filter (cached).
+pub async fn counts(state: &Shared, params: &Params) -> Result<Vec<MonthCount>, AppError> {
     let filter = params.filter()?;
     let cache = state.counts.clone();
     state

@@ -179,7 +179,8 @@ fn a_version_1_database_is_migrated_keeping_its_data() {
         let raw = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
         raw.execute_batch(
             "DROP TABLE users; DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE settings;
-             DROP INDEX reports_outlet; PRAGMA user_version = 1;",
+             DROP INDEX reports_outlet; DROP INDEX events_order; DROP INDEX events_state;
+             PRAGMA user_version = 1;",
         )
         .unwrap();
     }
