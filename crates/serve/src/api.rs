@@ -71,10 +71,12 @@ async fn events(
     let page = params.page()?;
     let per_page = paging.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
     let sensitive = access.sensitive();
+    let cache = state.counts.clone();
     let (total, list) = state
         .pool
         .run(move |store| {
-            let total = store.count_events(&filter)?;
+            let version = store.data_version()?;
+            let total = cache.count_events(store, version, &filter)?;
             let list = store.events(&EventFilter {
                 limit: Some(per_page),
                 offset: (page - 1) * per_page,

@@ -888,9 +888,12 @@ impl Store for SqliteStore {
 
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
         let (where_sql, mut params) = filter_sql(filter);
+        // Pick the page's ids first (sorting only index keys), then read those rows.
         let sql = format!(
-            "SELECT {EVENT_COLS}{where_sql}
-             ORDER BY e.eff_start IS NULL, e.eff_start, e.id LIMIT ? OFFSET ?"
+            "SELECT {EVENT_COLS} WHERE e.id IN (
+                SELECT e.id FROM events e{where_sql}
+                ORDER BY e.eff_start IS NULL, e.eff_start, e.id LIMIT ? OFFSET ?)
+             ORDER BY e.eff_start IS NULL, e.eff_start, e.id"
         );
         params.push(Value::Integer(filter.limit.map(to_i64).unwrap_or(-1)));
         params.push(Value::Integer(to_i64(filter.offset)));
