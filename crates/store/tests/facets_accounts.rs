@@ -180,6 +180,7 @@ fn a_version_1_database_is_migrated_keeping_its_data() {
         raw.execute_batch(
             "DROP TABLE users; DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE settings;
              DROP INDEX reports_outlet; DROP INDEX events_order; DROP INDEX events_state;
+             DROP INDEX events_type_order;
              PRAGMA user_version = 1;",
         )
         .unwrap();
