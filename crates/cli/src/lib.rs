@@ -4,6 +4,7 @@
 
 pub mod extract_cmd;
 pub mod gen;
+pub mod incidents_cmd;
 pub mod read;
 pub mod serve_cmd;
 pub mod store_cmds;

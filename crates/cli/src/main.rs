@@ -135,6 +135,12 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Group stored events into incidents (one happening, many reports) and list them
+    /// with their reports, outlets, corroboration and disagreements.
+    Incidents {
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a synthetic corpus for benchmarks.
     Gen {
         /// Number of reports.
@@ -256,6 +262,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             },
             json,
         ),
+        Command::Incidents { json } => lantern_cli::incidents_cmd::run(&cli.data, json),
         Command::Reextract { all } => store_cmds::reextract(&cli.data, all),
         Command::Demo {
             reports,

@@ -39,8 +39,15 @@ pub enum Country {
 }
 
 /// Resolve one actor cue. `last` is the agency most recently named (for "agents").
-pub fn resolve(cue: ActCue, mss: Actor, country: Country, last: Option<Actor>) -> Option<Actor> {
+pub fn resolve(
+    cue: ActCue,
+    mss: Actor,
+    country: Country,
+    last: Option<Actor>,
+    military_report: bool,
+) -> Option<Actor> {
     match cue {
+        ActCue::Guards => military_report.then_some(Actor::Military),
         ActCue::Fixed(a) => Some(a),
         ActCue::Mss => Some(mss),
         ActCue::Police => Some(match country {
@@ -57,6 +64,24 @@ pub fn resolve(cue: ActCue, mss: Actor, country: Country, last: Option<Actor>) -
         }),
         ActCue::Agents => last,
     }
+}
+
+/// Is the report about border guards or soldiers (so that bare "guards" are military)?
+pub fn military_report(body: &str) -> bool {
+    if body.contains("경비대") || body.contains("군인") {
+        return true;
+    }
+    let l = body.to_ascii_lowercase();
+    [
+        "border guard",
+        "guard unit",
+        "guard post",
+        "soldier",
+        "sentr",
+        "border patrol",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
 }
 
 /// Agencies that "agents"/"officers" can refer back to.

@@ -3,7 +3,7 @@
 //! ones only at word boundaries. Linear in the text length.
 
 use crate::lexicon::{Tag, EN, KO};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -66,6 +66,7 @@ impl Lexicon {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&pats)
             .expect("lexicon patterns build");
         Lexicon {

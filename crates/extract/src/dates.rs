@@ -167,13 +167,13 @@ pub fn scan(
         }
         let at_word = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         let r = &s[i..];
-        if at_word && b[i].is_ascii_alphabetic() {
+        if at_word && b[i].is_ascii_alphabetic() && is_date_trigger(r) {
             if let Some((len, res)) = english_at(r, pubd) {
                 out.push(mk(body, start + i, start + i + len, res, has_pub));
                 i += len;
                 continue;
             }
-        } else if !b[i].is_ascii() || b[i].is_ascii_digit() {
+        } else if (!b[i].is_ascii() && is_ko_date_lead(r)) || b[i].is_ascii_digit() {
             if let Some((len, res)) = korean_at(s, i, pubd) {
                 out.push(mk(body, start + i, start + i + len, res, has_pub));
                 i += len;
@@ -186,6 +186,68 @@ pub fn scan(
 }
 
 type Res = Option<(NaiveDate, NaiveDate, Precision)>;
+
+/// Cheap filter: can a date expression start with this word?
+fn is_date_trigger(r: &str) -> bool {
+    let mut w = [0u8; 10];
+    let mut n = 0;
+    for &b in r.as_bytes() {
+        if !b.is_ascii_alphabetic() {
+            break;
+        }
+        if n == w.len() {
+            return false;
+        }
+        w[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    const TRIGGERS: &[&str] = &[
+        "yesterday",
+        "today",
+        "earlier",
+        "this",
+        "last",
+        "recently",
+        "a",
+        "early",
+        "the",
+        "mid",
+        "late",
+        "on",
+        "in",
+        "since",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "aug",
+        "sept",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+    ];
+    TRIGGERS.iter().any(|t| t.as_bytes() == &w[..n])
+}
+
+fn is_ko_date_lead(r: &str) -> bool {
+    matches!(
+        r.chars().next(),
+        Some('지' | '이' | '작' | '올' | '어' | '그' | '최')
+    )
+}
 
 fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
     let day = |d: NaiveDate| Some((d, d, Precision::Day));
@@ -335,6 +397,23 @@ fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
                     d -= Duration::days(1);
                 }
                 return Some((r.len() - rr.len() + w.len(), day(d)));
+            }
+        }
+    }
+    // "on the 6th": a day of the published month (or of the month before)
+    if let Some(rr) = r.strip_prefix("on the ") {
+        let dl = rr.bytes().take_while(|x| x.is_ascii_digit()).count();
+        if (1..=2).contains(&dl) {
+            let suf = &rr[dl..];
+            if ["st", "nd", "rd", "th"].iter().any(|s| suf.starts_with(s)) && end_ok(suf, 2) {
+                let n: u32 = rr[..dl].parse().ok()?;
+                let (y, m) = if n > pubd.day() {
+                    shift_month(pubd.year(), pubd.month(), -1)
+                } else {
+                    (pubd.year(), pubd.month())
+                };
+                let res = NaiveDate::from_ymd_opt(y, m, n).and_then(day);
+                return Some(("on the ".len() + dl + 2, res));
             }
         }
     }
@@ -536,6 +615,11 @@ mod tests {
         assert_eq!(e.start, Some(d(2021, 11, 10)));
         let e = one("June 1, 2020 was", p);
         assert_eq!(e.start, Some(d(2020, 6, 1)));
+        let e = one("picked up on the 6th, one", p);
+        assert_eq!(
+            (e.start, e.text.as_str()),
+            (Some(d(2021, 11, 6)), "on the 6th")
+        );
         let e = one("crossed in 2018", p);
         assert_eq!(e.precision, Precision::Year);
         let e = one("held on Friday", None);

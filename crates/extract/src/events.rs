@@ -98,7 +98,7 @@ fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
                 n += 1;
             }
             if words >= 1 {
-                let end = (s + n).min(body.len());
+                let end = floor_cb(body, (s + n).min(body.len()).max(s));
                 let name = body[s..end].trim_end_matches([' ', ',', '.', ';', ':']);
                 // ends at a clause boundary or before "on"/"that"/"in"
                 let tail = &body[s + name.len()..];
@@ -140,6 +140,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
     let mentions = gaz.find_mentions(body, &skip);
     let judged = places::judge(body, &mentions);
     let mss = actors::mss_meaning(body);
+    let military_report = actors::military_report(body);
 
     // report-level country default: majority of counted mentions
     let (mut cn, mut kp) = (0, 0);
@@ -189,6 +190,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
             sm,
             gaz,
             mss,
+            military_report,
             &mut last_agency,
             &mut last_country,
         );
@@ -332,6 +334,21 @@ pub fn extract(report: &Report) -> Vec<Event> {
         }
     }
 
+    // actors named in a sentence without events of its own, for the next sentence
+    let mut dangling: Vec<Vec<Actor>> = vec![Vec::new(); sents.len()];
+    for se in &per_sent {
+        if se.cues.is_empty()
+            && !se.actors.is_empty()
+            && se.sent + 1 < sents.len()
+            && sents[se.sent + 1].para == sents[se.sent].para
+        {
+            let mut v: Vec<Actor> = se.actors.iter().map(|(_, a)| *a).collect();
+            v.sort();
+            v.dedup();
+            dangling[se.sent + 1] = v;
+        }
+    }
+
     // ---- pass 2: events
     let mut events: Vec<(usize, Event)> = Vec::new(); // (sentence index, event)
     let mut attached = vec![false; judged.len()];
@@ -375,8 +392,19 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 .filter(|(cl, _)| clauses.contains(cl))
                 .map(|(_, a)| *a)
                 .collect();
-            if acts.is_empty() {
+            // acts by the people themselves take only the actors of their own clause
+            let own_act = matches!(
+                ty,
+                EventType::BorderCrossing
+                    | EventType::Smuggling
+                    | EventType::Remittance
+                    | EventType::Economy
+            );
+            if acts.is_empty() && !own_act {
                 acts = se.actors.iter().map(|(_, a)| *a).collect();
+            }
+            if acts.is_empty() && !own_act {
+                acts = dangling[se.sent].clone();
             }
             acts.sort();
             acts.dedup();
@@ -584,6 +612,7 @@ fn sentence_cues(
     sm: &[Judged],
     gaz: &Gazetteer,
     mss: Actor,
+    military_report: bool,
     last_agency: &mut Option<Actor>,
     last_country: &mut Country,
 ) -> SentEvents {
@@ -646,21 +675,25 @@ fn sentence_cues(
     };
     // is hit k inside a speculation? English: a marker earlier in its clause; Korean: a
     // marker later in the sentence. Precomputed in one pass each way.
+    // English scope: the rest of the clause, at most SPEC_SCOPE bytes after the marker;
+    // "could not", "may not" state an inability, not a guess.
+    const SPEC_SCOPE: usize = 60;
     let mut spec_before = vec![false; sh.len()];
     {
         let mut cur = usize::MAX;
-        let mut on = false;
+        let mut on: Option<usize> = None; // end of the active marker
         for (k, n) in sh.iter().enumerate() {
             if clause_of[k] != cur {
                 cur = clause_of[k];
-                on = false;
+                on = None;
             }
-            spec_before[k] = on;
+            spec_before[k] = on.map(|e| n.start <= e + SPEC_SCOPE).unwrap_or(false);
             if has_tag(lex, n, Tag::Spec)
                 && !is_month_may(body, n)
                 && body.as_bytes()[n.start].is_ascii()
+                && !followed_by_not(body, n.end)
             {
-                on = true;
+                on = Some(n.end);
             }
         }
     }
@@ -676,7 +709,12 @@ fn sentence_cues(
     }
     let speculative = |k: usize| -> bool {
         if korean_hit(&sh[k]) {
-            spec_after[k]
+            // "체포된 브로커": a past participle states a fact even before a guess
+            let rest = &body[sh[k].end..ceil_cb(body, (sh[k].end + 8).min(body.len()))];
+            let fact = ["된 ", "한 ", "당한 ", "됐던 ", "했던 "]
+                .iter()
+                .any(|p| rest.starts_with(p));
+            spec_after[k] && !fact
         } else {
             spec_before[k]
         }
@@ -749,12 +787,21 @@ fn sentence_cues(
                     }
                 }
             }
-            if let Some(a) = actors::resolve(cue, mss, country, *last_agency) {
+            // "agents of the State Security Department": the agency named right after
+            if matches!(cue, ActCue::Agents)
+                && sh[k + 1..]
+                    .iter()
+                    .take_while(|n| n.start <= h.end + 40)
+                    .any(|n| act_tag(lex, n).is_some())
+            {
+                continue;
+            }
+            if let Some(a) = actors::resolve(cue, mss, country, *last_agency, military_report) {
                 if actors::is_agency(a) && !matches!(cue, ActCue::Agents) {
                     *last_agency = Some(a);
                 }
                 // an actor inside a speculation is not asserted
-                if !override_spec && speculative(k) {
+                if !override_spec && !korean_hit(h) && speculative(k) {
                     continue;
                 }
                 se.actors.push((clause_of[k], a));
@@ -786,7 +833,7 @@ fn sentence_cues(
         let t = &body[s.start..s.end];
         t.len() < 3000 && t.contains("to death")
     };
-    let econ_fact = econ_fact(body, s, sh, lex);
+    let mut econ_cache: Option<bool> = None;
     let mut directive_seen = false;
     for (k, h) in sh.iter().enumerate() {
         let Some((mut ty, f)) = ev_tag(lex, h) else {
@@ -795,7 +842,8 @@ fn sentence_cues(
         if proper_name(body, s, h) {
             continue;
         }
-        if negated(k) {
+        // "have not received rations" is still an economic fact
+        if negated(k) && ty != EventType::Economy {
             continue;
         }
         let spec = speculative(k);
@@ -806,7 +854,7 @@ fn sentence_cues(
         if f & flag::PERSON != 0 && !person_before(lex, sh, k) {
             continue;
         }
-        if f & flag::ECON != 0 && !econ_fact {
+        if f & flag::ECON != 0 && !*econ_cache.get_or_insert_with(|| econ_fact(body, s, sh, lex)) {
             continue;
         }
         if f & flag::BORDER != 0 && !near_word(body, s, h, &["border", "국경"], 120) {
@@ -953,6 +1001,11 @@ fn sentence_cues(
         }
     }
     se
+}
+
+fn followed_by_not(body: &str, end: usize) -> bool {
+    let rest = &body[end..ceil_cb(body, (end + 5).min(body.len()))];
+    rest.starts_with(" not") || rest.starts_with("n't") || rest.starts_with("n\u{2019}t")
 }
 
 fn is_month_may(body: &str, h: &Hit) -> bool {

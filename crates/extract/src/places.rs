@@ -31,6 +31,11 @@ const PASSING_BEFORE: &[&str] = &[
     "as in ",
     "such as ",
     "formerly known as ",
+    "headquarters in ",
+    "sent from ",
+    "dispatched from ",
+    "arrived from ",
+    "came down from ",
 ];
 const LOCATOR_BEFORE: &[&str] = &[
     "across the river from ",
@@ -39,6 +44,11 @@ const LOCATOR_BEFORE: &[&str] = &[
     "opposite ",
     "facing ",
     "on the other side from ",
+    "on the other side of the river from ",
+    "which borders ",
+    "bordering ",
+    "adjacent to ",
+    "faces ",
 ];
 const DEST_BEFORE: &[&str] = &[
     "fled to ",
@@ -108,6 +118,10 @@ const KO_NOT_AFTER: &[&str] = &[
     "과 마주하",
     "와 접한",
     "과 접한",
+    "와 인접한",
+    "과 인접한",
+    "와 맞닿은",
+    "과 맞닿은",
     "맞은편",
     "건너편",
     "강",

@@ -138,13 +138,27 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
     let start = floor_cb(body, start);
     let end = ceil_cb(body, end);
     let s = &body[start..end];
-    let lower_has =
-        |w: &str| s.len() < 4000 && s.to_ascii_lowercase().contains(w) || s.contains("환율");
-    let fx = lower_has("exchange rate")
-        || lower_has("one dollar")
-        || lower_has("one yuan")
-        || lower_has("dollar was trading")
-        || lower_has("1위안에");
+    // is this an exchange-rate sentence? computed once, only if money turns up
+    let mut fx_cache: Option<bool> = None;
+    let mut fx = || {
+        *fx_cache.get_or_insert_with(|| {
+            if s.contains("환율") || s.contains("1위안에") {
+                return true;
+            }
+            if s.len() > 4000 {
+                return false;
+            }
+            let l = s.to_ascii_lowercase();
+            [
+                "exchange rate",
+                "one dollar",
+                "one yuan",
+                "dollar was trading",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
+        })
+    };
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut i = 0usize;
@@ -152,7 +166,7 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
         // ages: "in his 40s" / "in her early forties" / "aged 26" / "35-year-old" / "40대"
         let c = b[i];
         let at_word = i == 0 || !b[i - 1].is_ascii_alphanumeric();
-        if at_word && (c == b'i' || c == b'a') {
+        if at_word && (c == b'i' || c == b'a' || c == b'I' || c == b'A') && maybe_age(&b[i..]) {
             if let Some((len, v)) = age_phrase(&s[i..]) {
                 out.push(q(
                     body,
@@ -202,16 +216,8 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
                 // a bare year like 2019: not a quantity unless a unit follows
             }
             num = Some((i, k, v));
-        } else if at_word {
-            for (w, v) in NUM_WORDS {
-                if starts_with_ci(&s[i..], w)
-                    && (w.is_ascii() && word_end_ok(&s[i..], w.len())
-                        || !w.is_ascii() && s[i + w.len()..].starts_with(' '))
-                {
-                    num = Some((i, i + w.len(), *v));
-                    break;
-                }
-            }
+        } else if at_word && could_start_number_word(c) {
+            num = number_word(s, i);
         }
         if let Some((from, to, v)) = num {
             let dollar = from > 0 && b[from - 1] == b'$';
@@ -290,7 +296,7 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
                 probe = t2;
             }
             if let Some((len, mut kind, unit)) = matched {
-                if kind == QuantityKind::Money && fx {
+                if kind == QuantityKind::Money && fx() {
                     kind = QuantityKind::ExchangeRate;
                 }
                 let v = if v.is_nan() { None } else { Some(v) };
@@ -315,6 +321,51 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
     out
 }
 
+/// A number word at `i` ("three", "a dozen", "두 "): (from, to, value).
+fn number_word(s: &str, i: usize) -> Option<(usize, usize, f64)> {
+    let b = s.as_bytes();
+    if b[i].is_ascii_alphabetic() {
+        let mut w = [0u8; 10];
+        let mut n = 0;
+        for &x in &b[i..] {
+            if !x.is_ascii_alphabetic() {
+                break;
+            }
+            if n == w.len() {
+                return None;
+            }
+            w[n] = x.to_ascii_lowercase();
+            n += 1;
+        }
+        let word = &w[..n];
+        if word == b"a" {
+            for (p, v) in NUM_WORDS.iter().filter(|(p, _)| p.starts_with("a ")) {
+                if starts_with_ci(&s[i..], p) && word_end_ok(&s[i..], p.len()) {
+                    return Some((i, i + p.len(), *v));
+                }
+            }
+            return None;
+        }
+        return NUM_WORDS
+            .iter()
+            .find(|(p, _)| p.as_bytes() == word)
+            .map(|(p, v)| (i, i + p.len(), *v));
+    }
+    NUM_WORDS
+        .iter()
+        .filter(|(p, _)| !p.is_ascii())
+        .find(|(p, _)| s[i..].starts_with(p) && s[i + p.len()..].starts_with(' '))
+        .map(|(p, v)| (i, i + p.len(), *v))
+}
+
+/// First bytes of the number words (ASCII letters, or the lead byte of the Hangul ones).
+fn could_start_number_word(c: u8) -> bool {
+    matches!(
+        c.to_ascii_lowercase(),
+        b'o' | b't' | b'f' | b's' | b'e' | b'n' | b'd' | b'h' | b'a' | 0xEB..=0xED
+    )
+}
+
 fn q(body: &str, a: usize, e: usize, kind: QuantityKind, v: f64, unit: &str) -> Quantity {
     Quantity {
         kind,
@@ -323,6 +374,17 @@ fn q(body: &str, a: usize, e: usize, kind: QuantityKind, v: f64, unit: &str) -> 
         text: body[a..e].to_string(),
         span: (a, e),
     }
+}
+
+/// Cheap pre-check for [`age_phrase`]: "in h..", "in t..", "aged", "all ".
+fn maybe_age(r: &[u8]) -> bool {
+    if r.len() < 6 {
+        return false;
+    }
+    let l = |i: usize| r[i] | 0x20;
+    (l(0) == b'i' && l(1) == b'n' && r[2] == b' ' && matches!(l(3), b'h' | b't'))
+        || (l(0) == b'a' && l(1) == b'g' && l(2) == b'e' && l(3) == b'd')
+        || (l(0) == b'a' && l(1) == b'l' && l(2) == b'l' && r[3] == b' ')
 }
 
 /// "in his 40s", "in her early forties", "in their twenties and thirties", "aged 26".

@@ -196,10 +196,10 @@ fn is_widget_row(t: &str) -> bool {
 }
 
 fn is_furniture(t: &str) -> bool {
-    let lower = t.to_lowercase();
     if t.len() > 600 {
         return false;
     }
+    let lower = t.to_lowercase();
     if lower.contains("/ image:")
         || lower.contains("/image:")
         || lower.starts_with("file photo")
@@ -216,6 +216,18 @@ fn is_furniture(t: &str) -> bool {
         || lower.starts_with("sign up for")
         || lower.starts_with("subscribe to")
         || lower.starts_with("market prices")
+        || lower.starts_with("more from")
+        || lower.starts_with("see also")
+        || lower.starts_with("also read")
+        || lower.starts_with("read more")
+        || lower.starts_with("read also")
+        || lower.starts_with("recommended")
+        || lower.starts_with("most read")
+        || lower.starts_with("you may also like")
+        || lower.starts_with("related news")
+        || lower.starts_with("함께 보기")
+        || lower.starts_with("추천 기사")
+        || lower.starts_with("많이 본 기사")
     {
         return true;
     }
