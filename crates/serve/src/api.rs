@@ -71,10 +71,12 @@ async fn events(
     let page = params.page()?;
     let per_page = paging.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
     let sensitive = access.sensitive();
+    let cache = state.counts.clone();
     let (total, list) = state
         .pool
         .run(move |store| {
-            let total = store.count_events(&filter)?;
+            let version = store.data_version()?;
+            let total = cache.count_events(store, version, &filter)?;
             let list = store.events(&EventFilter {
                 limit: Some(per_page),
                 offset: (page - 1) * per_page,
@@ -258,13 +260,15 @@ async fn facets(
 ) -> Result<Json<Value>, ApiError> {
     read(&access)?;
     params.filter()?;
+    let cache = state.counts.clone();
     let out = state
         .pool
         .run(move |store| {
+            let version = store.data_version()?;
             let mut out = serde_json::Map::new();
             for f in Facet::ALL {
                 let without = params.with(Params::facet_key(f), None).filter()?;
-                let counts = store.facet_counts(&without, f, 50)?;
+                let counts = cache.facet_counts(store, version, &without, f, 50)?;
                 out.insert(
                     facet_name(f).to_string(),
                     serde_json::to_value(counts).map_err(|e| AppError::internal(e.to_string()))?,
@@ -283,9 +287,13 @@ async fn timeline(
 ) -> Result<Json<Value>, ApiError> {
     read(&access)?;
     let filter = params.filter()?;
+    let cache = state.counts.clone();
     let months = state
         .pool
-        .run(move |store| Ok(store.month_counts(&filter)?))
+        .run(move |store| {
+            let version = store.data_version()?;
+            Ok(cache.month_counts(store, version, &filter)?)
+        })
         .await?;
     Ok(Json(json!({ "months": months })))
 }

@@ -30,6 +30,8 @@ pub struct AppState {
     pub limiter: LoginLimiter,
     /// Mark cookies Secure even without an HTTPS proxy header.
     pub secure_cookies: bool,
+    /// Event counts, kept while the data is unchanged.
+    pub counts: Arc<crate::cache::CountCache>,
 }
 
 /// The state as handlers get it.
@@ -45,6 +47,7 @@ pub fn state(opener: Opener, secure_cookies: bool) -> Result<Shared, lantern_sto
         public: AtomicBool::new(public),
         limiter: LoginLimiter::default(),
         secure_cookies,
+        counts: Arc::default(),
     }))
 }
 

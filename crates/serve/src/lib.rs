@@ -18,6 +18,7 @@ pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod event;
 pub mod filter;
@@ -47,6 +48,14 @@ pub fn sqlite_opener(data: std::path::PathBuf) -> Opener {
 
 /// Serve the app on `listener` until the process is stopped (or Ctrl-C).
 pub async fn serve(listener: tokio::net::TcpListener, state: Shared) -> std::io::Result<()> {
+    // Count the unfiltered facets, timeline and map once, so the first visitors do not wait.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        let all = filter::Params::default();
+        let _ = search::run(&warm, &all, false).await;
+        let _ = timeline::counts(&warm, &all).await;
+        let _ = map::places(&warm, &all).await;
+    });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

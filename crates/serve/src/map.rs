@@ -146,11 +146,16 @@ pub fn svg(params: &Params, places: &[FacetCount]) -> Markup {
     }
 }
 
-async fn places(state: &Shared, params: &Params) -> Result<Vec<FacetCount>, AppError> {
+/// The place counts of a filter (cached).
+pub async fn places(state: &Shared, params: &Params) -> Result<Vec<FacetCount>, AppError> {
     let filter = params.filter()?;
+    let cache = state.counts.clone();
     state
         .pool
-        .run(move |store| Ok(store.facet_counts(&filter, Facet::Place, MAX_PLACES)?))
+        .run(move |store| {
+            let version = store.data_version()?;
+            Ok(cache.facet_counts(store, version, &filter, Facet::Place, MAX_PLACES)?)
+        })
         .await
 }
 

@@ -30,10 +30,12 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
     let filter = params.filter()?;
     let page = params.page()?;
     let params = params.clone();
+    let cache = state.counts.clone();
     state
         .pool
         .run(move |store| {
-            let total = store.count_events(&filter)?;
+            let version = store.data_version()?;
+            let total = cache.count_events(store, version, &filter)?;
             let events = store.events(&EventFilter {
                 limit: Some(PAGE_SIZE),
                 offset: (page - 1) * PAGE_SIZE,
@@ -42,7 +44,10 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
             let mut facets = Vec::new();
             for f in Facet::ALL {
                 let without = params.with(Params::facet_key(f), None).filter()?;
-                facets.push((f, store.facet_counts(&without, f, FACET_VALUES)?));
+                facets.push((
+                    f,
+                    cache.facet_counts(store, version, &without, f, FACET_VALUES)?,
+                ));
             }
             let (hits, hit_total) = match (&filter.text, with_hits) {
                 (Some(q), true) => (store.search(q, 10, 0)?, store.count_search(q)?),

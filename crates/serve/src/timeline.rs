@@ -103,7 +103,7 @@ pub fn svg(params: &Params, counts: &[MonthCount]) -> Markup {
     } else {
         plot_w / months.len() as f64
     };
-    let bar_w = (slot * 0.85).max(1.0);
+    let bar_w = (slot * 0.85).clamp(1.0, 40.0);
     let y = |n: u64| TOP + plot_h - plot_h * n as f64 / max as f64;
     let label_every = (months.len() / 12).max(1);
     let ticks: Vec<u64> = {
@@ -150,11 +150,16 @@ pub fn svg(params: &Params, counts: &[MonthCount]) -> Markup {
     }
 }
 
-async fn counts(state: &Shared, params: &Params) -> Result<Vec<MonthCount>, AppError> {
+/// The month counts of a filter (cached).
+pub async fn counts(state: &Shared, params: &Params) -> Result<Vec<MonthCount>, AppError> {
     let filter = params.filter()?;
+    let cache = state.counts.clone();
     state
         .pool
-        .run(move |store| Ok(store.month_counts(&filter)?))
+        .run(move |store| {
+            let version = store.data_version()?;
+            Ok(cache.month_counts(store, version, &filter)?)
+        })
         .await
 }
 

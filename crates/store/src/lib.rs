@@ -197,6 +197,11 @@ pub trait Store: Send {
 
     /// Set a setting.
     fn set_setting(&mut self, key: &str, value: &str) -> Result<()>;
+
+    /// A number that changes whenever reports, events or reviews change (through any
+    /// connection), so that callers can cache counts. Cheap to read.
+    fn data_version(&self) -> Result<u64>;
+
     // ---- Interop: exports, imports, feeds. Default bodies refuse, so that other
     // implementations (test doubles) need not provide them.
 

@@ -148,6 +148,10 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 );
 CREATE INDEX reports_outlet ON reports(outlet COLLATE NOCASE);
+-- The events listing's order (undated last), and counts by review state.
+CREATE INDEX events_order ON events(eff_start IS NULL, eff_start, id);
+CREATE INDEX events_type_order ON events(event_type, eff_start IS NULL, eff_start, id);
+CREATE INDEX events_state ON events(review_state);
 "#,
     // 3: interop: provenance of imported reports, feed polling state, saved searches.
     r#"

@@ -693,6 +693,7 @@ impl Store for SqliteStore {
                 reports,
             });
         }
+        bump_data_version(&tx)?;
         tx.commit()?;
         Ok(outcomes)
     }
@@ -889,9 +890,12 @@ impl Store for SqliteStore {
 
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
         let (where_sql, mut params) = filter_sql(filter);
+        // Pick the page's ids first (sorting only index keys), then read those rows.
         let sql = format!(
-            "SELECT {EVENT_COLS}{where_sql}
-             ORDER BY e.eff_start IS NULL, e.eff_start, e.id LIMIT ? OFFSET ?"
+            "SELECT {EVENT_COLS} WHERE e.id IN (
+                SELECT e.id FROM events e{where_sql}
+                ORDER BY e.eff_start IS NULL, e.eff_start, e.id LIMIT ? OFFSET ?)
+             ORDER BY e.eff_start IS NULL, e.eff_start, e.id"
         );
         params.push(Value::Integer(filter.limit.map(to_i64).unwrap_or(-1)));
         params.push(Value::Integer(to_i64(filter.offset)));
@@ -956,6 +960,7 @@ impl Store for SqliteStore {
         let n = insert_events(&tx, &report_id, published, events, version, &at)?;
         tx.prepare_cached("UPDATE reports SET extracted_with = ?1 WHERE id = ?2")?
             .execute([version, &report_id])?;
+        bump_data_version(&tx)?;
         tx.commit()?;
         Ok(n)
     }
@@ -1053,6 +1058,7 @@ impl Store for SqliteStore {
             to_json(&snapshot(&new), "audit new value")?,
             note
         ])?;
+        bump_data_version(&tx)?;
         tx.commit()?;
         Ok(new)
     }
@@ -1255,4 +1261,25 @@ impl Store for SqliteStore {
     fn mark_alert_checked(&mut self, name: &str, last_event_id: i64) -> Result<()> {
         interop::mark_alert_checked(&self.conn, name, last_event_id)
     }
+    fn data_version(&self) -> Result<u64> {
+        let v: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?1")?
+            .query_row([DATA_VERSION_KEY], |r| r.get(0))
+            .optional()?;
+        Ok(v.map_or(0, to_u64))
+    }
+}
+
+/// The settings key of [`Store::data_version`].
+const DATA_VERSION_KEY: &str = "data_version";
+
+/// Count one change of the data, inside the writing transaction.
+fn bump_data_version(tx: &Transaction<'_>) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO settings(key, value) VALUES (?1, '1')
+         ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+    )?
+    .execute([DATA_VERSION_KEY])?;
+    Ok(())
 }

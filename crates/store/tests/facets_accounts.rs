@@ -166,3 +166,49 @@ fn users_sessions_tokens_settings() {
     store.set_setting("public", "off").unwrap();
     assert_eq!(store.setting("public").unwrap().as_deref(), Some("off"));
 }
+
+#[test]
+fn a_version_1_database_is_migrated_keeping_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut store = SqliteStore::open(dir.path()).unwrap();
+        store.ingest_batch(&[synthetic(1)]).unwrap();
+    }
+    {
+        // Make it look like a database written before accounts existed.
+        let raw = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
+        raw.execute_batch(
+            "DROP TABLE users; DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE settings;
+             DROP INDEX reports_outlet; DROP INDEX events_order; DROP INDEX events_state;
+             DROP INDEX events_type_order;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let mut store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.count_reports().unwrap(), 1);
+    store.put_user("ana", Role::Viewer, "h").unwrap();
+}
+
+#[test]
+fn data_version_changes_with_every_write() {
+    let (_d, mut store) = setup();
+    let v1 = store.data_version().unwrap();
+    assert!(v1 > 0);
+    let id = store.events(&EventFilter::default()).unwrap()[0].id;
+    store
+        .review_event(id, "ed", &ReviewDecision::Reject, None)
+        .unwrap();
+    let v2 = store.data_version().unwrap();
+    assert!(v2 > v1);
+    let rid = store.events(&EventFilter::default()).unwrap()[0]
+        .report_id
+        .clone();
+    store.replace_machine_events(&rid, &[], "x").unwrap();
+    assert!(store.data_version().unwrap() > v2);
+    store.set_setting("public_read_only", "on").unwrap();
+    let v3 = store.data_version().unwrap();
+    store.ingest_batch(&[synthetic(7)]).unwrap();
+    assert!(store.data_version().unwrap() > v3);
+}

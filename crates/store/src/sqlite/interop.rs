@@ -274,6 +274,8 @@ pub(super) fn import_reports(
             out.events_stored += 1;
         }
     }
+    // Imported reports and events change what the web app counts.
+    super::bump_data_version(&tx)?;
     tx.commit()?;
     Ok(out)
 }
