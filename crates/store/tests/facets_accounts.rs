@@ -181,12 +181,13 @@ fn a_version_1_database_is_migrated_keeping_its_data() {
             "DROP TABLE users; DROP TABLE sessions; DROP TABLE api_tokens; DROP TABLE settings;
              DROP INDEX reports_outlet; DROP INDEX events_order; DROP INDEX events_state;
              DROP INDEX events_type_order;
+             DROP TABLE report_imports; DROP TABLE feed_state; DROP TABLE alerts;
              PRAGMA user_version = 1;",
         )
         .unwrap();
     }
     let mut store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     assert_eq!(store.count_reports().unwrap(), 1);
     store.put_user("ana", Role::Viewer, "h").unwrap();
 }
