@@ -151,7 +151,7 @@ CREATE INDEX reports_outlet ON reports(outlet COLLATE NOCASE);
 -- The events listing's order (undated last), and counts by review state.
 CREATE INDEX events_order ON events(eff_start IS NULL, eff_start, id);
 CREATE INDEX events_type_order ON events(event_type, eff_start IS NULL, eff_start, id);
-CREATE INDEX events_state ON events(review_state);
+CREATE INDEX events_state ON events(review_state, eff_start, id);
 "#,
     // 3: interop: provenance of imported reports, feed polling state, saved searches.
     r#"
