@@ -75,21 +75,8 @@ enum Command {
     },
     /// List stored events, filtered.
     Events {
-        /// Event type (codebook name, e.g. arrest).
-        #[arg(long = "type")]
-        event_type: Option<String>,
-        /// Place name or id; a province matches the places inside it.
-        #[arg(long)]
-        place: Option<String>,
-        /// Actor id (codebook name, e.g. state_security).
-        #[arg(long)]
-        actor: Option<String>,
-        /// Earliest date, YYYY-MM-DD.
-        #[arg(long)]
-        from: Option<String>,
-        /// Latest date, YYYY-MM-DD.
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
         #[arg(long)]
         json: bool,
         #[arg(long, default_value_t = 100)]
@@ -146,21 +133,8 @@ enum Command {
     Export {
         #[arg(long, value_enum)]
         format: interop_cmds::ExportFormat,
-        /// Event type (codebook name, e.g. arrest).
-        #[arg(long = "type")]
-        event_type: Option<String>,
-        /// Place name or id; a province matches the places inside it.
-        #[arg(long)]
-        place: Option<String>,
-        /// Actor id (codebook name, e.g. state_security).
-        #[arg(long)]
-        actor: Option<String>,
-        /// Earliest date, YYYY-MM-DD.
-        #[arg(long)]
-        from: Option<String>,
-        /// Latest date, YYYY-MM-DD.
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// At most this many events.
         #[arg(long)]
         limit: Option<usize>,
@@ -248,16 +222,8 @@ enum AlertCmd {
     /// Save a search (same filters as `lantern events`).
     Add {
         name: String,
-        #[arg(long = "type")]
-        event_type: Option<String>,
-        #[arg(long)]
-        place: Option<String>,
-        #[arg(long)]
-        actor: Option<String>,
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        to: Option<String>,
+        #[command(flatten)]
+        filter: FilterArgs,
     },
     /// Delete a saved search.
     Remove { name: String },
@@ -272,6 +238,39 @@ enum AlertCmd {
         #[arg(long)]
         base_url: Option<String>,
     },
+}
+
+/// The event filters shared by `events`, `export` and `alerts add`.
+#[derive(clap::Args)]
+struct FilterArgs {
+    /// Event type (codebook name, e.g. arrest).
+    #[arg(long = "type")]
+    event_type: Option<String>,
+    /// Place name or id; a province matches the places inside it.
+    #[arg(long)]
+    place: Option<String>,
+    /// Actor id (codebook name, e.g. state_security).
+    #[arg(long)]
+    actor: Option<String>,
+    /// Earliest date, YYYY-MM-DD.
+    #[arg(long)]
+    from: Option<String>,
+    /// Latest date, YYYY-MM-DD.
+    #[arg(long)]
+    to: Option<String>,
+}
+
+impl FilterArgs {
+    fn with_limit(self, limit: usize) -> store_cmds::EventArgs {
+        store_cmds::EventArgs {
+            event_type: self.event_type,
+            place: self.place,
+            actor: self.actor,
+            from: self.from,
+            to: self.to,
+            limit,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -335,47 +334,21 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         }
         Command::Verify => store_cmds::verify(&cli.data),
         Command::Events {
-            event_type,
-            place,
-            actor,
-            from,
-            to,
+            filter,
             json,
             limit,
-        } => store_cmds::events(
-            &cli.data,
-            store_cmds::EventArgs {
-                event_type,
-                place,
-                actor,
-                from,
-                to,
-                limit,
-            },
-            json,
-        ),
+        } => store_cmds::events(&cli.data, filter.with_limit(limit), json),
         Command::Incidents { json } => lantern_cli::incidents_cmd::run(&cli.data, json),
         Command::Export {
             format,
-            event_type,
-            place,
-            actor,
-            from,
-            to,
+            filter,
             limit,
             out,
             include_sensitive,
             include_rejected,
         } => interop_cmds::export(
             &cli.data,
-            store_cmds::EventArgs {
-                event_type,
-                place,
-                actor,
-                from,
-                to,
-                limit: limit.unwrap_or(usize::MAX),
-            },
+            filter.with_limit(limit.unwrap_or(usize::MAX)),
             format,
             lantern_export::Options {
                 include_sensitive,
@@ -402,24 +375,9 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Alerts { action } => {
             let action = match action {
                 None => interop_cmds::AlertAction::Check,
-                Some(AlertCmd::Add {
-                    name,
-                    event_type,
-                    place,
-                    actor,
-                    from,
-                    to,
-                }) => interop_cmds::AlertAction::Add(
-                    name,
-                    store_cmds::EventArgs {
-                        event_type,
-                        place,
-                        actor,
-                        from,
-                        to,
-                        limit: usize::MAX,
-                    },
-                ),
+                Some(AlertCmd::Add { name, filter }) => {
+                    interop_cmds::AlertAction::Add(name, filter.with_limit(usize::MAX))
+                }
                 Some(AlertCmd::Remove { name }) => interop_cmds::AlertAction::Remove(name),
                 Some(AlertCmd::Feed {
                     name,
