@@ -97,6 +97,11 @@ async fn downloads_of_each_format_equal_the_cli_export() {
         get(&app, "/api/v1/export?format=jsonl", None).await.status,
         StatusCode::UNAUTHORIZED
     );
+    // The OpenAPI document names the new endpoints.
+    let doc = get(&app, "/api/v1/openapi.json", None).await.json();
+    for path in ["/export", "/alerts", "/alerts/{name}/feed.atom"] {
+        assert!(doc["paths"][path].is_object(), "{path}");
+    }
     // Every filtered view links to the downloads with its filter.
     for view in ["/search", "/timeline", "/map"] {
         let page = get(&app, &params.url(view), Some(&vi)).await;
