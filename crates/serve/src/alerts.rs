@@ -58,7 +58,13 @@ pub fn describe(q: &AlertQuery) -> String {
         "q", "type", "province", "place", "actor", "outlet", "from", "to", "status",
     ]
     .iter()
-    .filter_map(|k| p.get(k).map(|v| format!("{k} {}", label(v))))
+    .filter_map(|k| {
+        let v = p.get(k)?;
+        Some(match *k {
+            "q" => format!("text “{v}”"),
+            _ => format!("{k} {}", label(v)),
+        })
+    })
     .collect();
     if parts.is_empty() {
         "every event".into()
@@ -207,7 +213,7 @@ pub async fn alert_page(
         @if s.new as usize > s.newest.len() {
             p { "The " (s.newest.len()) " most recently stored are shown." }
         }
-        (event_table(&s.newest))
+        @if s.newest.is_empty() { p { "No new events." } } @else { (event_table(&s.newest)) }
         @if can_manage(&access) {
             @if s.new > 0 {
                 form method="post" action=(format!("{path}/seen")) {
