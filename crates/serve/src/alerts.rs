@@ -368,7 +368,8 @@ pub async fn feed(
     Path(name): Path<String>,
     Query(q): Query<FeedQuery>,
 ) -> Result<Response, AppError> {
-    let base = origin(&state, &headers);
+    // Absolute links when the Host header is usable, else links relative to the server.
+    let base = origin(&state, &headers).unwrap_or_default();
     let signed_in = access.who.is_some();
     let token = q.token.map(|t| token_hash(t.trim())).filter(|_| !signed_in);
     if !signed_in && token.is_none() {
@@ -385,9 +386,8 @@ pub async fn feed(
                 }
             }
             let alert = find(store, &name)?;
-            let buf =
-                atom::write_alert_feed(store, &alert, base.as_deref(), FEED_ENTRIES, Vec::new())
-                    .map_err(|e| AppError::internal(format!("feed of {name}: {e}")))?;
+            let buf = atom::write_alert_feed(store, &alert, Some(&base), FEED_ENTRIES, Vec::new())
+                .map_err(|e| AppError::internal(format!("feed of {name}: {e}")))?;
             Ok(Some(buf))
         })
         .await?;

@@ -429,8 +429,13 @@ async fn atom_feed_with_token_auth_and_no_sensitive_fields() {
         })
         .collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "{ids:?}");
-    // A signed-in browser opens it too; an unknown alert is a 404.
-    assert_eq!(get(&app, path, Some(&ed)).await.status, StatusCode::OK);
+    // A signed-in browser opens it too (no Host header: relative links); an unknown
+    // alert is a 404.
+    let r = get(&app, path, Some(&ed)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r
+        .body
+        .contains(&format!("<link rel=\"alternate\" href=\"/events/{id}\"/>")));
     assert_eq!(
         get(&app, &format!("/alerts/nope/feed.atom?token={TOKEN}"), None)
             .await
