@@ -16,7 +16,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use lantern_export::atom;
-use lantern_store::{Alert, AlertQuery, EventRecord, Role, Store, StoredEvent};
+use lantern_store::{Alert, AlertQuery, Role, Store, StoredEvent};
 use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::json;
@@ -85,19 +85,13 @@ pub struct Summary {
     pub upto: i64,
 }
 
-/// Count an alert's new events and keep the `keep` most recently stored. One pass over
-/// the alert's matches; memory holds at most `keep` events.
+/// Count an alert's new events and keep the `keep` most recently stored
+/// ([`Store::events_after`]: an id-range query in SQLite).
 pub fn summarize(store: &dyn Store, alert: Alert, keep: usize) -> lantern_store::Result<Summary> {
-    let mut new = 0u64;
-    let mut newest: Vec<StoredEvent> = Vec::new();
-    let upto = atom::new_matches(store, &alert, &mut |r: &EventRecord| {
-        new += 1;
-        let pos = newest.partition_point(|x| x.id > r.stored.id);
-        if pos < keep {
-            newest.insert(pos, r.stored.clone());
-            newest.truncate(keep);
-        }
-    })?;
+    let filter = alert.query.to_filter();
+    let (new, mut newest) = store.events_after(&filter, alert.last_event_id, keep.max(1))?;
+    let upto = newest.first().map_or(alert.last_event_id, |e| e.id);
+    newest.truncate(keep);
     Ok(Summary {
         alert,
         new,
