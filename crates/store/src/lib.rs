@@ -43,6 +43,7 @@ mod accounts;
 mod error;
 mod facets;
 mod interop;
+mod postgres;
 mod schema;
 pub mod search;
 mod sqlite;
@@ -50,6 +51,7 @@ mod types;
 
 pub use error::{Result, StoreError};
 pub use interop::*;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
 
