@@ -70,7 +70,15 @@ impl std::fmt::Debug for PostgresStore {
 /// The URL with its password (if any) replaced by `***`, fit for messages.
 pub(crate) fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
+        // key=value form: hide the value of `password`.
+        return url
+            .split(' ')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.trim() == "password" => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
     };
     let rest = &url[scheme_end + 3..];
     let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
@@ -1565,6 +1573,10 @@ mod tests {
             "postgres://ana@db/lantern"
         );
         assert_eq!(redact_url("host=/tmp user=x"), "host=/tmp user=x");
+        assert_eq!(
+            redact_url("host=db password=secret user=x"),
+            "host=db password=*** user=x"
+        );
     }
 
     #[test]
