@@ -1,0 +1,136 @@
+//! Counting events by facet and by month in PostgreSQL (same results as SQLite's).
+
+use lantern_extract::EventType;
+use postgres::Client;
+
+use super::{col, filter_clauses, where_sql, Params};
+use crate::error::{Result, StoreError};
+use crate::sqlite::{to_i64, to_u64};
+use crate::types::{EventFilter, Facet, FacetCount, MonthCount};
+
+pub(super) fn facet_counts(
+    c: &mut Client,
+    filter: &EventFilter,
+    facet: Facet,
+    limit: usize,
+) -> Result<Vec<FacetCount>> {
+    let mut p = Params::default();
+    let clauses = filter_clauses(filter, &mut p);
+    // (value, label, count) columns; join; extra condition; order of equal counts.
+    // Places and provinces compare without ASCII case in SQLite: so do their ties here.
+    let sql = if clauses.is_empty() {
+        // Over all events: read the link tables alone.
+        match facet {
+            Facet::EventType => {
+                "SELECT event_type, event_type, count(*) FROM events GROUP BY 1 ORDER BY 3 DESC, 1"
+            }
+            Facet::ReviewState => {
+                "SELECT review_state, review_state, count(*) FROM events
+                 GROUP BY 1 ORDER BY 3 DESC, 1"
+            }
+            Facet::Actor => {
+                "SELECT actor, actor, count(*) FROM event_actors GROUP BY 1 ORDER BY 3 DESC, 1"
+            }
+            // (An event may name a place twice: count events, hashing distinct pairs.)
+            Facet::Place => {
+                "SELECT place_id, max(name), count(*) FROM
+                   (SELECT place_id, event_id, max(name) AS name FROM event_places
+                    GROUP BY 1, 2) d
+                 GROUP BY 1 ORDER BY 3 DESC, lower(place_id), 1"
+            }
+            Facet::Province => {
+                "SELECT admin1, admin1, count(*) FROM
+                   (SELECT DISTINCT admin1, event_id FROM event_places) d
+                 GROUP BY 1 ORDER BY 3 DESC, lower(admin1), 1"
+            }
+            Facet::Outlet => {
+                "SELECT r.outlet, r.outlet, count(*) FROM events e
+                 JOIN reports r ON r.id = e.report_id WHERE r.outlet IS NOT NULL
+                 GROUP BY 1 ORDER BY 3 DESC, 1"
+            }
+        }
+        .to_string()
+    } else {
+        let w = |extra: Option<&str>| {
+            let mut all = clauses.clone();
+            all.extend(extra.map(String::from));
+            where_sql(&all)
+        };
+        match facet {
+            Facet::EventType | Facet::ReviewState => {
+                let c = if facet == Facet::EventType {
+                    "e.event_type"
+                } else {
+                    "e.review_state"
+                };
+                format!(
+                    "SELECT {c}, {c}, count(*) FROM events e{} GROUP BY 1 ORDER BY 3 DESC, 1",
+                    w(None)
+                )
+            }
+            // One row per (event, actor): the link table's key.
+            Facet::Actor => format!(
+                "SELECT fa.actor, fa.actor, count(*) FROM events e
+                 JOIN event_actors fa ON fa.event_id = e.id{} GROUP BY 1 ORDER BY 3 DESC, 1",
+                w(None)
+            ),
+            Facet::Place => format!(
+                "SELECT value, max(label), count(*) FROM
+                   (SELECT fp.place_id AS value, max(fp.name) AS label FROM events e
+                    JOIN event_places fp ON fp.event_id = e.id{}
+                    GROUP BY fp.place_id, e.id) d
+                 GROUP BY 1 ORDER BY 3 DESC, lower(value), 1",
+                w(None)
+            ),
+            Facet::Province => format!(
+                "SELECT value, value, count(*) FROM
+                   (SELECT DISTINCT fp.admin1 AS value, e.id FROM events e
+                    JOIN event_places fp ON fp.event_id = e.id{}) d
+                 GROUP BY 1 ORDER BY 3 DESC, lower(value), 1",
+                w(None)
+            ),
+            Facet::Outlet => format!(
+                "SELECT fr.outlet, fr.outlet, count(*) FROM events e
+                 JOIN reports fr ON fr.id = e.report_id{} GROUP BY 1 ORDER BY 3 DESC, 1",
+                w(Some("fr.outlet IS NOT NULL"))
+            ),
+        }
+    };
+    let sql = format!("{sql} LIMIT {}", p.add(to_i64(limit)));
+    c.query(&sql, &p.refs())?
+        .iter()
+        .map(|row| {
+            Ok(FacetCount {
+                value: col(row, 0)?,
+                label: col(row, 1)?,
+                count: to_u64(col(row, 2)?),
+            })
+        })
+        .collect()
+}
+
+pub(super) fn month_counts(c: &mut Client, filter: &EventFilter) -> Result<Vec<MonthCount>> {
+    let mut p = Params::default();
+    let mut clauses = filter_clauses(filter, &mut p);
+    clauses.push("e.eff_start IS NOT NULL".into());
+    let sql = format!(
+        "SELECT substr(e.eff_start, 1, 7) AS month, e.event_type, count(*) FROM events e{}
+         GROUP BY 1, 2 ORDER BY 1, 2",
+        where_sql(&clauses)
+    );
+    c.query(&sql, &p.refs())?
+        .iter()
+        .map(|row| {
+            let t: String = col(row, 1)?;
+            let event_type = EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
+                what: "events.event_type".into(),
+                reason: format!("unknown event type '{t}'"),
+            })?;
+            Ok(MonthCount {
+                month: col(row, 0)?,
+                event_type,
+                count: to_u64(col(row, 2)?),
+            })
+        })
+        .collect()
+}
