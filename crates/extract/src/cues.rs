@@ -88,7 +88,15 @@ impl Lexicon {
     /// Hits inside `skip` ranges (sorted, non-overlapping) are dropped.
     pub fn scan(&self, text: &str, skip: &[(usize, usize)]) -> Vec<Hit> {
         let bytes = text.as_bytes();
-        let mut cands: Vec<Hit> = Vec::new();
+        // candidates and the taken-bytes bitmap live in per-thread buffers reused from
+        // report to report (allocations of the text's size per report cost more than
+        // the sort)
+        thread_local! {
+            static SCRATCH: std::cell::Cell<(Vec<Hit>, Vec<u64>)> =
+                const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+        }
+        let (mut cands, mut taken) = SCRATCH.with(|c| c.take());
+        cands.clear();
         for m in self.ac.find_overlapping_iter(text) {
             let p = m.pattern().as_usize();
             let (s, e) = (m.start(), m.end());
@@ -121,9 +129,10 @@ impl Lexicon {
                 .cmp(&(a.end - a.start))
                 .then(a.start.cmp(&b.start))
         });
-        let mut taken = vec![0u64; text.len() / 64 + 1];
+        taken.clear();
+        taken.resize(text.len() / 64 + 1, 0);
         let mut out = Vec::with_capacity(cands.len());
-        'c: for h in cands {
+        'c: for &h in &cands {
             for i in h.start..h.end {
                 if taken[i / 64] & (1u64 << (i % 64)) != 0 {
                     continue 'c;
@@ -135,6 +144,10 @@ impl Lexicon {
             out.push(h);
         }
         out.sort_by_key(|h| h.start);
+        // keep the buffers of ordinary reports; huge ones are dropped, not held
+        if cands.capacity() <= 1 << 16 && taken.capacity() <= 1 << 16 {
+            SCRATCH.with(|c| c.set((cands, taken)));
+        }
         out
     }
 }

@@ -180,7 +180,20 @@ pub fn scan(
                 continue;
             }
         }
-        i += 1;
+        // the rest of an ASCII word starts nothing (not at a word start, not a digit),
+        // and a multi-byte char is stepped over whole
+        match b[i] {
+            c if c.is_ascii_alphabetic() => {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+            }
+            0xE0..=0xEF => i += 3,
+            0xC0..=0xDF => i += 2,
+            0xF0..=0xF7 => i += 4,
+            _ => i += 1,
+        }
     }
     out
 }
@@ -189,18 +202,9 @@ type Res = Option<(NaiveDate, NaiveDate, Precision)>;
 
 /// Cheap filter: can a date expression start with this word?
 fn is_date_trigger(r: &str) -> bool {
-    let mut w = [0u8; 10];
-    let mut n = 0;
-    for &b in r.as_bytes() {
-        if !b.is_ascii_alphabetic() {
-            break;
-        }
-        if n == w.len() {
-            return false;
-        }
-        w[n] = b.to_ascii_lowercase();
-        n += 1;
-    }
+    let Some((w, n)) = first_word_lower(r) else {
+        return false;
+    };
     // one match on the word (the compiler dispatches on length, then bytes)
     matches!(
         &w[..n],
@@ -250,7 +254,41 @@ fn is_ko_date_lead(r: &str) -> bool {
     )
 }
 
+/// The first word of `r`, ASCII-lowercased, if it is at most 10 letters.
+fn first_word_lower(r: &str) -> Option<([u8; 10], usize)> {
+    let mut w = [0u8; 10];
+    let mut n = 0;
+    for &b in r.as_bytes() {
+        if !b.is_ascii_alphabetic() {
+            break;
+        }
+        if n == w.len() {
+            return None;
+        }
+        w[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    Some((w, n))
+}
+
 fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
+    // frequent first words that can start only a few expressions: go there directly
+    // (the checks below give the same answer, only slower)
+    if let Some((w, n)) = first_word_lower(r) {
+        match &w[..n] {
+            b"the"
+                if !(sw(r, "the beginning of ")
+                    || sw(r, "the start of ")
+                    || sw(r, "the middle of ")
+                    || sw(r, "the end of ")) =>
+            {
+                return None
+            }
+            b"a" if !sw(r, "a week later") => return None,
+            b"in" | b"on" | b"since" => return english_tail(r, pubd),
+            _ => {}
+        }
+    }
     let day = |d: NaiveDate| Some((d, d, Precision::Day));
     // simple relative words
     let simple: &[(&str, i64, i64, Precision)] = &[
@@ -384,6 +422,12 @@ fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
             return Some((len, month_range(y, *m, *part)));
         }
     }
+    english_tail(r, pubd)
+}
+
+/// Weekdays ("on Wednesday", "last Friday"), "on the 6th", "in 2019", "since 2016".
+fn english_tail(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
+    let day = |d: NaiveDate| Some((d, d, Precision::Day));
     // "on Wednesday": the last such weekday before the published date
     let r2 = r
         .strip_prefix("on ")

@@ -36,6 +36,8 @@ struct SentEvents {
     broker: Option<(usize, usize, usize)>,
     has_rem: bool,
     has_cross: bool,
+    /// The sentence's quantities, when a cue check already scanned them.
+    quants: Option<Vec<Quantity>>,
 }
 
 fn merge_ranges(mut v: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
@@ -65,17 +67,27 @@ fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
             from += p + o.len();
         }
     }
-    for pat in [
-        "told ",
-        "seen by ",
-        "reported to ",
-        "confirmed to ",
-        "tells ",
-    ] {
-        let mut from = 0;
-        while let Some(p) = body[from..].find(pat) {
-            let s = from + p + pat.len();
-            from = s;
+    // the five words all end with a space: one pass over the spaces finds every
+    // occurrence of each (a search per word cost five passes over the text)
+    let bytes = body.as_bytes();
+    let told_ends = bytes.iter().enumerate().filter_map(|(p, &c)| {
+        if c != b' ' {
+            return None;
+        }
+        let before = &bytes[..p + 1];
+        [
+            &b"told "[..],
+            b"seen by ",
+            b"reported to ",
+            b"confirmed to ",
+            b"tells ",
+        ]
+        .iter()
+        .any(|w| before.ends_with(w))
+        .then_some(p + 1)
+    });
+    for s in told_ends {
+        {
             let rest = &body[s..ceil_cb(body, (s + 50).min(body.len()))];
             let mut n = 0usize;
             let mut words = 0;
@@ -353,7 +365,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
     let mut events: Vec<(usize, Event)> = Vec::new(); // (sentence index, event)
     let mut attached = vec![false; judged.len()];
     let mut para_date: Option<(usize, EventDate)> = None;
-    for se in &per_sent {
+    for se in per_sent.iter_mut() {
         if se.cues.is_empty() {
             continue;
         }
@@ -362,7 +374,10 @@ pub fn extract(report: &Report) -> Vec<Event> {
         if let Some(d) = sdates.first() {
             para_date = Some((s.para, d.date.clone()));
         }
-        let quants = quantities::scan(body, s.start, s.end);
+        let quants = se
+            .quants
+            .take()
+            .unwrap_or_else(|| quantities::scan(body, s.start, s.end));
         // places of this sentence, else of the paragraph so far, else the main place
         let mut place_ks: Vec<usize> = sent_places[se.sent].clone();
         let own_places = !place_ks.is_empty();
@@ -624,6 +639,7 @@ fn sentence_cues(
         broker: None,
         has_rem: false,
         has_cross: false,
+        quants: None,
     };
     if sh.is_empty() {
         for j in sm {
@@ -854,7 +870,9 @@ fn sentence_cues(
         if f & flag::PERSON != 0 && !person_before(lex, sh, k) {
             continue;
         }
-        if f & flag::ECON != 0 && !*econ_cache.get_or_insert_with(|| econ_fact(body, s, sh, lex)) {
+        if f & flag::ECON != 0
+            && !*econ_cache.get_or_insert_with(|| econ_fact(body, s, sh, lex, &mut se.quants))
+        {
             continue;
         }
         if f & flag::BORDER != 0 && !near_word(body, s, h, &["border", "국경"], 120) {
@@ -1112,11 +1130,19 @@ fn to_after(body: &str, h: &Hit, send: usize) -> bool {
 }
 
 /// Does the sentence state an economic fact: money, a percentage, or a price movement?
-fn econ_fact(body: &str, s: &Sentence, sh: &[Hit], lex: &Lexicon) -> bool {
+/// The sentence's quantities are kept in `quants` for the event.
+fn econ_fact(
+    body: &str,
+    s: &Sentence,
+    sh: &[Hit],
+    lex: &Lexicon,
+    quants: &mut Option<Vec<Quantity>>,
+) -> bool {
     if sh.iter().any(|h| has_tag(lex, h, Tag::Change)) {
         return true;
     }
-    quantities::scan(body, s.start, s.end).iter().any(|q| {
+    let qs = quants.get_or_insert_with(|| quantities::scan(body, s.start, s.end));
+    qs.iter().any(|q| {
         matches!(q.kind, QuantityKind::Money | QuantityKind::ExchangeRate)
             || q.unit.as_deref() == Some("%")
     })

@@ -199,7 +199,28 @@ impl Gazetteer {
         let Some(ac) = &self.automaton else {
             return Vec::new();
         };
-        let norm = Normalized::new(text);
+        // the normalised copy lives in a per-thread buffer reused from report to report
+        // (two allocations of the text's size per report were a good part of the cost)
+        thread_local! {
+            static SCRATCH: std::cell::Cell<Normalized> = std::cell::Cell::new(Normalized::default());
+        }
+        let mut norm = SCRATCH.with(|c| c.take());
+        norm.fill(text);
+        let out = self.find_in(text, skip, ac, &norm);
+        // keep buffers of ordinary reports; a huge one is dropped, not held
+        if norm.starts.capacity() <= 1 << 20 {
+            SCRATCH.with(|c| c.set(norm));
+        }
+        out
+    }
+
+    fn find_in(
+        &self,
+        text: &str,
+        skip: &[(usize, usize)],
+        ac: &AhoCorasick,
+        norm: &Normalized,
+    ) -> Vec<Mention> {
         // 1. every hit that passes the boundary and context checks
         let mut hits: Vec<Hit> = Vec::new();
         for m in ac.find_overlapping_iter(norm.text.as_str()) {
@@ -523,6 +544,7 @@ fn parse_line(line: &str) -> Option<(Place, String)> {
 
 /// Text normalised for matching, with a map from each normalised byte back to the
 /// original character that produced it.
+#[derive(Default)]
 struct Normalized {
     text: String,
     /// Original byte offset of the char that produced each normalised byte.
@@ -531,10 +553,21 @@ struct Normalized {
 
 impl Normalized {
     fn new(src: &str) -> Normalized {
+        let mut n = Normalized::default();
+        n.fill(src);
+        n
+    }
+
+    /// Normalise `src` into this value, reusing its buffers.
+    fn fill(&mut self, src: &str) {
         let bytes = src.as_bytes();
         // built as bytes: only whole chars are pushed, so it is valid UTF-8
-        let mut text: Vec<u8> = Vec::with_capacity(src.len());
-        let mut starts = Vec::with_capacity(src.len());
+        let mut text: Vec<u8> = std::mem::take(&mut self.text).into_bytes();
+        text.clear();
+        text.reserve(src.len());
+        let mut starts = std::mem::take(&mut self.starts);
+        starts.clear();
+        starts.reserve(src.len());
         let mut last_space = true;
         let mut i = 0usize;
         while i < bytes.len() {
@@ -551,13 +584,39 @@ impl Normalized {
                         }
                     }
                     _ => {
-                        text.push(b.to_ascii_lowercase());
-                        starts.push(i);
+                        // a run of ASCII bytes kept as they are (lowercased), in bulk
+                        let mut e = i + 1;
+                        while e < bytes.len()
+                            && bytes[e].is_ascii()
+                            && !matches!(
+                                bytes[e],
+                                b'\'' | b'`' | b'-' | b'_' | b' ' | b'\t'..=b'\r'
+                            )
+                        {
+                            e += 1;
+                        }
+                        text.extend(bytes[i..e].iter().map(u8::to_ascii_lowercase));
+                        starts.extend(i..e);
                         last_space = false;
+                        i = e;
+                        continue;
                     }
                 }
                 i += 1;
                 continue;
+            }
+            // Hangul syllables: kept as they are (no case, no fold)
+            if (0xEA..=0xED).contains(&b) && i + 2 < bytes.len() {
+                let cp = ((b as u32 & 0x0F) << 12)
+                    | ((bytes[i + 1] as u32 & 0x3F) << 6)
+                    | (bytes[i + 2] as u32 & 0x3F);
+                if (0xAC00..=0xD7A3).contains(&cp) {
+                    text.extend_from_slice(&bytes[i..i + 3]);
+                    starts.extend_from_slice(&[i, i, i]);
+                    last_space = false;
+                    i += 3;
+                    continue;
+                }
             }
             let Some(c) = src.get(i..).and_then(|r| r.chars().next()) else {
                 break;
@@ -598,7 +657,8 @@ impl Normalized {
             // unreachable: every push above is a whole char
             String::from_utf8_lossy(e.as_bytes()).into_owned()
         });
-        Normalized { text, starts }
+        self.text = text;
+        self.starts = starts;
     }
 
     /// Original byte offset just after the char that produced normalised byte `k`.
@@ -953,13 +1013,14 @@ fn is_name_word_after(after: &str) -> bool {
     let Some(a) = after.strip_prefix(' ') else {
         return false;
     };
-    NAME_WORDS.iter().any(|w| {
-        a.starts_with(w)
-            && !a[w.len()..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_alphanumeric())
-    })
+    // the word that starts `a`, up to the first char that is not alphanumeric: a name
+    // word followed by a non-alphanumeric char is exactly that word
+    let n = a
+        .char_indices()
+        .find(|(_, c)| !c.is_alphanumeric())
+        .map_or(a.len(), |(i, _)| i);
+    let w = &a[..n];
+    (4..=12).contains(&w.len()) && NAME_WORDS.contains(&w)
 }
 
 fn latin_qualifier_after(after: &str) -> Option<Level> {
