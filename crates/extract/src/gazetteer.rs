@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::model::Level;
+use crate::text::floor_cb;
 
 /// Index of a place in [`Gazetteer::places`].
 pub type PlaceIdx = usize;
@@ -208,7 +209,7 @@ impl Gazetteer {
         norm.fill(text);
         let out = self.find_in(text, skip, ac, &norm);
         // keep buffers of ordinary reports; a huge one is dropped, not held
-        if norm.starts.capacity() <= 1 << 20 {
+        if norm.text.capacity() <= 1 << 20 {
             SCRATCH.with(|c| c.set(norm));
         }
         out
@@ -225,13 +226,15 @@ impl Gazetteer {
         let mut hits: Vec<Hit> = Vec::new();
         for m in ac.find_overlapping_iter(norm.text.as_str()) {
             let (ns, ne) = (m.start(), m.end());
-            if ne == 0 || ne > norm.starts.len() || ns >= norm.starts.len() {
+            if ne == 0 || ne > norm.len() || ns >= norm.len() {
                 continue;
             }
             let Some(end) = norm.end_of(text, ne - 1) else {
                 continue;
             };
-            let start = norm.starts[ns];
+            let Some(start) = norm.start_of(text, ns) else {
+                continue;
+            };
             if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
                 continue;
             }
@@ -547,8 +550,30 @@ fn parse_line(line: &str) -> Option<(Place, String)> {
 #[derive(Default)]
 struct Normalized {
     text: String,
-    /// Original byte offset of the char that produced each normalised byte.
-    starts: Vec<usize>,
+    /// The map back, in pieces sorted by `norm`: a piece starts at normalised byte
+    /// `norm`; where it is `linear` (ASCII and Hangul, copied byte for byte) byte `k`
+    /// comes from original byte `orig + (k - norm)`, else every byte of the piece comes
+    /// from the char at `orig` (a folded or dropped-into char). Ordinary text needs a
+    /// piece per space run or folded char, not an offset per byte.
+    segs: Vec<Seg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seg {
+    norm: usize,
+    orig: usize,
+    linear: bool,
+}
+
+/// Note that the normalised bytes from `norm` on come from `orig` on (`linear`) or all
+/// from the char at `orig`; extends the last piece when it already says so.
+fn mark(segs: &mut Vec<Seg>, norm: usize, orig: usize, linear: bool) {
+    if let Some(l) = segs.last() {
+        if linear && l.linear && l.orig + (norm - l.norm) == orig {
+            return;
+        }
+    }
+    segs.push(Seg { norm, orig, linear });
 }
 
 impl Normalized {
@@ -565,9 +590,8 @@ impl Normalized {
         let mut text: Vec<u8> = std::mem::take(&mut self.text).into_bytes();
         text.clear();
         text.reserve(src.len());
-        let mut starts = std::mem::take(&mut self.starts);
-        starts.clear();
-        starts.reserve(src.len());
+        let mut segs = std::mem::take(&mut self.segs);
+        segs.clear();
         let mut last_space = true;
         let mut i = 0usize;
         while i < bytes.len() {
@@ -578,8 +602,8 @@ impl Normalized {
                     b'\'' | b'`' => {}
                     b'-' | b'_' | b' ' | b'\t'..=b'\r' => {
                         if !last_space {
+                            mark(&mut segs, text.len(), i, true);
                             text.push(b' ');
-                            starts.push(i);
                             last_space = true;
                         }
                     }
@@ -595,8 +619,8 @@ impl Normalized {
                         {
                             e += 1;
                         }
+                        mark(&mut segs, text.len(), i, true);
                         text.extend(bytes[i..e].iter().map(u8::to_ascii_lowercase));
-                        starts.extend(i..e);
                         last_space = false;
                         i = e;
                         continue;
@@ -611,8 +635,8 @@ impl Normalized {
                     | ((bytes[i + 1] as u32 & 0x3F) << 6)
                     | (bytes[i + 2] as u32 & 0x3F);
                 if (0xAC00..=0xD7A3).contains(&cp) {
+                    mark(&mut segs, text.len(), i, true);
                     text.extend_from_slice(&bytes[i..i + 3]);
-                    starts.extend_from_slice(&[i, i, i]);
                     last_space = false;
                     i += 3;
                     continue;
@@ -621,19 +645,17 @@ impl Normalized {
             let Some(c) = src.get(i..).and_then(|r| r.chars().next()) else {
                 break;
             };
-            let mut push = |ch: char, text: &mut Vec<u8>| {
+            let push = |ch: char, text: &mut Vec<u8>, segs: &mut Vec<Seg>| {
                 let mut buf = [0u8; 4];
                 let enc = ch.encode_utf8(&mut buf).as_bytes();
+                mark(segs, text.len(), i, false);
                 text.extend_from_slice(enc);
-                for _ in 0..enc.len() {
-                    starts.push(i);
-                }
             };
             match fold_class(c) {
                 Fold::Drop => {}
                 Fold::Space => {
                     if !last_space {
-                        push(' ', &mut text);
+                        push(' ', &mut text, &mut segs);
                         last_space = true;
                     }
                 }
@@ -642,10 +664,10 @@ impl Normalized {
                         match fold_latin(l) {
                             Some(s) => {
                                 for ch in s.chars() {
-                                    push(ch, &mut text);
+                                    push(ch, &mut text, &mut segs);
                                 }
                             }
-                            None => push(l, &mut text),
+                            None => push(l, &mut text, &mut segs),
                         }
                     }
                     last_space = false;
@@ -658,12 +680,33 @@ impl Normalized {
             String::from_utf8_lossy(e.as_bytes()).into_owned()
         });
         self.text = text;
-        self.starts = starts;
+        self.segs = segs;
+    }
+
+    /// Number of normalised bytes.
+    fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Original byte offset of the char that produced normalised byte `k`.
+    fn start_of(&self, src: &str, k: usize) -> Option<usize> {
+        if k >= self.text.len() {
+            return None;
+        }
+        let p = self.segs.partition_point(|s| s.norm <= k);
+        let s = self.segs.get(p.checked_sub(1)?)?;
+        let o = if s.linear {
+            s.orig + (k - s.norm)
+        } else {
+            s.orig
+        };
+        // inside a linear piece a byte of a multi-byte char maps to that char's start
+        Some(floor_cb(src, o))
     }
 
     /// Original byte offset just after the char that produced normalised byte `k`.
     fn end_of(&self, src: &str, k: usize) -> Option<usize> {
-        let s = *self.starts.get(k)?;
+        let s = self.start_of(src, k)?;
         let c = src.get(s..)?.chars().next()?;
         Some(s + c.len_utf8())
     }
@@ -1137,7 +1180,20 @@ mod tests {
     fn normalisation_maps_back() {
         let n = Normalized::new("Ch’ŏngjin – P'YŎNGYANG");
         assert_eq!(n.text, "chongjin pyongyang");
-        assert_eq!(n.starts.len(), n.text.len());
+        let src = "Ch’ŏngjin – P'YŎNGYANG";
+        let back: Vec<usize> = (0..n.len()).map(|k| n.start_of(src, k).unwrap()).collect();
+        // c h ŏ n g j i n ' ' p y o n g y a n g, each from the char that made it
+        let want: Vec<usize> = vec![
+            0, 1, 5, 7, 8, 9, 10, 11, 12, 17, 19, 20, 22, 23, 24, 25, 26, 27,
+        ];
+        assert_eq!(back, want);
+        assert_eq!(n.end_of(src, 2), Some(7)); // the o of ŏ ends after the two-byte char
+        let h = "혜산 Hyesan";
+        let n = Normalized::new(h);
+        assert_eq!(n.start_of(h, 4), Some(3)); // a middle byte of 산
+        assert_eq!(n.end_of(h, 4), Some(6));
+        assert_eq!(n.start_of(h, 7), Some(7));
+        assert_eq!(n.start_of(h, 99), None);
     }
 
     #[test]
