@@ -589,7 +589,83 @@ pub fn extract(report: &Report) -> Vec<Event> {
         }
         out.push((si, ev));
     }
-    out.into_iter().map(|(_, e)| e).collect()
+    merge_repeats(out.into_iter().map(|(_, e)| e).collect())
+}
+
+/// What makes two events of one report the same happening told twice: type, modality,
+/// negation, the set of places and the date (its range, or its words when unresolved).
+type HappeningKey = (
+    EventType,
+    Modality,
+    bool,
+    Vec<String>,
+    Option<(
+        Option<chrono::NaiveDate>,
+        Option<chrono::NaiveDate>,
+        Precision,
+        Option<String>,
+    )>,
+);
+
+fn happening_key(e: &Event) -> HappeningKey {
+    let mut places: Vec<String> = e.places.iter().map(|p| p.id.clone()).collect();
+    places.sort_unstable();
+    let date = e.date.as_ref().map(|d| {
+        let words = (d.precision == Precision::Unresolved).then(|| d.text.clone());
+        (d.start, d.end, d.precision, words)
+    });
+    (e.event_type, e.modality, e.negated, places, date)
+}
+
+/// One event per happening per report (as ACLED counts them): events with the same
+/// [`happening_key`] are merged into the first, which takes the others' evidence spans,
+/// actors and quantities (bounded), the first attribution found and the highest
+/// confidence. Report-level sets (types, places, actors) do not change.
+fn merge_repeats(events: Vec<Event>) -> Vec<Event> {
+    let mut out: Vec<Event> = Vec::with_capacity(events.len());
+    // one key per event, looked up in a map: linear in the number of events
+    let mut seen: std::collections::HashMap<HappeningKey, usize> =
+        std::collections::HashMap::with_capacity(events.len());
+    for ev in events {
+        let key = happening_key(&ev);
+        let k = match seen.get(&key) {
+            Some(&k) => k,
+            None => {
+                seen.insert(key, out.len());
+                out.push(ev);
+                continue;
+            }
+        };
+        let prev = &mut out[k];
+        if prev.evidence.len() < MAX_EVIDENCE {
+            prev.evidence = merge_ranges(
+                prev.evidence
+                    .iter()
+                    .chain(ev.evidence.iter())
+                    .copied()
+                    .collect(),
+            );
+            prev.evidence.truncate(MAX_EVIDENCE);
+        }
+        for a in ev.actors {
+            if !prev.actors.contains(&a) {
+                prev.actors.push(a);
+            }
+        }
+        prev.actors.sort();
+        for q in ev.quantities {
+            if prev.quantities.len() < MAX_QUANTITIES
+                && !prev.quantities.iter().any(|x| x.span == q.span)
+            {
+                prev.quantities.push(q);
+            }
+        }
+        if prev.attribution.is_none() {
+            prev.attribution = ev.attribution;
+        }
+        prev.confidence = prev.confidence.max(ev.confidence);
+    }
+    out
 }
 
 fn country_of(gaz: &Gazetteer, idx: usize) -> Country {
