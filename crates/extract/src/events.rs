@@ -592,51 +592,104 @@ pub fn extract(report: &Report) -> Vec<Event> {
     merge_repeats(out.into_iter().map(|(_, e)| e).collect())
 }
 
-/// What makes two events of one report the same happening told twice: type, modality,
-/// negation, the set of places and the date (its range, or its words when unresolved).
-type HappeningKey = (
-    EventType,
-    Modality,
-    bool,
-    Vec<String>,
-    Option<(
-        Option<chrono::NaiveDate>,
-        Option<chrono::NaiveDate>,
-        Precision,
-        Option<String>,
-    )>,
-);
-
-fn happening_key(e: &Event) -> HappeningKey {
-    let mut places: Vec<String> = e.places.iter().map(|p| p.id.clone()).collect();
-    places.sort_unstable();
-    let date = e.date.as_ref().map(|d| {
-        let words = (d.precision == Precision::Unresolved).then(|| d.text.clone());
-        (d.start, d.end, d.precision, words)
-    });
-    (e.event_type, e.modality, e.negated, places, date)
+/// Are two events of one report the same happening told twice? Same type, modality,
+/// negation, set of places and date (its range, or its words when unresolved).
+fn same_happening(a: &Event, b: &Event) -> bool {
+    let date_eq = match (&a.date, &b.date) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            x.precision == y.precision
+                && x.start == y.start
+                && x.end == y.end
+                && (x.precision != Precision::Unresolved || x.text == y.text)
+        }
+        _ => false,
+    };
+    // place lists hold each id once
+    date_eq
+        && a.event_type == b.event_type
+        && a.modality == b.modality
+        && a.negated == b.negated
+        && a.places.len() == b.places.len()
+        && a.places
+            .iter()
+            .all(|p| b.places.iter().any(|q| q.id == p.id))
 }
 
-/// One event per happening per report (as ACLED counts them): events with the same
-/// [`happening_key`] are merged into the first, which takes the others' evidence spans,
-/// actors and quantities (bounded), the first attribution found and the highest
-/// confidence. Report-level sets (types, places, actors) do not change.
-fn merge_repeats(events: Vec<Event>) -> Vec<Event> {
-    let mut out: Vec<Event> = Vec::with_capacity(events.len());
-    // one key per event, looked up in a map: linear in the number of events
-    let mut seen: std::collections::HashMap<HappeningKey, usize> =
-        std::collections::HashMap::with_capacity(events.len());
-    for ev in events {
-        let key = happening_key(&ev);
-        let k = match seen.get(&key) {
-            Some(&k) => k,
-            None => {
-                seen.insert(key, out.len());
-                out.push(ev);
-                continue;
-            }
+/// A cheap fingerprint of what [`same_happening`] compares (equal events, equal prints).
+fn happening_print(e: &Event) -> u64 {
+    fn mix(h: u64, x: u64) -> u64 {
+        (h ^ x).wrapping_mul(0x0100_0000_01b3).rotate_left(29)
+    }
+    fn str_hash(s: &str) -> u64 {
+        s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+    let mut h = mix(0x9e37_79b9, e.event_type as u64);
+    h = mix(h, e.modality as u64);
+    h = mix(h, u64::from(e.negated));
+    // order-independent over the place ids
+    let places = e
+        .places
+        .iter()
+        .fold(0u64, |acc, p| acc.wrapping_add(str_hash(&p.id)));
+    h = mix(h, places);
+    if let Some(d) = &e.date {
+        let day = |x: Option<chrono::NaiveDate>| {
+            x.map_or(u64::MAX, |x| chrono::Datelike::num_days_from_ce(&x) as u64)
         };
-        let prev = &mut out[k];
+        h = mix(h, d.precision as u64);
+        h = mix(h, day(d.start));
+        h = mix(h, day(d.end));
+        if d.precision == Precision::Unresolved {
+            h = mix(h, str_hash(&d.text));
+        }
+    }
+    h
+}
+
+/// One event per happening per report (as ACLED counts them): events that are
+/// [`same_happening`] are merged into the first, which takes the others' evidence spans,
+/// actors and quantities (bounded), the first attribution found and the highest
+/// confidence. Report-level sets (types, places, actors) do not change. Events are
+/// grouped by fingerprint with a sort, so this is O(n log n) however many there are.
+fn merge_repeats(events: Vec<Event>) -> Vec<Event> {
+    let n = events.len();
+    if n < 2 {
+        return events;
+    }
+    let prints: Vec<u64> = events.iter().map(happening_print).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by_key(|&i| (prints[i], i));
+    // target[i]: the earliest event that event i repeats (itself when none)
+    let mut target: Vec<usize> = (0..n).collect();
+    let mut g = 0;
+    while g < n {
+        let mut h = g + 1;
+        while h < n && prints[order[h]] == prints[order[g]] {
+            h += 1;
+        }
+        for x in g + 1..h {
+            let i = order[x];
+            if let Some(&j) = order[g..x]
+                .iter()
+                .find(|&&j| target[j] == j && same_happening(&events[j], &events[i]))
+            {
+                target[i] = j;
+            }
+        }
+        g = h;
+    }
+    let mut out: Vec<Event> = Vec::with_capacity(n);
+    let mut pos: Vec<usize> = vec![0; n];
+    for (i, ev) in events.into_iter().enumerate() {
+        if target[i] == i {
+            pos[i] = out.len();
+            out.push(ev);
+            continue;
+        }
+        let prev = &mut out[pos[target[i]]];
         if prev.evidence.len() < MAX_EVIDENCE {
             prev.evidence = merge_ranges(
                 prev.evidence
