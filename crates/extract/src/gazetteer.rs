@@ -565,6 +565,18 @@ struct Seg {
     linear: bool,
 }
 
+/// ASCII bytes that normalisation keeps as they are (lowercased): not an apostrophe,
+/// backquote, hyphen, underscore or whitespace.
+const PLAIN_ASCII: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = !matches!(b as u8, b'\'' | b'`' | b'-' | b'_' | b' ' | b'\t'..=b'\r');
+        b += 1;
+    }
+    t
+};
+
 /// Note that the normalised bytes from `norm` on come from `orig` on (`linear`) or all
 /// from the char at `orig`; extends the last piece when it already says so.
 fn mark(segs: &mut Vec<Seg>, norm: usize, orig: usize, linear: bool) {
@@ -609,18 +621,16 @@ impl Normalized {
                     }
                     _ => {
                         // a run of ASCII bytes kept as they are (lowercased), in bulk
-                        let mut e = i + 1;
-                        while e < bytes.len()
-                            && bytes[e].is_ascii()
-                            && !matches!(
-                                bytes[e],
-                                b'\'' | b'`' | b'-' | b'_' | b' ' | b'\t'..=b'\r'
-                            )
-                        {
-                            e += 1;
-                        }
+                        let e = i
+                            + 1
+                            + bytes[i + 1..]
+                                .iter()
+                                .position(|&x| !PLAIN_ASCII[x as usize])
+                                .unwrap_or(bytes.len() - i - 1);
                         mark(&mut segs, text.len(), i, true);
-                        text.extend(bytes[i..e].iter().map(u8::to_ascii_lowercase));
+                        let from = text.len();
+                        text.extend_from_slice(&bytes[i..e]);
+                        text[from..].make_ascii_lowercase();
                         last_space = false;
                         i = e;
                         continue;

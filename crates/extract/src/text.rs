@@ -70,6 +70,18 @@ fn is_abbrev(word: &str) -> bool {
     ABBREV.iter().any(|a| *a == lw)
 }
 
+/// Bytes where [`sentences`] has something to decide: newline, '.', '!', '?' and the
+/// lead byte of '。'.
+const STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\n' as usize] = true;
+    t[b'.' as usize] = true;
+    t[b'!' as usize] = true;
+    t[b'?' as usize] = true;
+    t[0xE3] = true;
+    t
+};
+
 /// Split `body` into sentences. A newline always ends a sentence (and a blank line or a
 /// single newline starts a new paragraph: reports put one paragraph on a line).
 /// `.`, `!`, `?` (and their full-width forms) end a sentence when followed by space, a
@@ -91,21 +103,34 @@ pub fn sentences(body: &str) -> Vec<Sentence> {
             });
         }
     };
+    // `word_start` is where the word before an end mark starts: after the last space or
+    // tab since a line start or the previous sentence's end, found when a mark turns up
+    // rather than kept at every space; bytes before `seen` are accounted for
+    let mut seen = 0usize;
     while i < bytes.len() {
+        // only newlines and end marks matter: skip the rest in one go
+        match bytes[i..].iter().position(|&x| STOP[x as usize]) {
+            Some(k) => i += k,
+            None => break,
+        }
         let c = bytes[i];
         if c == b'\n' {
             push(&mut out, start, i, para);
             para += 1;
             start = i + 1;
             word_start = i + 1;
+            seen = i + 1;
             i += 1;
             continue;
         }
-        if c == b' ' || c == b'\t' {
-            word_start = i + 1;
-            i += 1;
-            continue;
+        // look back only over the bytes not looked at yet (linear overall)
+        if let Some(p) = bytes[seen..i]
+            .iter()
+            .rposition(|&x| x == b' ' || x == b'\t')
+        {
+            word_start = seen + p + 1;
         }
+        seen = i;
         let (is_end, len) = if c == b'.' || c == b'!' || c == b'?' {
             (true, 1)
         } else if c == 0xE3 && i + 2 < bytes.len() && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x82 {
@@ -134,6 +159,7 @@ pub fn sentences(body: &str) -> Vec<Sentence> {
                 start = j;
                 i = j;
                 word_start = j;
+                seen = j;
                 continue;
             }
         }
