@@ -436,13 +436,16 @@ pub fn extract(report: &Report) -> Vec<Event> {
             }
             let mut evidence = merge_ranges(evs);
             evidence.truncate(MAX_EVIDENCE);
-            let mut eplaces: Vec<EventPlace> = Vec::new();
-            for &k in &place_ks {
+            let mut eplaces: Vec<EventPlace> = Vec::with_capacity(place_ks.len());
+            for (n, &k) in place_ks.iter().enumerate() {
                 attached[k] = true;
+                // one gazetteer place has one id: skip repeats before building the value
+                let place = judged[k].m.place;
+                if place_ks[..n].iter().any(|&x| judged[x].m.place == place) {
+                    continue;
+                }
                 if let Some(p) = places::event_place(gaz, &judged[k]) {
-                    if !eplaces.iter().any(|x| x.id == p.id) {
-                        eplaces.push(p);
-                    }
+                    eplaces.push(p);
                 }
             }
             let first = cs[0];
