@@ -225,6 +225,21 @@ type Res = Option<(NaiveDate, NaiveDate, Precision)>;
 
 /// Cheap filter: can a date expression start with this word?
 fn is_date_trigger(r: &str) -> bool {
+    // first letters of the words below, as a bit set over 'a'..='z'
+    const FIRST: u32 = {
+        let mut m = 0u32;
+        let s = b"ytelramoisjfnd";
+        let mut k = 0;
+        while k < s.len() {
+            m |= 1 << (s[k] - b'a');
+            k += 1;
+        }
+        m
+    };
+    let c = r.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
+    if !c.is_ascii_lowercase() || FIRST & (1 << (c - b'a')) == 0 {
+        return false;
+    }
     let Some((w, n)) = first_word_lower(r) else {
         return false;
     };

@@ -577,6 +577,15 @@ const PLAIN_ASCII: [bool; 256] = {
     t
 };
 
+/// Is `b` (three bytes) the UTF-8 of a Hangul syllable (U+AC00 to U+D7A3)?
+fn is_hangul_syllable(b: &[u8]) -> bool {
+    if !(0xEA..=0xED).contains(&b[0]) || b[1] & 0xC0 != 0x80 || b[2] & 0xC0 != 0x80 {
+        return false;
+    }
+    let cp = ((b[0] as u32 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F);
+    (0xAC00..=0xD7A3).contains(&cp)
+}
+
 /// Note that the normalised bytes from `norm` on come from `orig` on (`linear`) or all
 /// from the char at `orig`; extends the last piece when it already says so.
 fn mark(segs: &mut Vec<Seg>, norm: usize, orig: usize, linear: bool) {
@@ -645,10 +654,15 @@ impl Normalized {
                     | ((bytes[i + 1] as u32 & 0x3F) << 6)
                     | (bytes[i + 2] as u32 & 0x3F);
                 if (0xAC00..=0xD7A3).contains(&cp) {
+                    // the whole run of syllables at once
+                    let mut e = i + 3;
+                    while e + 2 < bytes.len() && is_hangul_syllable(&bytes[e..e + 3]) {
+                        e += 3;
+                    }
                     mark(&mut segs, text.len(), i, true);
-                    text.extend_from_slice(&bytes[i..i + 3]);
+                    text.extend_from_slice(&bytes[i..e]);
                     last_space = false;
-                    i += 3;
+                    i = e;
                     continue;
                 }
             }

@@ -371,10 +371,7 @@ fn number_word(s: &str, i: usize) -> Option<(usize, usize, f64)> {
             }
             return None;
         }
-        return NUM_WORDS
-            .iter()
-            .find(|(p, _)| p.len() == n && p.as_bytes() == word)
-            .map(|(p, v)| (i, i + p.len(), *v));
+        return num_word_value(word).map(|v| (i, i + n, v));
     }
     NUM_WORDS_KO
         .iter()
@@ -382,6 +379,37 @@ fn number_word(s: &str, i: usize) -> Option<(usize, usize, f64)> {
             b[i..].starts_with(p.as_bytes()) && b.get(i + p.len()).copied() == Some(b' ')
         })
         .map(|(p, v)| (i, i + p.len(), *v))
+}
+
+/// The value of a lowercase ASCII word of [`NUM_WORDS`] (one match instead of a search).
+fn num_word_value(word: &[u8]) -> Option<f64> {
+    Some(match word {
+        b"one" => 1.0,
+        b"two" => 2.0,
+        b"three" => 3.0,
+        b"four" => 4.0,
+        b"five" => 5.0,
+        b"six" => 6.0,
+        b"seven" => 7.0,
+        b"eight" => 8.0,
+        b"nine" => 9.0,
+        b"ten" => 10.0,
+        b"eleven" => 11.0,
+        b"twelve" => 12.0,
+        b"thirteen" => 13.0,
+        b"fourteen" => 14.0,
+        b"fifteen" => 15.0,
+        b"sixteen" => 16.0,
+        b"seventeen" => 17.0,
+        b"eighteen" => 18.0,
+        b"nineteen" => 19.0,
+        b"twenty" => 20.0,
+        b"thirty" => 30.0,
+        b"forty" => 40.0,
+        b"fifty" => 50.0,
+        b"dozens" | b"hundreds" | b"thousands" | b"several" => f64::NAN,
+        _ => return None,
+    })
 }
 
 /// The non-ASCII entries of [`NUM_WORDS`], in the same order.
@@ -487,6 +515,19 @@ mod tests {
         assert!(k.contains(&(QuantityKind::Money, Some(2000.0), "2,000 yuan".into())));
         assert!(k.contains(&(QuantityKind::Age, Some(35.0), "35-year-old".into())));
         assert!(k.contains(&(QuantityKind::Duration, Some(15.0), "15 years".into())));
+    }
+
+    #[test]
+    fn number_word_match_agrees_with_table() {
+        for (w, v) in NUM_WORDS
+            .iter()
+            .filter(|(w, _)| w.is_ascii() && !w.contains(' '))
+        {
+            let got = num_word_value(w.as_bytes()).unwrap();
+            assert!(got == *v || (got.is_nan() && v.is_nan()), "{w}");
+        }
+        assert_eq!(num_word_value(b"a"), None);
+        assert_eq!(num_word_value(b"tens"), None);
     }
 
     #[test]
