@@ -237,7 +237,10 @@ pub fn extract(report: &Report) -> Vec<Event> {
     }
 
     // ---- counted places per sentence
-    let mut sent_places: Vec<Vec<usize>> = vec![Vec::new(); sents.len()];
+    // (one flat list: sentences come in order, so each one's places are a contiguous
+    // range of it, and no sentence needs a vector of its own)
+    let mut place_list: Vec<usize> = Vec::new();
+    let mut place_range: Vec<(usize, usize)> = vec![(0, 0); sents.len()];
     {
         let mut si = 0usize;
         for (k, j) in judged.iter().enumerate() {
@@ -247,17 +250,23 @@ pub fn extract(report: &Report) -> Vec<Event> {
             while si < sents.len() && sents[si].end <= j.m.start {
                 si += 1;
             }
-            if si < sents.len()
-                && sents[si].start <= j.m.start
-                && !sent_places[si]
-                    .iter()
-                    .any(|&x| judged[x].m.place == j.m.place)
-                && sent_places[si].len() < 32
-            {
-                sent_places[si].push(k);
+            if si < sents.len() && sents[si].start <= j.m.start {
+                let (a, e) = place_range[si];
+                let here = &place_list[a..e];
+                if !here.iter().any(|&x| judged[x].m.place == j.m.place) && here.len() < 32 {
+                    if a == e {
+                        place_range[si] = (place_list.len(), place_list.len());
+                    }
+                    place_list.push(k);
+                    place_range[si].1 += 1;
+                }
             }
         }
     }
+    let sent_places = |si: usize| -> &[usize] {
+        let (a, e) = place_range[si];
+        &place_list[a..e]
+    };
     // main place: most-mentioned counted place below province level, else province
     let main_place = {
         let mut counts: Vec<(usize, usize, bool)> = Vec::new(); // (place, count, first k)
@@ -313,7 +322,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 last = None;
             }
             prev_places[k] = last;
-            if !sent_places[k].is_empty() {
+            if !sent_places(k).is_empty() {
                 last = Some(k);
             }
         }
@@ -379,11 +388,11 @@ pub fn extract(report: &Report) -> Vec<Event> {
             .take()
             .unwrap_or_else(|| quantities::scan(body, s.start, s.end));
         // places of this sentence, else of the paragraph so far, else the main place
-        let mut place_ks: Vec<usize> = sent_places[se.sent].clone();
+        let mut place_ks: Vec<usize> = sent_places(se.sent).to_vec();
         let own_places = !place_ks.is_empty();
         if place_ks.is_empty() {
             if let Some(k) = prev_places[se.sent] {
-                place_ks = sent_places[k].clone();
+                place_ks = sent_places(k).to_vec();
             }
         }
         if place_ks.is_empty() {

@@ -1030,6 +1030,13 @@ fn is_mountain_prefix(before: &str) -> bool {
 /// "Tumen River", "the Tumen riverbank", "Changbai Mountains": not the place.
 fn is_river_after(after: &str) -> bool {
     let a = after.trim_start_matches([' ', '\u{a0}']);
+    // every target starts with an ASCII r, m or v: nothing else needs the word
+    if !matches!(
+        a.as_bytes().first(),
+        Some(b'r' | b'R' | b'm' | b'M' | b'v' | b'V')
+    ) {
+        return false;
+    }
     let n = a
         .char_indices()
         .find(|(_, c)| !c.is_alphabetic())
@@ -1080,6 +1087,10 @@ fn is_name_word_after(after: &str) -> bool {
     let Some(a) = after.strip_prefix(' ') else {
         return false;
     };
+    // every name word starts with an ASCII capital: nothing else needs the word
+    if !a.as_bytes().first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
+    }
     // the word that starts `a`, up to the first char that is not alphanumeric: a name
     // word followed by a non-alphanumeric char is exactly that word
     let n = a
