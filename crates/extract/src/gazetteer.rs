@@ -577,6 +577,32 @@ const PLAIN_ASCII: [bool; 256] = {
     t
 };
 
+/// End of the run from `i` (a plain ASCII byte or a Hangul syllable) that normalises to
+/// itself, lowercased: plain ASCII bytes, Hangul syllables, and single spaces between
+/// them (a lone space stays a space; only runs of spaces and hyphens collapse).
+fn copy_run_end(bytes: &[u8], i: usize) -> usize {
+    let copyable = |e: usize| -> usize {
+        if e < bytes.len() && PLAIN_ASCII[bytes[e] as usize] {
+            1
+        } else if e + 3 <= bytes.len() && is_hangul_syllable(&bytes[e..e + 3]) {
+            3
+        } else {
+            0
+        }
+    };
+    let mut e = i;
+    loop {
+        let n = copyable(e);
+        if n > 0 {
+            e += n;
+        } else if e > i && e < bytes.len() && bytes[e] == b' ' && copyable(e + 1) > 0 {
+            e += 1;
+        } else {
+            return e;
+        }
+    }
+}
+
 /// Is `b` (three bytes) the UTF-8 of a Hangul syllable (U+AC00 to U+D7A3)?
 fn is_hangul_syllable(b: &[u8]) -> bool {
     if !(0xEA..=0xED).contains(&b[0]) || b[1] & 0xC0 != 0x80 || b[2] & 0xC0 != 0x80 {
@@ -630,12 +656,7 @@ impl Normalized {
                     }
                     _ => {
                         // a run of ASCII bytes kept as they are (lowercased), in bulk
-                        let e = i
-                            + 1
-                            + bytes[i + 1..]
-                                .iter()
-                                .position(|&x| !PLAIN_ASCII[x as usize])
-                                .unwrap_or(bytes.len() - i - 1);
+                        let e = copy_run_end(bytes, i);
                         mark(&mut segs, text.len(), i, true);
                         let from = text.len();
                         text.extend_from_slice(&bytes[i..e]);
@@ -654,13 +675,12 @@ impl Normalized {
                     | ((bytes[i + 1] as u32 & 0x3F) << 6)
                     | (bytes[i + 2] as u32 & 0x3F);
                 if (0xAC00..=0xD7A3).contains(&cp) {
-                    // the whole run of syllables at once
-                    let mut e = i + 3;
-                    while e + 2 < bytes.len() && is_hangul_syllable(&bytes[e..e + 3]) {
-                        e += 3;
-                    }
+                    // the whole run at once
+                    let e = copy_run_end(bytes, i);
                     mark(&mut segs, text.len(), i, true);
+                    let from = text.len();
                     text.extend_from_slice(&bytes[i..e]);
+                    text[from..].make_ascii_lowercase();
                     last_space = false;
                     i = e;
                     continue;
