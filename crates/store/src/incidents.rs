@@ -346,6 +346,25 @@ pub fn effective_pins(pins: &[IncidentPin]) -> Pins {
     }
 }
 
+/// The setting holding the [`Store::data_version`] the stored incidents were computed at.
+const COMPUTED_AT_VERSION: &str = "incidents_data_version";
+
+/// True when reports, events or reviews changed since incidents were last computed
+/// (or they never were).
+pub fn stale(store: &dyn Store) -> Result<bool> {
+    let at = store.setting(COMPUTED_AT_VERSION)?;
+    Ok(at.and_then(|v| v.parse::<u64>().ok()) != Some(store.data_version()?))
+}
+
+/// [`recompute`] when [`stale`]; `None` when the stored incidents are current.
+pub fn refresh(store: &mut dyn Store) -> Result<Option<IncidentState>> {
+    if stale(store)? {
+        recompute(store).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// Run near-duplicate detection and incident grouping over everything stored and
 /// store the result (see the module documentation). Returns what was stored.
 pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
@@ -479,6 +498,8 @@ pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
     };
     set.state.millis = started.elapsed().as_millis() as u64;
     store.replace_incidents(&set)?;
+    let version = store.data_version()?;
+    store.set_setting(COMPUTED_AT_VERSION, &version.to_string())?;
     let mut state = store.incident_state()?.unwrap_or(set.state);
     state.millis = started.elapsed().as_millis() as u64;
     Ok(state)
