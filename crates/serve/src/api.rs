@@ -29,6 +29,7 @@ pub fn routes() -> Router<Shared> {
         .route("/search", get(search))
         .route("/facets", get(facets))
         .route("/timeline", get(timeline))
+        .merge(crate::incidents::api_routes())
 }
 
 const OPENAPI: &str = include_str!("../assets/openapi.json");

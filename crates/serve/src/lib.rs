@@ -12,7 +12,7 @@
 //! One module per concern: [`app`] (state, routes, headers), [`auth`], [`pool`],
 //! [`filter`] (URL parameters), [`layout`], [`text`] (evidence marks), pages
 //! ([`search`], [`event`], [`report`], [`ingest`], [`login`], [`admin`]), [`api`],
-//! [`timeline`] and [`map`].
+//! [`timeline`] and [`map`]; [`incidents`] (list, detail, merge and split, its API).
 
 pub mod admin;
 pub mod api;
@@ -22,6 +22,7 @@ pub mod cache;
 pub mod error;
 pub mod event;
 pub mod filter;
+pub mod incidents;
 pub mod ingest;
 pub mod layout;
 pub mod login;

@@ -23,6 +23,8 @@ pub struct Results {
     pub facets: Vec<(Facet, Vec<FacetCount>)>,
     pub hits: Vec<SearchHit>,
     pub hit_total: u64,
+    /// The incidents facet: (parameter, value, label, count).
+    pub incident_facet: Vec<crate::incidents::FacetLine>,
 }
 
 /// Run the queries of one search page.
@@ -49,6 +51,7 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
                     cache.facet_counts(store, version, &without, f, FACET_VALUES)?,
                 ));
             }
+            let incident_facet = crate::incidents::facet(store, &cache, version, &params)?;
             let (hits, hit_total) = match (&filter.text, with_hits) {
                 (Some(q), true) => (store.search(q, 10, 0)?, store.count_search(q)?),
                 _ => (Vec::new(), 0),
@@ -59,6 +62,7 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
                 facets,
                 hits,
                 hit_total,
+                incident_facet,
             })
         })
         .await
@@ -91,6 +95,7 @@ pub async fn search_page(
                 @for (f, counts) in &r.facets {
                     (facet_box(&params, *f, counts))
                 }
+                (crate::incidents::facet_box(&params, &r.incident_facet))
             }
             section {
                 @if params.get("q").is_some() {
@@ -126,7 +131,7 @@ pub fn filter_form(params: &Params, action: &str) -> Markup {
             input type="search" name="q" placeholder="words, \"a phrase\", -exclude" value=(params.get("q").unwrap_or("")) size="40";
             label { "from " input type="date" name="from" value=(params.get("from").unwrap_or("")); }
             label { "to " input type="date" name="to" value=(params.get("to").unwrap_or("")); }
-            @for key in ["type", "province", "place", "actor", "outlet", "status"] {
+            @for key in ["type", "province", "place", "actor", "outlet", "status", "outlets", "copies", "per"] {
                 @if let Some(v) = params.get(key) {
                     input type="hidden" name=(key) value=(v);
                 }
