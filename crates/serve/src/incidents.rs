@@ -802,8 +802,8 @@ async fn api_split(
 pub type FacetLine = (&'static str, &'static str, &'static str, u64);
 
 /// Event counts for the incidents facet under the current filter (without its own
-/// constraint): in any incident, corroborated by 2+ and 3+ outlets, and without the
-/// events of reposts. Counts go through the page's count cache.
+/// constraint): in any incident, corroborated by 2+ outlets, and without the events of
+/// reposts (`outlets=3` and higher work in the URL too). Counts go through the page's count cache.
 pub fn facet(
     store: &mut dyn Store,
     cache: &crate::cache::CountCache,
@@ -815,7 +815,6 @@ pub fn facet(
     for (value, text) in [
         ("1", "in an incident"),
         ("2", "corroborated by 2+ outlets"),
-        ("3", "corroborated by 3+ outlets"),
     ] {
         let f = lantern_store::EventFilter {
             min_outlets: value.parse().ok(),
