@@ -15,13 +15,16 @@ use crate::util::ellipsize;
 /// Print one line about a recomputation.
 fn say(state: &IncidentState) {
     println!(
-        "incidents: {} from {} events in {} reports ({} corroborated by 2+ outlets); {} reposts linked to their originals; {} ms",
+        "incidents: {} from {} events in {} reports ({} corroborated by 2+ outlets); {} reposts linked to their originals; {} ms (read {}, group {}, write {})",
         state.incidents,
         state.grouped_events,
         state.reports,
         state.corroborated,
         state.duplicates,
-        state.millis
+        state.millis,
+        state.read_millis,
+        state.group_millis,
+        state.millis.saturating_sub(state.read_millis + state.group_millis)
     );
     for (a, b) in &state.pin_conflicts {
         eprintln!(

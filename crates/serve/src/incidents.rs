@@ -798,72 +798,33 @@ async fn api_split(
 
 // ---- The search page's incidents facet.
 
-/// One line of the incidents facet: (parameter, value, label, number of events).
-pub type FacetLine = (&'static str, &'static str, &'static str, u64);
-
-/// Event counts for the incidents facet under the current filter (without its own
-/// constraint): in any incident, corroborated by 2+ outlets, and without the events of
-/// reposts (`outlets=3` and higher work in the URL too). Counts go through the page's count cache.
-pub fn facet(
-    store: &mut dyn Store,
-    cache: &crate::cache::CountCache,
-    version: u64,
-    params: &Params,
-) -> Result<Vec<FacetLine>, AppError> {
-    let base = params.with("outlets", None).with("copies", None).filter()?;
-    let mut out = Vec::new();
-    for (value, text) in [
-        ("1", "in an incident"),
-        ("2", "corroborated by 2+ outlets"),
-    ] {
-        let f = lantern_store::EventFilter {
-            min_outlets: value.parse().ok(),
-            ..base.clone()
-        };
-        out.push((
-            "outlets",
-            value,
-            text,
-            cache.count_events(store, version, &f)?,
-        ));
-    }
-    let f = lantern_store::EventFilter {
-        skip_copies: true,
-        ..base.clone()
-    };
-    let without = cache.count_events(store, version, &f)?;
-    let all = cache.count_events(store, version, &base)?;
-    out.push(("copies", "skip", "reposts left out", without));
-    out.push((
-        "copies",
-        "",
-        "events of reposts",
-        all.saturating_sub(without),
-    ));
-    Ok(out)
-}
-
-/// The incidents facet box of the search page. Event counts elsewhere include the
-/// events of reposts (each stored report keeps its events); this box says how many
-/// and lets the user leave them out.
-pub fn facet_box(params: &Params, lines: &[FacetLine]) -> Markup {
+/// The incidents facet of the search page: filters by corroboration and leaves out the
+/// events of reposts. No counts of its own (they would cost a full count per option on
+/// every new filter); the active option's count is the page's event count. Event
+/// counts elsewhere include the events of reposts (each stored report keeps its
+/// events), and the box says so.
+pub fn facet_box(params: &Params) -> Markup {
+    let options: [(&str, &str, &str); 4] = [
+        ("outlets", "1", "in an incident"),
+        ("outlets", "2", "corroborated by 2+ outlets"),
+        ("outlets", "3", "corroborated by 3+ outlets"),
+        ("copies", "skip", "leave out reposts"),
+    ];
     html! {
         h3 { "Incidents" }
         ul.incident-facet {
-            @for (key, value, text, count) in lines {
-                @if value.is_empty() {
-                    li.count { (count) " " (text) " are counted above" }
-                } @else {
-                    @let on = params.get(key) == Some(*value);
-                    li class=(if on { "active" } else { "" }) {
-                        @if on {
-                            span { (text) " " a href=(params.with(key, None).url("/search")) title="remove this filter" { "×" } }
-                        } @else {
-                            a href=(params.with(key, Some(value)).url("/search")) { (text) }
-                        }
-                        span.count { (count) }
+            @for (key, value, text) in options {
+                @let on = params.get(key) == Some(value);
+                li class=(if on { "active" } else { "" }) {
+                    @if on {
+                        span { (text) " " a href=(params.with(key, None).url("/search")) title="remove this filter" { "×" } }
+                    } @else {
+                        a href=(params.with(key, Some(value)).url("/search")) { (text) }
                     }
                 }
+            }
+            @if params.get("copies").is_none() {
+                li.count { "Counts include the events of reposts (copies of another report)." }
             }
             li { a href=(params.with("outlets", None).with("copies", None).url("/incidents")) { "list the incidents" } }
         }

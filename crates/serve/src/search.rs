@@ -23,8 +23,6 @@ pub struct Results {
     pub facets: Vec<(Facet, Vec<FacetCount>)>,
     pub hits: Vec<SearchHit>,
     pub hit_total: u64,
-    /// The incidents facet: (parameter, value, label, count).
-    pub incident_facet: Vec<crate::incidents::FacetLine>,
 }
 
 /// Run the queries of one search page.
@@ -51,7 +49,6 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
                     cache.facet_counts(store, version, &without, f, FACET_VALUES)?,
                 ));
             }
-            let incident_facet = crate::incidents::facet(store, &cache, version, &params)?;
             let (hits, hit_total) = match (&filter.text, with_hits) {
                 (Some(q), true) => (store.search(q, 10, 0)?, store.count_search(q)?),
                 _ => (Vec::new(), 0),
@@ -62,7 +59,6 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
                 facets,
                 hits,
                 hit_total,
-                incident_facet,
             })
         })
         .await
@@ -95,7 +91,7 @@ pub async fn search_page(
                 @for (f, counts) in &r.facets {
                     (facet_box(&params, *f, counts))
                 }
-                (crate::incidents::facet_box(&params, &r.incident_facet))
+                (crate::incidents::facet_box(&params))
             }
             section {
                 @if params.get("q").is_some() {

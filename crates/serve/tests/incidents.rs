@@ -79,7 +79,7 @@ async fn pages_list_detail_facet_timeline_map() {
     // The search facet and the counts of reposts.
     let search = get(&app, "/search", Some(&s)).await;
     assert!(search.body.contains("corroborated by 2+ outlets"));
-    assert!(search.body.contains("events of reposts are counted above"));
+    assert!(search.body.contains("Counts include the events of reposts"));
     let only = get(&app, "/search?outlets=2", Some(&s)).await;
     assert_eq!(only.status, StatusCode::OK);
     // Timeline and map per incident.

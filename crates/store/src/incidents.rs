@@ -241,6 +241,12 @@ pub struct IncidentState {
     pub unknown_pins: Vec<String>,
     /// Milliseconds spent reading, computing and writing.
     pub millis: u64,
+    /// Of which reading reports and events (and computing missing signatures).
+    #[serde(default)]
+    pub read_millis: u64,
+    /// Of which finding copies and grouping.
+    #[serde(default)]
+    pub group_millis: u64,
 }
 
 /// Everything [`Store::replace_incidents`] writes.
@@ -409,6 +415,7 @@ pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
         Ok(())
     })?;
 
+    let read_millis = started.elapsed().as_millis() as u64;
     let links = near_duplicates_of(&docs, &DupParams::default());
     drop(docs);
     let mut duplicates = Vec::with_capacity(links.len());
@@ -426,6 +433,7 @@ pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
     }
     let grouping = group_incidents(&infos, &items, &pins, &GroupParams::default());
 
+    let group_millis = started.elapsed().as_millis() as u64 - read_millis;
     let rid = |i: usize| report_ids.get(i).cloned().unwrap_or_default();
     let mut incidents = Vec::with_capacity(grouping.incidents.len());
     let mut grouped_events = 0u64;
@@ -489,6 +497,8 @@ pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
         pin_conflicts: grouping.pin_conflicts.clone(),
         unknown_pins: grouping.unknown_pins.clone(),
         millis: 0,
+        read_millis,
+        group_millis,
     };
     let mut set = IncidentSet {
         signatures,

@@ -207,7 +207,9 @@ CREATE INDEX incidents_corroboration ON incidents(corroboration);
 CREATE TABLE incident_events (
     event_id    INTEGER PRIMARY KEY NOT NULL REFERENCES events(id) ON DELETE CASCADE,
     incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
-    event_key   TEXT NOT NULL
+    event_key   TEXT NOT NULL,
+    -- The incident's corroboration, copied here so that event filters need no join.
+    corroboration INTEGER NOT NULL
 );
 CREATE INDEX incident_events_incident ON incident_events(incident_id, event_id);
 

@@ -568,8 +568,8 @@ pub(crate) fn filter_clauses(f: &EventFilter) -> (Vec<&'static str>, Vec<Value>)
     }
     if let Some(n) = f.min_outlets {
         clauses.push(
-            "EXISTS (SELECT 1 FROM incident_events ie JOIN incidents i ON i.id = ie.incident_id
-               WHERE ie.event_id = e.id AND i.corroboration >= ?)",
+            "EXISTS (SELECT 1 FROM incident_events ie
+               WHERE ie.event_id = e.id AND ie.corroboration >= ?)",
         );
         params.push(Value::Integer(i64::from(n)));
     }

@@ -95,8 +95,8 @@ pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &s
         // An event deleted since it was read (a concurrent re-extraction) is skipped;
         // the next recomputation places its successor.
         let mut ev = tx.prepare_cached(
-            "INSERT INTO incident_events(event_id, incident_id, event_key)
-             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+            "INSERT INTO incident_events(event_id, incident_id, event_key, corroboration)
+             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)",
         )?;
         for n in &set.incidents {
             let i = &n.incident;
@@ -111,7 +111,7 @@ pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &s
                 to_json(i, "incident summary")?,
             ])?;
             for e in &n.events {
-                ev.execute(params![e.event_id, i.id, e.key])?;
+                ev.execute(params![e.event_id, i.id, e.key, i.corroboration])?;
             }
         }
         let mut state = set.state.clone();
