@@ -6,7 +6,8 @@
 //!
 //! A merge or split is stored as a pin by stable event keys (see
 //! `lantern_store::incidents`), written to the audit log, and takes effect at once: the
-//! handler recomputes the incidents before answering.
+//! handler regroups the incidents concerned (`regroup`) before answering; the next full
+//! recomputation (after a write, or the recompute button) replays the pin everywhere.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -16,7 +17,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use lantern_extract::gazetteer::Gazetteer;
-use lantern_store::incidents::{recompute, stale};
+use lantern_store::incidents::{recompute, regroup, stale};
 use lantern_store::{
     FacetCount, IncidentFilter, IncidentPin, IncidentState, IncidentSummary, MonthCount,
     NewIncidentPin, PinKind, Role, Store, StoredEvent,
@@ -181,13 +182,13 @@ pub fn merge(
             kind: PinKind::Merge,
             keys,
             others: vec![],
-            incidents: ids,
+            incidents: ids.clone(),
             audit_event_id,
             note,
         },
         who,
     )?;
-    recompute(store)?;
+    regroup(store, &ids)?;
     store
         .incident_of_event(audit_event_id)?
         .ok_or_else(|| AppError::internal("the merged incident is missing after recomputation"))
@@ -240,7 +241,7 @@ pub fn split(
         },
         who,
     )?;
-    recompute(store)?;
+    regroup(store, &[id.to_string()])?;
     let moved_to = store
         .incident_of_event(first_moved)?
         .ok_or_else(|| AppError::internal("the moved events are missing after recomputation"))?;

@@ -252,6 +252,10 @@ pub struct IncidentState {
 /// Everything [`Store::replace_incidents`] writes.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IncidentSet {
+    /// `Some`: replace only these incidents (by id) with `incidents`, and leave
+    /// everything else (other incidents, signatures, copies, state) as it is. `None`:
+    /// replace everything.
+    pub only: Option<Vec<String>>,
     /// Signatures computed in this run: (report id, MinHash).
     pub signatures: Vec<(String, Vec<u64>)>,
     /// Every copy with its original; all other reports are originals.
@@ -383,7 +387,7 @@ pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
     let mut items: Vec<EventItem> = Vec::new();
     let mut event_ids: Vec<i64> = Vec::new();
     let mut signatures: Vec<(String, Vec<u64>)> = Vec::new();
-    store.for_each_incident_input(&mut |input: IncidentInput| {
+    store.for_each_incident_input(None, &mut |input: IncidentInput| {
         let index = report_ids.len();
         let report = &input.report;
         let signature = match input.signature {
@@ -434,6 +438,47 @@ pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
     let grouping = group_incidents(&infos, &items, &pins, &GroupParams::default());
 
     let group_millis = started.elapsed().as_millis() as u64 - read_millis;
+    let (incidents, grouped_events, corroborated) =
+        to_new_incidents(&grouping, &items, &event_ids, &report_ids);
+    let state = IncidentState {
+        computed_at: String::new(),
+        reports: report_ids.len() as u64,
+        events: items.len() as u64,
+        grouped_events,
+        incidents: incidents.len() as u64,
+        corroborated,
+        duplicates: duplicates.len() as u64,
+        new_signatures: signatures.len() as u64,
+        pin_conflicts: grouping.pin_conflicts.clone(),
+        unknown_pins: grouping.unknown_pins.clone(),
+        millis: 0,
+        read_millis,
+        group_millis,
+    };
+    let mut set = IncidentSet {
+        only: None,
+        signatures,
+        duplicates,
+        incidents,
+        state,
+    };
+    set.state.millis = started.elapsed().as_millis() as u64;
+    store.replace_incidents(&set)?;
+    let version = store.data_version()?;
+    store.set_setting(COMPUTED_AT_VERSION, &version.to_string())?;
+    let mut state = store.incident_state()?.unwrap_or(set.state);
+    state.millis = started.elapsed().as_millis() as u64;
+    Ok(state)
+}
+
+/// The incidents of a grouping as stored: report and event indices turned into ids.
+/// Returns them with the number of grouped events and of corroborated incidents.
+fn to_new_incidents(
+    grouping: &lantern_incidents::Grouping,
+    items: &[EventItem],
+    event_ids: &[i64],
+    report_ids: &[String],
+) -> (Vec<NewIncident>, u64, u64) {
     let rid = |i: usize| report_ids.get(i).cloned().unwrap_or_default();
     let mut incidents = Vec::with_capacity(grouping.incidents.len());
     let mut grouped_events = 0u64;
@@ -485,32 +530,75 @@ pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
             events,
         });
     }
-    let state = IncidentState {
-        computed_at: String::new(),
-        reports: report_ids.len() as u64,
-        events: items.len() as u64,
-        grouped_events,
-        incidents: incidents.len() as u64,
-        corroborated,
-        duplicates: duplicates.len() as u64,
-        new_signatures: signatures.len() as u64,
-        pin_conflicts: grouping.pin_conflicts.clone(),
-        unknown_pins: grouping.unknown_pins.clone(),
-        millis: 0,
-        read_millis,
-        group_millis,
-    };
-    let mut set = IncidentSet {
-        signatures,
-        duplicates,
+    (incidents, grouped_events, corroborated)
+}
+
+/// Regroup just the events of some incidents, with the analyst pins, and replace those
+/// incidents: what a merge or split needs at once, in time proportional to the
+/// incidents' size rather than the store's. Copies stay linked as they are; the events
+/// cannot join incidents outside the set until the next [`recompute`]. Returns the ids
+/// of the new incidents.
+pub fn regroup(store: &mut dyn Store, incident_ids: &[String]) -> Result<Vec<String>> {
+    let pins = effective_pins(&store.incident_pins()?);
+    let mut wanted: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    let mut reports: BTreeSet<String> = BTreeSet::new();
+    let mut ids: Vec<String> = Vec::new();
+    for id in incident_ids {
+        if let Some(d) = store.incident(id)? {
+            wanted.extend(d.events.iter().map(|e| e.event_id));
+            reports.extend(d.incident.reports.iter().cloned());
+            ids.push(d.incident.id);
+        }
+    }
+    let reports: Vec<String> = reports.into_iter().collect();
+    let mut report_ids: Vec<String> = Vec::new();
+    let mut infos: Vec<ReportInfo> = Vec::new();
+    let mut items: Vec<EventItem> = Vec::new();
+    let mut event_ids: Vec<i64> = Vec::new();
+    store.for_each_incident_input(Some(&reports), &mut |input: IncidentInput| {
+        let index = report_ids.len();
+        let report = &input.report;
+        infos.push(ReportInfo::of(report));
+        // Keys and report places come from all the report's events, as in recompute.
+        let events: Vec<Event> = input.events.iter().map(|e| e.event.clone()).collect();
+        let refs: Vec<&Event> = events.iter().collect();
+        let keys = event_keys(&report.id, &refs);
+        for ((mut item, key), stored) in EventItem::of_report(index, report, &events)
+            .into_iter()
+            .zip(keys)
+            .zip(&input.events)
+        {
+            if wanted.contains(&stored.id) {
+                item.key = key;
+                items.push(item);
+                event_ids.push(stored.id);
+            }
+        }
+        report_ids.push(report.id.clone());
+        Ok(())
+    })?;
+    let grouping = group_incidents(&infos, &items, &pins, &GroupParams::default());
+    let (mut incidents, _, _) = to_new_incidents(&grouping, &items, &event_ids, &report_ids);
+    let mut copies: HashMap<String, Vec<String>> = HashMap::new();
+    for d in store.duplicate_links()? {
+        copies.entry(d.original_id).or_default().push(d.report_id);
+    }
+    for n in &mut incidents {
+        let mut dups: Vec<String> = n
+            .incident
+            .reports
+            .iter()
+            .flat_map(|r| copies.get(r).cloned().unwrap_or_default())
+            .collect();
+        dups.sort();
+        dups.dedup();
+        n.incident.duplicates = dups;
+    }
+    let new_ids = incidents.iter().map(|n| n.incident.id.clone()).collect();
+    store.replace_incidents(&IncidentSet {
+        only: Some(ids),
         incidents,
-        state,
-    };
-    set.state.millis = started.elapsed().as_millis() as u64;
-    store.replace_incidents(&set)?;
-    let version = store.data_version()?;
-    store.set_setting(COMPUTED_AT_VERSION, &version.to_string())?;
-    let mut state = store.incident_state()?.unwrap_or(set.state);
-    state.millis = started.elapsed().as_millis() as u64;
-    Ok(state)
+        ..Default::default()
+    })?;
+    Ok(new_ids)
 }

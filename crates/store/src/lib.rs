@@ -270,19 +270,21 @@ pub trait Store: Send {
     // ---- Incidents (see [`incidents`]): near-duplicate links, incidents, analyst pins.
     // Default bodies refuse, as above.
 
-    /// Call `f` with every report, its events that are not rejected (in extraction
-    /// order) and its stored MinHash signature, one report at a time, in report id order.
-    /// Returns the number of reports.
+    /// Call `f` with every report (or only those named in `reports`), its events that
+    /// are not rejected (in extraction order) and its stored MinHash signature, one
+    /// report at a time, in report id order. Returns the number of reports.
     fn for_each_incident_input(
         &self,
+        reports: Option<&[String]>,
         f: &mut dyn FnMut(IncidentInput) -> Result<()>,
     ) -> Result<u64> {
-        let _ = f;
+        let _ = (reports, f);
         Err(unsupported("for_each_incident_input"))
     }
 
     /// Replace, in one transaction, all incidents and their events, every report's
-    /// `duplicate_of`, and the recomputation state; store the new signatures.
+    /// `duplicate_of`, and the recomputation state; store the new signatures. With
+    /// `set.only`, replace just those incidents.
     fn replace_incidents(&mut self, set: &IncidentSet) -> Result<()> {
         let _ = set;
         Err(unsupported("replace_incidents"))

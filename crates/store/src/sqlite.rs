@@ -1280,9 +1280,10 @@ impl Store for SqliteStore {
 
     fn for_each_incident_input(
         &self,
+        reports: Option<&[String]>,
         f: &mut dyn FnMut(crate::IncidentInput) -> Result<()>,
     ) -> Result<u64> {
-        incidents::for_each_incident_input(self, f)
+        incidents::for_each_incident_input(self, reports, f)
     }
 
     fn replace_incidents(&mut self, set: &crate::IncidentSet) -> Result<()> {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use lantern_store::incidents::{effective_pins, recompute};
+use lantern_store::incidents::{effective_pins, recompute, regroup};
 use lantern_store::{
     EventFilter, FileInput, IncidentFilter, NewIncidentPin, PinKind, SqliteStore, Store,
 };
@@ -230,7 +230,21 @@ fn pins_survive_recompute_and_reextract() {
     assert_eq!(entry.old["incidents"][1], b.as_str());
     assert_eq!(entry.note.as_deref(), Some("same night, same ring"));
 
+    // At once, regrouping only the two incidents; then by a full recomputation.
+    let total = store.count_incidents(&IncidentFilter::default()).unwrap();
+    let new = regroup(&mut store, &[a.clone(), b.clone()]).unwrap();
+    assert_eq!(new.len(), 1);
+    assert_eq!(
+        store.count_incidents(&IncidentFilter::default()).unwrap(),
+        total - 1
+    );
+    let merged = incident_of_report(&store, id_of(&ids, "i01-a"));
+    assert_eq!(vec![merged.clone()], new);
+    assert_eq!(merged, incident_of_report(&store, id_of(&ids, "i02-b")));
+    let local = store.incident(&merged).unwrap().unwrap();
+    assert_eq!(local.incident.duplicates, vec![id_of(&ids, "i01-r").to_string()]);
     recompute(&mut store).unwrap();
+    assert_eq!(store.incident(&merged).unwrap().unwrap(), local);
     let merged = incident_of_report(&store, id_of(&ids, "i01-a"));
     assert_eq!(merged, incident_of_report(&store, id_of(&ids, "i02-b")));
     assert_eq!(merged, incident_of_report(&store, id_of(&ids, "i01-c")));
@@ -289,6 +303,12 @@ fn pins_survive_recompute_and_reextract() {
             .unwrap()
             .action,
         "incident_split"
+    );
+    let new = regroup(&mut store, std::slice::from_ref(&merged)).unwrap();
+    assert!(new.len() >= 2, "{new:?}");
+    assert_ne!(
+        incident_of_report(&store, id_of(&ids, "i01-c")),
+        incident_of_report(&store, id_of(&ids, "i01-a"))
     );
     for round in 0..2 {
         if round == 1 {

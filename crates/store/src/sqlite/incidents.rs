@@ -31,18 +31,40 @@ fn signature_of(bytes: &[u8]) -> Vec<u64> {
 
 pub(super) fn for_each_incident_input(
     store: &SqliteStore,
+    only: Option<&[String]>,
     f: &mut dyn FnMut(IncidentInput) -> Result<()>,
 ) -> Result<u64> {
     let conn = &store.conn;
     // One read transaction: every report and event from the same snapshot.
     let tx = conn.unchecked_transaction()?;
-    let ids: Vec<(String, Option<Vec<u8>>)> = tx
-        .prepare(
-            "SELECT r.id, s.signature FROM reports r
-             LEFT JOIN report_signatures s ON s.report_id = r.id ORDER BY r.id",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let ids: Vec<(String, Option<Vec<u8>>)> = match only {
+        None => tx
+            .prepare(
+                "SELECT r.id, s.signature FROM reports r
+                 LEFT JOIN report_signatures s ON s.report_id = r.id ORDER BY r.id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+        Some(list) => {
+            let mut sorted: Vec<&String> = list.iter().collect();
+            sorted.sort();
+            sorted.dedup();
+            let mut stmt = tx.prepare_cached(
+                "SELECT r.id, s.signature FROM reports r
+                 LEFT JOIN report_signatures s ON s.report_id = r.id WHERE r.id = ?1",
+            )?;
+            let mut out = Vec::with_capacity(sorted.len());
+            for id in sorted {
+                if let Some(row) = stmt
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                {
+                    out.push(row);
+                }
+            }
+            out
+        }
+    };
     let events_sql = format!(
         "SELECT {EVENT_COLS} WHERE e.report_id = ? AND e.review_state <> 'rejected'
          ORDER BY e.seq, e.id"
@@ -66,6 +88,20 @@ pub(super) fn for_each_incident_input(
 
 pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &str) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if let Some(only) = &set.only {
+        {
+            let mut ev = tx.prepare_cached("DELETE FROM incident_events WHERE incident_id = ?1")?;
+            let mut inc = tx.prepare_cached("DELETE FROM incidents WHERE id = ?1")?;
+            for id in only {
+                ev.execute([id])?;
+                inc.execute([id])?;
+            }
+            insert_incidents(&tx, &set.incidents)?;
+        }
+        bump_data_version(&tx)?;
+        tx.commit()?;
+        return Ok(());
+    }
     {
         let mut sig = tx.prepare_cached(
             "INSERT INTO report_signatures(report_id, signature) VALUES (?1, ?2)
@@ -87,33 +123,7 @@ pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &s
         }
         tx.execute("DELETE FROM incident_events", [])?;
         tx.execute("DELETE FROM incidents", [])?;
-        let mut inc = tx.prepare_cached(
-            "INSERT INTO incidents(id, date_start, date_end, corroboration, n_events,
-                n_reports, n_disagree, summary_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        // An event deleted since it was read (a concurrent re-extraction) is skipped;
-        // the next recomputation places its successor.
-        let mut ev = tx.prepare_cached(
-            "INSERT INTO incident_events(event_id, incident_id, event_key, corroboration)
-             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)",
-        )?;
-        for n in &set.incidents {
-            let i = &n.incident;
-            inc.execute(params![
-                i.id,
-                i.date_start.map(|d| d.to_string()),
-                i.date_end.map(|d| d.to_string()),
-                i.corroboration,
-                i.events,
-                to_i64(i.reports.len()),
-                to_i64(i.disagreements.len()),
-                to_json(i, "incident summary")?,
-            ])?;
-            for e in &n.events {
-                ev.execute(params![e.event_id, i.id, e.key, i.corroboration])?;
-            }
-        }
+        insert_incidents(&tx, &set.incidents)?;
         let mut state = set.state.clone();
         state.computed_at = at.to_string();
         tx.execute(
@@ -124,6 +134,38 @@ pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &s
     }
     bump_data_version(&tx)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Insert incidents and their events.
+fn insert_incidents(tx: &rusqlite::Transaction<'_>, incidents: &[NewIncident]) -> Result<()> {
+    let mut inc = tx.prepare_cached(
+        "INSERT INTO incidents(id, date_start, date_end, corroboration, n_events,
+                n_reports, n_disagree, summary_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    // An event deleted since it was read (a concurrent re-extraction) is skipped;
+    // the next recomputation places its successor.
+    let mut ev = tx.prepare_cached(
+        "INSERT INTO incident_events(event_id, incident_id, event_key, corroboration)
+             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+    )?;
+    for n in incidents {
+        let i = &n.incident;
+        inc.execute(params![
+            i.id,
+            i.date_start.map(|d| d.to_string()),
+            i.date_end.map(|d| d.to_string()),
+            i.corroboration,
+            i.events,
+            to_i64(i.reports.len()),
+            to_i64(i.disagreements.len()),
+            to_json(i, "incident summary")?,
+        ])?;
+        for e in &n.events {
+            ev.execute(params![e.event_id, i.id, e.key, i.corroboration])?;
+        }
+    }
     Ok(())
 }
 
