@@ -242,7 +242,10 @@ fn pins_survive_recompute_and_reextract() {
     assert_eq!(vec![merged.clone()], new);
     assert_eq!(merged, incident_of_report(&store, id_of(&ids, "i02-b")));
     let local = store.incident(&merged).unwrap().unwrap();
-    assert_eq!(local.incident.duplicates, vec![id_of(&ids, "i01-r").to_string()]);
+    assert_eq!(
+        local.incident.duplicates,
+        vec![id_of(&ids, "i01-r").to_string()]
+    );
     recompute(&mut store).unwrap();
     assert_eq!(store.incident(&merged).unwrap().unwrap(), local);
     let merged = incident_of_report(&store, id_of(&ids, "i01-a"));
