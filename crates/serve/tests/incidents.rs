@@ -167,6 +167,14 @@ async fn merge_and_split_by_form_with_csrf_and_audit() {
     assert!(audit
         .iter()
         .any(|x| x["action"] == "incident_merge" && x["who"] == "ed"));
+    let page = get(&app, &format!("/events/{first}"), Some(&s)).await;
+    assert!(page.body.contains("incident_merge"));
+    assert!(
+        page.body.contains(&format!("incidents {a}, {b}: merge of"))
+            || page.body.contains(&format!("incidents {b}, {a}: merge of")),
+        "{}",
+        page.body
+    );
 
     // Split one event out by form.
     let event = d["event_list"][1]["id"].as_i64().unwrap();
