@@ -1,48 +1,86 @@
-//! `lantern incidents`: group the stored events into incidents (one happening reported
-//! many times) and link reposts to their originals, with `lantern-incidents`. Computed
-//! from the store on each call; rejected events are left out, edited ones count as edited.
+//! `lantern incidents`: list the stored incidents (one happening reported many times)
+//! with their events, reports, outlets, corroboration and disagreements. Incidents are
+//! recomputed by `lantern-store`'s `incidents::recompute` after `ingest`, `reextract`
+//! and `import`, and here with `--recompute` (or when the stored ones are out of date).
 
+use std::collections::HashMap;
 use std::path::Path;
 
-use lantern_extract::Event;
-use lantern_incidents::{analyse, Pins};
-use lantern_ingest::Report;
-use lantern_store::ReviewState;
+use lantern_store::incidents::{recompute, refresh, stale};
+use lantern_store::{IncidentFilter, IncidentState, Store};
 use serde_json::json;
 
 use crate::util::ellipsize;
 
-pub fn run(data: &Path, json_out: bool) -> anyhow::Result<bool> {
-    let store = crate::store_cmds::open(data)?;
-    let n = store.count_reports()? as usize;
-    let mut reports: Vec<Report> = Vec::with_capacity(n);
-    let mut events: Vec<Vec<Event>> = Vec::with_capacity(n);
-    let mut event_ids: Vec<Vec<i64>> = Vec::with_capacity(n);
-    for summary in store.reports(n, 0)? {
-        let Some(report) = store.report(&summary.id)? else {
-            continue;
-        };
-        let stored: Vec<_> = store
-            .report_events(&report.id)?
-            .into_iter()
-            .filter(|e| e.review_state != ReviewState::Rejected)
-            .collect();
-        event_ids.push(stored.iter().map(|e| e.id).collect());
-        events.push(stored.into_iter().map(|e| e.event).collect());
-        reports.push(report);
+/// Print one line about a recomputation.
+fn say(state: &IncidentState) {
+    println!(
+        "incidents: {} from {} events in {} reports ({} corroborated by 2+ outlets); {} reposts linked to their originals; {} ms (read {}, group {}, write {})",
+        state.incidents,
+        state.grouped_events,
+        state.reports,
+        state.corroborated,
+        state.duplicates,
+        state.millis,
+        state.read_millis,
+        state.group_millis,
+        state.millis.saturating_sub(state.read_millis + state.group_millis)
+    );
+    for (a, b) in &state.pin_conflicts {
+        eprintln!(
+            "warning: analyst split of {a} and {b} is contradicted by merges; the merges hold"
+        );
     }
-    let inputs: Vec<(&Report, &[Event])> = reports
-        .iter()
-        .zip(&events)
-        .map(|(r, e)| (r, e.as_slice()))
-        .collect();
-    let analysis = analyse(&inputs, &Pins::default());
-    // Map the clustering's event indices back to stored event ids.
-    let mut flat_ids = Vec::new();
-    for ids in &event_ids {
-        flat_ids.extend(ids.iter().copied());
+    if !state.unknown_pins.is_empty() {
+        eprintln!(
+            "note: {} pinned events no longer exist (their reports were re-extracted differently)",
+            state.unknown_pins.len()
+        );
     }
-    let title = |i: usize| reports[i].title.clone().unwrap_or_default();
+}
+
+/// Recompute the stored incidents if reports, events or reviews changed since the last
+/// run (after ingest, reextract, import).
+pub fn after_write(store: &mut dyn Store) -> anyhow::Result<()> {
+    if let Some(state) = refresh(store)? {
+        say(&state);
+    }
+    Ok(())
+}
+
+pub fn run(
+    data: &Path,
+    json_out: bool,
+    force: bool,
+    min_outlets: Option<u32>,
+    limit: Option<usize>,
+) -> anyhow::Result<bool> {
+    let mut store = crate::store_cmds::open(data)?;
+    if force || stale(store.as_ref())? {
+        let state = recompute(store.as_mut())?;
+        if !json_out {
+            say(&state);
+        }
+    }
+    let filter = IncidentFilter {
+        min_outlets,
+        limit,
+        ..Default::default()
+    };
+    let incidents = store.incidents(&filter)?;
+    let total = store.count_incidents(&filter)?;
+    let mut titles: HashMap<String, String> = HashMap::new();
+    let mut title = |id: &str| -> anyhow::Result<String> {
+        if let Some(t) = titles.get(id) {
+            return Ok(t.clone());
+        }
+        let t = store
+            .report(id)?
+            .and_then(|r| r.title)
+            .unwrap_or_else(|| "(untitled)".into());
+        titles.insert(id.to_string(), t.clone());
+        Ok(t)
+    };
     let gazetteer = lantern_extract::gazetteer::Gazetteer::get();
     let place_name = |id: &String| {
         gazetteer
@@ -50,41 +88,42 @@ pub fn run(data: &Path, json_out: bool) -> anyhow::Result<bool> {
             .map(|i| gazetteer.place(i).name.clone())
             .unwrap_or_else(|| id.clone())
     };
-    if json_out {
-        for inc in &analysis.grouping.incidents {
+    for inc in &incidents {
+        let events: Vec<i64> = store
+            .incident(&inc.id)?
+            .map(|d| d.events.iter().map(|e| e.event_id).collect())
+            .unwrap_or_default();
+        if json_out {
+            let mut reports = Vec::new();
+            for r in &inc.reports {
+                reports.push(json!({"id": r, "title": title(r)?}));
+            }
             let value = json!({
                 "id": inc.id,
-                "date": inc.date.map(|(s, e)| json!({"start": s.to_string(), "end": e.to_string()})),
+                "date": inc.date_start.zip(inc.date_end).map(|(s, e)| json!({"start": s.to_string(), "end": e.to_string()})),
                 "types": inc.types,
                 "places": inc.places.iter().map(|id| json!({"id": id, "name": place_name(id)})).collect::<Vec<_>>(),
                 "corroboration": inc.corroboration,
                 "outlets": inc.outlets,
-                "reports": inc.reports.iter().map(|&i| json!({"id": reports[i].id, "title": title(i)})).collect::<Vec<_>>(),
-                "duplicates": inc.duplicates.iter().map(|&i| reports[i].id.clone()).collect::<Vec<_>>(),
-                "events": inc.events.iter().filter_map(|&i| flat_ids.get(i).copied()).collect::<Vec<_>>(),
+                "reports": reports,
+                "duplicates": inc.duplicates,
+                "events": events,
                 "disagreements": inc.disagreements.iter().map(|d| json!({
                     "field": d.field,
-                    "values": d.values.iter().map(|(i, v)| json!({"report": reports[*i].id, "value": v})).collect::<Vec<_>>(),
+                    "values": d.values.iter().map(|v| json!({"report": v.report_id, "value": v.value})).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             });
             println!("{value}");
+            continue;
         }
-        return Ok(true);
-    }
-    for inc in &analysis.grouping.incidents {
-        let date = inc
-            .date
-            .map(|(s, e)| {
-                if s == e {
-                    s.to_string()
-                } else {
-                    format!("{s}..{e}")
-                }
-            })
-            .unwrap_or_else(|| "-".into());
+        let date = match (inc.date_start, inc.date_end) {
+            (Some(s), Some(e)) if s == e => s.to_string(),
+            (Some(s), Some(e)) => format!("{s}..{e}"),
+            _ => "-".into(),
+        };
         let types: Vec<&str> = inc.types.iter().map(|t| t.as_str()).collect();
         println!(
-            "{}  {}  {}  [{}]  corroboration {}",
+            "{}  {}  {}  [{}]  {} events, corroboration {}",
             inc.id,
             date,
             inc.places
@@ -93,20 +132,17 @@ pub fn run(data: &Path, json_out: bool) -> anyhow::Result<bool> {
                 .collect::<Vec<_>>()
                 .join(", "),
             types.join(","),
+            events.len(),
             inc.corroboration
         );
-        for &i in &inc.reports {
-            println!("    {}  {}", &reports[i].id[..12], ellipsize(&title(i), 80));
+        for r in &inc.reports {
+            println!("    {}  {}", short(r), ellipsize(&title(r)?, 80));
         }
-        for &i in &inc.duplicates {
-            println!(
-                "    {}  (copy) {}",
-                &reports[i].id[..12],
-                ellipsize(&title(i), 72)
-            );
+        for r in &inc.duplicates {
+            println!("    {}  (copy) {}", short(r), ellipsize(&title(r)?, 72));
         }
         for d in &inc.disagreements {
-            let values: Vec<String> = d.values.iter().map(|(_, v)| v.clone()).collect();
+            let values: Vec<&str> = d.values.iter().map(|v| v.value.as_str()).collect();
             println!(
                 "    ! reports disagree on {}: {}",
                 d.field,
@@ -114,12 +150,12 @@ pub fn run(data: &Path, json_out: bool) -> anyhow::Result<bool> {
             );
         }
     }
-    println!(
-        "{} incidents from {} events in {} reports; {} reposts linked to their originals",
-        analysis.grouping.incidents.len(),
-        flat_ids.len(),
-        reports.len(),
-        analysis.duplicates.len()
-    );
+    if !json_out {
+        println!("{} of {total} incidents", incidents.len());
+    }
     Ok(true)
+}
+
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }

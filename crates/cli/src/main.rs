@@ -39,6 +39,9 @@ enum Command {
         /// Files per database transaction.
         #[arg(long, default_value_t = 256)]
         batch: usize,
+        /// Do not recompute incidents afterwards.
+        #[arg(long)]
+        no_incidents: bool,
     },
     /// List stored reports.
     Reports {
@@ -88,6 +91,9 @@ enum Command {
         /// Re-extract every report, not just stale ones.
         #[arg(long)]
         all: bool,
+        /// Do not recompute incidents afterwards.
+        #[arg(long)]
+        no_incidents: bool,
     },
     /// Ingest the shipped sample reports (examples/reports), print what was stored, then
     /// serve the web app (creating a `demo` admin account if there is none).
@@ -122,11 +128,21 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Group stored events into incidents (one happening, many reports) and list them
-    /// with their reports, outlets, corroboration and disagreements.
+    /// List the stored incidents (one happening, many reports) with their events,
+    /// reports, outlets, corroboration and disagreements. Incidents are recomputed after
+    /// ingest, reextract and import; here when out of date or with --recompute.
     Incidents {
         #[arg(long)]
         json: bool,
+        /// Recompute incidents and reposts from all stored events first.
+        #[arg(long)]
+        recompute: bool,
+        /// Only incidents reported by at least this many independent outlets.
+        #[arg(long)]
+        min_outlets: Option<u32>,
+        /// At most this many incidents (newest first).
+        #[arg(long)]
+        limit: Option<usize>,
     },
     /// Export stored events (rejected ones left out) as ACLED-layout CSV, Lantern JSON
     /// Lines, GeoJSON or FollowTheMoney entities, to standard output or --out.
@@ -154,6 +170,9 @@ enum Command {
         file: PathBuf,
         #[arg(long, value_enum)]
         format: interop_cmds::ImportFormat,
+        /// Do not recompute incidents afterwards.
+        #[arg(long)]
+        no_incidents: bool,
     },
     /// Poll RSS or Atom feeds and ingest new items (conditional GET, backoff on errors,
     /// never a duplicate). The one command that uses the network.
@@ -322,7 +341,12 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             paths,
             quiet,
             batch,
-        } => store_cmds::ingest(&cli.data, &paths, quiet, batch),
+            no_incidents,
+        } => {
+            let ok = store_cmds::ingest(&cli.data, &paths, quiet, batch)?;
+            refresh_incidents(&cli.data, no_incidents)?;
+            Ok(ok)
+        }
         Command::Reports {
             json,
             limit,
@@ -338,7 +362,12 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             json,
             limit,
         } => store_cmds::events(&cli.data, filter.with_limit(limit), json),
-        Command::Incidents { json } => lantern_cli::incidents_cmd::run(&cli.data, json),
+        Command::Incidents {
+            json,
+            recompute,
+            min_outlets,
+            limit,
+        } => lantern_cli::incidents_cmd::run(&cli.data, json, recompute, min_outlets, limit),
         Command::Export {
             format,
             filter,
@@ -356,7 +385,15 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             },
             out.as_deref(),
         ),
-        Command::Import { file, format } => interop_cmds::import(&cli.data, &file, format),
+        Command::Import {
+            file,
+            format,
+            no_incidents,
+        } => {
+            let ok = interop_cmds::import(&cli.data, &file, format)?;
+            refresh_incidents(&cli.data, no_incidents)?;
+            Ok(ok)
+        }
         Command::Watch {
             feeds,
             every,
@@ -393,7 +430,11 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             };
             interop_cmds::alerts(&cli.data, action)
         }
-        Command::Reextract { all } => store_cmds::reextract(&cli.data, all),
+        Command::Reextract { all, no_incidents } => {
+            let ok = store_cmds::reextract(&cli.data, all)?;
+            refresh_incidents(&cli.data, no_incidents)?;
+            Ok(ok)
+        }
         Command::Demo {
             reports,
             no_serve,
@@ -424,4 +465,13 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             command: TokenCommand::Create { name, role },
         } => serve_cmd::token_create(&cli.data, &name, &role),
     }
+}
+
+/// Recompute the stored incidents after a write, unless asked not to (or nothing changed).
+fn refresh_incidents(data: &std::path::Path, skip: bool) -> anyhow::Result<()> {
+    if skip {
+        return Ok(());
+    }
+    let mut store = store_cmds::open(data)?;
+    lantern_cli::incidents_cmd::after_write(store.as_mut())
 }

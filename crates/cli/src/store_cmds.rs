@@ -226,8 +226,18 @@ pub fn reports(data: &Path, json: bool, limit: usize, offset: usize) -> anyhow::
     let store = open(data)?;
     let rows = store.reports(limit, offset)?;
     if json {
+        // Each report with the original it copies (a repost), if any.
+        let copies: std::collections::HashMap<String, String> = store
+            .duplicate_links()?
+            .into_iter()
+            .map(|d| (d.report_id, d.original_id))
+            .collect();
         for r in rows {
-            println!("{}", serde_json::to_string(&r)?);
+            let mut v = serde_json::to_value(&r)?;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("duplicate_of".into(), serde_json::json!(copies.get(&r.id)));
+            }
+            println!("{}", serde_json::to_string(&v)?);
         }
         return Ok(true);
     }
@@ -470,6 +480,7 @@ pub fn demo(data: &Path, reports_dir: &Path) -> anyhow::Result<bool> {
     let start = Instant::now();
     let summary = ingest_into(store.as_mut(), &[reports_dir.to_path_buf()], true, 256)?;
     print_summary(&summary, start.elapsed().as_secs_f64());
+    crate::incidents_cmd::after_write(store.as_mut())?;
     println!("\nstore: {}\n", data.display());
     let n = store.count_reports()? as usize;
     for r in store.reports(n, 0)? {

@@ -315,6 +315,10 @@ pub fn watch(store: &mut dyn Store, urls: &[String], opts: &WatchOptions) -> any
             report(url, &o, store, opts.retry);
             all_ok &= o.error.is_none();
         }
+        // New reports: regroup incidents (only when the data changed).
+        if let Err(e) = crate::incidents_cmd::after_write(store) {
+            eprintln!("incidents not recomputed: {e:#}");
+        }
         if opts.once {
             return Ok(all_ok);
         }

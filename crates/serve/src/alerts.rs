@@ -48,6 +48,7 @@ pub fn params_of(q: &AlertQuery) -> Params {
         to: q.to.map(|d| d.to_string()),
         status: q.review_state.map(|s| s.as_str().to_string()),
         page: None,
+        ..Params::default()
     }
 }
 
@@ -263,6 +264,7 @@ pub async fn save(
         to: f.to,
         status: f.status,
         page: None,
+        ..Params::default()
     };
     let query = AlertQuery::from_filter(&params.filter()?);
     let name = f.name.trim().to_string();

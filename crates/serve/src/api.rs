@@ -31,6 +31,7 @@ pub fn routes() -> Router<Shared> {
         .route("/timeline", get(timeline))
         .route("/export", get(crate::export::api))
         .route("/alerts", get(crate::alerts::api_list))
+        .merge(crate::incidents::api_routes())
 }
 
 const OPENAPI: &str = include_str!("../assets/openapi.json");

@@ -147,6 +147,8 @@ pub fn router(state: Shared) -> Router {
         .route("/alerts/{name}/feed.atom", get(crate::alerts::feed))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        // Incidents: list, detail, merge, split, recompute (crate::incidents).
+        .merge(crate::incidents::routes())
         .nest("/api/v1", crate::api::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(security_headers))

@@ -194,6 +194,26 @@ fn review_form(access: &Access, event: &StoredEvent) -> Markup {
 /// What changed between an audit entry's old and new values, one line per field.
 fn changes(a: &AuditEntry) -> Vec<String> {
     let mut out = Vec::new();
+    if a.action.starts_with("incident_") {
+        // An analyst's merge or split (crate::incidents).
+        let incidents: Vec<&str> = a.old["incidents"]
+            .as_array()
+            .map(|v| v.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        let n = |k: &str| a.new[k].as_array().map_or(0, |v| v.len());
+        out.push(format!(
+            "incidents {}: {} of {} events{}",
+            incidents.join(", "),
+            a.new["kind"].as_str().unwrap_or("?"),
+            n("keys"),
+            if n("others") > 0 {
+                format!(" away from {}", n("others"))
+            } else {
+                String::new()
+            }
+        ));
+        return out;
+    }
     let old_state = &a.old["review_state"];
     let new_state = &a.new["review_state"];
     if old_state != new_state {

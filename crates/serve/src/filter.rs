@@ -35,6 +35,13 @@ pub struct Params {
     pub to: Option<String>,
     /// Review state.
     pub status: Option<String>,
+    /// Incidents: only events in an incident with at least this many independent
+    /// outlets (`1`: in any incident).
+    pub outlets: Option<String>,
+    /// `skip`: leave out events of reports that copy another (reposts).
+    pub copies: Option<String>,
+    /// Timeline and map: `incident` draws one count per incident instead of per event.
+    pub per: Option<String>,
     /// Page number, from 1.
     pub page: Option<usize>,
 }
@@ -79,6 +86,33 @@ impl Params {
         if text.as_ref().is_some_and(|t| t.len() > 500) {
             return Err(AppError::bad_request("q: longer than 500 bytes"));
         }
+        let min_outlets = match nonempty(&self.outlets) {
+            None => None,
+            Some(s) => Some(
+                s.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| {
+                        AppError::bad_request(format!(
+                            "outlets: '{s}' is not a number from 1 to 1000"
+                        ))
+                    })?,
+            ),
+        };
+        let skip_copies = match nonempty(&self.copies) {
+            None => false,
+            Some("skip") => true,
+            Some(s) => {
+                return Err(AppError::bad_request(format!(
+                    "copies: '{s}' is not 'skip'"
+                )))
+            }
+        };
+        if let Some(s) = nonempty(&self.per).filter(|s| *s != "incident" && *s != "event") {
+            return Err(AppError::bad_request(format!(
+                "per: '{s}' is not 'event' or 'incident'"
+            )));
+        }
         Ok(EventFilter {
             event_type,
             place: nonempty(&self.place).map(str::to_string),
@@ -90,6 +124,8 @@ impl Params {
             province: nonempty(&self.province).map(str::to_string),
             outlet: nonempty(&self.outlet).map(str::to_string),
             text,
+            min_outlets,
+            skip_copies,
             limit: None,
             offset: 0,
         })
@@ -130,6 +166,9 @@ impl Params {
             "from" => &mut self.from,
             "to" => &mut self.to,
             "status" => &mut self.status,
+            "outlets" => &mut self.outlets,
+            "copies" => &mut self.copies,
+            "per" => &mut self.per,
             _ => return None,
         })
     }
@@ -146,6 +185,9 @@ impl Params {
             "from" => nonempty(&self.from),
             "to" => nonempty(&self.to),
             "status" => nonempty(&self.status),
+            "outlets" => nonempty(&self.outlets),
+            "copies" => nonempty(&self.copies),
+            "per" => nonempty(&self.per),
             _ => None,
         }
     }
@@ -160,6 +202,11 @@ impl Params {
         p
     }
 
+    /// True when the timeline and map count incidents rather than events.
+    pub fn per_incident(&self) -> bool {
+        nonempty(&self.per) == Some("incident")
+    }
+
     /// These parameters on another page.
     pub fn on_page(&self, page: usize) -> Params {
         let mut p = self.clone();
@@ -171,7 +218,8 @@ impl Params {
     pub fn query(&self) -> String {
         let mut parts = Vec::new();
         for key in [
-            "q", "type", "province", "place", "actor", "outlet", "from", "to", "status",
+            "q", "type", "province", "place", "actor", "outlet", "from", "to", "status", "outlets",
+            "copies", "per",
         ] {
             if let Some(v) = self.get(key) {
                 parts.push(format!("{key}={}", encode(v)));

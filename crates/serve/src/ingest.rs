@@ -151,6 +151,14 @@ pub async fn ingest_files(
                 }
                 results.push(r);
             }
+            // New reports: regroup incidents (a failure here loses nothing stored).
+            if results.iter().any(|r| !r.stored.is_empty()) {
+                if let Err(e) = lantern_store::incidents::refresh(store) {
+                    if let Some(last) = results.last_mut() {
+                        last.errors.push(format!("incidents not recomputed: {e}"));
+                    }
+                }
+            }
             Ok(results)
         })
         .await

@@ -29,6 +29,7 @@ pub fn page(title: &str, access: &Access, content: Markup) -> Markup {
                             @if access.who.is_some() {
                                 a href="/alerts" { "Alerts" }
                             }
+                            a href="/incidents" { "Incidents" }
                             @if access.who.as_ref().is_some_and(|w| w.role >= lantern_store::Role::Editor) {
                                 a href="/ingest" { "Ingest" }
                             }

@@ -12,8 +12,9 @@
 //! One module per concern: [`app`] (state, routes, headers), [`auth`], [`pool`],
 //! [`filter`] (URL parameters), [`layout`], [`text`] (evidence marks), pages
 //! ([`search`], [`event`], [`report`], [`ingest`], [`login`], [`admin`]), [`api`],
-//! [`timeline`] and [`map`]; interop: [`export`] (streamed downloads of any filtered
-//! view) and [`alerts`] (saved searches, their new events and Atom feeds).
+//! [`timeline`] and [`map`]; [`incidents`] (list, detail, merge and split, its API);
+//! interop: [`export`] (streamed downloads of any filtered view) and [`alerts`] (saved
+//! searches, their new events and Atom feeds).
 
 pub mod admin;
 pub mod alerts;
@@ -25,6 +26,7 @@ pub mod error;
 pub mod event;
 pub mod export;
 pub mod filter;
+pub mod incidents;
 pub mod ingest;
 pub mod layout;
 pub mod login;

@@ -108,6 +108,11 @@ pub fn svg(params: &Params, places: &[FacetCount]) -> Markup {
         .iter()
         .filter(|p| p.level == Level::Province && p.country == "KP" && in_view(p.lon, p.lat));
     let radius = |n: u64| (3.0 + 2.5 * (n as f64).sqrt()).min(28.0);
+    let unit = if params.per_incident() {
+        "incidents"
+    } else {
+        "events"
+    };
     html! {
         svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {w:.0} {h:.0}")) width=(format!("{w:.0}")) height=(format!("{h:.0}")) role="img" aria-label="Map of events" {
             rect x="0" y="0" width=(format!("{w:.0}")) height=(format!("{h:.0}")) fill="#dfeaf3" {}
@@ -132,11 +137,11 @@ pub fn svg(params: &Params, places: &[FacetCount]) -> Markup {
                 a href=(href) class="dot" {
                     @if d.approximate {
                         circle cx=(format!("{:.1}", d.x)) cy=(format!("{:.1}", d.y)) r=(format!("{r:.1}")) fill="#c0392b" fill-opacity="0.12" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="3 2" {
-                            title { (d.count.label) ": " (d.count.count) " events (approximate location)" }
+                            title { (d.count.label) ": " (d.count.count) " " (unit) " (approximate location)" }
                         }
                     } @else {
                         circle cx=(format!("{:.1}", d.x)) cy=(format!("{:.1}", d.y)) r=(format!("{r:.1}")) fill="#c0392b" fill-opacity="0.6" stroke="#7b241c" stroke-width="1" {
-                            title { (d.count.label) ": " (d.count.count) " events" }
+                            title { (d.count.label) ": " (d.count.count) " " (unit) }
                         }
                     }
                 }
@@ -146,8 +151,13 @@ pub fn svg(params: &Params, places: &[FacetCount]) -> Markup {
     }
 }
 
-/// The place counts of a filter (cached).
+/// The place counts of a filter (cached); incidents instead of events with `per=incident`.
 pub async fn places(state: &Shared, params: &Params) -> Result<Vec<FacetCount>, AppError> {
+    if params.per_incident() {
+        let mut c = crate::incidents::place_counts(state, params).await?;
+        c.truncate(MAX_PLACES);
+        return Ok(c);
+    }
     let filter = params.filter()?;
     let cache = state.counts.clone();
     state
@@ -171,13 +181,14 @@ pub async fn map_page(
     let body = html! {
         h1 { "Map" }
         (filter_form(&params, "/map"))
+        (crate::timeline::per_toggle(&params, "/map"))
         p { "Dots are sized by the number of events at a place; hollow dashed rings are places known only approximately. Click a dot to list its events. "
             a href=(params.url("/timeline")) { "Timeline" } }
         div.map #map { (svg(&params, &places)) }
         (crate::export::links(&access, &params))
         h2 { "Places" }
         table {
-            thead { tr { th { "Place" } th { "Province" } th { "Events" } } }
+            thead { tr { th { "Place" } th { "Province" } th { @if params.per_incident() { "Incidents" } @else { "Events" } } } }
             tbody {
                 @for c in places.iter().take(50) {
                     @let p = g.by_id(&c.value).map(|i| g.place(i));

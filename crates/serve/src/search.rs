@@ -91,6 +91,7 @@ pub async fn search_page(
                 @for (f, counts) in &r.facets {
                     (facet_box(&params, *f, counts))
                 }
+                (crate::incidents::facet_box(&params))
             }
             section {
                 @if params.get("q").is_some() {
@@ -128,7 +129,7 @@ pub fn filter_form(params: &Params, action: &str) -> Markup {
             input type="search" name="q" placeholder="words, \"a phrase\", -exclude" value=(params.get("q").unwrap_or("")) size="40";
             label { "from " input type="date" name="from" value=(params.get("from").unwrap_or("")); }
             label { "to " input type="date" name="to" value=(params.get("to").unwrap_or("")); }
-            @for key in ["type", "province", "place", "actor", "outlet", "status"] {
+            @for key in ["type", "province", "place", "actor", "outlet", "status", "outlets", "copies", "per"] {
                 @if let Some(v) = params.get(key) {
                     input type="hidden" name=(key) value=(v);
                 }

@@ -150,8 +150,11 @@ pub fn svg(params: &Params, counts: &[MonthCount]) -> Markup {
     }
 }
 
-/// The month counts of a filter (cached).
+/// The month counts of a filter (cached); incidents instead of events with `per=incident`.
 pub async fn counts(state: &Shared, params: &Params) -> Result<Vec<MonthCount>, AppError> {
+    if params.per_incident() {
+        return crate::incidents::month_counts(state, params).await;
+    }
     let filter = params.filter()?;
     let cache = state.counts.clone();
     state
@@ -179,7 +182,8 @@ pub async fn timeline_page(
     let body = html! {
         h1 { "Timeline" }
         (filter_form(&params, "/timeline"))
-        p { (total) " dated events; click a bar to list its events. "
+        (per_toggle(&params, "/timeline"))
+        p { (total) @if params.per_incident() { " dated incidents (one per happening, reposts not counted), by their first type; " } @else { " dated events; " } "click a bar to list its events. "
             a href=(params.url("/search")) { "List all matching events" } " · " a href=(params.url("/map")) { "Map" } }
         div.chart #timeline { (svg(&params, &counts)) }
         (crate::export::links(&access, &params))
@@ -202,4 +206,17 @@ pub async fn timeline_svg(
     let counts = counts(&state, &params).await?;
     let s = svg(&params, &counts).into_string();
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], PreEscaped(s).0).into_response())
+}
+
+/// Links that switch the timeline or the map between counting events and incidents.
+pub fn per_toggle(params: &Params, path: &str) -> Markup {
+    let incident = params.per_incident();
+    html! {
+        p.per-toggle {
+            "Count: "
+            @if incident { a href=(params.with("per", None).url(path)) { "events" } } @else { strong { "events" } }
+            " · "
+            @if incident { strong { "incidents" } } @else { a #per-incident href=(params.with("per", Some("incident")).url(path)) { "incidents" } }
+        }
+    }
 }

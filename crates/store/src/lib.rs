@@ -44,6 +44,7 @@
 mod accounts;
 mod error;
 mod facets;
+pub mod incidents;
 mod interop;
 mod postgres;
 mod schema;
@@ -52,6 +53,11 @@ mod sqlite;
 mod types;
 
 pub use error::{Result, StoreError};
+pub use incidents::{
+    DuplicateOf, IncidentDetail, IncidentDisagreement, IncidentEvent, IncidentFilter,
+    IncidentInput, IncidentPin, IncidentSet, IncidentState, IncidentSummary, NewIncident,
+    NewIncidentPin, PinKind, ReportValue,
+};
 pub use interop::*;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -276,6 +282,76 @@ pub trait Store: Send {
         newest: usize,
     ) -> Result<(u64, Vec<StoredEvent>)> {
         events_after_by_walk(self, filter, after_id, newest)
+    }
+
+    // ---- Incidents (see [`incidents`]): near-duplicate links, incidents, analyst pins.
+    // Default bodies refuse, as above.
+
+    /// Call `f` with every report (or only those named in `reports`), its events that
+    /// are not rejected (in extraction order) and its stored MinHash signature, one
+    /// report at a time, in report id order. Returns the number of reports.
+    fn for_each_incident_input(
+        &self,
+        reports: Option<&[String]>,
+        f: &mut dyn FnMut(IncidentInput) -> Result<()>,
+    ) -> Result<u64> {
+        let _ = (reports, f);
+        Err(unsupported("for_each_incident_input"))
+    }
+
+    /// Replace, in one transaction, all incidents and their events, every report's
+    /// `duplicate_of`, and the recomputation state; store the new signatures. With
+    /// `set.only`, replace just those incidents.
+    fn replace_incidents(&mut self, set: &IncidentSet) -> Result<()> {
+        let _ = set;
+        Err(unsupported("replace_incidents"))
+    }
+
+    /// The state of the last recomputation; `None` if incidents were never computed.
+    fn incident_state(&self) -> Result<Option<IncidentState>> {
+        Err(unsupported("incident_state"))
+    }
+
+    /// Incidents matching a filter, newest first (undated last), then by id.
+    fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<IncidentSummary>> {
+        let _ = filter;
+        Err(unsupported("incidents"))
+    }
+
+    /// Number of incidents matching a filter (ignores its limit and offset).
+    fn count_incidents(&self, filter: &IncidentFilter) -> Result<u64> {
+        let _ = filter;
+        Err(unsupported("count_incidents"))
+    }
+
+    /// One incident with its events.
+    fn incident(&self, id: &str) -> Result<Option<IncidentDetail>> {
+        let _ = id;
+        Err(unsupported("incident"))
+    }
+
+    /// The incident an event belongs to, if any.
+    fn incident_of_event(&self, event_id: i64) -> Result<Option<String>> {
+        let _ = event_id;
+        Err(unsupported("incident_of_event"))
+    }
+
+    /// Every report linked as a copy of another, by report id.
+    fn duplicate_links(&self) -> Result<Vec<DuplicateOf>> {
+        Err(unsupported("duplicate_links"))
+    }
+
+    /// Record an analyst's merge or split and append it to the audit log (filed under
+    /// `pin.audit_event_id`, action `incident_merge` / `incident_split`), in one
+    /// transaction. Takes effect at the next [`incidents::recompute`].
+    fn add_incident_pin(&mut self, pin: &NewIncidentPin, who: &str) -> Result<IncidentPin> {
+        let _ = (pin, who);
+        Err(unsupported("add_incident_pin"))
+    }
+
+    /// All analyst decisions on incidents, oldest first.
+    fn incident_pins(&self) -> Result<Vec<IncidentPin>> {
+        Err(unsupported("incident_pins"))
     }
 }
 

@@ -180,6 +180,54 @@ CREATE TABLE alerts (
     last_event_id INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 "#,
+    // 4: incidents: report signatures and copies, incidents, their events, analyst pins.
+    r#"
+CREATE TABLE report_signatures (
+    report_id    TEXT PRIMARY KEY NOT NULL REFERENCES reports(id),
+    signature    BLOB NOT NULL,
+    duplicate_of TEXT,
+    similarity   REAL
+) WITHOUT ROWID;
+CREATE INDEX report_signatures_copies ON report_signatures(duplicate_of)
+    WHERE duplicate_of IS NOT NULL;
+
+CREATE TABLE incidents (
+    id            TEXT PRIMARY KEY NOT NULL,
+    date_start    TEXT,
+    date_end      TEXT,
+    corroboration INTEGER NOT NULL,
+    n_events      INTEGER NOT NULL,
+    n_reports     INTEGER NOT NULL,
+    n_disagree    INTEGER NOT NULL,
+    summary_json  TEXT NOT NULL
+);
+CREATE INDEX incidents_order ON incidents(date_start IS NULL, date_start DESC, id);
+CREATE INDEX incidents_corroboration ON incidents(corroboration);
+
+CREATE TABLE incident_events (
+    event_id    INTEGER PRIMARY KEY NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+    event_key   TEXT NOT NULL,
+    -- The incident's corroboration, copied here so that event filters need no join.
+    corroboration INTEGER NOT NULL
+);
+CREATE INDEX incident_events_incident ON incident_events(incident_id, event_id);
+
+CREATE TABLE incident_pins (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    at             TEXT NOT NULL,
+    who            TEXT NOT NULL,
+    kind           TEXT NOT NULL CHECK (kind IN ('merge', 'split')),
+    keys_json      TEXT NOT NULL,
+    others_json    TEXT NOT NULL,
+    incidents_json TEXT NOT NULL,
+    note           TEXT
+);
+CREATE TRIGGER incident_pins_no_update BEFORE UPDATE ON incident_pins
+BEGIN SELECT RAISE(ABORT, 'incident_pins is append-only: UPDATE refused'); END;
+CREATE TRIGGER incident_pins_no_delete BEFORE DELETE ON incident_pins
+BEGIN SELECT RAISE(ABORT, 'incident_pins is append-only: DELETE refused'); END;
+"#,
 ];
 
 /// The schema version this program writes.

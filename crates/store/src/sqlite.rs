@@ -17,6 +17,7 @@ use crate::search::{index_text, Query};
 use crate::types::*;
 use crate::Store;
 
+mod incidents;
 mod interop;
 
 /// Name of the database file inside the data folder.
@@ -567,6 +568,19 @@ pub(crate) fn filter_clauses(f: &EventFilter) -> (Vec<&'static str>, Vec<Value>)
             }
             None => clauses.push("0"),
         }
+    }
+    if let Some(n) = f.min_outlets {
+        clauses.push(
+            "EXISTS (SELECT 1 FROM incident_events ie
+               WHERE ie.event_id = e.id AND ie.corroboration >= ?)",
+        );
+        params.push(Value::Integer(i64::from(n)));
+    }
+    if f.skip_copies {
+        clauses.push(
+            "NOT EXISTS (SELECT 1 FROM report_signatures rs WHERE rs.report_id = e.report_id
+               AND rs.duplicate_of IS NOT NULL)",
+        );
     }
     (clauses, params)
 }
@@ -1289,6 +1303,57 @@ impl Store for SqliteStore {
         );
         Ok((to_u64(count), self.query_events(&sql, &params)?))
     }
+
+    // ---- Incidents (sqlite/incidents.rs).
+
+    fn for_each_incident_input(
+        &self,
+        reports: Option<&[String]>,
+        f: &mut dyn FnMut(crate::IncidentInput) -> Result<()>,
+    ) -> Result<u64> {
+        incidents::for_each_incident_input(self, reports, f)
+    }
+
+    fn replace_incidents(&mut self, set: &crate::IncidentSet) -> Result<()> {
+        incidents::replace_incidents(&mut self.conn, set, &now())
+    }
+
+    fn incident_state(&self) -> Result<Option<crate::IncidentState>> {
+        incidents::incident_state(&self.conn)
+    }
+
+    fn incidents(&self, filter: &crate::IncidentFilter) -> Result<Vec<crate::IncidentSummary>> {
+        incidents::incidents(&self.conn, filter)
+    }
+
+    fn count_incidents(&self, filter: &crate::IncidentFilter) -> Result<u64> {
+        incidents::count_incidents(&self.conn, filter)
+    }
+
+    fn incident(&self, id: &str) -> Result<Option<crate::IncidentDetail>> {
+        incidents::incident(&self.conn, id)
+    }
+
+    fn incident_of_event(&self, event_id: i64) -> Result<Option<String>> {
+        incidents::incident_of_event(&self.conn, event_id)
+    }
+
+    fn duplicate_links(&self) -> Result<Vec<crate::DuplicateOf>> {
+        incidents::duplicate_links(&self.conn)
+    }
+
+    fn add_incident_pin(
+        &mut self,
+        pin: &crate::NewIncidentPin,
+        who: &str,
+    ) -> Result<crate::IncidentPin> {
+        incidents::add_incident_pin(&mut self.conn, pin, who, &now())
+    }
+
+    fn incident_pins(&self) -> Result<Vec<crate::IncidentPin>> {
+        incidents::incident_pins(&self.conn)
+    }
+
     fn data_version(&self) -> Result<u64> {
         let v: Option<i64> = self
             .conn

@@ -200,6 +200,11 @@ pub struct EventFilter {
     /// Only events of reports matching this full-text query (see [`crate::search`]);
     /// a query with no searchable word matches nothing.
     pub text: Option<String>,
+    /// Only events in an incident reported by at least this many independent outlets
+    /// (1: in any incident; events of copies are in none).
+    pub min_outlets: Option<u32>,
+    /// Leave out events of reports that copy another (reposts, syndication).
+    pub skip_copies: bool,
     /// At most this many events (`None`: all).
     pub limit: Option<usize>,
     /// Skip this many events first.

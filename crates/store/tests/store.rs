@@ -228,10 +228,11 @@ fn originals_are_immutable_and_verify_finds_corruption() {
 #[test]
 fn reopening_is_a_noop_and_version_is_recorded() {
     for mut store in stores() {
-        assert_eq!(store.schema_version().unwrap(), 3);
+        let version = store.schema_version().unwrap();
+        assert!(version >= 3, "{version}");
         store.ingest_batch(&[synthetic(1)]).unwrap();
         let again = store.reopen();
-        assert_eq!(again.schema_version().unwrap(), 3);
+        assert_eq!(again.schema_version().unwrap(), version);
         assert_eq!(again.count_reports().unwrap(), 1);
         drop(again);
         // A database from a newer program is refused with a clear message.

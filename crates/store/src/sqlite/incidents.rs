@@ -1,0 +1,428 @@
+//! SQLite side of the incident methods: signatures and copies (`report_signatures`),
+//! incidents and their events (`incidents`, `incident_events`), analyst decisions
+//! (`incident_pins`, append-only) and the recomputation state (a setting). Plain SQL,
+//! one statement per step, so that other databases can follow it.
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+
+use super::{bump_data_version, filter_clauses, from_json, query_events, to_i64, to_json, to_u64};
+use super::{SqliteStore, EVENT_COLS};
+use crate::error::{Result, StoreError};
+use crate::incidents::*;
+
+/// The settings key holding the last [`IncidentState`] as JSON.
+const STATE_KEY: &str = "incidents_state";
+
+fn signature_bytes(sig: &[u64]) -> Vec<u8> {
+    sig.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn signature_of(bytes: &[u8]) -> Vec<u64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            u64::from_le_bytes(b)
+        })
+        .collect()
+}
+
+pub(super) fn for_each_incident_input(
+    store: &SqliteStore,
+    only: Option<&[String]>,
+    f: &mut dyn FnMut(IncidentInput) -> Result<()>,
+) -> Result<u64> {
+    let conn = &store.conn;
+    // One read transaction: every report and event from the same snapshot.
+    let tx = conn.unchecked_transaction()?;
+    let ids: Vec<(String, Option<Vec<u8>>)> = match only {
+        None => tx
+            .prepare(
+                "SELECT r.id, s.signature FROM reports r
+                 LEFT JOIN report_signatures s ON s.report_id = r.id ORDER BY r.id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+        Some(list) => {
+            let mut sorted: Vec<&String> = list.iter().collect();
+            sorted.sort();
+            sorted.dedup();
+            let mut stmt = tx.prepare_cached(
+                "SELECT r.id, s.signature FROM reports r
+                 LEFT JOIN report_signatures s ON s.report_id = r.id WHERE r.id = ?1",
+            )?;
+            let mut out = Vec::with_capacity(sorted.len());
+            for id in sorted {
+                if let Some(row) = stmt
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?
+                {
+                    out.push(row);
+                }
+            }
+            out
+        }
+    };
+    let events_sql = format!(
+        "SELECT {EVENT_COLS} WHERE e.report_id = ? AND e.review_state <> 'rejected'
+         ORDER BY e.seq, e.id"
+    );
+    let mut n = 0u64;
+    for (id, sig) in ids {
+        let Some(report) = store.load_report(&id)? else {
+            continue;
+        };
+        let events = query_events(&tx, &events_sql, &[Value::Text(id)])?;
+        f(IncidentInput {
+            report,
+            events,
+            signature: sig.map(|b| signature_of(&b)),
+        })?;
+        n += 1;
+    }
+    tx.finish()?;
+    Ok(n)
+}
+
+pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &str) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if let Some(only) = &set.only {
+        {
+            let mut ev = tx.prepare_cached("DELETE FROM incident_events WHERE incident_id = ?1")?;
+            let mut inc = tx.prepare_cached("DELETE FROM incidents WHERE id = ?1")?;
+            for id in only {
+                ev.execute([id])?;
+                inc.execute([id])?;
+            }
+            insert_incidents(&tx, &set.incidents)?;
+        }
+        bump_data_version(&tx)?;
+        tx.commit()?;
+        return Ok(());
+    }
+    {
+        let mut sig = tx.prepare_cached(
+            "INSERT INTO report_signatures(report_id, signature) VALUES (?1, ?2)
+             ON CONFLICT(report_id) DO UPDATE SET signature = excluded.signature",
+        )?;
+        for (id, s) in &set.signatures {
+            sig.execute(params![id, signature_bytes(s)])?;
+        }
+        tx.execute(
+            "UPDATE report_signatures SET duplicate_of = NULL, similarity = NULL
+             WHERE duplicate_of IS NOT NULL",
+            [],
+        )?;
+        let mut dup = tx.prepare_cached(
+            "UPDATE report_signatures SET duplicate_of = ?2, similarity = ?3 WHERE report_id = ?1",
+        )?;
+        for d in &set.duplicates {
+            dup.execute(params![d.report_id, d.original_id, f64::from(d.similarity)])?;
+        }
+        tx.execute("DELETE FROM incident_events", [])?;
+        tx.execute("DELETE FROM incidents", [])?;
+        insert_incidents(&tx, &set.incidents)?;
+        let mut state = set.state.clone();
+        state.computed_at = at.to_string();
+        tx.execute(
+            "INSERT INTO settings(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![STATE_KEY, to_json(&state, "incident state")?],
+        )?;
+    }
+    bump_data_version(&tx)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Insert incidents and their events.
+fn insert_incidents(tx: &rusqlite::Transaction<'_>, incidents: &[NewIncident]) -> Result<()> {
+    let mut inc = tx.prepare_cached(
+        "INSERT INTO incidents(id, date_start, date_end, corroboration, n_events,
+                n_reports, n_disagree, summary_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    // An event deleted since it was read (a concurrent re-extraction) is skipped;
+    // the next recomputation places its successor.
+    let mut ev = tx.prepare_cached(
+        "INSERT INTO incident_events(event_id, incident_id, event_key, corroboration)
+             SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1)",
+    )?;
+    for n in incidents {
+        let i = &n.incident;
+        inc.execute(params![
+            i.id,
+            i.date_start.map(|d| d.to_string()),
+            i.date_end.map(|d| d.to_string()),
+            i.corroboration,
+            i.events,
+            to_i64(i.reports.len()),
+            to_i64(i.disagreements.len()),
+            to_json(i, "incident summary")?,
+        ])?;
+        for e in &n.events {
+            ev.execute(params![e.event_id, i.id, e.key, i.corroboration])?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn incident_state(conn: &Connection) -> Result<Option<IncidentState>> {
+    let v: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([STATE_KEY], |r| r.get(0))
+        .optional()?;
+    match v {
+        Some(j) => Ok(Some(from_json(&j, || format!("setting {STATE_KEY}"))?)),
+        None => Ok(None),
+    }
+}
+
+/// `WHERE` clause and parameters of an incident filter (on `incidents i`).
+fn incident_where(f: &IncidentFilter) -> (String, Vec<Value>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    let mut ef = f.events.clone();
+    ef.min_outlets = None;
+    ef.skip_copies = false;
+    let (ec, ep) = filter_clauses(&ef);
+    if !ec.is_empty() {
+        clauses.push(format!(
+            "i.id IN (SELECT ie.incident_id FROM incident_events ie
+               JOIN events e ON e.id = ie.event_id WHERE {})",
+            ec.join(" AND ")
+        ));
+        params.extend(ep);
+    }
+    if let Some(n) = f.min_outlets {
+        clauses.push("i.corroboration >= ?".into());
+        params.push(Value::Integer(i64::from(n)));
+    }
+    if let Some(n) = f.min_reports {
+        clauses.push("i.n_reports >= ?".into());
+        params.push(Value::Integer(i64::from(n)));
+    }
+    if f.disagreements {
+        clauses.push("i.n_disagree > 0".into());
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    (sql, params)
+}
+
+fn summary(json: &str, id: &str) -> Result<IncidentSummary> {
+    from_json(json, || format!("incidents.summary_json of {id}"))
+}
+
+pub(super) fn incidents(conn: &Connection, f: &IncidentFilter) -> Result<Vec<IncidentSummary>> {
+    let (where_sql, mut params) = incident_where(f);
+    let sql = format!(
+        "SELECT i.id, i.summary_json FROM incidents i{where_sql}
+         ORDER BY i.date_start IS NULL, i.date_start DESC, i.id LIMIT ? OFFSET ?"
+    );
+    params.push(Value::Integer(f.limit.map(to_i64).unwrap_or(-1)));
+    params.push(Value::Integer(to_i64(f.offset)));
+    let rows = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(params.iter()), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.iter().map(|(id, j)| summary(j, id)).collect()
+}
+
+pub(super) fn count_incidents(conn: &Connection, f: &IncidentFilter) -> Result<u64> {
+    let (where_sql, params) = incident_where(f);
+    let sql = format!("SELECT count(*) FROM incidents i{where_sql}");
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
+    Ok(to_u64(n))
+}
+
+pub(super) fn incident(conn: &Connection, id: &str) -> Result<Option<IncidentDetail>> {
+    let id = id.trim();
+    let json: Option<String> = conn
+        .prepare_cached("SELECT summary_json FROM incidents WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let Some(json) = json else {
+        return Ok(None);
+    };
+    let events = conn
+        .prepare_cached(
+            "SELECT event_id, event_key FROM incident_events WHERE incident_id = ?1
+             ORDER BY event_id",
+        )?
+        .query_map([id], |r| {
+            Ok(IncidentEvent {
+                event_id: r.get(0)?,
+                key: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(IncidentDetail {
+        incident: summary(&json, id)?,
+        events,
+    }))
+}
+
+pub(super) fn incident_of_event(conn: &Connection, event_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT incident_id FROM incident_events WHERE event_id = ?1")?
+        .query_row([event_id], |r| r.get(0))
+        .optional()?)
+}
+
+pub(super) fn duplicate_links(conn: &Connection) -> Result<Vec<DuplicateOf>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT report_id, duplicate_of, similarity FROM report_signatures
+             WHERE duplicate_of IS NOT NULL ORDER BY report_id",
+        )?
+        .query_map([], |r| {
+            Ok(DuplicateOf {
+                report_id: r.get(0)?,
+                original_id: r.get(1)?,
+                similarity: r.get::<_, Option<f64>>(2)?.unwrap_or(0.0) as f32,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+pub(super) fn add_incident_pin(
+    conn: &mut Connection,
+    pin: &NewIncidentPin,
+    who: &str,
+    at: &str,
+) -> Result<IncidentPin> {
+    let who = who.trim();
+    let invalid = |what: &str, reason: &str| StoreError::Invalid {
+        what: what.to_string(),
+        reason: reason.to_string(),
+    };
+    if who.is_empty() {
+        return Err(invalid("analyst", "empty name"));
+    }
+    if pin.keys.is_empty() || pin.keys.iter().any(|k| k.trim().is_empty()) {
+        return Err(invalid("pin keys", "no event key, or an empty one"));
+    }
+    match pin.kind {
+        PinKind::Merge if pin.keys.len() < 2 => {
+            return Err(invalid("merge", "needs events of at least two incidents"));
+        }
+        PinKind::Split if pin.others.is_empty() => {
+            return Err(invalid("split", "no events left to split from"));
+        }
+        _ => {}
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?
+        .exists([pin.audit_event_id])?;
+    if !exists {
+        return Err(StoreError::NoSuchEvent(pin.audit_event_id));
+    }
+    let keys = to_json(&pin.keys, "pin keys")?;
+    let others = to_json(&pin.others, "pin others")?;
+    let incidents = to_json(&pin.incidents, "pin incidents")?;
+    tx.prepare_cached(
+        "INSERT INTO incident_pins(at, who, kind, keys_json, others_json, incidents_json, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        at,
+        who,
+        pin.kind.as_str(),
+        keys,
+        others,
+        incidents,
+        pin.note
+    ])?;
+    let id = tx.last_insert_rowid();
+    let old = serde_json::json!({ "incidents": pin.incidents });
+    let new = serde_json::json!({
+        "pin": id,
+        "kind": pin.kind,
+        "keys": pin.keys,
+        "others": pin.others,
+    });
+    tx.prepare_cached(
+        "INSERT INTO audit_log(at, who, event_id, action, old_json, new_json, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        at,
+        who,
+        pin.audit_event_id,
+        format!("incident_{}", pin.kind.as_str()),
+        to_json(&old, "audit old value")?,
+        to_json(&new, "audit new value")?,
+        pin.note
+    ])?;
+    tx.commit()?;
+    Ok(IncidentPin {
+        id,
+        at: at.to_string(),
+        who: who.to_string(),
+        kind: pin.kind,
+        keys: pin.keys.clone(),
+        others: pin.others.clone(),
+        incidents: pin.incidents.clone(),
+        note: pin.note.clone(),
+    })
+}
+
+pub(super) fn incident_pins(conn: &Connection) -> Result<Vec<IncidentPin>> {
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    );
+    let rows: Vec<Row> = conn
+        .prepare_cached(
+            "SELECT id, at, who, kind, keys_json, others_json, incidents_json, note
+             FROM incident_pins ORDER BY id",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(id, at, who, kind, keys, others, incidents, note)| {
+            let what = |col: &str| format!("incident_pins.{col} of pin {id}");
+            Ok(IncidentPin {
+                id,
+                at,
+                who,
+                kind: PinKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                    what: what("kind"),
+                    reason: format!("unknown kind '{kind}'"),
+                })?,
+                keys: from_json(&keys, || what("keys_json"))?,
+                others: from_json(&others, || what("others_json"))?,
+                incidents: from_json(&incidents, || what("incidents_json"))?,
+                note,
+            })
+        })
+        .collect()
+}
