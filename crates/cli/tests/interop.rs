@@ -187,7 +187,7 @@ fn saved_searches_alert_once_per_new_event_and_have_a_feed() {
         first_entry.contains("Two traders held in Hyesan"),
         "{first_entry}"
     );
-    assert!(feed.contains("href=\"http://127.0.0.1:8080/alerts/arrests-yanggang.atom\""));
+    assert!(feed.contains("href=\"http://127.0.0.1:8080/alerts/arrests-yanggang/feed.atom\""));
     assert!(ok(&lantern(&data, &["alerts", "remove", "arrests-yanggang"])).contains("removed"));
     let o = lantern(&data, &["alerts", "feed", "arrests-yanggang"]);
     assert_eq!(o.status.code(), Some(2));

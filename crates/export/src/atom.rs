@@ -162,7 +162,7 @@ pub fn new_matches(
 /// Write the Atom feed of a saved search: its `max_entries` most recently stored
 /// matching events (highest ids), newest first. Memory holds at most `max_entries`.
 /// `base_url`, if given, is the app's address: the feed links to
-/// `{base}/alerts/{name}.atom` (self) and `{base}/events/{id}` (entries).
+/// `{base}/alerts/{name}/feed.atom` (self) and `{base}/events/{id}` (entries).
 pub fn write_alert_feed<W: Write>(
     store: &dyn lantern_store::Store,
     alert: &lantern_store::Alert,
@@ -194,7 +194,7 @@ pub fn write_alert_feed<W: Write>(
         title: format!("Lantern alert: {}", alert.name),
         self_url: base
             .as_ref()
-            .map(|b| format!("{b}/alerts/{}.atom", alert.name)),
+            .map(|b| format!("{b}/alerts/{}/feed.atom", alert.name)),
         alternate_url: base.as_ref().map(|b| format!("{b}/alerts/{}", alert.name)),
         updated,
         event_url_base: base.as_ref().map(|b| format!("{b}/events/")),

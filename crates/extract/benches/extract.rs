@@ -1,9 +1,11 @@
 //! Throughput of `extract` (bytes of report body per second) over a synthetic corpus
 //! generated from phrase templates and place names: 400 reports of a few KB each (20-40
 //! sentences in paragraphs), one in four Korean, bodies without boilerplate as ingest
-//! would give them. Run: `cargo bench -p lantern-extract --bench extract`.
+//! would give them. Run: `cargo bench -p lantern-extract --bench extract`. With
+//! `LANTERN_BENCH_ONCE=1` the binary makes one pass over the corpus instead (for
+//! instruction counts with callgrind, see [`once`]).
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use lantern_ingest::{DateSource, Language, Published, Report};
 
 const PLACES_EN: &[&str] = &[
@@ -128,5 +130,28 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// One pass over the corpus, a function of its own for callgrind:
+/// `LANTERN_BENCH_ONCE=1 valgrind --tool=callgrind --toggle-collect='extract::once' BENCH_BINARY`
+#[inline(never)]
+fn once(reports: &[Report]) -> usize {
+    reports
+        .iter()
+        .map(|r| lantern_extract::extract(r).len())
+        .sum()
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("LANTERN_BENCH_ONCE").is_some() {
+        // instruction counts: build the automata first, then one counted pass
+        let reports = corpus();
+        let bytes: usize = reports.iter().map(|r| r.body.len()).sum();
+        let _ = lantern_extract::extract(&reports[0]);
+        let n = once(&reports);
+        println!("{} reports, {} bytes, {} events", reports.len(), bytes, n);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,5 +1,7 @@
 //! Time `extract` alone over the reports of a directory (parsed once up front), for
 //! performance work. usage: cargo run --release -p lantern-extract --example bench_dir -- DIR [ROUNDS]
+//! Instructions per byte: `valgrind --tool=callgrind --toggle-collect='bench_dir::run_rounds'
+//! target/release/examples/bench_dir DIR 1`, then divide the total by the bytes printed.
 
 use std::time::Instant;
 
@@ -23,6 +25,19 @@ fn cpu_secs() -> Option<f64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
     Some(ns / 1e9)
+}
+
+/// The timed loop, a function of its own so that callgrind can count it alone:
+/// `valgrind --tool=callgrind --toggle-collect='bench_dir::run_rounds' bench_dir DIR 1`.
+#[inline(never)]
+fn run_rounds(reports: &[lantern_ingest::Report], rounds: usize) -> usize {
+    let mut n = 0usize;
+    for _ in 0..rounds {
+        for r in reports {
+            n += lantern_extract::extract(r).len();
+        }
+    }
+    n
 }
 
 fn main() {
@@ -49,12 +64,7 @@ fn main() {
     let _ = lantern_extract::extract(&reports[0]);
     let t = Instant::now();
     let c0 = cpu_secs();
-    let mut n = 0usize;
-    for _ in 0..rounds {
-        for r in &reports {
-            n += lantern_extract::extract(r).len();
-        }
-    }
+    let n = run_rounds(&reports, rounds);
     let d = t.elapsed().as_secs_f64();
     let c = cpu_secs().zip(c0).map(|(a, b)| a - b).unwrap_or(d);
     let mb = (bytes * rounds) as f64 / 1e6;

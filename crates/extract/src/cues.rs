@@ -88,7 +88,15 @@ impl Lexicon {
     /// Hits inside `skip` ranges (sorted, non-overlapping) are dropped.
     pub fn scan(&self, text: &str, skip: &[(usize, usize)]) -> Vec<Hit> {
         let bytes = text.as_bytes();
-        let mut cands: Vec<Hit> = Vec::new();
+        // candidates and the taken-bytes bitmap live in per-thread buffers reused from
+        // report to report (allocations of the text's size per report cost more than
+        // the sort)
+        thread_local! {
+            static SCRATCH: std::cell::Cell<(Vec<Hit>, Vec<Hit>, Vec<u64>)> =
+                const { std::cell::Cell::new((Vec::new(), Vec::new(), Vec::new())) };
+        }
+        let (mut cands, mut sorted, mut taken) = SCRATCH.with(|c| c.take());
+        cands.clear();
         for m in self.ac.find_overlapping_iter(text) {
             let p = m.pattern().as_usize();
             let (s, e) = (m.start(), m.end());
@@ -115,15 +123,37 @@ impl Lexicon {
                 pat: p as u32,
             });
         }
-        // longest first, then leftmost; accept if free
-        cands.sort_by(|a, b| {
-            (b.end - b.start)
-                .cmp(&(a.end - a.start))
-                .then(a.start.cmp(&b.start))
-        });
-        let mut taken = vec![0u64; text.len() / 64 + 1];
+        // Longest first, then leftmost, each accepted if its bytes are free. The automaton reports matches in order of their
+        // end, so matches of one length come in order of their start; no two lexicon
+        // patterns match the same span (they are unique even ignoring ASCII case). A
+        // counting sort by length (longest bucket first, each bucket in arrival order)
+        // is therefore that order, in linear time.
+        let max_len = cands.iter().map(|h| h.end - h.start).max().unwrap_or(0);
+        let mut first = vec![0usize; max_len + 2];
+        for h in &cands {
+            first[max_len - (h.end - h.start) + 1] += 1;
+        }
+        for l in 1..first.len() {
+            first[l] += first[l - 1];
+        }
+        sorted.clear();
+        sorted.resize(
+            cands.len(),
+            Hit {
+                start: 0,
+                end: 0,
+                pat: 0,
+            },
+        );
+        for &h in &cands {
+            let slot = &mut first[max_len - (h.end - h.start)];
+            sorted[*slot] = h;
+            *slot += 1;
+        }
+        taken.clear();
+        taken.resize(text.len() / 64 + 1, 0);
         let mut out = Vec::with_capacity(cands.len());
-        'c: for h in cands {
+        'c: for &h in &sorted {
             for i in h.start..h.end {
                 if taken[i / 64] & (1u64 << (i % 64)) != 0 {
                     continue 'c;
@@ -134,7 +164,12 @@ impl Lexicon {
             }
             out.push(h);
         }
-        out.sort_by_key(|h| h.start);
+        // accepted hits do not overlap: their starts are distinct
+        out.sort_unstable_by_key(|h| h.start);
+        // keep the buffers of ordinary reports; huge ones are dropped, not held
+        if cands.capacity() <= 1 << 16 && taken.capacity() <= 1 << 16 {
+            SCRATCH.with(|c| c.set((cands, sorted, taken)));
+        }
         out
     }
 }

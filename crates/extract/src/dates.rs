@@ -86,6 +86,29 @@ fn month_range(y: i32, m: u32, part: Part) -> Option<(NaiveDate, NaiveDate, Prec
     })
 }
 
+#[derive(Clone, Copy)]
+enum Week {
+    /// "earlier this week": Monday of the published date's week to the published date
+    ThisSoFar,
+    /// "this week": the published date's calendar week, Monday to Sunday
+    This,
+    /// "last week": the calendar week before the published date's week
+    Last,
+}
+
+fn week_range(pubd: NaiveDate, which: Week) -> (NaiveDate, NaiveDate, Precision) {
+    let monday = pubd - Duration::days(i64::from(pubd.weekday().num_days_from_monday()));
+    match which {
+        Week::ThisSoFar => (monday, pubd, Precision::Range),
+        Week::This => (monday, monday + Duration::days(6), Precision::Range),
+        Week::Last => (
+            monday - Duration::days(7),
+            monday - Duration::days(1),
+            Precision::Range,
+        ),
+    }
+}
+
 /// Year of a month mentioned without a year: the latest such month not after `pubd`.
 fn year_for_month(pubd: NaiveDate, m: u32) -> i32 {
     if m > pubd.month() {
@@ -180,7 +203,20 @@ pub fn scan(
                 continue;
             }
         }
-        i += 1;
+        // the rest of an ASCII word starts nothing (not at a word start, not a digit),
+        // and a multi-byte char is stepped over whole
+        match b[i] {
+            c if c.is_ascii_alphabetic() => {
+                i += 1;
+                while i < b.len() && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+            }
+            0xE0..=0xEF => i += 3,
+            0xC0..=0xDF => i += 2,
+            0xF0..=0xF7 => i += 4,
+            _ => i += 1,
+        }
     }
     out
 }
@@ -189,18 +225,24 @@ type Res = Option<(NaiveDate, NaiveDate, Precision)>;
 
 /// Cheap filter: can a date expression start with this word?
 fn is_date_trigger(r: &str) -> bool {
-    let mut w = [0u8; 10];
-    let mut n = 0;
-    for &b in r.as_bytes() {
-        if !b.is_ascii_alphabetic() {
-            break;
+    // first letters of the words below, as a bit set over 'a'..='z'
+    const FIRST: u32 = {
+        let mut m = 0u32;
+        let s = b"ytelramoisjfnd";
+        let mut k = 0;
+        while k < s.len() {
+            m |= 1 << (s[k] - b'a');
+            k += 1;
         }
-        if n == w.len() {
-            return false;
-        }
-        w[n] = b.to_ascii_lowercase();
-        n += 1;
+        m
+    };
+    let c = r.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
+    if !c.is_ascii_lowercase() || FIRST & (1 << (c - b'a')) == 0 {
+        return false;
     }
+    let Some((w, n)) = first_word_lower(r) else {
+        return false;
+    };
     // one match on the word (the compiler dispatches on length, then bytes)
     matches!(
         &w[..n],
@@ -250,15 +292,56 @@ fn is_ko_date_lead(r: &str) -> bool {
     )
 }
 
+/// The first word of `r`, ASCII-lowercased, if it is at most 10 letters.
+fn first_word_lower(r: &str) -> Option<([u8; 10], usize)> {
+    let mut w = [0u8; 10];
+    let mut n = 0;
+    for &b in r.as_bytes() {
+        if !b.is_ascii_alphabetic() {
+            break;
+        }
+        if n == w.len() {
+            return None;
+        }
+        w[n] = b.to_ascii_lowercase();
+        n += 1;
+    }
+    Some((w, n))
+}
+
 fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
+    // frequent first words that can start only a few expressions: go there directly
+    // (the checks below give the same answer, only slower)
+    if let Some((w, n)) = first_word_lower(r) {
+        match &w[..n] {
+            b"the"
+                if !(sw(r, "the beginning of ")
+                    || sw(r, "the start of ")
+                    || sw(r, "the middle of ")
+                    || sw(r, "the end of ")) =>
+            {
+                return None
+            }
+            b"a" if !sw(r, "a week later") => return None,
+            b"in" | b"on" | b"since" => return english_tail(r, pubd),
+            _ => {}
+        }
+    }
     let day = |d: NaiveDate| Some((d, d, Precision::Day));
     // simple relative words
+    // calendar weeks (Monday to Sunday) around the published date
+    for (w, which) in [
+        ("earlier this week", Week::ThisSoFar),
+        ("this week", Week::This),
+        ("last week", Week::Last),
+    ] {
+        if sw(r, w) && end_ok(r, w.len()) {
+            return Some((w.len(), Some(week_range(pubd, which))));
+        }
+    }
     let simple: &[(&str, i64, i64, Precision)] = &[
         ("yesterday", -1, -1, Precision::Day),
         ("today", 0, 0, Precision::Day),
-        ("earlier this week", -6, 0, Precision::Range),
-        ("this week", -6, 0, Precision::Range),
-        ("last week", -13, -7, Precision::Range),
         ("recently", -30, 0, Precision::Range),
         ("a week later", 0, 0, Precision::Unresolved),
     ];
@@ -384,6 +467,12 @@ fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
             return Some((len, month_range(y, *m, *part)));
         }
     }
+    english_tail(r, pubd)
+}
+
+/// Weekdays ("on Wednesday", "last Friday"), "on the 6th", "in 2019", "since 2016".
+fn english_tail(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
+    let day = |d: NaiveDate| Some((d, d, Precision::Day));
     // "on Wednesday": the last such weekday before the published date
     let r2 = r
         .strip_prefix("on ")
@@ -482,13 +571,20 @@ fn korean_at(s: &str, i: usize, pubd: NaiveDate) -> Option<(usize, Res)> {
             return Some((w.len(), res));
         }
     }
+    // calendar weeks, as in English
+    for (w, which) in [
+        ("지난주", Week::Last),
+        ("지난 주", Week::Last),
+        ("이번 주", Week::This),
+    ] {
+        if r.starts_with(w) {
+            return Some((w.len(), Some(week_range(pubd, which))));
+        }
+    }
     let rel: &[(&str, i64, i64, Precision)] = &[
         ("어제", -1, -1, Precision::Day),
         ("그저께", -2, -2, Precision::Day),
         ("최근", -30, 0, Precision::Range),
-        ("지난주", -13, -7, Precision::Range),
-        ("지난 주", -13, -7, Precision::Range),
-        ("이번 주", -6, 0, Precision::Range),
     ];
     for (w, a, e, p) in rel {
         if r.starts_with(w) {
@@ -626,6 +722,84 @@ mod tests {
         let e = one("crossed in 2018", p);
         assert_eq!(e.precision, Precision::Year);
         let e = one("held on Friday", None);
+        assert_eq!((e.start, e.precision), (None, Precision::Unresolved));
+    }
+
+    #[test]
+    fn calendar_relative_expressions() {
+        // Thursday 2021-11-11: its week runs Monday 8 to Sunday 14
+        let p = Some(d(2021, 11, 11));
+        let span = |t: &str| {
+            let e = one(t, p);
+            (e.start.unwrap(), e.end.unwrap(), e.precision)
+        };
+        let r = Precision::Range;
+        assert_eq!(
+            span("it happened last week"),
+            (d(2021, 11, 1), d(2021, 11, 7), r)
+        );
+        assert_eq!(
+            span("earlier this week"),
+            (d(2021, 11, 8), d(2021, 11, 11), r)
+        );
+        assert_eq!(span("this week the"), (d(2021, 11, 8), d(2021, 11, 14), r));
+        assert_eq!(span("지난주 혜산"), (d(2021, 11, 1), d(2021, 11, 7), r));
+        assert_eq!(span("지난 주에"), (d(2021, 11, 1), d(2021, 11, 7), r));
+        assert_eq!(span("이번 주"), (d(2021, 11, 8), d(2021, 11, 14), r));
+        // published on a Monday: last week is the whole week before
+        let m = Some(d(2021, 11, 8));
+        let e = one("last week", m);
+        assert_eq!(
+            (e.start, e.end),
+            (Some(d(2021, 11, 1)), Some(d(2021, 11, 7)))
+        );
+        let e = one("earlier this week", m);
+        assert_eq!(
+            (e.start, e.end),
+            (Some(d(2021, 11, 8)), Some(d(2021, 11, 8)))
+        );
+        // published on a Sunday: still the week that started six days before
+        let e = one("last week", Some(d(2021, 11, 14)));
+        assert_eq!(
+            (e.start, e.end),
+            (Some(d(2021, 11, 1)), Some(d(2021, 11, 7)))
+        );
+        // across a year boundary (Sunday 2023-01-01 ends the week of Dec 26)
+        let e = one("last week", Some(d(2023, 1, 3)));
+        assert_eq!(
+            (e.start, e.end),
+            (Some(d(2022, 12, 26)), Some(d(2023, 1, 1)))
+        );
+        // months and years: calendar ones too
+        assert_eq!(
+            span("late last month"),
+            (d(2021, 10, 21), d(2021, 10, 31), r)
+        );
+        assert_eq!(
+            span("early last month"),
+            (d(2021, 10, 1), d(2021, 10, 10), r)
+        );
+        assert_eq!(
+            span("this month"),
+            (d(2021, 11, 1), d(2021, 11, 30), Precision::Month)
+        );
+        assert_eq!(
+            span("earlier this month"),
+            (d(2021, 11, 1), d(2021, 11, 30), Precision::Month)
+        );
+        assert_eq!(
+            span("last year"),
+            (d(2020, 1, 1), d(2020, 12, 31), Precision::Year)
+        );
+        assert_eq!(span("late last year"), (d(2020, 9, 1), d(2020, 12, 31), r));
+        // last month from January is December of the year before
+        let e = one("late last month", Some(d(2022, 1, 5)));
+        assert_eq!(
+            (e.start, e.end),
+            (Some(d(2021, 12, 21)), Some(d(2021, 12, 31)))
+        );
+        // without a published date nothing relative is resolved
+        let e = one("last week", None);
         assert_eq!((e.start, e.precision), (None, Precision::Unresolved));
     }
 

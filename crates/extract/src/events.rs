@@ -36,6 +36,8 @@ struct SentEvents {
     broker: Option<(usize, usize, usize)>,
     has_rem: bool,
     has_cross: bool,
+    /// The sentence's quantities, when a cue check already scanned them.
+    quants: Option<Vec<Quantity>>,
 }
 
 fn merge_ranges(mut v: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
@@ -65,17 +67,27 @@ fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
             from += p + o.len();
         }
     }
-    for pat in [
-        "told ",
-        "seen by ",
-        "reported to ",
-        "confirmed to ",
-        "tells ",
-    ] {
-        let mut from = 0;
-        while let Some(p) = body[from..].find(pat) {
-            let s = from + p + pat.len();
-            from = s;
+    // the five words all end with a space: one pass over the spaces finds every
+    // occurrence of each (a search per word cost five passes over the text)
+    let bytes = body.as_bytes();
+    let told_ends = bytes.iter().enumerate().filter_map(|(p, &c)| {
+        if c != b' ' {
+            return None;
+        }
+        let before = &bytes[..p + 1];
+        [
+            &b"told "[..],
+            b"seen by ",
+            b"reported to ",
+            b"confirmed to ",
+            b"tells ",
+        ]
+        .iter()
+        .any(|w| before.ends_with(w))
+        .then_some(p + 1)
+    });
+    for s in told_ends {
+        {
             let rest = &body[s..ceil_cb(body, (s + 50).min(body.len()))];
             let mut n = 0usize;
             let mut words = 0;
@@ -225,7 +237,10 @@ pub fn extract(report: &Report) -> Vec<Event> {
     }
 
     // ---- counted places per sentence
-    let mut sent_places: Vec<Vec<usize>> = vec![Vec::new(); sents.len()];
+    // (one flat list: sentences come in order, so each one's places are a contiguous
+    // range of it, and no sentence needs a vector of its own)
+    let mut place_list: Vec<usize> = Vec::new();
+    let mut place_range: Vec<(usize, usize)> = vec![(0, 0); sents.len()];
     {
         let mut si = 0usize;
         for (k, j) in judged.iter().enumerate() {
@@ -235,17 +250,23 @@ pub fn extract(report: &Report) -> Vec<Event> {
             while si < sents.len() && sents[si].end <= j.m.start {
                 si += 1;
             }
-            if si < sents.len()
-                && sents[si].start <= j.m.start
-                && !sent_places[si]
-                    .iter()
-                    .any(|&x| judged[x].m.place == j.m.place)
-                && sent_places[si].len() < 32
-            {
-                sent_places[si].push(k);
+            if si < sents.len() && sents[si].start <= j.m.start {
+                let (a, e) = place_range[si];
+                let here = &place_list[a..e];
+                if !here.iter().any(|&x| judged[x].m.place == j.m.place) && here.len() < 32 {
+                    if a == e {
+                        place_range[si] = (place_list.len(), place_list.len());
+                    }
+                    place_list.push(k);
+                    place_range[si].1 += 1;
+                }
             }
         }
     }
+    let sent_places = |si: usize| -> &[usize] {
+        let (a, e) = place_range[si];
+        &place_list[a..e]
+    };
     // main place: most-mentioned counted place below province level, else province
     let main_place = {
         let mut counts: Vec<(usize, usize, bool)> = Vec::new(); // (place, count, first k)
@@ -301,7 +322,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 last = None;
             }
             prev_places[k] = last;
-            if !sent_places[k].is_empty() {
+            if !sent_places(k).is_empty() {
                 last = Some(k);
             }
         }
@@ -353,7 +374,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
     let mut events: Vec<(usize, Event)> = Vec::new(); // (sentence index, event)
     let mut attached = vec![false; judged.len()];
     let mut para_date: Option<(usize, EventDate)> = None;
-    for se in &per_sent {
+    for se in per_sent.iter_mut() {
         if se.cues.is_empty() {
             continue;
         }
@@ -362,13 +383,16 @@ pub fn extract(report: &Report) -> Vec<Event> {
         if let Some(d) = sdates.first() {
             para_date = Some((s.para, d.date.clone()));
         }
-        let quants = quantities::scan(body, s.start, s.end);
+        let quants = se
+            .quants
+            .take()
+            .unwrap_or_else(|| quantities::scan(body, s.start, s.end));
         // places of this sentence, else of the paragraph so far, else the main place
-        let mut place_ks: Vec<usize> = sent_places[se.sent].clone();
+        let mut place_ks: Vec<usize> = sent_places(se.sent).to_vec();
         let own_places = !place_ks.is_empty();
         if place_ks.is_empty() {
             if let Some(k) = prev_places[se.sent] {
-                place_ks = sent_places[k].clone();
+                place_ks = sent_places(k).to_vec();
             }
         }
         if place_ks.is_empty() {
@@ -421,13 +445,16 @@ pub fn extract(report: &Report) -> Vec<Event> {
             }
             let mut evidence = merge_ranges(evs);
             evidence.truncate(MAX_EVIDENCE);
-            let mut eplaces: Vec<EventPlace> = Vec::new();
-            for &k in &place_ks {
+            let mut eplaces: Vec<EventPlace> = Vec::with_capacity(place_ks.len());
+            for (n, &k) in place_ks.iter().enumerate() {
                 attached[k] = true;
+                // one gazetteer place has one id: skip repeats before building the value
+                let place = judged[k].m.place;
+                if place_ks[..n].iter().any(|&x| judged[x].m.place == place) {
+                    continue;
+                }
                 if let Some(p) = places::event_place(gaz, &judged[k]) {
-                    if !eplaces.iter().any(|x| x.id == p.id) {
-                        eplaces.push(p);
-                    }
+                    eplaces.push(p);
                 }
             }
             let first = cs[0];
@@ -574,7 +601,136 @@ pub fn extract(report: &Report) -> Vec<Event> {
         }
         out.push((si, ev));
     }
-    out.into_iter().map(|(_, e)| e).collect()
+    merge_repeats(out.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Are two events of one report the same happening told twice? Same type, modality,
+/// negation, set of places and date (its range, or its words when unresolved).
+fn same_happening(a: &Event, b: &Event) -> bool {
+    let date_eq = match (&a.date, &b.date) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            x.precision == y.precision
+                && x.start == y.start
+                && x.end == y.end
+                && (x.precision != Precision::Unresolved || x.text == y.text)
+        }
+        _ => false,
+    };
+    // place lists hold each id once
+    date_eq
+        && a.event_type == b.event_type
+        && a.modality == b.modality
+        && a.negated == b.negated
+        && a.places.len() == b.places.len()
+        && a.places
+            .iter()
+            .all(|p| b.places.iter().any(|q| q.id == p.id))
+}
+
+/// A cheap fingerprint of what [`same_happening`] compares (equal events, equal prints).
+fn happening_print(e: &Event) -> u64 {
+    fn mix(h: u64, x: u64) -> u64 {
+        (h ^ x).wrapping_mul(0x0100_0000_01b3).rotate_left(29)
+    }
+    fn str_hash(s: &str) -> u64 {
+        s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+    let mut h = mix(0x9e37_79b9, e.event_type as u64);
+    h = mix(h, e.modality as u64);
+    h = mix(h, u64::from(e.negated));
+    // order-independent over the place ids
+    let places = e
+        .places
+        .iter()
+        .fold(0u64, |acc, p| acc.wrapping_add(str_hash(&p.id)));
+    h = mix(h, places);
+    if let Some(d) = &e.date {
+        let day = |x: Option<chrono::NaiveDate>| {
+            x.map_or(u64::MAX, |x| chrono::Datelike::num_days_from_ce(&x) as u64)
+        };
+        h = mix(h, d.precision as u64);
+        h = mix(h, day(d.start));
+        h = mix(h, day(d.end));
+        if d.precision == Precision::Unresolved {
+            h = mix(h, str_hash(&d.text));
+        }
+    }
+    h
+}
+
+/// One event per happening per report (as ACLED counts them): events that are
+/// [`same_happening`] are merged into the first, which takes the others' evidence spans,
+/// actors and quantities (bounded), the first attribution found and the highest
+/// confidence. Report-level sets (types, places, actors) do not change. Events are
+/// grouped by fingerprint with a sort, so this is O(n log n) however many there are.
+fn merge_repeats(events: Vec<Event>) -> Vec<Event> {
+    let n = events.len();
+    if n < 2 {
+        return events;
+    }
+    let prints: Vec<u64> = events.iter().map(happening_print).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by_key(|&i| (prints[i], i));
+    // target[i]: the earliest event that event i repeats (itself when none)
+    let mut target: Vec<usize> = (0..n).collect();
+    let mut g = 0;
+    while g < n {
+        let mut h = g + 1;
+        while h < n && prints[order[h]] == prints[order[g]] {
+            h += 1;
+        }
+        for x in g + 1..h {
+            let i = order[x];
+            if let Some(&j) = order[g..x]
+                .iter()
+                .find(|&&j| target[j] == j && same_happening(&events[j], &events[i]))
+            {
+                target[i] = j;
+            }
+        }
+        g = h;
+    }
+    let mut out: Vec<Event> = Vec::with_capacity(n);
+    let mut pos: Vec<usize> = vec![0; n];
+    for (i, ev) in events.into_iter().enumerate() {
+        if target[i] == i {
+            pos[i] = out.len();
+            out.push(ev);
+            continue;
+        }
+        let prev = &mut out[pos[target[i]]];
+        if prev.evidence.len() < MAX_EVIDENCE {
+            prev.evidence = merge_ranges(
+                prev.evidence
+                    .iter()
+                    .chain(ev.evidence.iter())
+                    .copied()
+                    .collect(),
+            );
+            prev.evidence.truncate(MAX_EVIDENCE);
+        }
+        for a in ev.actors {
+            if !prev.actors.contains(&a) {
+                prev.actors.push(a);
+            }
+        }
+        prev.actors.sort();
+        for q in ev.quantities {
+            if prev.quantities.len() < MAX_QUANTITIES
+                && !prev.quantities.iter().any(|x| x.span == q.span)
+            {
+                prev.quantities.push(q);
+            }
+        }
+        if prev.attribution.is_none() {
+            prev.attribution = ev.attribution;
+        }
+        prev.confidence = prev.confidence.max(ev.confidence);
+    }
+    out
 }
 
 fn country_of(gaz: &Gazetteer, idx: usize) -> Country {
@@ -624,6 +780,7 @@ fn sentence_cues(
         broker: None,
         has_rem: false,
         has_cross: false,
+        quants: None,
     };
     if sh.is_empty() {
         for j in sm {
@@ -854,7 +1011,9 @@ fn sentence_cues(
         if f & flag::PERSON != 0 && !person_before(lex, sh, k) {
             continue;
         }
-        if f & flag::ECON != 0 && !*econ_cache.get_or_insert_with(|| econ_fact(body, s, sh, lex)) {
+        if f & flag::ECON != 0
+            && !*econ_cache.get_or_insert_with(|| econ_fact(body, s, sh, lex, &mut se.quants))
+        {
             continue;
         }
         if f & flag::BORDER != 0 && !near_word(body, s, h, &["border", "국경"], 120) {
@@ -1112,11 +1271,19 @@ fn to_after(body: &str, h: &Hit, send: usize) -> bool {
 }
 
 /// Does the sentence state an economic fact: money, a percentage, or a price movement?
-fn econ_fact(body: &str, s: &Sentence, sh: &[Hit], lex: &Lexicon) -> bool {
+/// The sentence's quantities are kept in `quants` for the event.
+fn econ_fact(
+    body: &str,
+    s: &Sentence,
+    sh: &[Hit],
+    lex: &Lexicon,
+    quants: &mut Option<Vec<Quantity>>,
+) -> bool {
     if sh.iter().any(|h| has_tag(lex, h, Tag::Change)) {
         return true;
     }
-    quantities::scan(body, s.start, s.end).iter().any(|q| {
+    let qs = quants.get_or_insert_with(|| quantities::scan(body, s.start, s.end));
+    qs.iter().any(|q| {
         matches!(q.kind, QuantityKind::Money | QuantityKind::ExchangeRate)
             || q.unit.as_deref() == Some("%")
     })

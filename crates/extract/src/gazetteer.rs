@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::model::Level;
+use crate::text::floor_cb;
 
 /// Index of a place in [`Gazetteer::places`].
 pub type PlaceIdx = usize;
@@ -199,18 +200,41 @@ impl Gazetteer {
         let Some(ac) = &self.automaton else {
             return Vec::new();
         };
-        let norm = Normalized::new(text);
+        // the normalised copy lives in a per-thread buffer reused from report to report
+        // (two allocations of the text's size per report were a good part of the cost)
+        thread_local! {
+            static SCRATCH: std::cell::Cell<Normalized> = std::cell::Cell::new(Normalized::default());
+        }
+        let mut norm = SCRATCH.with(|c| c.take());
+        norm.fill(text);
+        let out = self.find_in(text, skip, ac, &norm);
+        // keep buffers of ordinary reports; a huge one is dropped, not held
+        if norm.text.capacity() <= 1 << 20 {
+            SCRATCH.with(|c| c.set(norm));
+        }
+        out
+    }
+
+    fn find_in(
+        &self,
+        text: &str,
+        skip: &[(usize, usize)],
+        ac: &AhoCorasick,
+        norm: &Normalized,
+    ) -> Vec<Mention> {
         // 1. every hit that passes the boundary and context checks
         let mut hits: Vec<Hit> = Vec::new();
         for m in ac.find_overlapping_iter(norm.text.as_str()) {
             let (ns, ne) = (m.start(), m.end());
-            if ne == 0 || ne > norm.starts.len() || ns >= norm.starts.len() {
+            if ne == 0 || ne > norm.len() || ns >= norm.len() {
                 continue;
             }
             let Some(end) = norm.end_of(text, ne - 1) else {
                 continue;
             };
-            let start = norm.starts[ns];
+            let Some(start) = norm.start_of(text, ns) else {
+                continue;
+            };
             if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
                 continue;
             }
@@ -523,18 +547,98 @@ fn parse_line(line: &str) -> Option<(Place, String)> {
 
 /// Text normalised for matching, with a map from each normalised byte back to the
 /// original character that produced it.
+#[derive(Default)]
 struct Normalized {
     text: String,
-    /// Original byte offset of the char that produced each normalised byte.
-    starts: Vec<usize>,
+    /// The map back, in pieces sorted by `norm`: a piece starts at normalised byte
+    /// `norm`; where it is `linear` (ASCII and Hangul, copied byte for byte) byte `k`
+    /// comes from original byte `orig + (k - norm)`, else every byte of the piece comes
+    /// from the char at `orig` (a folded or dropped-into char). Ordinary text needs a
+    /// piece per space run or folded char, not an offset per byte.
+    segs: Vec<Seg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seg {
+    norm: usize,
+    orig: usize,
+    linear: bool,
+}
+
+/// ASCII bytes that normalisation keeps as they are (lowercased): not an apostrophe,
+/// backquote, hyphen, underscore or whitespace.
+const PLAIN_ASCII: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = !matches!(b as u8, b'\'' | b'`' | b'-' | b'_' | b' ' | b'\t'..=b'\r');
+        b += 1;
+    }
+    t
+};
+
+/// End of the run from `i` (a plain ASCII byte or a Hangul syllable) that normalises to
+/// itself, lowercased: plain ASCII bytes, Hangul syllables, and single spaces between
+/// them (a lone space stays a space; only runs of spaces and hyphens collapse).
+fn copy_run_end(bytes: &[u8], i: usize) -> usize {
+    let copyable = |e: usize| -> usize {
+        if e < bytes.len() && PLAIN_ASCII[bytes[e] as usize] {
+            1
+        } else if e + 3 <= bytes.len() && is_hangul_syllable(&bytes[e..e + 3]) {
+            3
+        } else {
+            0
+        }
+    };
+    let mut e = i;
+    loop {
+        let n = copyable(e);
+        if n > 0 {
+            e += n;
+        } else if e > i && e < bytes.len() && bytes[e] == b' ' && copyable(e + 1) > 0 {
+            e += 1;
+        } else {
+            return e;
+        }
+    }
+}
+
+/// Is `b` (three bytes) the UTF-8 of a Hangul syllable (U+AC00 to U+D7A3)?
+fn is_hangul_syllable(b: &[u8]) -> bool {
+    if !(0xEA..=0xED).contains(&b[0]) || b[1] & 0xC0 != 0x80 || b[2] & 0xC0 != 0x80 {
+        return false;
+    }
+    let cp = ((b[0] as u32 & 0x0F) << 12) | ((b[1] as u32 & 0x3F) << 6) | (b[2] as u32 & 0x3F);
+    (0xAC00..=0xD7A3).contains(&cp)
+}
+
+/// Note that the normalised bytes from `norm` on come from `orig` on (`linear`) or all
+/// from the char at `orig`; extends the last piece when it already says so.
+fn mark(segs: &mut Vec<Seg>, norm: usize, orig: usize, linear: bool) {
+    if let Some(l) = segs.last() {
+        if linear && l.linear && l.orig + (norm - l.norm) == orig {
+            return;
+        }
+    }
+    segs.push(Seg { norm, orig, linear });
 }
 
 impl Normalized {
     fn new(src: &str) -> Normalized {
+        let mut n = Normalized::default();
+        n.fill(src);
+        n
+    }
+
+    /// Normalise `src` into this value, reusing its buffers.
+    fn fill(&mut self, src: &str) {
         let bytes = src.as_bytes();
         // built as bytes: only whole chars are pushed, so it is valid UTF-8
-        let mut text: Vec<u8> = Vec::with_capacity(src.len());
-        let mut starts = Vec::with_capacity(src.len());
+        let mut text: Vec<u8> = std::mem::take(&mut self.text).into_bytes();
+        text.clear();
+        text.reserve(src.len());
+        let mut segs = std::mem::take(&mut self.segs);
+        segs.clear();
         let mut last_space = true;
         let mut i = 0usize;
         while i < bytes.len() {
@@ -545,36 +649,57 @@ impl Normalized {
                     b'\'' | b'`' => {}
                     b'-' | b'_' | b' ' | b'\t'..=b'\r' => {
                         if !last_space {
+                            mark(&mut segs, text.len(), i, true);
                             text.push(b' ');
-                            starts.push(i);
                             last_space = true;
                         }
                     }
                     _ => {
-                        text.push(b.to_ascii_lowercase());
-                        starts.push(i);
+                        // a run of ASCII bytes kept as they are (lowercased), in bulk
+                        let e = copy_run_end(bytes, i);
+                        mark(&mut segs, text.len(), i, true);
+                        let from = text.len();
+                        text.extend_from_slice(&bytes[i..e]);
+                        text[from..].make_ascii_lowercase();
                         last_space = false;
+                        i = e;
+                        continue;
                     }
                 }
                 i += 1;
                 continue;
             }
+            // Hangul syllables: kept as they are (no case, no fold)
+            if (0xEA..=0xED).contains(&b) && i + 2 < bytes.len() {
+                let cp = ((b as u32 & 0x0F) << 12)
+                    | ((bytes[i + 1] as u32 & 0x3F) << 6)
+                    | (bytes[i + 2] as u32 & 0x3F);
+                if (0xAC00..=0xD7A3).contains(&cp) {
+                    // the whole run at once
+                    let e = copy_run_end(bytes, i);
+                    mark(&mut segs, text.len(), i, true);
+                    let from = text.len();
+                    text.extend_from_slice(&bytes[i..e]);
+                    text[from..].make_ascii_lowercase();
+                    last_space = false;
+                    i = e;
+                    continue;
+                }
+            }
             let Some(c) = src.get(i..).and_then(|r| r.chars().next()) else {
                 break;
             };
-            let mut push = |ch: char, text: &mut Vec<u8>| {
+            let push = |ch: char, text: &mut Vec<u8>, segs: &mut Vec<Seg>| {
                 let mut buf = [0u8; 4];
                 let enc = ch.encode_utf8(&mut buf).as_bytes();
+                mark(segs, text.len(), i, false);
                 text.extend_from_slice(enc);
-                for _ in 0..enc.len() {
-                    starts.push(i);
-                }
             };
             match fold_class(c) {
                 Fold::Drop => {}
                 Fold::Space => {
                     if !last_space {
-                        push(' ', &mut text);
+                        push(' ', &mut text, &mut segs);
                         last_space = true;
                     }
                 }
@@ -583,10 +708,10 @@ impl Normalized {
                         match fold_latin(l) {
                             Some(s) => {
                                 for ch in s.chars() {
-                                    push(ch, &mut text);
+                                    push(ch, &mut text, &mut segs);
                                 }
                             }
-                            None => push(l, &mut text),
+                            None => push(l, &mut text, &mut segs),
                         }
                     }
                     last_space = false;
@@ -598,12 +723,34 @@ impl Normalized {
             // unreachable: every push above is a whole char
             String::from_utf8_lossy(e.as_bytes()).into_owned()
         });
-        Normalized { text, starts }
+        self.text = text;
+        self.segs = segs;
+    }
+
+    /// Number of normalised bytes.
+    fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Original byte offset of the char that produced normalised byte `k`.
+    fn start_of(&self, src: &str, k: usize) -> Option<usize> {
+        if k >= self.text.len() {
+            return None;
+        }
+        let p = self.segs.partition_point(|s| s.norm <= k);
+        let s = self.segs.get(p.checked_sub(1)?)?;
+        let o = if s.linear {
+            s.orig + (k - s.norm)
+        } else {
+            s.orig
+        };
+        // inside a linear piece a byte of a multi-byte char maps to that char's start
+        Some(floor_cb(src, o))
     }
 
     /// Original byte offset just after the char that produced normalised byte `k`.
     fn end_of(&self, src: &str, k: usize) -> Option<usize> {
-        let s = *self.starts.get(k)?;
+        let s = self.start_of(src, k)?;
         let c = src.get(s..)?.chars().next()?;
         Some(s + c.len_utf8())
     }
@@ -903,6 +1050,13 @@ fn is_mountain_prefix(before: &str) -> bool {
 /// "Tumen River", "the Tumen riverbank", "Changbai Mountains": not the place.
 fn is_river_after(after: &str) -> bool {
     let a = after.trim_start_matches([' ', '\u{a0}']);
+    // every target starts with an ASCII r, m or v: nothing else needs the word
+    if !matches!(
+        a.as_bytes().first(),
+        Some(b'r' | b'R' | b'm' | b'M' | b'v' | b'V')
+    ) {
+        return false;
+    }
     let n = a
         .char_indices()
         .find(|(_, c)| !c.is_alphabetic())
@@ -953,13 +1107,18 @@ fn is_name_word_after(after: &str) -> bool {
     let Some(a) = after.strip_prefix(' ') else {
         return false;
     };
-    NAME_WORDS.iter().any(|w| {
-        a.starts_with(w)
-            && !a[w.len()..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_alphanumeric())
-    })
+    // every name word starts with an ASCII capital: nothing else needs the word
+    if !a.as_bytes().first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
+    }
+    // the word that starts `a`, up to the first char that is not alphanumeric: a name
+    // word followed by a non-alphanumeric char is exactly that word
+    let n = a
+        .char_indices()
+        .find(|(_, c)| !c.is_alphanumeric())
+        .map_or(a.len(), |(i, _)| i);
+    let w = &a[..n];
+    (4..=12).contains(&w.len()) && NAME_WORDS.contains(&w)
 }
 
 fn latin_qualifier_after(after: &str) -> Option<Level> {
@@ -1076,7 +1235,20 @@ mod tests {
     fn normalisation_maps_back() {
         let n = Normalized::new("Ch’ŏngjin – P'YŎNGYANG");
         assert_eq!(n.text, "chongjin pyongyang");
-        assert_eq!(n.starts.len(), n.text.len());
+        let src = "Ch’ŏngjin – P'YŎNGYANG";
+        let back: Vec<usize> = (0..n.len()).map(|k| n.start_of(src, k).unwrap()).collect();
+        // c h ŏ n g j i n ' ' p y o n g y a n g, each from the char that made it
+        let want: Vec<usize> = vec![
+            0, 1, 5, 7, 8, 9, 10, 11, 12, 17, 19, 20, 22, 23, 24, 25, 26, 27,
+        ];
+        assert_eq!(back, want);
+        assert_eq!(n.end_of(src, 2), Some(7)); // the o of ŏ ends after the two-byte char
+        let h = "혜산 Hyesan";
+        let n = Normalized::new(h);
+        assert_eq!(n.start_of(h, 4), Some(3)); // a middle byte of 산
+        assert_eq!(n.end_of(h, 4), Some(6));
+        assert_eq!(n.start_of(h, 7), Some(7));
+        assert_eq!(n.start_of(h, 99), None);
     }
 
     #[test]

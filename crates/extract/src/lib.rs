@@ -29,7 +29,7 @@ pub use output::{codebook_json, format_table};
 
 /// Bumped whenever extraction output can change; stored with every event so that
 /// `lantern reextract` knows what is stale.
-pub const EXTRACTOR_VERSION: &str = "0.2.0";
+pub const EXTRACTOR_VERSION: &str = "0.2.1";
 
 /// Extract the events of one report.
 pub fn extract(report: &lantern_ingest::Report) -> Vec<Event> {

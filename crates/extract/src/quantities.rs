@@ -273,7 +273,12 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
             let mut probe = t;
             let mut consumed = gap;
             for _ in 0..3 {
+                // first byte first: most units do not start with the probe's letter
+                let p0 = probe.as_bytes().first().map(|x| x.to_ascii_lowercase());
                 for (w, kind, unit) in UNITS {
+                    if w.as_bytes().first().copied() != p0 {
+                        continue;
+                    }
                     if starts_with_ci(probe, w)
                         && (!w.is_ascii() || word_end_ok(probe, w.len()) || *w == "%")
                     {
@@ -318,12 +323,27 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
             i = to.max(i + 1);
             continue;
         }
-        i += 1;
-        while i < b.len() && !s.is_char_boundary(i) {
-            i += 1;
+        // next char: step over a multi-byte char by its lead byte; the rest of an ASCII
+        // word starts nothing (not at a word start, and digits after letters are no
+        // number)
+        i += utf8_len(c);
+        if c.is_ascii_alphabetic() {
+            while i < b.len() && b[i].is_ascii_alphabetic() {
+                i += 1;
+            }
         }
     }
     out
+}
+
+/// Length of the UTF-8 sequence that starts with lead byte `c` (1 for anything else).
+fn utf8_len(c: u8) -> usize {
+    match c {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
+    }
 }
 
 /// A number word at `i` ("three", "a dozen", "두 "): (from, to, value).
@@ -351,17 +371,56 @@ fn number_word(s: &str, i: usize) -> Option<(usize, usize, f64)> {
             }
             return None;
         }
-        return NUM_WORDS
-            .iter()
-            .find(|(p, _)| p.as_bytes() == word)
-            .map(|(p, v)| (i, i + p.len(), *v));
+        return num_word_value(word).map(|v| (i, i + n, v));
     }
-    NUM_WORDS
+    NUM_WORDS_KO
         .iter()
-        .filter(|(p, _)| !p.is_ascii())
-        .find(|(p, _)| s[i..].starts_with(p) && s[i + p.len()..].starts_with(' '))
+        .find(|(p, _)| {
+            b[i..].starts_with(p.as_bytes()) && b.get(i + p.len()).copied() == Some(b' ')
+        })
         .map(|(p, v)| (i, i + p.len(), *v))
 }
+
+/// The value of a lowercase ASCII word of [`NUM_WORDS`] (one match instead of a search).
+fn num_word_value(word: &[u8]) -> Option<f64> {
+    Some(match word {
+        b"one" => 1.0,
+        b"two" => 2.0,
+        b"three" => 3.0,
+        b"four" => 4.0,
+        b"five" => 5.0,
+        b"six" => 6.0,
+        b"seven" => 7.0,
+        b"eight" => 8.0,
+        b"nine" => 9.0,
+        b"ten" => 10.0,
+        b"eleven" => 11.0,
+        b"twelve" => 12.0,
+        b"thirteen" => 13.0,
+        b"fourteen" => 14.0,
+        b"fifteen" => 15.0,
+        b"sixteen" => 16.0,
+        b"seventeen" => 17.0,
+        b"eighteen" => 18.0,
+        b"nineteen" => 19.0,
+        b"twenty" => 20.0,
+        b"thirty" => 30.0,
+        b"forty" => 40.0,
+        b"fifty" => 50.0,
+        b"dozens" | b"hundreds" | b"thousands" | b"several" => f64::NAN,
+        _ => return None,
+    })
+}
+
+/// The non-ASCII entries of [`NUM_WORDS`], in the same order.
+const NUM_WORDS_KO: &[(&str, f64)] = &[
+    ("두", 2.0),
+    ("세", 3.0),
+    ("네", 4.0),
+    ("다섯", 5.0),
+    ("여섯", 6.0),
+    ("한", 1.0),
+];
 
 /// First bytes of the number words (ASCII letters, or the lead byte of the Hangul ones).
 fn could_start_number_word(c: u8) -> bool {
@@ -456,6 +515,19 @@ mod tests {
         assert!(k.contains(&(QuantityKind::Money, Some(2000.0), "2,000 yuan".into())));
         assert!(k.contains(&(QuantityKind::Age, Some(35.0), "35-year-old".into())));
         assert!(k.contains(&(QuantityKind::Duration, Some(15.0), "15 years".into())));
+    }
+
+    #[test]
+    fn number_word_match_agrees_with_table() {
+        for (w, v) in NUM_WORDS
+            .iter()
+            .filter(|(w, _)| w.is_ascii() && !w.contains(' '))
+        {
+            let got = num_word_value(w.as_bytes()).unwrap();
+            assert!(got == *v || (got.is_nan() && v.is_nan()), "{w}");
+        }
+        assert_eq!(num_word_value(b"a"), None);
+        assert_eq!(num_word_value(b"tens"), None);
     }
 
     #[test]

@@ -70,6 +70,18 @@ fn is_abbrev(word: &str) -> bool {
     ABBREV.iter().any(|a| *a == lw)
 }
 
+/// Bytes where [`sentences`] has something to decide: newline, '.', '!', '?' and the
+/// lead byte of '。'.
+const STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'\n' as usize] = true;
+    t[b'.' as usize] = true;
+    t[b'!' as usize] = true;
+    t[b'?' as usize] = true;
+    t[0xE3] = true;
+    t
+};
+
 /// Split `body` into sentences. A newline always ends a sentence (and a blank line or a
 /// single newline starts a new paragraph: reports put one paragraph on a line).
 /// `.`, `!`, `?` (and their full-width forms) end a sentence when followed by space, a
@@ -91,21 +103,34 @@ pub fn sentences(body: &str) -> Vec<Sentence> {
             });
         }
     };
+    // `word_start` is where the word before an end mark starts: after the last space or
+    // tab since a line start or the previous sentence's end, found when a mark turns up
+    // rather than kept at every space; bytes before `seen` are accounted for
+    let mut seen = 0usize;
     while i < bytes.len() {
+        // only newlines and end marks matter: skip the rest in one go
+        match bytes[i..].iter().position(|&x| STOP[x as usize]) {
+            Some(k) => i += k,
+            None => break,
+        }
         let c = bytes[i];
         if c == b'\n' {
             push(&mut out, start, i, para);
             para += 1;
             start = i + 1;
             word_start = i + 1;
+            seen = i + 1;
             i += 1;
             continue;
         }
-        if c == b' ' || c == b'\t' {
-            word_start = i + 1;
-            i += 1;
-            continue;
+        // look back only over the bytes not looked at yet (linear overall)
+        if let Some(p) = bytes[seen..i]
+            .iter()
+            .rposition(|&x| x == b' ' || x == b'\t')
+        {
+            word_start = seen + p + 1;
         }
+        seen = i;
         let (is_end, len) = if c == b'.' || c == b'!' || c == b'?' {
             (true, 1)
         } else if c == 0xE3 && i + 2 < bytes.len() && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x82 {
@@ -134,6 +159,7 @@ pub fn sentences(body: &str) -> Vec<Sentence> {
                 start = j;
                 i = j;
                 word_start = j;
+                seen = j;
                 continue;
             }
         }
@@ -199,40 +225,55 @@ fn is_furniture(t: &str) -> bool {
     if t.len() > 600 {
         return false;
     }
-    let lower = t.to_lowercase();
-    if lower.contains("/ image:")
-        || lower.contains("/image:")
-        || lower.starts_with("file photo")
-        || lower.starts_with("photo:")
-        || lower.contains("/사진=")
-        || lower.contains("/ 사진=")
-        || t.starts_with('▲')
-        || lower.starts_with("read in korean")
-        || lower.starts_with("read in english")
-        || lower.starts_with("please direct any comments")
-        || lower.starts_with("관련기사")
-        || lower.starts_with("related:")
-        || lower.starts_with("related article")
-        || lower.starts_with("sign up for")
-        || lower.starts_with("subscribe to")
-        || lower.starts_with("market prices")
-        || lower.starts_with("more from")
-        || lower.starts_with("see also")
-        || lower.starts_with("also read")
-        || lower.starts_with("read more")
-        || lower.starts_with("read also")
-        || lower.starts_with("recommended")
-        || lower.starts_with("most read")
-        || lower.starts_with("you may also like")
-        || lower.starts_with("related news")
-        || lower.starts_with("함께 보기")
-        || lower.starts_with("추천 기사")
-        || lower.starts_with("많이 본 기사")
+    // The prefixes are ASCII or Hangul, so an ASCII case-insensitive test on `t` is the
+    // test on `t.to_lowercase()` without allocating (the one exception, a Kelvin sign
+    // standing for a 'k', is not worth a lowercase copy of every line). The substring
+    // tests need a '/'.
+    let pre =
+        |p: &str| t.len() >= p.len() && t.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    if t.contains('/') {
+        let lower = t.to_lowercase();
+        if lower.contains("/ image:")
+            || lower.contains("/image:")
+            || lower.contains("/사진=")
+            || lower.contains("/ 사진=")
+        {
+            return true;
+        }
+    }
+    if t.starts_with('▲')
+        || [
+            "file photo",
+            "photo:",
+            "read in korean",
+            "read in english",
+            "please direct any comments",
+            "관련기사",
+            "related:",
+            "related article",
+            "sign up for",
+            "subscribe to",
+            "market prices",
+            "more from",
+            "see also",
+            "also read",
+            "read more",
+            "read also",
+            "recommended",
+            "most read",
+            "you may also like",
+            "related news",
+            "함께 보기",
+            "추천 기사",
+            "많이 본 기사",
+        ]
+        .iter()
+        .any(|p| pre(p))
     {
         return true;
     }
     // Korean byline: "김성민 기자", "이지현 기자"
-    if t.chars().count() <= 12 && (t.ends_with("기자") || t.ends_with("특파원")) {
+    if (t.ends_with("기자") || t.ends_with("특파원")) && t.chars().count() <= 12 {
         return true;
     }
     // Reporter bio: "<Name> is a/an/one of ... reporter/correspondent ..."
@@ -243,8 +284,9 @@ fn is_furniture(t: &str) -> bool {
         "contributor",
         "columnist",
     ];
-    if let Some(p) = t
-        .find(" is a ")
+    if let Some(p) = Some(t)
+        .filter(|t| t.contains(" is "))
+        .and_then(|t| t.find(" is a "))
         .or_else(|| t.find(" is an "))
         .or_else(|| t.find(" is one of "))
     {
@@ -254,7 +296,10 @@ fn is_furniture(t: &str) -> bool {
             && name
                 .split(' ')
                 .all(|w| w.chars().next().map(|c| c.is_uppercase()).unwrap_or(false));
-        if name_ok && bio_words.iter().any(|w| lower.contains(w)) {
+        if name_ok && {
+            let lower = t.to_lowercase();
+            bio_words.iter().any(|w| lower.contains(w))
+        } {
             return true;
         }
     }

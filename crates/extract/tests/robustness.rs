@@ -171,3 +171,9 @@ fn ten_megabyte_line() {
     check_spans(&line, &evs);
     assert!(t.elapsed() < Duration::from_secs(120));
 }
+
+#[test]
+fn dots_without_spaces() {
+    // every '.' is a possible sentence end whose word is looked up: no rescans
+    assert_linear(|n| "x.".repeat(n), 200_000);
+}

@@ -29,6 +29,8 @@ pub fn routes() -> Router<Shared> {
         .route("/search", get(search))
         .route("/facets", get(facets))
         .route("/timeline", get(timeline))
+        .route("/export", get(crate::export::api))
+        .route("/alerts", get(crate::alerts::api_list))
 }
 
 const OPENAPI: &str = include_str!("../assets/openapi.json");
@@ -37,7 +39,7 @@ async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-fn read(access: &Access) -> Result<(), ApiError> {
+pub(crate) fn read(access: &Access) -> Result<(), ApiError> {
     access.read().map_err(|_| {
         ApiError(AppError {
             status: axum::http::StatusCode::UNAUTHORIZED,

@@ -131,6 +131,20 @@ pub fn router(state: Shared) -> Router {
         .route("/admin/public", post(crate::admin::set_public))
         .route("/admin/users", post(crate::admin::add_user))
         .route("/admin/tokens", post(crate::admin::create_token))
+        // Interop: downloads of filtered views, alerts and their feeds.
+        .route("/export", get(crate::export::any))
+        .route("/export.csv", get(crate::export::csv))
+        .route("/export.jsonl", get(crate::export::jsonl))
+        .route("/export.geojson", get(crate::export::geojson))
+        .route("/export.ftm.json", get(crate::export::ftm))
+        .route(
+            "/alerts",
+            get(crate::alerts::alerts_page).post(crate::alerts::save),
+        )
+        .route("/alerts/{name}", get(crate::alerts::alert_page))
+        .route("/alerts/{name}/seen", post(crate::alerts::mark_seen))
+        .route("/alerts/{name}/delete", post(crate::alerts::delete))
+        .route("/alerts/{name}/feed.atom", get(crate::alerts::feed))
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
         .nest("/api/v1", crate::api::routes())

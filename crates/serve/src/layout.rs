@@ -26,6 +26,9 @@ pub fn page(title: &str, access: &Access, content: Markup) -> Markup {
                             a href="/search" { "Search" }
                             a href="/timeline" { "Timeline" }
                             a href="/map" { "Map" }
+                            @if access.who.is_some() {
+                                a href="/alerts" { "Alerts" }
+                            }
                             @if access.who.as_ref().is_some_and(|w| w.role >= lantern_store::Role::Editor) {
                                 a href="/ingest" { "Ingest" }
                             }

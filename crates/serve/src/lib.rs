@@ -12,15 +12,18 @@
 //! One module per concern: [`app`] (state, routes, headers), [`auth`], [`pool`],
 //! [`filter`] (URL parameters), [`layout`], [`text`] (evidence marks), pages
 //! ([`search`], [`event`], [`report`], [`ingest`], [`login`], [`admin`]), [`api`],
-//! [`timeline`] and [`map`].
+//! [`timeline`] and [`map`]; interop: [`export`] (streamed downloads of any filtered
+//! view) and [`alerts`] (saved searches, their new events and Atom feeds).
 
 pub mod admin;
+pub mod alerts;
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cache;
 pub mod error;
 pub mod event;
+pub mod export;
 pub mod filter;
 pub mod ingest;
 pub mod layout;

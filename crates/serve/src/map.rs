@@ -174,6 +174,7 @@ pub async fn map_page(
         p { "Dots are sized by the number of events at a place; hollow dashed rings are places known only approximately. Click a dot to list its events. "
             a href=(params.url("/timeline")) { "Timeline" } }
         div.map #map { (svg(&params, &places)) }
+        (crate::export::links(&access, &params))
         h2 { "Places" }
         table {
             thead { tr { th { "Place" } th { "Province" } th { "Events" } } }

@@ -113,6 +113,8 @@ pub async fn search_page(
                 }
                 (event_table(&r.events))
                 (pager(&params, page_no, pages))
+                (crate::export::links(&access, &params))
+                (crate::alerts::save_form(&access, &params))
             }
         }
     };

@@ -182,6 +182,7 @@ pub async fn timeline_page(
         p { (total) " dated events; click a bar to list its events. "
             a href=(params.url("/search")) { "List all matching events" } " · " a href=(params.url("/map")) { "Map" } }
         div.chart #timeline { (svg(&params, &counts)) }
+        (crate::export::links(&access, &params))
         p.legend {
             @for t in types {
                 span { i class=(format!("t-{}", t.as_str())) {} a href=(params.with("type", Some(t.as_str())).url("/timeline")) { (label(t.as_str())) } }

@@ -1,5 +1,6 @@
 //! End-to-end test in real headless Chromium through chromedriver (WebDriver): sign in,
-//! upload a report, find its event, confirm it, and see it on the timeline and the map.
+//! upload a report, find its event, confirm it, see it on the timeline and the map, and
+//! save its search as an alert.
 //! Screenshots go to target/screenshots/. Skips (with a message) only when chromedriver
 //! is missing and CI is not set; in CI a missing chromedriver fails the test.
 
@@ -353,4 +354,23 @@ fn browser_login_upload_confirm_timeline_map() {
     d.screenshot("07-map");
     d.click("#map svg a.dot");
     d.wait_for("Crossing at Musan");
+
+    // Save the search as an alert; its page shows the feed URL.
+    d.go(&format!("{base}/search?q=Musan"));
+    d.wait_for("Save this search as an alert");
+    assert!(
+        d.count("a[href^='/export.csv?q=Musan']") == 1,
+        "download link with the filter"
+    );
+    d.type_in("form.save-alert input[name=name]", "musan-watch");
+    d.click("#save-alert");
+    let page = d.wait_for("Alert musan-watch");
+    assert!(
+        page.contains("New events (0)"),
+        "existing events count as seen"
+    );
+    assert!(page.contains("/alerts/musan-watch/feed.atom?token="));
+    d.screenshot("08-alert");
+    d.go(&format!("{base}/alerts"));
+    d.wait_for("musan-watch");
 }

@@ -137,6 +137,15 @@ pub struct AlertQuery {
     /// Only events in this review state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_state: Option<ReviewState>,
+    /// Only events with a place in this first-level division (the app's province filter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+    /// Only events of reports from this outlet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlet: Option<String>,
+    /// Only events of reports matching this full-text query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
 }
 
 impl AlertQuery {
@@ -149,6 +158,9 @@ impl AlertQuery {
             from: self.from,
             to: self.to,
             review_state: self.review_state,
+            province: self.province.clone(),
+            outlet: self.outlet.clone(),
+            text: self.text.clone(),
             ..Default::default()
         }
     }
@@ -162,6 +174,9 @@ impl AlertQuery {
             from: f.from,
             to: f.to,
             review_state: f.review_state,
+            province: f.province.clone(),
+            outlet: f.outlet.clone(),
+            text: f.text.clone(),
         }
     }
 }

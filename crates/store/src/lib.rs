@@ -264,6 +264,47 @@ pub trait Store: Send {
         let _ = (name, last_event_id);
         Err(unsupported("mark_alert_checked"))
     }
+
+    /// The new matches of a saved search: events matching `filter` (its limit and offset
+    /// ignored) with an id above `after_id`, rejected ones left out. Returns how many
+    /// there are and the `newest` of them with the highest ids, highest first. The
+    /// default walks [`Store::for_each_event`]; stores override it with an id-range query.
+    fn events_after(
+        &self,
+        filter: &EventFilter,
+        after_id: i64,
+        newest: usize,
+    ) -> Result<(u64, Vec<StoredEvent>)> {
+        events_after_by_walk(self, filter, after_id, newest)
+    }
+}
+
+/// [`Store::events_after`] by walking every match with [`Store::for_each_event`].
+pub fn events_after_by_walk<S: Store + ?Sized>(
+    store: &S,
+    filter: &EventFilter,
+    after_id: i64,
+    newest: usize,
+) -> Result<(u64, Vec<StoredEvent>)> {
+    let all = EventFilter {
+        limit: None,
+        offset: 0,
+        ..filter.clone()
+    };
+    let mut count = 0u64;
+    let mut kept: Vec<StoredEvent> = Vec::new();
+    store.for_each_event(&all, &mut |r| {
+        if r.stored.id > after_id && r.stored.review_state != ReviewState::Rejected {
+            count += 1;
+            let pos = kept.partition_point(|x| x.id > r.stored.id);
+            if pos < newest {
+                kept.insert(pos, r.stored);
+                kept.truncate(newest);
+            }
+        }
+        Ok(())
+    })?;
+    Ok((count, kept))
 }
 
 fn unsupported(what: &str) -> StoreError {

@@ -1264,6 +1264,31 @@ impl Store for SqliteStore {
     fn mark_alert_checked(&mut self, name: &str, last_event_id: i64) -> Result<()> {
         interop::mark_alert_checked(&self.conn, name, last_event_id)
     }
+
+    fn events_after(
+        &self,
+        filter: &EventFilter,
+        after_id: i64,
+        newest: usize,
+    ) -> Result<(u64, Vec<StoredEvent>)> {
+        // An id range on the primary key: cheap when few events are new.
+        let (mut clauses, mut params) = filter_clauses(filter);
+        clauses.push("e.id > ?");
+        clauses.push("e.review_state <> 'rejected'");
+        params.push(Value::Integer(after_id));
+        let where_sql = clauses.join(" AND ");
+        let count: i64 = self
+            .conn
+            .prepare_cached(&format!("SELECT count(*) FROM events e WHERE {where_sql}"))?
+            .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
+        params.push(Value::Integer(to_i64(newest)));
+        let sql = format!(
+            "SELECT {EVENT_COLS} WHERE e.id IN (
+                SELECT e.id FROM events e WHERE {where_sql} ORDER BY e.id DESC LIMIT ?)
+             ORDER BY e.id DESC"
+        );
+        Ok((to_u64(count), self.query_events(&sql, &params)?))
+    }
     fn data_version(&self) -> Result<u64> {
         let v: Option<i64> = self
             .conn

@@ -496,12 +496,17 @@ mod tests {
         // Saving again changes the query and keeps the last check.
         let q2 = AlertQuery {
             actor: Some(Actor::Courts),
+            province: Some("Ryanggang".into()),
+            outlet: Some("Test Wire".into()),
+            text: Some("copper".into()),
             ..q.clone()
         };
         let a = store.save_alert("executions-yanggang", &q2).unwrap();
         assert_eq!(a.last_event_id, 42);
         assert_eq!(a.query, q2);
         assert_eq!(a.query.to_filter().actor, Some(Actor::Courts));
+        assert_eq!(a.query.to_filter().text.as_deref(), Some("copper"));
+        assert_eq!(AlertQuery::from_filter(&a.query.to_filter()), q2);
         assert!(store.save_alert("", &q).is_err());
         assert!(store.save_alert("a b", &q).is_err());
         assert!(store.mark_alert_checked("nope", 1).is_err());
