@@ -1555,6 +1555,37 @@ impl Store for PostgresStore {
     fn mark_alert_checked(&mut self, name: &str, last_event_id: i64) -> Result<()> {
         interop::mark_alert_checked(&mut *self.conn()?, name, last_event_id, &now())
     }
+
+    fn events_after(
+        &self,
+        filter: &EventFilter,
+        after_id: i64,
+        newest: usize,
+    ) -> Result<(u64, Vec<StoredEvent>)> {
+        // An id range on the primary key: cheap when few events are new.
+        let mut p = Params::default();
+        let mut clauses = filter_clauses(filter, &mut p);
+        clauses.push(format!("e.id > {}", p.add(after_id)));
+        clauses.push("e.review_state <> 'rejected'".into());
+        let where_sql = where_sql(&clauses);
+        let mut conn = self.conn()?;
+        let count: i64 = col(
+            &conn.query_one(
+                &format!("SELECT count(*) FROM events e{where_sql}"),
+                &p.refs(),
+            )?,
+            0,
+        )?;
+        let limit = p.add(to_i64(newest));
+        let sql = format!(
+            "SELECT {EVENT_COLS} WHERE e.id IN (
+                SELECT e.id FROM events e{where_sql} ORDER BY e.id DESC LIMIT {limit})
+             ORDER BY e.id DESC"
+        );
+        let rows = conn.query(&sql, &p.refs())?;
+        let events = rows.iter().map(stored_event).collect::<Result<Vec<_>>>()?;
+        Ok((to_u64(count), events))
+    }
 }
 
 /// Refuse a report whose text PostgreSQL cannot hold.

@@ -316,47 +316,49 @@ fn review_writes_an_append_only_audit_log() {
 /// events out and keeps the highest ids first.
 #[test]
 fn events_after_agrees_with_the_walk() {
-    let (_dir, mut store, _, _) = setup();
-    let all = store.events(&EventFilter::default()).unwrap();
-    assert_eq!(all.len(), 4);
-    let rejected = all[0].id;
-    store
-        .review_event(rejected, "reviewer-1", &ReviewDecision::Reject, None)
-        .unwrap();
-    let filters = [
-        EventFilter::default(),
-        EventFilter {
-            event_type: Some(EventType::Arrest),
-            ..Default::default()
-        },
-        EventFilter {
-            place: Some("Hyesan".into()),
-            limit: Some(1),
-            ..Default::default()
-        },
-        EventFilter {
-            event_type: Some(EventType::Execution),
-            review_state: Some(ReviewState::Machine),
-            ..Default::default()
-        },
-    ];
-    let min = all.iter().map(|e| e.id).min().unwrap();
-    for f in &filters {
-        for after in [0, min, min + 1, i64::MAX] {
-            for keep in [0, 1, 10] {
-                let fast = store.events_after(f, after, keep).unwrap();
-                let walk = lantern_store::events_after_by_walk(&store, f, after, keep).unwrap();
-                assert_eq!(fast, walk, "{f:?} after {after} keep {keep}");
-                assert!(fast.1.iter().all(|e| e.id != rejected && e.id > after));
-                assert!(fast.1.windows(2).all(|w| w[0].id > w[1].id));
+    for (mut store, _, _) in setups() {
+        let all = store.events(&EventFilter::default()).unwrap();
+        assert_eq!(all.len(), 4);
+        let rejected = all[0].id;
+        store
+            .review_event(rejected, "reviewer-1", &ReviewDecision::Reject, None)
+            .unwrap();
+        let filters = [
+            EventFilter::default(),
+            EventFilter {
+                event_type: Some(EventType::Arrest),
+                ..Default::default()
+            },
+            EventFilter {
+                place: Some("Hyesan".into()),
+                limit: Some(1),
+                ..Default::default()
+            },
+            EventFilter {
+                event_type: Some(EventType::Execution),
+                review_state: Some(ReviewState::Machine),
+                ..Default::default()
+            },
+        ];
+        let min = all.iter().map(|e| e.id).min().unwrap();
+        for f in &filters {
+            for after in [0, min, min + 1, i64::MAX] {
+                for keep in [0, 1, 10] {
+                    let fast = store.events_after(f, after, keep).unwrap();
+                    let walk =
+                        lantern_store::events_after_by_walk(&*store, f, after, keep).unwrap();
+                    assert_eq!(fast, walk, "{f:?} after {after} keep {keep}");
+                    assert!(fast.1.iter().all(|e| e.id != rejected && e.id > after));
+                    assert!(fast.1.windows(2).all(|w| w[0].id > w[1].id));
+                }
             }
         }
+        assert_eq!(
+            store
+                .events_after(&EventFilter::default(), 0, 10)
+                .unwrap()
+                .0,
+            3
+        );
     }
-    assert_eq!(
-        store
-            .events_after(&EventFilter::default(), 0, 10)
-            .unwrap()
-            .0,
-        3
-    );
 }
