@@ -394,6 +394,9 @@ pub(crate) struct EventArrays {
     pub(crate) place_name: Vec<String>,
     pub(crate) place_admin1: Vec<String>,
     pub(crate) place_role: Vec<String>,
+    pub(crate) place_first: Vec<bool>,
+    pub(crate) admin1_first: Vec<bool>,
+    pub(crate) outlets: Vec<Option<String>>,
 }
 
 /// Effective start and end of an event: its own dates, else the report's.
@@ -423,8 +426,10 @@ impl EventArrays {
         state: ReviewState,
         e: &Event,
         published: Option<NaiveDate>,
+        outlet: Option<&str>,
     ) -> Result<()> {
         let (start, end) = effective(e, published);
+        self.outlets.push(outlet.map(String::from));
         self.ids.push(id);
         self.report_ids.push(report_id.to_string());
         self.seqs.push(seq);
@@ -461,7 +466,12 @@ impl EventArrays {
                 self.actor_word.push(a.as_str().to_string());
             }
         }
+        let mut ids = HashSet::new();
+        let mut admin1s = HashSet::new();
         for (i, p) in e.places.iter().enumerate() {
+            // The first row of each place and province of an event: facets count these.
+            self.place_first.push(ids.insert(p.id.as_str()));
+            self.admin1_first.push(admin1s.insert(p.admin1.as_str()));
             self.place_event.push(id);
             self.place_seq.push(to_i64(i));
             self.place_id.push(p.id.clone());
@@ -479,11 +489,11 @@ impl EventArrays {
                 "INSERT INTO events(id, report_id, seq, extractor_version, review_state,
                     event_type, modality, negated, confidence, actors_json, places_json,
                     date_json, attribution_json, quantities_json, evidence_json, eff_start,
-                    eff_end, created_at, updated_at)
-                 SELECT u.*, $18, $18 FROM unnest($1::int8[], $2::text[], $3::int8[],
+                    eff_end, report_outlet, created_at, updated_at)
+                 SELECT u.*, $19, $19 FROM unnest($1::int8[], $2::text[], $3::int8[],
                     $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[],
                     $9::float8[], $10::text[], $11::text[], $12::text[], $13::text[],
-                    $14::text[], $15::text[], $16::text[], $17::text[]) AS u",
+                    $14::text[], $15::text[], $16::text[], $17::text[], $18::text[]) AS u",
                 &[
                     &self.ids,
                     &self.report_ids,
@@ -502,6 +512,7 @@ impl EventArrays {
                     &self.evidence,
                     &self.eff_start,
                     &self.eff_end,
+                    &self.outlets,
                     &at,
                 ],
             )?;
@@ -515,9 +526,10 @@ impl EventArrays {
         }
         if !self.place_event.is_empty() {
             tx.execute(
-                "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role)
+                "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role,
+                    place_first, admin1_first)
                  SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[],
-                    $5::text[], $6::text[])",
+                    $5::text[], $6::text[], $7::bool[], $8::bool[])",
                 &[
                     &self.place_event,
                     &self.place_seq,
@@ -525,6 +537,8 @@ impl EventArrays {
                     &self.place_name,
                     &self.place_admin1,
                     &self.place_role,
+                    &self.place_first,
+                    &self.admin1_first,
                 ],
             )?;
         }
@@ -618,8 +632,7 @@ pub(crate) fn filter_clauses(f: &EventFilter, p: &mut Params) -> Vec<String> {
     }
     if let Some(o) = &f.outlet {
         c.push(format!(
-            "EXISTS (SELECT 1 FROM reports fro WHERE fro.id = e.report_id
-               AND lower(fro.outlet) = lower({}))",
+            "lower(e.report_outlet) = lower({})",
             p.add(o.trim().to_string())
         ));
     }
@@ -858,6 +871,7 @@ fn ingest_tx(
                 ReviewState::Machine,
                 e,
                 published,
+                c.report.outlet.as_deref(),
             )?;
             if arrays.len() >= CHUNK_ROWS {
                 arrays.insert(tx, at)?;
@@ -1187,7 +1201,7 @@ impl Store for PostgresStore {
         self.write(|tx| {
             // Locking the report row serialises replacements of the same report.
             let Some(row) = tx.query_opt(
-                "SELECT published FROM reports WHERE id = $1 FOR UPDATE",
+                "SELECT published, outlet FROM reports WHERE id = $1 FOR UPDATE",
                 &[&report_id],
             )?
             else {
@@ -1196,6 +1210,7 @@ impl Store for PostgresStore {
             let published = parse_date(col(&row, 0)?, || {
                 format!("reports.published of {report_id}")
             })?;
+            let outlet: Option<String> = col(&row, 1)?;
             tx.execute(
                 "DELETE FROM events WHERE report_id = $1 AND review_state = 'machine'",
                 &[&report_id],
@@ -1211,6 +1226,7 @@ impl Store for PostgresStore {
                     ReviewState::Machine,
                     e,
                     published,
+                    outlet.as_deref(),
                 )?;
             }
             arrays.insert(tx, &at)?;
@@ -1253,6 +1269,7 @@ impl Store for PostgresStore {
                         state,
                         e,
                         old.report_published,
+                        None,
                     )?;
                     tx.execute(
                         "UPDATE events SET review_state = $2, event_type = $3, modality = $4,
@@ -1537,6 +1554,37 @@ impl Store for PostgresStore {
 
     fn mark_alert_checked(&mut self, name: &str, last_event_id: i64) -> Result<()> {
         interop::mark_alert_checked(&mut *self.conn()?, name, last_event_id, &now())
+    }
+
+    fn events_after(
+        &self,
+        filter: &EventFilter,
+        after_id: i64,
+        newest: usize,
+    ) -> Result<(u64, Vec<StoredEvent>)> {
+        // An id range on the primary key: cheap when few events are new.
+        let mut p = Params::default();
+        let mut clauses = filter_clauses(filter, &mut p);
+        clauses.push(format!("e.id > {}", p.add(after_id)));
+        clauses.push("e.review_state <> 'rejected'".into());
+        let where_sql = where_sql(&clauses);
+        let mut conn = self.conn()?;
+        let count: i64 = col(
+            &conn.query_one(
+                &format!("SELECT count(*) FROM events e{where_sql}"),
+                &p.refs(),
+            )?,
+            0,
+        )?;
+        let limit = p.add(to_i64(newest));
+        let sql = format!(
+            "SELECT {EVENT_COLS} WHERE e.id IN (
+                SELECT e.id FROM events e{where_sql} ORDER BY e.id DESC LIMIT {limit})
+             ORDER BY e.id DESC"
+        );
+        let rows = conn.query(&sql, &p.refs())?;
+        let events = rows.iter().map(stored_event).collect::<Result<Vec<_>>>()?;
+        Ok((to_u64(count), events))
     }
 }
 

@@ -191,6 +191,9 @@ fn alerts_are_saved_checked_and_removed() {
         store.mark_alert_checked("executions-yanggang", 7).unwrap();
         let q2 = AlertQuery {
             actor: Some(Actor::Courts),
+            province: Some("Ryanggang".into()),
+            outlet: Some("Test Wire".into()),
+            text: Some("copper".into()),
             ..q.clone()
         };
         let a = store.save_alert("executions-yanggang", &q2).unwrap();

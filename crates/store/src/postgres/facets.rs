@@ -31,22 +31,18 @@ pub(super) fn facet_counts(
             Facet::Actor => {
                 "SELECT actor, actor, count(*) FROM event_actors GROUP BY 1 ORDER BY 3 DESC, 1"
             }
-            // (An event may name a place twice: count events, hashing distinct pairs.)
+            // One row per event and place (or province): the `_first` rows.
             Facet::Place => {
-                "SELECT place_id, max(name), count(*) FROM
-                   (SELECT place_id, event_id, max(name) AS name FROM event_places
-                    GROUP BY 1, 2) d
+                "SELECT place_id, max(name), count(*) FROM event_places WHERE place_first
                  GROUP BY 1 ORDER BY 3 DESC, lower(place_id), 1"
             }
             Facet::Province => {
-                "SELECT admin1, admin1, count(*) FROM
-                   (SELECT DISTINCT admin1, event_id FROM event_places) d
+                "SELECT admin1, admin1, count(*) FROM event_places WHERE admin1_first
                  GROUP BY 1 ORDER BY 3 DESC, lower(admin1), 1"
             }
             Facet::Outlet => {
-                "SELECT r.outlet, r.outlet, count(*) FROM events e
-                 JOIN reports r ON r.id = e.report_id WHERE r.outlet IS NOT NULL
-                 GROUP BY 1 ORDER BY 3 DESC, 1"
+                "SELECT report_outlet, report_outlet, count(*) FROM events
+                 WHERE report_outlet IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1"
             }
         }
         .to_string()
@@ -75,24 +71,21 @@ pub(super) fn facet_counts(
                 w(None)
             ),
             Facet::Place => format!(
-                "SELECT value, max(label), count(*) FROM
-                   (SELECT fp.place_id AS value, max(fp.name) AS label FROM events e
-                    JOIN event_places fp ON fp.event_id = e.id{}
-                    GROUP BY fp.place_id, e.id) d
-                 GROUP BY 1 ORDER BY 3 DESC, lower(value), 1",
+                "SELECT fp.place_id, max(fp.name), count(*) FROM events e
+                 JOIN event_places fp ON fp.event_id = e.id AND fp.place_first{}
+                 GROUP BY 1 ORDER BY 3 DESC, lower(fp.place_id), 1",
                 w(None)
             ),
             Facet::Province => format!(
-                "SELECT value, value, count(*) FROM
-                   (SELECT DISTINCT fp.admin1 AS value, e.id FROM events e
-                    JOIN event_places fp ON fp.event_id = e.id{}) d
-                 GROUP BY 1 ORDER BY 3 DESC, lower(value), 1",
+                "SELECT fp.admin1, fp.admin1, count(*) FROM events e
+                 JOIN event_places fp ON fp.event_id = e.id AND fp.admin1_first{}
+                 GROUP BY 1 ORDER BY 3 DESC, lower(fp.admin1), 1",
                 w(None)
             ),
             Facet::Outlet => format!(
-                "SELECT fr.outlet, fr.outlet, count(*) FROM events e
-                 JOIN reports fr ON fr.id = e.report_id{} GROUP BY 1 ORDER BY 3 DESC, 1",
-                w(Some("fr.outlet IS NOT NULL"))
+                "SELECT e.report_outlet, e.report_outlet, count(*) FROM events e{}
+                 GROUP BY 1 ORDER BY 3 DESC, 1",
+                w(Some("e.report_outlet IS NOT NULL"))
             ),
         }
     };
