@@ -40,9 +40,11 @@
 #![warn(missing_docs)]
 
 mod accounts;
+pub mod backup;
 mod error;
 mod facets;
 mod interop;
+mod open;
 mod schema;
 pub mod search;
 mod sqlite;
@@ -50,6 +52,7 @@ mod types;
 
 pub use error::{Result, StoreError};
 pub use interop::*;
+pub use open::{open, redact_url, StoreSpec};
 pub use sqlite::SqliteStore;
 pub use types::*;
 
