@@ -2,17 +2,15 @@
 //! many times) and link reposts to their originals, with `lantern-incidents`. Computed
 //! from the store on each call; rejected events are left out, edited ones count as edited.
 
-use std::path::Path;
-
 use lantern_extract::Event;
 use lantern_incidents::{analyse, Pins};
 use lantern_ingest::Report;
-use lantern_store::ReviewState;
+use lantern_store::{ReviewState, StoreSpec};
 use serde_json::json;
 
 use crate::util::ellipsize;
 
-pub fn run(data: &Path, json_out: bool) -> anyhow::Result<bool> {
+pub fn run(data: &StoreSpec, json_out: bool) -> anyhow::Result<bool> {
     let store = crate::store_cmds::open(data)?;
     let n = store.count_reports()? as usize;
     let mut reports: Vec<Report> = Vec::with_capacity(n);
