@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release -p lantern-cli --example scale_queries -- SPEC [REPS]`
 //!
-//! Prints `key value` lines: `search.<name>.p50_ms`, `search.<name>.p99_ms`,
+//! Prints `key value` lines: `store.reports`, `store.events`, `search.<name>.p50_ms`, `search.<name>.p99_ms`,
 //! `search.<name>.hits`, `facet.p50_ms`, `facet.p99_ms`, `facet.combos`.
 
 use std::time::Instant;
@@ -71,6 +71,11 @@ fn main() {
         }
     };
     let run = || -> lantern_store::Result<()> {
+        println!("store.reports {}", store.count_reports()?);
+        println!(
+            "store.events {}",
+            store.count_events(&EventFilter::default())?
+        );
         for (name, q) in QUERIES {
             // What a results page needs: the first 20 hits and the total.
             let hits = store.count_search(q)?;

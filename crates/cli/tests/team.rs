@@ -495,3 +495,34 @@ fn web_app_serves_during_ingest_sqlite() {
 fn web_app_serves_during_ingest_postgres() {
     serving_during_ingest(Backend::Postgres);
 }
+
+#[test]
+fn database_wins_over_data_and_bad_schemes_are_clear() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let db = tmp.path().join("db");
+    let o = bin()
+        .arg("--data")
+        .arg(&data)
+        .args(["--database", &format!("sqlite:{}", db.display())])
+        .args(["ingest", "--quiet", samples().to_str().unwrap()])
+        .output()
+        .unwrap();
+    ok(&o);
+    assert!(db.join("lantern.db").is_file());
+    assert!(!data.exists());
+    // The environment variable too, over LANTERN_DATA.
+    let o = bin()
+        .env("LANTERN_DATA", &data)
+        .env("LANTERN_DATABASE", &db)
+        .args(["reports", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(ok(&o).lines().count(), 13);
+    assert!(!data.exists());
+    let o = lantern("mysql://root:secret@localhost/x", &["reports"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("unknown scheme 'mysql:'"), "{err}");
+    assert!(!err.contains("secret"), "{err}");
+}
