@@ -359,11 +359,14 @@ fn four_ingest_processes_store_every_report_once_postgres() {
     };
     let all = tmp.path().join("all");
     corpus(&all, 240);
+    // `lantern gen` writes one folder per thousand reports.
     let mut files: Vec<PathBuf> = std::fs::read_dir(&all)
         .unwrap()
+        .flat_map(|sub| std::fs::read_dir(sub.unwrap().path()).unwrap())
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
+    assert_eq!(files.len(), 240);
     // Worker i gets half the corpus, starting at its quarter: every file goes to two
     // workers, in different orders.
     let k = files.len();

@@ -6,14 +6,14 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::error::{Result, StoreError};
 use crate::types::{ApiToken, Role, Session, User};
 
-fn role_of(s: &str, what: &str) -> Result<Role> {
+pub(crate) fn role_of(s: &str, what: &str) -> Result<Role> {
     Role::parse(s).ok_or_else(|| StoreError::Corrupt {
         what: what.to_string(),
         reason: format!("unknown role '{s}'"),
     })
 }
 
-fn check_name(what: &str, name: &str) -> Result<()> {
+pub(crate) fn check_name(what: &str, name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name

@@ -48,6 +48,25 @@ pub enum StoreError {
     /// Any other database error.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL server could not be reached or refused the connection.
+    #[error("cannot connect to PostgreSQL at {url}: {source}")]
+    Connect {
+        /// The database URL, without its password.
+        url: String,
+        /// The client error.
+        source: postgres::Error,
+    },
+    /// A PostgreSQL schema migration failed; the database stays at the previous version.
+    #[error("PostgreSQL schema migration to version {version} failed: {source}")]
+    PgMigration {
+        /// The version being migrated to.
+        version: u32,
+        /// The client error.
+        source: postgres::Error,
+    },
+    /// Any other PostgreSQL error.
+    #[error("PostgreSQL error: {0}")]
+    Postgres(#[from] postgres::Error),
     /// A JSON column could not be written or read back.
     #[error("bad JSON in {what}: {source}")]
     Json {

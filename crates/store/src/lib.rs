@@ -45,6 +45,7 @@ mod error;
 mod facets;
 mod interop;
 mod open;
+mod postgres;
 mod schema;
 pub mod search;
 mod sqlite;
@@ -53,6 +54,7 @@ mod types;
 pub use error::{Result, StoreError};
 pub use interop::*;
 pub use open::{open, redact_url, StoreSpec};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use types::*;
 

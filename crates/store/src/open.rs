@@ -99,11 +99,7 @@ pub fn open(spec: &str) -> Result<Box<dyn Store>> {
 }
 
 fn open_postgres(url: &str) -> Result<Box<dyn Store>> {
-    let _ = url;
-    Err(StoreError::Invalid {
-        what: "database".into(),
-        reason: "this build has no PostgreSQL backend".into(),
-    })
+    Ok(Box::new(crate::PostgresStore::connect(url)?))
 }
 
 /// `scheme` when `spec` starts with `scheme:` (letters, digits, `+ - .`, at least two).

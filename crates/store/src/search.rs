@@ -139,6 +139,32 @@ impl Term {
     /// The FTS5 phrase for this term: tokens inside double quotes (they hold only letters,
     /// digits and spaces, so no escaping is needed), `*` for a prefix.
     fn fts_phrase(&self) -> String {
+        let (tokens, prefix) = self.tokens();
+        let mut s = String::with_capacity(tokens.iter().map(|t| t.len() + 1).sum::<usize>() + 3);
+        s.push('"');
+        s.push_str(&tokens.join(" "));
+        s.push('"');
+        if prefix {
+            s.push('*');
+        }
+        s
+    }
+
+    /// The PostgreSQL `tsquery` phrase for this term: folded lexemes joined by `<->`,
+    /// the last one a prefix (`:*`) when the term is one.
+    fn ts_phrase(&self) -> String {
+        let (tokens, prefix) = self.tokens();
+        let mut parts: Vec<String> = tokens.iter().map(|t| ts_quote(&fold_token(t))).collect();
+        if prefix {
+            if let Some(last) = parts.last_mut() {
+                last.push_str(":*");
+            }
+        }
+        format!("({})", parts.join(" <-> "))
+    }
+
+    /// The index tokens of this term and whether its last token is a prefix.
+    fn tokens(&self) -> (Vec<String>, bool) {
         let mut tokens: Vec<String> = Vec::new();
         let mut prefix = self.prefix;
         for (i, p) in self.pieces.iter().enumerate() {
@@ -159,14 +185,7 @@ impl Term {
                 }
             }
         }
-        let mut s = String::with_capacity(tokens.iter().map(|t| t.len() + 1).sum::<usize>() + 3);
-        s.push('"');
-        s.push_str(&tokens.join(" "));
-        s.push('"');
-        if prefix {
-            s.push('*');
-        }
-        s
+        (tokens, prefix)
     }
 }
 
@@ -269,6 +288,21 @@ impl Query {
         expr
     }
 
+    /// The PostgreSQL `tsquery` text for the `tsvector` written by [`ts_vector`]: the
+    /// same groups, phrases, prefixes and exclusions as [`Query::fts_expression`].
+    pub fn ts_query(&self) -> String {
+        let group = |terms: &[Term]| {
+            let inner: Vec<String> = terms.iter().map(Term::ts_phrase).collect();
+            format!("({})", inner.join(" | "))
+        };
+        let positive: Vec<String> = self.groups.iter().map(|g| group(g)).collect();
+        let mut expr = positive.join(" & ");
+        if !self.excluded.is_empty() {
+            expr = format!("({expr}) & !{}", group(&self.excluded));
+        }
+        expr
+    }
+
     /// A snippet of `body` around the first match of a positive term, matches marked
     /// «like this», whitespace collapsed, about `width` bytes long.
     pub fn snippet(&self, body: &str, width: usize) -> String {
@@ -337,6 +371,101 @@ impl Query {
         }
         merged
     }
+}
+
+/// A lexeme quoted for `tsvector` / `tsquery` input.
+fn ts_quote(lexeme: &str) -> String {
+    let mut s = String::with_capacity(lexeme.len() + 2);
+    s.push('\'');
+    for c in lexeme.chars() {
+        match c {
+            '\'' => s.push_str("''"),
+            '\\' => s.push_str("\\\\"),
+            c => s.push(c),
+        }
+    }
+    s.push('\'');
+    s
+}
+
+/// One index token as a lexeme: Hangul kept as is, anything else folded like FTS5's
+/// `unicode61 remove_diacritics` (lower case, no combining marks).
+fn fold_token(token: &str) -> String {
+    if token.chars().any(is_hangul) {
+        token.to_string()
+    } else {
+        fold(token)
+    }
+}
+
+/// Largest lexeme PostgreSQL accepts (bytes); longer tokens are not indexed.
+const TS_MAX_LEXEME: usize = 2046;
+/// Largest position PostgreSQL keeps in a `tsvector` (later tokens share it).
+const TS_MAX_POS: usize = 16_383;
+/// Positions kept per lexeme (PostgreSQL keeps at most 256).
+const TS_MAX_POSITIONS: usize = 256;
+/// Budget for one `tsvector` (PostgreSQL refuses more than 1 MB).
+const TS_MAX_BYTES: usize = 900_000;
+
+/// The PostgreSQL `tsvector` text of a report for the index searched by
+/// [`Query::ts_query`]: the tokens of [`index_text`] (runs of letters, digits and
+/// combining marks, Hangul as bigrams), folded, with their positions; title tokens
+/// weighted `A`, body tokens (after a gap, so no phrase spans both) unweighted (`D`).
+/// Lexemes are made here, not by a text-search parser, so that the index and queries
+/// agree exactly whatever the server's locale.
+pub fn ts_vector(title: &str, body: &str) -> String {
+    use std::collections::BTreeMap;
+    let mut lexemes: BTreeMap<String, Vec<(usize, bool)>> = BTreeMap::new();
+    let mut pos = 0usize;
+    let mut bytes = 0usize;
+    for (text, is_title) in [(title, true), (body, false)] {
+        let indexed = index_text(text);
+        for token in indexed.split(|c: char| !is_word_char(c)) {
+            if token.is_empty() {
+                continue;
+            }
+            let lexeme = fold_token(token);
+            if lexeme.is_empty() || lexeme.len() > TS_MAX_LEXEME {
+                continue;
+            }
+            pos = (pos + 1).min(TS_MAX_POS);
+            match lexemes.get_mut(&lexeme) {
+                Some(p) => {
+                    if p.len() < TS_MAX_POSITIONS && p.last().map(|l| l.0) != Some(pos) {
+                        p.push((pos, is_title));
+                        bytes += 7;
+                    }
+                }
+                None => {
+                    if bytes + lexeme.len() + 16 > TS_MAX_BYTES {
+                        continue;
+                    }
+                    bytes += lexeme.len() + 16;
+                    lexemes.insert(lexeme, vec![(pos, is_title)]);
+                }
+            }
+        }
+        // A gap between title and body.
+        pos = (pos + 1).min(TS_MAX_POS);
+    }
+    let mut out = String::with_capacity(bytes + 16);
+    for (lexeme, positions) in &lexemes {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&ts_quote(lexeme));
+        out.push(':');
+        for (i, (p, is_title)) in positions.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&p.to_string());
+            if *is_title {
+                out.push('A');
+            }
+        }
+    }
+    out
 }
 
 /// Lower-case and strip diacritics (NFD, combining marks removed).
@@ -457,6 +586,21 @@ mod tests {
         assert_eq!(q.fts_expression(), "(\"NEAR\") AND (\"AND\") AND (\"x\")");
         let q = Query::parse("2023년").unwrap();
         assert_eq!(q.fts_expression(), "(\"2023 년\"*)");
+    }
+
+    #[test]
+    fn postgres_vectors_and_queries() {
+        assert_eq!(
+            ts_vector("Onsŏng 혜산", "혜산시에서 ONSONG"),
+            "'onsong':1A,8 '산시':5 '시에':6 '에서':7 '혜산':2A,4"
+        );
+        let q = Query::parse("양강도 OR Onsŏng -\"border guard\" 산").unwrap();
+        assert_eq!(
+            q.ts_query(),
+            "((('양강' <-> '강도') | ('onsong')) & (('산':*))) & !(('border' <-> 'guard'))"
+        );
+        let q = Query::parse("2023년 it's").unwrap();
+        assert_eq!(q.ts_query(), "(('2023' <-> '년':*)) & (('it' <-> 's'))");
     }
 
     #[test]

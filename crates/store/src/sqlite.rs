@@ -45,7 +45,7 @@ impl std::fmt::Debug for SqliteStore {
 
 /// The current time, RFC 3339 with microseconds, strictly increasing within this process
 /// so that the order of times is the order of writes (e.g. sightings of an original).
-fn now() -> String {
+pub(crate) fn now() -> String {
     use std::sync::atomic::{AtomicI64, Ordering};
     static LAST: AtomicI64 = AtomicI64::new(0);
     let wall = chrono::Utc::now().timestamp_micros();
@@ -61,7 +61,7 @@ fn now() -> String {
 }
 
 /// The snake_case word serde writes for a unit enum variant.
-fn word<T: Serialize + std::fmt::Debug>(v: &T) -> Result<String> {
+pub(crate) fn word<T: Serialize + std::fmt::Debug>(v: &T) -> Result<String> {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => Ok(s),
         Ok(other) => Err(StoreError::Invalid {
@@ -75,7 +75,7 @@ fn word<T: Serialize + std::fmt::Debug>(v: &T) -> Result<String> {
     }
 }
 
-fn from_word<T: DeserializeOwned>(s: &str, what: &str) -> Result<T> {
+pub(crate) fn from_word<T: DeserializeOwned>(s: &str, what: &str) -> Result<T> {
     serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|source| {
         StoreError::Json {
             what: what.to_string(),
@@ -84,21 +84,24 @@ fn from_word<T: DeserializeOwned>(s: &str, what: &str) -> Result<T> {
     })
 }
 
-fn to_json<T: Serialize>(v: &T, what: &str) -> Result<String> {
+pub(crate) fn to_json<T: Serialize>(v: &T, what: &str) -> Result<String> {
     serde_json::to_string(v).map_err(|source| StoreError::Json {
         what: what.to_string(),
         source,
     })
 }
 
-fn from_json<T: DeserializeOwned>(s: &str, what: impl FnOnce() -> String) -> Result<T> {
+pub(crate) fn from_json<T: DeserializeOwned>(s: &str, what: impl FnOnce() -> String) -> Result<T> {
     serde_json::from_str(s).map_err(|source| StoreError::Json {
         what: what(),
         source,
     })
 }
 
-fn parse_date(s: Option<String>, what: impl FnOnce() -> String) -> Result<Option<NaiveDate>> {
+pub(crate) fn parse_date(
+    s: Option<String>,
+    what: impl FnOnce() -> String,
+) -> Result<Option<NaiveDate>> {
     match s {
         None => Ok(None),
         Some(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
@@ -257,7 +260,7 @@ fn event_by_id(conn: &Connection, event_id: i64) -> Result<Option<StoredEvent>> 
 }
 
 /// Largest original SQLite accepts as one value (its default length limit).
-const MAX_ORIGINAL: usize = 1_000_000_000;
+pub(crate) const MAX_ORIGINAL: usize = 1_000_000_000;
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     let current: u32 = conn

@@ -1,0 +1,1577 @@
+//! The PostgreSQL implementation of [`Store`], for several processes sharing one
+//! database (ingest workers, web app). Same observable behaviour as [`crate::SqliteStore`].
+//!
+//! - Writes are one transaction each. Ingest inserts with `ON CONFLICT DO NOTHING
+//!   RETURNING`, so concurrent batches over the same files store every original and
+//!   report once, and a report's events are inserted only by the transaction that
+//!   inserted the report. Rows are inserted in key order (fewer lock waits, no lock
+//!   cycles); a deadlock or serialization failure is retried.
+//! - Batches go in with `unnest` over arrays: one statement per table per batch.
+//! - Full-text search: a `tsvector` column with a GIN index; lexemes come from
+//!   [`crate::search::ts_vector`] (Hangul as bigrams), queries from
+//!   [`Query::ts_query`]; ranked by `ts_rank` (title weighted), snippets made in Rust
+//!   from the body exactly as with SQLite.
+//! - `data_version` is a counter row bumped inside each data-changing transaction.
+
+use std::cell::{RefCell, RefMut};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use lantern_extract::{Event, EventType};
+use lantern_ingest::{sha256_hex, Language, Published, Report};
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, GenericClient, NoTls, Row, Transaction};
+
+use crate::error::{Result, StoreError};
+use crate::search::{ts_vector, Query};
+use crate::sqlite::{
+    from_json, from_word, now, parse_date, to_i64, to_json, to_u64, word, MAX_ORIGINAL,
+};
+use crate::types::*;
+use crate::Store;
+
+mod accounts;
+mod facets;
+mod interop;
+mod schema;
+
+/// Snippet length in bytes (about); as with SQLite.
+const SNIPPET_WIDTH: usize = 220;
+
+/// Rank of a hit: title lexemes (weight A) count four times body ones (D), as the BM25
+/// weights of the SQLite index; normalised by document length.
+const RANK: &str = "ts_rank('{1.0, 1.0, 1.0, 4.0}', r.fts, q.q, 1)";
+
+/// Advisory lock key held while migrating ("lantern" in ASCII).
+const MIGRATION_LOCK: i64 = 0x006c_616e_7465_726e;
+
+/// Largest number of rows in one multi-row statement; larger batches are split.
+const CHUNK_ROWS: usize = 2000;
+
+/// Largest total size of the originals in one statement, in bytes.
+const CHUNK_BYTES: usize = 64 << 20;
+
+/// A [`Store`] in a PostgreSQL database, over one connection. `Send`, not `Sync`:
+/// open one per thread (connections are cheap next to a request's work).
+pub struct PostgresStore {
+    client: RefCell<Client>,
+    url: String,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+/// The URL with its password (if any) replaced by `***`, fit for messages.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let Some(at) = rest[..auth_end].rfind('@') else {
+        return url.to_string();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &rest[..colon],
+            &rest[at..]
+        ),
+        None => url.to_string(),
+    }
+}
+
+fn is_retryable(e: &StoreError) -> bool {
+    match e {
+        StoreError::Postgres(e) => matches!(
+            e.code(),
+            Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED
+                || *c == SqlState::T_R_SERIALIZATION_FAILURE
+        ),
+        _ => false,
+    }
+}
+
+/// Parameters of a statement built at run time, numbered `$1`, `$2`, ...
+#[derive(Default)]
+pub(crate) struct Params {
+    values: Vec<Box<dyn ToSql + Sync>>,
+}
+
+impl Params {
+    /// Add a value; returns its placeholder.
+    pub(crate) fn add<T: ToSql + Sync + 'static>(&mut self, v: T) -> String {
+        self.values.push(Box::new(v));
+        format!("${}", self.values.len())
+    }
+
+    pub(crate) fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.values.iter().map(|b| b.as_ref()).collect()
+    }
+}
+
+/// A column of a row, with a type error as a [`StoreError`] instead of a panic.
+pub(crate) fn col<'a, T: postgres::types::FromSql<'a>>(row: &'a Row, i: usize) -> Result<T> {
+    Ok(row.try_get(i)?)
+}
+
+impl PostgresStore {
+    /// Connect to the database at `url` (`postgres://user:password@host:port/db`, or
+    /// the key=value form) and apply pending schema migrations.
+    pub fn connect(url: &str) -> Result<PostgresStore> {
+        let redacted = redact_url(url);
+        let mut client = Client::connect(url, NoTls).map_err(|source| StoreError::Connect {
+            url: redacted.clone(),
+            source,
+        })?;
+        client
+            .batch_execute("SET client_min_messages = warning")
+            .map_err(|source| StoreError::Connect {
+                url: redacted.clone(),
+                source,
+            })?;
+        migrate(&mut client, &redacted)?;
+        Ok(PostgresStore {
+            client: RefCell::new(client),
+            url: redacted,
+        })
+    }
+
+    /// The database URL, without its password.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The connection, unless a [`Store::for_each_event`] walk holds it (a callback
+    /// that calls back into the same store).
+    pub(crate) fn conn(&self) -> Result<RefMut<'_, Client>> {
+        self.client
+            .try_borrow_mut()
+            .map_err(|_| StoreError::Invalid {
+                what: "PostgreSQL store".into(),
+                reason: "its connection is busy with a for_each_event walk; open another store"
+                    .into(),
+            })
+    }
+
+    /// Run `f` in a transaction and commit; retried when PostgreSQL aborts it for a
+    /// deadlock or a serialization failure (nothing of a failed try is kept).
+    pub(crate) fn write<T>(
+        &self,
+        mut f: impl FnMut(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.conn()?;
+        let mut attempt = 0u32;
+        loop {
+            let result = (|| {
+                let mut tx = conn.transaction()?;
+                let v = f(&mut tx)?;
+                tx.commit()?;
+                Ok(v)
+            })();
+            match result {
+                Err(e) if attempt < 10 && is_retryable(&e) => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(
+                        5 * u64::from(attempt) + u64::from(std::process::id() % 7),
+                    ));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn load_report(&self, id: &str) -> Result<Option<Report>> {
+        let mut conn = self.conn()?;
+        let row = conn.query_opt(
+            "SELECT id, original_sha256, title, outlet, url, published_json, language, text,
+                    removed_json, body, captured_at, source_path, item, format
+             FROM reports WHERE id = $1",
+            &[&id],
+        )?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: String = col(&row, 0)?;
+        let published: Option<Published> = match col::<Option<String>>(&row, 5)? {
+            Some(j) => Some(from_json(&j, || format!("reports.published_json of {id}"))?),
+            None => None,
+        };
+        let language: Language = from_word(
+            &col::<String>(&row, 6)?,
+            &format!("reports.language of {id}"),
+        )?;
+        let removed = from_json(&col::<String>(&row, 8)?, || {
+            format!("reports.removed_json of {id}")
+        })?;
+        let item = match col::<Option<i64>>(&row, 12)? {
+            Some(n) => Some(usize::try_from(n).map_err(|_| StoreError::Corrupt {
+                what: format!("reports.item of {id}"),
+                reason: format!("negative item {n}"),
+            })?),
+            None => None,
+        };
+        Ok(Some(Report {
+            original_sha256: col(&row, 1)?,
+            title: col(&row, 2)?,
+            outlet: col(&row, 3)?,
+            url: col(&row, 4)?,
+            published,
+            language,
+            text: col(&row, 7)?,
+            removed,
+            body: col(&row, 9)?,
+            captured_at: col(&row, 10)?,
+            source_path: col(&row, 11)?,
+            item,
+            format: col(&row, 13)?,
+            id,
+        }))
+    }
+}
+
+fn migrate(client: &mut Client, url: &str) -> Result<()> {
+    let setup = |client: &mut Client| -> std::result::Result<u32, postgres::Error> {
+        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+        client.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                one     boolean PRIMARY KEY DEFAULT true CHECK (one),
+                version integer NOT NULL
+             );
+             INSERT INTO schema_version(one, version) VALUES (true, 0) ON CONFLICT DO NOTHING;",
+        )?;
+        let v: i32 = client
+            .query_one("SELECT version FROM schema_version", &[])?
+            .try_get(0)?;
+        Ok(u32::try_from(v).unwrap_or(0))
+    };
+    let result = (|| -> Result<()> {
+        let current = setup(client).map_err(|source| StoreError::Connect {
+            url: url.to_string(),
+            source,
+        })?;
+        let latest = schema::latest_version();
+        if current > latest {
+            return Err(StoreError::SchemaTooNew {
+                path: url.into(),
+                found: current,
+                supported: latest,
+            });
+        }
+        for (i, step) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let version = i as u32 + 1;
+            let run = |client: &mut Client| -> std::result::Result<(), postgres::Error> {
+                let mut tx = client.transaction()?;
+                tx.batch_execute(&schema::step_sql(step))?;
+                tx.execute(
+                    "UPDATE schema_version SET version = $1",
+                    &[&i32::try_from(version).unwrap_or(i32::MAX)],
+                )?;
+                tx.commit()
+            };
+            run(client).map_err(|source| StoreError::PgMigration { version, source })?;
+        }
+        Ok(())
+    })();
+    // Session-level lock: released here whatever happened (or when the connection ends).
+    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    result
+}
+
+/// Columns read by [`stored_event`]; `e` is events, `r` its report.
+pub(crate) const EVENT_COLS: &str = "e.id, e.report_id, e.extractor_version, e.review_state,
+    e.event_type, e.modality, e.negated, e.confidence, e.actors_json, e.places_json,
+    e.date_json, e.attribution_json, e.quantities_json, e.evidence_json, r.title, r.published
+    FROM events e JOIN reports r ON r.id = e.report_id";
+
+/// A row of [`EVENT_COLS`] as a stored event.
+pub(crate) fn stored_event(row: &Row) -> Result<StoredEvent> {
+    let id: i64 = col(row, 0)?;
+    let what = |c: &str| format!("events.{c} of event {id}");
+    let type_word: String = col(row, 4)?;
+    let event_type = EventType::parse(&type_word).ok_or_else(|| StoreError::Corrupt {
+        what: what("event_type"),
+        reason: format!("unknown event type '{type_word}'"),
+    })?;
+    let state_word: String = col(row, 3)?;
+    let review_state = ReviewState::parse(&state_word).ok_or_else(|| StoreError::Corrupt {
+        what: what("review_state"),
+        reason: format!("unknown review state '{state_word}'"),
+    })?;
+    let opt_json = |i: usize, c: &str| -> Result<Option<String>> {
+        let _ = c;
+        col::<Option<String>>(row, i)
+    };
+    let event = Event {
+        event_type,
+        modality: from_word(&col::<String>(row, 5)?, &what("modality"))?,
+        negated: col(row, 6)?,
+        actors: from_json(&col::<String>(row, 8)?, || what("actors_json"))?,
+        places: from_json(&col::<String>(row, 9)?, || what("places_json"))?,
+        date: match opt_json(10, "date_json")? {
+            Some(j) => from_json(&j, || what("date_json"))?,
+            None => None,
+        },
+        attribution: match opt_json(11, "attribution_json")? {
+            Some(j) => from_json(&j, || what("attribution_json"))?,
+            None => None,
+        },
+        quantities: from_json(&col::<String>(row, 12)?, || what("quantities_json"))?,
+        evidence: from_json(&col::<String>(row, 13)?, || what("evidence_json"))?,
+        confidence: col::<f64>(row, 7)? as f32,
+    };
+    let report_id: String = col(row, 1)?;
+    let report_published = parse_date(col(row, 15)?, || {
+        format!("reports.published of {report_id}")
+    })?;
+    Ok(StoredEvent {
+        id,
+        report_id,
+        event,
+        extractor_version: col(row, 2)?,
+        review_state,
+        report_title: col(row, 14)?,
+        report_published,
+    })
+}
+
+fn event_by_id(
+    c: &mut impl GenericClient,
+    event_id: i64,
+    lock: bool,
+) -> Result<Option<StoredEvent>> {
+    let sql = format!(
+        "SELECT {EVENT_COLS} WHERE e.id = $1{}",
+        if lock { " FOR UPDATE OF e" } else { "" }
+    );
+    match c.query_opt(&sql, &[&event_id])? {
+        Some(row) => Ok(Some(stored_event(&row)?)),
+        None => Ok(None),
+    }
+}
+
+/// The JSON and normalised columns of many events, as arrays for `unnest`.
+#[derive(Default)]
+pub(crate) struct EventArrays {
+    pub(crate) ids: Vec<i64>,
+    pub(crate) report_ids: Vec<String>,
+    pub(crate) seqs: Vec<i64>,
+    pub(crate) versions: Vec<String>,
+    pub(crate) states: Vec<String>,
+    pub(crate) types: Vec<String>,
+    pub(crate) modalities: Vec<String>,
+    pub(crate) negated: Vec<bool>,
+    pub(crate) confidence: Vec<f64>,
+    pub(crate) actors: Vec<String>,
+    pub(crate) places: Vec<String>,
+    pub(crate) dates: Vec<Option<String>>,
+    pub(crate) attributions: Vec<Option<String>>,
+    pub(crate) quantities: Vec<String>,
+    pub(crate) evidence: Vec<String>,
+    pub(crate) eff_start: Vec<Option<String>>,
+    pub(crate) eff_end: Vec<Option<String>>,
+    // Link rows.
+    pub(crate) actor_event: Vec<i64>,
+    pub(crate) actor_word: Vec<String>,
+    pub(crate) place_event: Vec<i64>,
+    pub(crate) place_seq: Vec<i64>,
+    pub(crate) place_id: Vec<String>,
+    pub(crate) place_name: Vec<String>,
+    pub(crate) place_admin1: Vec<String>,
+    pub(crate) place_role: Vec<String>,
+}
+
+/// Effective start and end of an event: its own dates, else the report's.
+pub(crate) fn effective(
+    e: &Event,
+    published: Option<NaiveDate>,
+) -> (Option<String>, Option<String>) {
+    let d = e.date.as_ref();
+    let start = d.and_then(|d| d.start.or(d.end)).or(published);
+    let end = d.and_then(|d| d.end.or(d.start)).or(published);
+    (start.map(|d| d.to_string()), end.map(|d| d.to_string()))
+}
+
+impl EventArrays {
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Add one event with its id.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push(
+        &mut self,
+        id: i64,
+        report_id: &str,
+        seq: i64,
+        version: &str,
+        state: ReviewState,
+        e: &Event,
+        published: Option<NaiveDate>,
+    ) -> Result<()> {
+        let (start, end) = effective(e, published);
+        self.ids.push(id);
+        self.report_ids.push(report_id.to_string());
+        self.seqs.push(seq);
+        self.versions.push(version.to_string());
+        self.states.push(state.as_str().to_string());
+        self.types.push(e.event_type.as_str().to_string());
+        self.modalities.push(word(&e.modality)?);
+        self.negated.push(e.negated);
+        self.confidence.push(f64::from(e.confidence));
+        self.actors.push(to_json(&e.actors, "event actors")?);
+        self.places.push(to_json(&e.places, "event places")?);
+        self.dates.push(match &e.date {
+            Some(d) => Some(to_json(d, "event date")?),
+            None => None,
+        });
+        self.attributions.push(match &e.attribution {
+            Some(a) => Some(to_json(a, "event attribution")?),
+            None => None,
+        });
+        self.quantities
+            .push(to_json(&e.quantities, "event quantities")?);
+        self.evidence.push(to_json(&e.evidence, "event evidence")?);
+        self.eff_start.push(start);
+        self.eff_end.push(end);
+        self.push_links(id, e)
+    }
+
+    /// Add the actor and place rows of an event.
+    pub(crate) fn push_links(&mut self, id: i64, e: &Event) -> Result<()> {
+        let mut seen = HashSet::new();
+        for a in &e.actors {
+            if seen.insert(a.as_str()) {
+                self.actor_event.push(id);
+                self.actor_word.push(a.as_str().to_string());
+            }
+        }
+        for (i, p) in e.places.iter().enumerate() {
+            self.place_event.push(id);
+            self.place_seq.push(to_i64(i));
+            self.place_id.push(p.id.clone());
+            self.place_name.push(p.name.clone());
+            self.place_admin1.push(p.admin1.clone());
+            self.place_role.push(word(&p.role)?);
+        }
+        Ok(())
+    }
+
+    /// Insert the events (with their ids) and their link rows.
+    pub(crate) fn insert(&self, tx: &mut Transaction<'_>, at: &str) -> Result<()> {
+        if !self.ids.is_empty() {
+            tx.execute(
+                "INSERT INTO events(id, report_id, seq, extractor_version, review_state,
+                    event_type, modality, negated, confidence, actors_json, places_json,
+                    date_json, attribution_json, quantities_json, evidence_json, eff_start,
+                    eff_end, created_at, updated_at)
+                 SELECT u.*, $18, $18 FROM unnest($1::int8[], $2::text[], $3::int8[],
+                    $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[],
+                    $9::float8[], $10::text[], $11::text[], $12::text[], $13::text[],
+                    $14::text[], $15::text[], $16::text[], $17::text[]) AS u",
+                &[
+                    &self.ids,
+                    &self.report_ids,
+                    &self.seqs,
+                    &self.versions,
+                    &self.states,
+                    &self.types,
+                    &self.modalities,
+                    &self.negated,
+                    &self.confidence,
+                    &self.actors,
+                    &self.places,
+                    &self.dates,
+                    &self.attributions,
+                    &self.quantities,
+                    &self.evidence,
+                    &self.eff_start,
+                    &self.eff_end,
+                    &at,
+                ],
+            )?;
+        }
+        if !self.actor_event.is_empty() {
+            tx.execute(
+                "INSERT INTO event_actors(event_id, actor)
+                 SELECT * FROM unnest($1::int8[], $2::text[])",
+                &[&self.actor_event, &self.actor_word],
+            )?;
+        }
+        if !self.place_event.is_empty() {
+            tx.execute(
+                "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role)
+                 SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[],
+                    $5::text[], $6::text[])",
+                &[
+                    &self.place_event,
+                    &self.place_seq,
+                    &self.place_id,
+                    &self.place_name,
+                    &self.place_admin1,
+                    &self.place_role,
+                ],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `n` new values of a table's identity sequence, ascending.
+pub(crate) fn next_ids(
+    tx: &mut Transaction<'_>,
+    table: &str,
+    column: &str,
+    n: usize,
+) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let rows = tx.query(
+        "SELECT nextval(pg_get_serial_sequence($1, $2)) FROM generate_series(1, $3::int8)",
+        &[&table, &column, &to_i64(n)],
+    )?;
+    let mut ids = rows
+        .iter()
+        .map(|r| col::<i64>(r, 0))
+        .collect::<Result<Vec<_>>>()?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Count one change of the data, inside the writing transaction.
+pub(crate) fn bump_data_version(tx: &mut Transaction<'_>) -> Result<()> {
+    tx.execute("UPDATE data_version SET value = value + 1", &[])?;
+    Ok(())
+}
+
+/// Refuse text PostgreSQL cannot hold (NUL characters), naming the field.
+pub(crate) fn check_text(what: impl FnOnce() -> String, values: &[Option<&str>]) -> Result<()> {
+    if values.iter().flatten().any(|v| v.contains('\0')) {
+        return Err(StoreError::Invalid {
+            what: what(),
+            reason: "contains a NUL character, which PostgreSQL cannot store".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The conditions (on `events e`) of an event filter, their parameters added to `p`.
+pub(crate) fn filter_clauses(f: &EventFilter, p: &mut Params) -> Vec<String> {
+    let mut c: Vec<String> = Vec::new();
+    if let Some(t) = f.event_type {
+        c.push(format!("e.event_type = {}", p.add(t.as_str().to_string())));
+    }
+    if let Some(place) = &f.place {
+        let v = p.add(place.trim().to_string());
+        c.push(format!(
+            "EXISTS (SELECT 1 FROM event_places fpl WHERE fpl.event_id = e.id
+               AND (lower(fpl.place_id) = lower({v}) OR lower(fpl.name) = lower({v})
+                    OR lower(fpl.admin1) = lower({v})))"
+        ));
+    }
+    if let Some(a) = f.actor {
+        c.push(format!(
+            "EXISTS (SELECT 1 FROM event_actors fa WHERE fa.event_id = e.id AND fa.actor = {})",
+            p.add(a.as_str().to_string())
+        ));
+    }
+    if let Some(from) = f.from {
+        c.push(format!("e.eff_end >= {}", p.add(from.to_string())));
+    }
+    if let Some(to) = f.to {
+        c.push(format!("e.eff_start <= {}", p.add(to.to_string())));
+    }
+    if let Some(r) = &f.report_id {
+        c.push(format!(
+            "e.report_id = {}",
+            p.add(r.trim().to_ascii_lowercase())
+        ));
+    }
+    if let Some(s) = f.review_state {
+        c.push(format!(
+            "e.review_state = {}",
+            p.add(s.as_str().to_string())
+        ));
+    }
+    if let Some(prov) = &f.province {
+        c.push(format!(
+            "EXISTS (SELECT 1 FROM event_places fpp WHERE fpp.event_id = e.id
+               AND lower(fpp.admin1) = lower({}))",
+            p.add(prov.trim().to_string())
+        ));
+    }
+    if let Some(o) = &f.outlet {
+        c.push(format!(
+            "EXISTS (SELECT 1 FROM reports fro WHERE fro.id = e.report_id
+               AND lower(fro.outlet) = lower({}))",
+            p.add(o.trim().to_string())
+        ));
+    }
+    if let Some(t) = &f.text {
+        match Query::parse(t) {
+            Some(q) => c.push(format!(
+                "e.report_id IN (SELECT frt.id FROM reports frt
+                   WHERE frt.fts @@ CAST({} AS text)::tsquery)",
+                p.add(q.ts_query())
+            )),
+            None => c.push("false".into()),
+        }
+    }
+    c
+}
+
+/// ` WHERE ...` of the conditions, or nothing.
+pub(crate) fn where_sql(clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    }
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// One report of a batch to insert.
+struct NewReport<'a> {
+    report: &'a Report,
+    events: &'a [Event],
+    version: &'a str,
+}
+
+/// Split `0..len` into ranges of at most [`CHUNK_ROWS`] items, each also under
+/// [`CHUNK_BYTES`] by `size(i)`.
+fn chunks(len: usize, size: impl Fn(usize) -> usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for i in 0..len {
+        let s = size(i);
+        if i > start && (i - start >= CHUNK_ROWS || bytes + s > CHUNK_BYTES) {
+            out.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += s;
+    }
+    if start < len {
+        out.push(start..len);
+    }
+    out
+}
+
+fn ingest_tx(
+    tx: &mut Transaction<'_>,
+    files: &[FileInput],
+    shas: &[String],
+    at: &str,
+) -> Result<Vec<FileOutcome>> {
+    // Originals: each distinct hash once (first path wins), in hash order.
+    let mut originals: BTreeMap<&str, (&[u8], &str)> = BTreeMap::new();
+    for (file, sha) in files.iter().zip(shas) {
+        originals
+            .entry(sha.as_str())
+            .or_insert((file.original.as_slice(), file.source_path.as_str()));
+    }
+    let originals: Vec<(&str, (&[u8], &str))> = originals.into_iter().collect();
+    let mut new_originals: HashSet<String> = HashSet::new();
+    for range in chunks(originals.len(), |i| originals[i].1 .0.len()) {
+        let part = &originals[range];
+        let sha: Vec<&str> = part.iter().map(|o| o.0).collect();
+        let bytes: Vec<&[u8]> = part.iter().map(|o| o.1 .0).collect();
+        let size: Vec<i64> = part.iter().map(|o| to_i64(o.1 .0.len())).collect();
+        let path: Vec<&str> = part.iter().map(|o| o.1 .1).collect();
+        for row in tx.query(
+            "INSERT INTO originals(sha256, bytes, size, first_path, first_seen)
+             SELECT u.*, $5 FROM unnest($1::text[], $2::bytea[], $3::int8[], $4::text[]) AS u
+             ON CONFLICT (sha256) DO NOTHING RETURNING sha256",
+            &[&sha, &bytes, &size, &path, &at],
+        )? {
+            new_originals.insert(col(&row, 0)?);
+        }
+    }
+    // Sightings: (hash, path) with how many times the batch names it.
+    let mut sightings: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    for (file, sha) in files.iter().zip(shas) {
+        *sightings
+            .entry((sha.as_str(), file.source_path.as_str()))
+            .or_insert(0) += 1;
+    }
+    let sightings: Vec<((&str, &str), i64)> = sightings.into_iter().collect();
+    for range in chunks(sightings.len(), |_| 0) {
+        let part = &sightings[range];
+        let sha: Vec<&str> = part.iter().map(|s| s.0 .0).collect();
+        let path: Vec<&str> = part.iter().map(|s| s.0 .1).collect();
+        let times: Vec<i64> = part.iter().map(|s| s.1).collect();
+        tx.execute(
+            "INSERT INTO sightings(sha256, source_path, times, first_seen, last_seen)
+             SELECT u.*, $4, $4 FROM unnest($1::text[], $2::text[], $3::int8[]) AS u
+             ON CONFLICT (sha256, source_path)
+             DO UPDATE SET last_seen = excluded.last_seen,
+                           times = sightings.times + excluded.times",
+            &[&sha, &path, &times, &at],
+        )?;
+    }
+    // Reports: the first of each id, numbered in input order, inserted in id order.
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut candidates: Vec<NewReport<'_>> = Vec::new();
+    for file in files {
+        for (r, events) in &file.reports {
+            if !first.contains_key(r.id.as_str()) {
+                first.insert(r.id.as_str(), candidates.len());
+                candidates.push(NewReport {
+                    report: r,
+                    events,
+                    version: &file.extractor_version,
+                });
+            }
+        }
+    }
+    let numbers = next_ids(tx, "reports", "n", candidates.len())?;
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by(|&a, &b| candidates[a].report.id.cmp(&candidates[b].report.id));
+    let mut inserted: HashSet<String> = HashSet::new();
+    for range in chunks(order.len(), |i| {
+        let r = candidates[order[i]].report;
+        2 * (r.text.len() + r.body.len())
+    }) {
+        let mut n = Vec::new();
+        let mut id = Vec::new();
+        let mut sha = Vec::new();
+        let mut title = Vec::new();
+        let mut outlet = Vec::new();
+        let mut url = Vec::new();
+        let mut published = Vec::new();
+        let mut published_json = Vec::new();
+        let mut language = Vec::new();
+        let mut text = Vec::new();
+        let mut removed = Vec::new();
+        let mut body = Vec::new();
+        let mut captured = Vec::new();
+        let mut source = Vec::new();
+        let mut item = Vec::new();
+        let mut format = Vec::new();
+        let mut version = Vec::new();
+        let mut fts = Vec::new();
+        for &k in &order[range] {
+            let c = &candidates[k];
+            let r = c.report;
+            n.push(numbers[k]);
+            id.push(r.id.as_str());
+            sha.push(r.original_sha256.as_str());
+            title.push(r.title.as_deref());
+            outlet.push(r.outlet.as_deref());
+            url.push(r.url.as_deref());
+            published.push(r.published.as_ref().map(|p| p.date.to_string()));
+            published_json.push(match &r.published {
+                Some(p) => Some(to_json(p, "report published")?),
+                None => None,
+            });
+            language.push(r.language.as_str());
+            text.push(r.text.as_str());
+            removed.push(to_json(&r.removed, "report removed spans")?);
+            body.push(r.body.as_str());
+            captured.push(r.captured_at.as_str());
+            source.push(r.source_path.as_str());
+            item.push(r.item.map(to_i64));
+            format.push(r.format.as_str());
+            version.push(c.version);
+            fts.push(ts_vector(r.title.as_deref().unwrap_or(""), &r.body));
+        }
+        for row in tx.query(
+            "INSERT INTO reports(n, id, original_sha256, title, outlet, url, published,
+                published_json, language, text, removed_json, body, captured_at, source_path,
+                item, format, extracted_with, fts, ingested_at)
+             SELECT u.n, u.id, u.sha, u.title, u.outlet, u.url, u.published, u.pj, u.lang,
+                u.text, u.removed, u.body, u.captured, u.source, u.item, u.format, u.version,
+                u.fts::tsvector, $19
+             FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[],
+                $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+                $12::text[], $13::text[], $14::text[], $15::int8[], $16::text[], $17::text[],
+                $18::text[])
+                AS u(n, id, sha, title, outlet, url, published, pj, lang, text, removed, body,
+                     captured, source, item, format, version, fts)
+             ON CONFLICT (id) DO NOTHING RETURNING id",
+            &[
+                &n,
+                &id,
+                &sha,
+                &title,
+                &outlet,
+                &url,
+                &published,
+                &published_json,
+                &language,
+                &text,
+                &removed,
+                &body,
+                &captured,
+                &source,
+                &item,
+                &format,
+                &version,
+                &fts,
+                &at,
+            ],
+        )? {
+            inserted.insert(col(&row, 0)?);
+        }
+    }
+    // Events of the reports this transaction inserted, and no others.
+    let stored: Vec<&NewReport<'_>> = candidates
+        .iter()
+        .filter(|c| inserted.contains(&c.report.id))
+        .collect();
+    let n_events: usize = stored.iter().map(|c| c.events.len()).sum();
+    let ids = next_ids(tx, "events", "id", n_events)?;
+    let mut arrays = EventArrays::default();
+    let mut next = ids.into_iter();
+    for c in &stored {
+        let published = c.report.published.as_ref().map(|p| p.date);
+        for (i, e) in c.events.iter().enumerate() {
+            let id = next.next().ok_or_else(|| StoreError::Corrupt {
+                what: "events id sequence".into(),
+                reason: "gave fewer ids than asked".into(),
+            })?;
+            arrays.push(
+                id,
+                &c.report.id,
+                to_i64(i),
+                c.version,
+                ReviewState::Machine,
+                e,
+                published,
+            )?;
+            if arrays.len() >= CHUNK_ROWS {
+                arrays.insert(tx, at)?;
+                arrays = EventArrays::default();
+            }
+        }
+    }
+    arrays.insert(tx, at)?;
+    // Where the reports not inserted here were first read from.
+    let others: Vec<&str> = candidates
+        .iter()
+        .filter(|c| !inserted.contains(&c.report.id))
+        .map(|c| c.report.id.as_str())
+        .collect();
+    let mut existing: HashMap<String, String> = HashMap::new();
+    if !others.is_empty() || files.iter().map(|f| f.reports.len()).sum::<usize>() > candidates.len()
+    {
+        let all: Vec<&str> = candidates.iter().map(|c| c.report.id.as_str()).collect();
+        for row in tx.query(
+            "SELECT id, source_path FROM reports WHERE id = ANY($1::text[])",
+            &[&all],
+        )? {
+            existing.insert(col(&row, 0)?, col(&row, 1)?);
+        }
+    }
+    let mut outcomes = Vec::with_capacity(files.len());
+    let mut original_seen: HashSet<&str> = HashSet::new();
+    let mut report_claimed: HashSet<&str> = HashSet::new();
+    for (file, sha) in files.iter().zip(shas) {
+        let original_new = new_originals.contains(sha) && original_seen.insert(sha.as_str());
+        let mut reports = Vec::with_capacity(file.reports.len());
+        for (r, events) in &file.reports {
+            if inserted.contains(&r.id) && report_claimed.insert(r.id.as_str()) {
+                reports.push(ReportOutcome::Stored {
+                    id: r.id.clone(),
+                    events: events.len(),
+                });
+            } else {
+                let existing_source_path =
+                    existing
+                        .get(&r.id)
+                        .cloned()
+                        .ok_or_else(|| StoreError::Corrupt {
+                            what: format!("report {}", r.id),
+                            reason: "neither inserted nor found".into(),
+                        })?;
+                reports.push(ReportOutcome::Duplicate {
+                    existing_id: r.id.clone(),
+                    existing_source_path,
+                });
+            }
+        }
+        outcomes.push(FileOutcome {
+            original_sha256: sha.clone(),
+            original_new,
+            reports,
+        });
+    }
+    bump_data_version(tx)?;
+    Ok(outcomes)
+}
+
+impl Store for PostgresStore {
+    fn ingest_batch(&mut self, files: &[FileInput]) -> Result<Vec<FileOutcome>> {
+        let at = now();
+        let mut shas = Vec::with_capacity(files.len());
+        for file in files {
+            if file.original.len() > MAX_ORIGINAL {
+                return Err(StoreError::Invalid {
+                    what: format!("file {}", file.source_path),
+                    reason: format!(
+                        "{} bytes is too large to store (limit {MAX_ORIGINAL} bytes)",
+                        file.original.len()
+                    ),
+                });
+            }
+            let sha = sha256_hex(&file.original);
+            for (report, _) in &file.reports {
+                if report.original_sha256 != sha {
+                    return Err(StoreError::OriginalMismatch {
+                        report: report.id.clone(),
+                        source_path: file.source_path.clone(),
+                        claimed: report.original_sha256.clone(),
+                        actual: sha,
+                    });
+                }
+                check_report_text(report)?;
+            }
+            check_text(
+                || format!("file {}", file.source_path),
+                &[Some(&file.source_path)],
+            )?;
+            shas.push(sha);
+        }
+        self.write(|tx| ingest_tx(tx, files, &shas, &at))
+    }
+
+    fn has_original(&self, sha256: &str) -> Result<bool> {
+        let sha = sha256.trim().to_ascii_lowercase();
+        Ok(self
+            .conn()?
+            .query_opt("SELECT 1 FROM originals WHERE sha256 = $1", &[&sha])?
+            .is_some())
+    }
+
+    fn original(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
+        let sha = sha256.trim().to_ascii_lowercase();
+        match self
+            .conn()?
+            .query_opt("SELECT bytes FROM originals WHERE sha256 = $1", &[&sha])?
+        {
+            Some(row) => Ok(Some(col(&row, 0)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn original_info(&self, sha256: &str) -> Result<Option<OriginalInfo>> {
+        let sha = sha256.trim().to_ascii_lowercase();
+        let mut conn = self.conn()?;
+        let Some(row) = conn.query_opt(
+            "SELECT sha256, size, first_path, first_seen FROM originals WHERE sha256 = $1",
+            &[&sha],
+        )?
+        else {
+            return Ok(None);
+        };
+        let paths = conn
+            .query(
+                "SELECT source_path FROM sightings WHERE sha256 = $1
+                 ORDER BY first_seen, source_path",
+                &[&sha],
+            )?
+            .iter()
+            .map(|r| col::<String>(r, 0))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(OriginalInfo {
+            sha256: col(&row, 0)?,
+            size: to_u64(col(&row, 1)?),
+            first_path: col(&row, 2)?,
+            first_seen: col(&row, 3)?,
+            paths,
+        }))
+    }
+
+    fn count_originals(&self) -> Result<u64> {
+        let row = self
+            .conn()?
+            .query_one("SELECT count(*) FROM originals", &[])?;
+        Ok(to_u64(col(&row, 0)?))
+    }
+
+    fn report(&self, id_or_prefix: &str) -> Result<Option<Report>> {
+        let prefix = id_or_prefix.trim().to_ascii_lowercase();
+        if prefix.is_empty() {
+            return Err(StoreError::Invalid {
+                what: "report id".into(),
+                reason: "empty".into(),
+            });
+        }
+        if !is_hex(&prefix) || prefix.len() > 64 {
+            return Ok(None);
+        }
+        if prefix.len() == 64 {
+            return self.load_report(&prefix);
+        }
+        // Hex ids sort below "g" (byte order): [prefix, prefix + "g") is the prefix's ids.
+        let upper = format!("{prefix}g");
+        let ids = self
+            .conn()?
+            .query(
+                "SELECT id FROM reports WHERE id >= $1 AND id < $2 ORDER BY id LIMIT 3",
+                &[&prefix, &upper],
+            )?
+            .iter()
+            .map(|r| col::<String>(r, 0))
+            .collect::<Result<Vec<_>>>()?;
+        match ids.as_slice() {
+            [] => Ok(None),
+            [id] => self.load_report(id),
+            _ => Err(StoreError::AmbiguousPrefix {
+                prefix,
+                candidates: ids,
+            }),
+        }
+    }
+
+    fn reports(&self, limit: usize, offset: usize) -> Result<Vec<ReportSummary>> {
+        let rows = self.conn()?.query(
+            "SELECT r.id, r.title, r.outlet, r.published, r.language, r.source_path,
+                (SELECT count(*) FROM events e
+                 WHERE e.report_id = r.id AND e.review_state <> 'rejected')
+             FROM reports r
+             ORDER BY r.published DESC NULLS LAST, r.n
+             LIMIT $1 OFFSET $2",
+            &[&to_i64(limit), &to_i64(offset)],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let id: String = col(row, 0)?;
+                let published = parse_date(col(row, 3)?, || format!("reports.published of {id}"))?;
+                let language = from_word(
+                    &col::<String>(row, 4)?,
+                    &format!("reports.language of {id}"),
+                )?;
+                Ok(ReportSummary {
+                    title: col(row, 1)?,
+                    outlet: col(row, 2)?,
+                    published,
+                    language,
+                    source_path: col(row, 5)?,
+                    event_count: to_u64(col(row, 6)?),
+                    id,
+                })
+            })
+            .collect()
+    }
+
+    fn count_reports(&self) -> Result<u64> {
+        let row = self
+            .conn()?
+            .query_one("SELECT count(*) FROM reports", &[])?;
+        Ok(to_u64(col(&row, 0)?))
+    }
+
+    fn search(&self, query: &str, limit: usize, offset: usize) -> Result<Vec<SearchHit>> {
+        let Some(q) = Query::parse(query) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT r.id, r.title, r.published, r.body, {RANK}::float8 AS score
+             FROM reports r, (SELECT CAST($1 AS text)::tsquery AS q) q
+             WHERE r.fts @@ q.q
+             ORDER BY score DESC, r.n
+             LIMIT $2 OFFSET $3"
+        );
+        let rows = self
+            .conn()?
+            .query(&sql, &[&q.ts_query(), &to_i64(limit), &to_i64(offset)])?;
+        rows.iter()
+            .map(|row| {
+                let report_id: String = col(row, 0)?;
+                let published =
+                    parse_date(col(row, 2)?, || format!("reports.published of {report_id}"))?;
+                let body: &str = col(row, 3)?;
+                Ok(SearchHit {
+                    snippet: q.snippet(body, SNIPPET_WIDTH),
+                    title: col(row, 1)?,
+                    published,
+                    score: col(row, 4)?,
+                    report_id,
+                })
+            })
+            .collect()
+    }
+
+    fn count_search(&self, query: &str) -> Result<u64> {
+        let Some(q) = Query::parse(query) else {
+            return Ok(0);
+        };
+        let row = self.conn()?.query_one(
+            "SELECT count(*) FROM reports WHERE fts @@ CAST($1 AS text)::tsquery",
+            &[&q.ts_query()],
+        )?;
+        Ok(to_u64(col(&row, 0)?))
+    }
+
+    fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
+        let mut p = Params::default();
+        let clauses = filter_clauses(filter, &mut p);
+        let limit = p.add(filter.limit.map(to_i64));
+        let offset = p.add(to_i64(filter.offset));
+        // Pick the page's ids first (ordering only index keys), then read those rows.
+        let sql = format!(
+            "SELECT {EVENT_COLS} WHERE e.id IN (
+                SELECT e.id FROM events e{}
+                ORDER BY e.eff_start, e.id LIMIT {limit} OFFSET {offset})
+             ORDER BY e.eff_start, e.id",
+            where_sql(&clauses)
+        );
+        let rows = self.conn()?.query(&sql, &p.refs())?;
+        rows.iter().map(stored_event).collect()
+    }
+
+    fn count_events(&self, filter: &EventFilter) -> Result<u64> {
+        let mut p = Params::default();
+        let clauses = filter_clauses(filter, &mut p);
+        let sql = format!("SELECT count(*) FROM events e{}", where_sql(&clauses));
+        let row = self.conn()?.query_one(&sql, &p.refs())?;
+        Ok(to_u64(col(&row, 0)?))
+    }
+
+    fn report_events(&self, report_id: &str) -> Result<Vec<StoredEvent>> {
+        let sql = format!("SELECT {EVENT_COLS} WHERE e.report_id = $1 ORDER BY e.seq, e.id");
+        let id = report_id.trim().to_ascii_lowercase();
+        let rows = self.conn()?.query(&sql, &[&id])?;
+        rows.iter().map(stored_event).collect()
+    }
+
+    fn event(&self, event_id: i64) -> Result<Option<StoredEvent>> {
+        event_by_id(&mut *self.conn()?, event_id, false)
+    }
+
+    fn stale_reports(&self, current_version: &str) -> Result<Vec<String>> {
+        self.conn()?
+            .query(
+                "SELECT r.id FROM reports r
+                 WHERE (r.extracted_with IS NULL OR r.extracted_with <> $1
+                    OR EXISTS (SELECT 1 FROM events e WHERE e.report_id = r.id
+                               AND e.review_state = 'machine' AND e.extractor_version <> $1))
+                   AND NOT EXISTS (SELECT 1 FROM report_imports i WHERE i.report_id = r.id)
+                 ORDER BY r.n",
+                &[&current_version],
+            )?
+            .iter()
+            .map(|r| col::<String>(r, 0))
+            .collect()
+    }
+
+    fn replace_machine_events(
+        &mut self,
+        report_id: &str,
+        events: &[Event],
+        version: &str,
+    ) -> Result<usize> {
+        let at = now();
+        let report_id = report_id.trim().to_ascii_lowercase();
+        self.write(|tx| {
+            // Locking the report row serialises replacements of the same report.
+            let Some(row) = tx.query_opt(
+                "SELECT published FROM reports WHERE id = $1 FOR UPDATE",
+                &[&report_id],
+            )?
+            else {
+                return Err(StoreError::NoSuchReport(report_id.clone()));
+            };
+            let published = parse_date(col(&row, 0)?, || {
+                format!("reports.published of {report_id}")
+            })?;
+            tx.execute(
+                "DELETE FROM events WHERE report_id = $1 AND review_state = 'machine'",
+                &[&report_id],
+            )?;
+            let ids = next_ids(tx, "events", "id", events.len())?;
+            let mut arrays = EventArrays::default();
+            for (i, (e, id)) in events.iter().zip(ids).enumerate() {
+                arrays.push(
+                    id,
+                    &report_id,
+                    to_i64(i),
+                    version,
+                    ReviewState::Machine,
+                    e,
+                    published,
+                )?;
+            }
+            arrays.insert(tx, &at)?;
+            tx.execute(
+                "UPDATE reports SET extracted_with = $1 WHERE id = $2",
+                &[&version, &report_id],
+            )?;
+            bump_data_version(tx)?;
+            Ok(events.len())
+        })
+    }
+
+    fn review_event(
+        &mut self,
+        event_id: i64,
+        who: &str,
+        decision: &ReviewDecision,
+        note: Option<&str>,
+    ) -> Result<StoredEvent> {
+        let who = who.trim();
+        if who.is_empty() {
+            return Err(StoreError::Invalid {
+                what: "reviewer".into(),
+                reason: "empty name".into(),
+            });
+        }
+        check_text(|| "review".into(), &[Some(who), note])?;
+        let at = now();
+        let state = decision.state();
+        self.write(|tx| {
+            let old = event_by_id(tx, event_id, true)?.ok_or(StoreError::NoSuchEvent(event_id))?;
+            match decision {
+                ReviewDecision::Edit(e) => {
+                    let mut a = EventArrays::default();
+                    a.push(
+                        event_id,
+                        &old.report_id,
+                        0,
+                        &old.extractor_version,
+                        state,
+                        e,
+                        old.report_published,
+                    )?;
+                    tx.execute(
+                        "UPDATE events SET review_state = $2, event_type = $3, modality = $4,
+                            negated = $5, confidence = $6, actors_json = $7, places_json = $8,
+                            date_json = $9, attribution_json = $10, quantities_json = $11,
+                            evidence_json = $12, eff_start = $13, eff_end = $14,
+                            updated_at = $15
+                         WHERE id = $1",
+                        &[
+                            &event_id,
+                            &state.as_str(),
+                            &a.types[0],
+                            &a.modalities[0],
+                            &a.negated[0],
+                            &a.confidence[0],
+                            &a.actors[0],
+                            &a.places[0],
+                            &a.dates[0],
+                            &a.attributions[0],
+                            &a.quantities[0],
+                            &a.evidence[0],
+                            &a.eff_start[0],
+                            &a.eff_end[0],
+                            &at,
+                        ],
+                    )?;
+                    tx.execute("DELETE FROM event_actors WHERE event_id = $1", &[&event_id])?;
+                    tx.execute("DELETE FROM event_places WHERE event_id = $1", &[&event_id])?;
+                    let mut links = EventArrays::default();
+                    links.push_links(event_id, e)?;
+                    links.insert(tx, &at)?;
+                }
+                _ => {
+                    tx.execute(
+                        "UPDATE events SET review_state = $2, updated_at = $3 WHERE id = $1",
+                        &[&event_id, &state.as_str(), &at],
+                    )?;
+                }
+            }
+            let mut new = old.clone();
+            new.review_state = state;
+            if let ReviewDecision::Edit(e) = decision {
+                new.event = (**e).clone();
+            }
+            let snapshot = |s: &StoredEvent| {
+                serde_json::json!({
+                    "review_state": s.review_state,
+                    "extractor_version": s.extractor_version,
+                    "event": s.event,
+                })
+            };
+            let action = match decision {
+                ReviewDecision::Confirm => "confirm",
+                ReviewDecision::Reject => "reject",
+                ReviewDecision::Edit(_) => "edit",
+            };
+            tx.execute(
+                "INSERT INTO audit_log(at, who, event_id, action, old_json, new_json, note)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[
+                    &at,
+                    &who,
+                    &event_id,
+                    &action,
+                    &to_json(&snapshot(&old), "audit old value")?,
+                    &to_json(&snapshot(&new), "audit new value")?,
+                    &note,
+                ],
+            )?;
+            bump_data_version(tx)?;
+            Ok(new)
+        })
+    }
+
+    fn audit_log(&self, event_id: Option<i64>) -> Result<Vec<AuditEntry>> {
+        let rows = self.conn()?.query(
+            "SELECT id, at, who, event_id, action, old_json, new_json, note FROM audit_log
+             WHERE $1::int8 IS NULL OR event_id = $1 ORDER BY id",
+            &[&event_id],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let id: i64 = col(row, 0)?;
+                Ok(AuditEntry {
+                    at: col(row, 1)?,
+                    who: col(row, 2)?,
+                    event_id: col(row, 3)?,
+                    action: col(row, 4)?,
+                    old: from_json(col(row, 5)?, || format!("audit_log.old_json of entry {id}"))?,
+                    new: from_json(col(row, 6)?, || format!("audit_log.new_json of entry {id}"))?,
+                    note: col(row, 7)?,
+                    id,
+                })
+            })
+            .collect()
+    }
+
+    fn verify(&self) -> Result<VerifyOutcome> {
+        let mut out = VerifyOutcome::default();
+        let mut conn = self.conn()?;
+        let mut tx = conn.build_transaction().read_only(true).start()?;
+        // A portal reads the originals a few at a time: memory stays bounded.
+        let portal = tx.bind(
+            "SELECT sha256, first_path, size, bytes FROM originals ORDER BY sha256",
+            &[],
+        )?;
+        loop {
+            let rows = tx.query_portal(&portal, 16)?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                out.originals_checked += 1;
+                let sha: String = col(row, 0)?;
+                let size: i64 = col(row, 2)?;
+                let bytes: &[u8] = col(row, 3)?;
+                let actual = sha256_hex(bytes);
+                let problem = if actual != sha {
+                    Some(format!("content now hashes to {actual}"))
+                } else if to_i64(bytes.len()) != size {
+                    Some(format!("size is {} bytes, recorded {size}", bytes.len()))
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    out.mismatches.push(OriginalProblem {
+                        sha256: sha,
+                        first_path: col(row, 1)?,
+                        problem,
+                    });
+                }
+            }
+        }
+        // Foreign keys are enforced by the server; check what they cannot express.
+        let checks = [
+            (
+                "SELECT count(*) FROM reports r
+                 WHERE NOT EXISTS (SELECT 1 FROM originals o WHERE o.sha256 = r.original_sha256)",
+                "reports refer to a missing original",
+            ),
+            (
+                "SELECT count(*) FROM events e WHERE e.review_state NOT IN
+                   ('machine', 'confirmed', 'rejected', 'edited')",
+                "events have an unknown review state",
+            ),
+        ];
+        for (sql, what) in checks {
+            let n: i64 = col(&tx.query_one(sql, &[])?, 0)?;
+            if n > 0 {
+                out.integrity_problems.push(format!("{n} {what}"));
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn schema_version(&self) -> Result<u32> {
+        let row = self
+            .conn()?
+            .query_one("SELECT version FROM schema_version", &[])?;
+        Ok(u32::try_from(col::<i32>(&row, 0)?).unwrap_or(0))
+    }
+
+    fn facet_counts(
+        &self,
+        filter: &EventFilter,
+        facet: Facet,
+        limit: usize,
+    ) -> Result<Vec<FacetCount>> {
+        facets::facet_counts(&mut *self.conn()?, filter, facet, limit)
+    }
+
+    fn month_counts(&self, filter: &EventFilter) -> Result<Vec<MonthCount>> {
+        facets::month_counts(&mut *self.conn()?, filter)
+    }
+
+    fn put_user(&mut self, name: &str, role: Role, password_hash: &str) -> Result<()> {
+        accounts::put_user(&mut *self.conn()?, name, role, password_hash, &now())
+    }
+
+    fn user(&self, name: &str) -> Result<Option<User>> {
+        accounts::user(&mut *self.conn()?, name)
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        accounts::users(&mut *self.conn()?)
+    }
+
+    fn create_session(
+        &mut self,
+        token_hash: &str,
+        user: &str,
+        csrf: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        accounts::create_session(
+            &mut *self.conn()?,
+            token_hash,
+            user,
+            csrf,
+            expires_at,
+            &now(),
+        )
+    }
+
+    fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        accounts::session(&mut *self.conn()?, token_hash, &now())
+    }
+
+    fn delete_session(&mut self, token_hash: &str) -> Result<()> {
+        accounts::delete_session(&mut *self.conn()?, token_hash, &now())
+    }
+
+    fn create_api_token(&mut self, token_hash: &str, name: &str, role: Role) -> Result<()> {
+        accounts::create_api_token(&mut *self.conn()?, token_hash, name, role, &now())
+    }
+
+    fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
+        accounts::api_token(&mut *self.conn()?, token_hash)
+    }
+
+    fn api_tokens(&self) -> Result<Vec<ApiToken>> {
+        accounts::api_tokens(&mut *self.conn()?)
+    }
+
+    fn delete_api_token(&mut self, name: &str) -> Result<bool> {
+        accounts::delete_api_token(&mut *self.conn()?, name)
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        accounts::setting(&mut *self.conn()?, key)
+    }
+
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        accounts::set_setting(&mut *self.conn()?, key, value)
+    }
+
+    fn data_version(&self) -> Result<u64> {
+        let row = self
+            .conn()?
+            .query_one("SELECT value FROM data_version", &[])?;
+        Ok(to_u64(col(&row, 0)?))
+    }
+
+    // ---- Interop (postgres/interop.rs).
+
+    fn for_each_event(
+        &self,
+        filter: &EventFilter,
+        f: &mut dyn FnMut(crate::EventRecord) -> Result<()>,
+    ) -> Result<u64> {
+        interop::for_each_event(&mut *self.conn()?, filter, f)
+    }
+
+    fn import_reports(&mut self, reports: &[crate::ImportReport]) -> Result<crate::ImportOutcome> {
+        let at = now();
+        for item in reports {
+            check_report_text(&item.report)?;
+        }
+        self.write(|tx| interop::import_reports(tx, reports, &at))
+    }
+
+    fn feed_state(&self, url: &str) -> Result<Option<crate::FeedState>> {
+        interop::feed_state(&mut *self.conn()?, url)
+    }
+
+    fn set_feed_state(&mut self, state: &crate::FeedState) -> Result<()> {
+        interop::set_feed_state(&mut *self.conn()?, state)
+    }
+
+    fn save_alert(&mut self, name: &str, query: &crate::AlertQuery) -> Result<crate::Alert> {
+        interop::save_alert(&mut *self.conn()?, name, query, &now())
+    }
+
+    fn alerts(&self) -> Result<Vec<crate::Alert>> {
+        interop::alerts(&mut *self.conn()?)
+    }
+
+    fn delete_alert(&mut self, name: &str) -> Result<bool> {
+        interop::delete_alert(&mut *self.conn()?, name)
+    }
+
+    fn mark_alert_checked(&mut self, name: &str, last_event_id: i64) -> Result<()> {
+        interop::mark_alert_checked(&mut *self.conn()?, name, last_event_id, &now())
+    }
+}
+
+/// Refuse a report whose text PostgreSQL cannot hold.
+pub(crate) fn check_report_text(r: &Report) -> Result<()> {
+    check_text(
+        || format!("report {} from {}", r.id, r.source_path),
+        &[
+            Some(&r.id),
+            r.title.as_deref(),
+            r.outlet.as_deref(),
+            r.url.as_deref(),
+            Some(&r.text),
+            Some(&r.body),
+            Some(&r.captured_at),
+            Some(&r.source_path),
+            Some(&r.format),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://ana:secret@db:5432/lantern"),
+            "postgres://ana:***@db:5432/lantern"
+        );
+        assert_eq!(
+            redact_url("postgres://ana@db/lantern"),
+            "postgres://ana@db/lantern"
+        );
+        assert_eq!(redact_url("host=/tmp user=x"), "host=/tmp user=x");
+    }
+
+    #[test]
+    fn chunks_split_by_rows_and_bytes() {
+        assert_eq!(chunks(0, |_| 0), Vec::<std::ops::Range<usize>>::new());
+        assert_eq!(chunks(3, |_| 1), vec![0..3]);
+        assert_eq!(chunks(3, |_| CHUNK_BYTES), vec![0..1, 1..2, 2..3]);
+        assert_eq!(chunks(CHUNK_ROWS + 1, |_| 0).len(), 2);
+    }
+}
