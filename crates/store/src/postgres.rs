@@ -41,7 +41,7 @@ const SNIPPET_WIDTH: usize = 220;
 
 /// Rank of a hit: title lexemes (weight A) count four times body ones (D), as the BM25
 /// weights of the SQLite index; normalised by document length.
-const RANK: &str = "ts_rank('{1.0, 1.0, 1.0, 4.0}', r.fts, q.q, 1)";
+const RANK: &str = "ts_rank('{0.25, 0.25, 0.25, 1.0}', r.fts, q.q, 1)";
 
 /// Advisory lock key held while migrating ("lantern" in ASCII).
 const MIGRATION_LOCK: i64 = 0x006c_616e_7465_726e;

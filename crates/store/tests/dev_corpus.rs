@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use lantern_ingest::Language;
-use lantern_store::{FileInput, SqliteStore, Store};
+use lantern_store::FileInput;
 
 const DEV: &str = "/work/shared/eval/dev";
 
@@ -35,40 +35,40 @@ fn dev_reports_round_trip_and_korean_search() {
         });
     }
     assert!(!files.is_empty());
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path()).unwrap();
-    let out = store.ingest_batch(&files).unwrap();
-    for (f, o) in files.iter().zip(&out) {
-        assert_eq!(
-            store.original(&o.original_sha256).unwrap().unwrap(),
-            f.original
-        );
-    }
-    assert!(store.verify().unwrap().is_ok());
+    for mut store in common::stores() {
+        let out = store.ingest_batch(&files).unwrap();
+        for (f, o) in files.iter().zip(&out) {
+            assert_eq!(
+                store.original(&o.original_sha256).unwrap().unwrap(),
+                f.original
+            );
+        }
+        assert!(store.verify().unwrap().is_ok());
 
-    let mut korean = 0;
-    for f in &files {
-        for (r, _) in &f.reports {
-            if r.language != Language::Ko {
-                continue;
-            }
-            korean += 1;
-            // The first two syllables of each of the first Hangul words of 3+ syllables.
-            let words: Vec<String> = r
-                .body
-                .split(|c: char| !('\u{ac00}'..='\u{d7a3}').contains(&c))
-                .filter(|w| w.chars().count() >= 3)
-                .take(5)
-                .map(|w| w.chars().take(2).collect())
-                .collect();
-            assert!(!words.is_empty(), "{}", f.source_path);
-            for w in words {
-                let hits = store.search(&w, 100, 0).unwrap();
-                let hit = hits.iter().find(|h| h.report_id == r.id);
-                let hit = hit.unwrap_or_else(|| panic!("{w} in {}", f.source_path));
-                assert!(hit.snippet.contains(&format!("«{w}")), "{}", hit.snippet);
+        let mut korean = 0;
+        for f in &files {
+            for (r, _) in &f.reports {
+                if r.language != Language::Ko {
+                    continue;
+                }
+                korean += 1;
+                // The first two syllables of each of the first Hangul words of 3+ syllables.
+                let words: Vec<String> = r
+                    .body
+                    .split(|c: char| !('\u{ac00}'..='\u{d7a3}').contains(&c))
+                    .filter(|w| w.chars().count() >= 3)
+                    .take(5)
+                    .map(|w| w.chars().take(2).collect())
+                    .collect();
+                assert!(!words.is_empty(), "{}", f.source_path);
+                for w in words {
+                    let hits = store.search(&w, 100, 0).unwrap();
+                    let hit = hits.iter().find(|h| h.report_id == r.id);
+                    let hit = hit.unwrap_or_else(|| panic!("{w} in {}", f.source_path));
+                    assert!(hit.snippet.contains(&format!("«{w}")), "{}", hit.snippet);
+                }
             }
         }
+        assert!(korean >= 1 || !Path::new(DEV).join("dev-026.txt").exists());
     }
-    assert!(korean >= 1 || !Path::new(DEV).join("dev-026.txt").exists());
 }

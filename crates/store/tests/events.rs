@@ -5,17 +5,19 @@ mod common;
 use chrono::NaiveDate;
 use common::*;
 use lantern_extract::{Actor, EventType, Modality};
-use lantern_store::{EventFilter, ReviewDecision, ReviewState, SqliteStore, Store, StoreError};
+use lantern_store::{EventFilter, ReviewDecision, ReviewState, Store, StoreError};
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
 /// Two reports: A (published 2024-03-05, three events), B (published 2023-07-01, one
-/// undated execution event in Onsŏng).
-fn setup() -> (tempfile::TempDir, SqliteStore, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path()).unwrap();
+/// undated execution event in Onsŏng), on each backend.
+fn setups() -> Vec<(TestStore, String, String)> {
+    stores().into_iter().map(setup).collect()
+}
+
+fn setup(mut store: TestStore) -> (TestStore, String, String) {
     let a = file_input(
         text_file("A", "2024-03-05", "Agents arrested traders in Hyesan."),
         "a.txt",
@@ -32,10 +34,10 @@ fn setup() -> (tempfile::TempDir, SqliteStore, String, String) {
     );
     store.ingest_batch(&[a.clone(), b.clone()]).unwrap();
     let (ida, idb) = (a.reports[0].0.id.clone(), b.reports[0].0.id.clone());
-    (dir, store, ida, idb)
+    (store, ida, idb)
 }
 
-fn types(store: &SqliteStore, f: EventFilter) -> Vec<EventType> {
+fn types(store: &dyn Store, f: EventFilter) -> Vec<EventType> {
     let n = store.count_events(&f).unwrap();
     let ev = store.events(&f).unwrap();
     if f.limit.is_none() && f.offset == 0 {
@@ -46,264 +48,266 @@ fn types(store: &SqliteStore, f: EventFilter) -> Vec<EventType> {
 
 #[test]
 fn event_filters() {
-    let (_d, store, ida, idb) = setup();
-    let all = store.events(&EventFilter::default()).unwrap();
-    assert_eq!(all.len(), 4);
-    // Ordered by effective start: B's (2023-07-01) first.
-    assert_eq!(all[0].report_id, idb);
-    assert_eq!(all[0].report_published, Some(date("2023-07-01")));
-    assert_eq!(all[0].review_state, ReviewState::Machine);
+    for (store, ida, idb) in setups() {
+        let all = store.events(&EventFilter::default()).unwrap();
+        assert_eq!(all.len(), 4);
+        // Ordered by effective start: B's (2023-07-01) first.
+        assert_eq!(all[0].report_id, idb);
+        assert_eq!(all[0].report_published, Some(date("2023-07-01")));
+        assert_eq!(all[0].review_state, ReviewState::Machine);
 
-    let f = |e: EventFilter| types(&store, e);
-    assert_eq!(
-        f(EventFilter {
-            event_type: Some(EventType::Arrest),
-            ..Default::default()
-        }),
-        vec![EventType::Arrest]
-    );
-    // Place by name, id or admin1, any case.
-    for p in ["hyesan", "KP-HYESAN", "ryanggang", "Hyesan"] {
+        let f = |e: EventFilter| types(&*store, e);
         assert_eq!(
             f(EventFilter {
-                place: Some(p.into()),
+                event_type: Some(EventType::Arrest),
+                ..Default::default()
+            }),
+            vec![EventType::Arrest]
+        );
+        // Place by name, id or admin1, any case.
+        for p in ["hyesan", "KP-HYESAN", "ryanggang", "Hyesan"] {
+            assert_eq!(
+                f(EventFilter {
+                    place: Some(p.into()),
+                    ..Default::default()
+                })
+                .len(),
+                2,
+                "place {p}"
+            );
+        }
+        assert_eq!(
+            f(EventFilter {
+                place: Some("Onsŏng".into()),
+                ..Default::default()
+            }),
+            vec![EventType::Execution, EventType::Crackdown]
+        );
+        assert!(f(EventFilter {
+            place: Some("Musan".into()),
+            ..Default::default()
+        })
+        .is_empty());
+        // Actor.
+        assert_eq!(
+            f(EventFilter {
+                actor: Some(Actor::Party),
+                ..Default::default()
+            }),
+            vec![EventType::Crackdown]
+        );
+        // Dates: the crackdown has its own range 2024-03-01..10; the others fall back to
+        // their report's published date.
+        assert_eq!(
+            f(EventFilter {
+                from: Some(date("2024-03-06")),
+                ..Default::default()
+            }),
+            vec![EventType::Crackdown]
+        );
+        assert_eq!(
+            f(EventFilter {
+                to: Some(date("2024-03-02")),
+                ..Default::default()
+            }),
+            vec![EventType::Execution, EventType::Crackdown]
+        );
+        assert_eq!(
+            f(EventFilter {
+                from: Some(date("2023-01-01")),
+                to: Some(date("2023-12-31")),
+                ..Default::default()
+            }),
+            vec![EventType::Execution]
+        );
+        // Report, combined filters, paging.
+        assert_eq!(
+            f(EventFilter {
+                report_id: Some(ida.clone()),
                 ..Default::default()
             })
             .len(),
-            2,
-            "place {p}"
+            3
         );
-    }
-    assert_eq!(
-        f(EventFilter {
-            place: Some("Onsŏng".into()),
-            ..Default::default()
-        }),
-        vec![EventType::Execution, EventType::Crackdown]
-    );
-    assert!(f(EventFilter {
-        place: Some("Musan".into()),
-        ..Default::default()
-    })
-    .is_empty());
-    // Actor.
-    assert_eq!(
-        f(EventFilter {
-            actor: Some(Actor::Party),
-            ..Default::default()
-        }),
-        vec![EventType::Crackdown]
-    );
-    // Dates: the crackdown has its own range 2024-03-01..10; the others fall back to
-    // their report's published date.
-    assert_eq!(
-        f(EventFilter {
-            from: Some(date("2024-03-06")),
-            ..Default::default()
-        }),
-        vec![EventType::Crackdown]
-    );
-    assert_eq!(
-        f(EventFilter {
-            to: Some(date("2024-03-02")),
-            ..Default::default()
-        }),
-        vec![EventType::Execution, EventType::Crackdown]
-    );
-    assert_eq!(
-        f(EventFilter {
-            from: Some(date("2023-01-01")),
-            to: Some(date("2023-12-31")),
-            ..Default::default()
-        }),
-        vec![EventType::Execution]
-    );
-    // Report, combined filters, paging.
-    assert_eq!(
-        f(EventFilter {
-            report_id: Some(ida.clone()),
-            ..Default::default()
-        })
-        .len(),
-        3
-    );
-    assert_eq!(
-        f(EventFilter {
-            report_id: Some(ida.clone()),
-            place: Some("hyesan".into()),
-            actor: Some(Actor::StateSecurity),
-            ..Default::default()
-        }),
-        vec![EventType::Arrest]
-    );
-    let page = store
-        .events(&EventFilter {
-            limit: Some(2),
-            offset: 1,
-            ..Default::default()
-        })
-        .unwrap();
-    assert_eq!(page.len(), 2);
-    assert_eq!(page[0].id, all[1].id);
-    assert_eq!(
-        store
-            .count_events(&EventFilter {
-                limit: Some(1),
+        assert_eq!(
+            f(EventFilter {
+                report_id: Some(ida.clone()),
+                place: Some("hyesan".into()),
+                actor: Some(Actor::StateSecurity),
+                ..Default::default()
+            }),
+            vec![EventType::Arrest]
+        );
+        let page = store
+            .events(&EventFilter {
+                limit: Some(2),
+                offset: 1,
                 ..Default::default()
             })
-            .unwrap(),
-        4,
-        "count ignores limit"
-    );
-    assert_eq!(
-        f(EventFilter {
-            review_state: Some(ReviewState::Confirmed),
-            ..Default::default()
-        })
-        .len(),
-        0
-    );
+            .unwrap();
+        assert_eq!(page.len(), 2);
+        assert_eq!(page[0].id, all[1].id);
+        assert_eq!(
+            store
+                .count_events(&EventFilter {
+                    limit: Some(1),
+                    ..Default::default()
+                })
+                .unwrap(),
+            4,
+            "count ignores limit"
+        );
+        assert_eq!(
+            f(EventFilter {
+                review_state: Some(ReviewState::Confirmed),
+                ..Default::default()
+            })
+            .len(),
+            0
+        );
+    }
 }
 
 #[test]
 fn reextraction_replaces_only_machine_events() {
-    let (_d, mut store, ida, idb) = setup();
-    assert!(store.stale_reports(VERSION).unwrap().is_empty());
-    let mut stale = store.stale_reports("test-2").unwrap();
-    stale.sort();
-    let mut both = vec![ida.clone(), idb.clone()];
-    both.sort();
-    assert_eq!(stale, both);
+    for (mut store, ida, idb) in setups() {
+        assert!(store.stale_reports(VERSION).unwrap().is_empty());
+        let mut stale = store.stale_reports("test-2").unwrap();
+        stale.sort();
+        let mut both = vec![ida.clone(), idb.clone()];
+        both.sort();
+        assert_eq!(stale, both);
 
-    let ev = store.report_events(&ida).unwrap();
-    let confirmed = store
-        .review_event(ev[0].id, "reviewer-1", &ReviewDecision::Confirm, None)
-        .unwrap();
-    assert_eq!(confirmed.review_state, ReviewState::Confirmed);
-    let mut fixed = ev[1].event.clone();
-    fixed.modality = Modality::Ordered;
-    fixed.actors = vec![Actor::Military];
-    store
-        .review_event(
-            ev[1].id,
-            "reviewer-2",
-            &ReviewDecision::Edit(Box::new(fixed.clone())),
-            Some("source says ordered, not done"),
-        )
-        .unwrap();
-    store
-        .review_event(
-            ev[2].id,
-            "reviewer-1",
-            &ReviewDecision::Reject,
-            Some("not a crackdown"),
-        )
-        .unwrap();
-
-    // Edits are visible through the normalised tables too.
-    assert_eq!(
+        let ev = store.report_events(&ida).unwrap();
+        let confirmed = store
+            .review_event(ev[0].id, "reviewer-1", &ReviewDecision::Confirm, None)
+            .unwrap();
+        assert_eq!(confirmed.review_state, ReviewState::Confirmed);
+        let mut fixed = ev[1].event.clone();
+        fixed.modality = Modality::Ordered;
+        fixed.actors = vec![Actor::Military];
         store
-            .count_events(&EventFilter {
-                actor: Some(Actor::Military),
-                ..Default::default()
-            })
-            .unwrap(),
-        1
-    );
-    // Rejected events do not count in the report listing.
-    let summary = store.reports(10, 0).unwrap();
-    assert_eq!(summary[0].id, ida);
-    assert_eq!(summary[0].event_count, 2);
+            .review_event(
+                ev[1].id,
+                "reviewer-2",
+                &ReviewDecision::Edit(Box::new(fixed.clone())),
+                Some("source says ordered, not done"),
+            )
+            .unwrap();
+        store
+            .review_event(
+                ev[2].id,
+                "reviewer-1",
+                &ReviewDecision::Reject,
+                Some("not a crackdown"),
+            )
+            .unwrap();
 
-    let new_events = vec![
-        event(
-            EventType::Surveillance,
-            vec![Actor::StateSecurity],
-            vec![hyesan()],
-        ),
-        event(EventType::Restriction, vec![], vec![]),
-    ];
-    let n = store
-        .replace_machine_events(&ida, &new_events, "test-2")
-        .unwrap();
-    assert_eq!(n, 2);
-    let after = store.report_events(&ida).unwrap();
-    assert_eq!(after.len(), 5, "3 reviewed kept + 2 new");
-    let kept: Vec<_> = after
-        .iter()
-        .filter(|e| e.review_state != ReviewState::Machine)
-        .collect();
-    assert_eq!(kept.len(), 3);
-    assert_eq!(kept[0].id, ev[0].id, "reviewed events keep their ids");
-    assert_eq!(kept[0].event, ev[0].event);
-    assert_eq!(kept[1].event, fixed);
-    assert_eq!(kept[1].review_state, ReviewState::Edited);
-    assert_eq!(kept[2].review_state, ReviewState::Rejected);
-    let machine: Vec<_> = after
-        .iter()
-        .filter(|e| e.review_state == ReviewState::Machine)
-        .collect();
-    assert_eq!(machine.len(), 2);
-    assert!(machine.iter().all(|e| e.extractor_version == "test-2"));
-    assert_eq!(machine[0].event, new_events[0]);
+        // Edits are visible through the normalised tables too.
+        assert_eq!(
+            store
+                .count_events(&EventFilter {
+                    actor: Some(Actor::Military),
+                    ..Default::default()
+                })
+                .unwrap(),
+            1
+        );
+        // Rejected events do not count in the report listing.
+        let summary = store.reports(10, 0).unwrap();
+        assert_eq!(summary[0].id, ida);
+        assert_eq!(summary[0].event_count, 2);
 
-    // Replacing again is idempotent for the reviewed ones.
-    store.replace_machine_events(&ida, &[], "test-2").unwrap();
-    assert_eq!(store.report_events(&ida).unwrap().len(), 3);
-    // Only B is stale now; a report with no events is not stale once extracted.
-    assert_eq!(store.stale_reports("test-2").unwrap(), vec![idb.clone()]);
-    store.replace_machine_events(&idb, &[], "test-2").unwrap();
-    assert!(store.stale_reports("test-2").unwrap().is_empty());
+        let new_events = vec![
+            event(
+                EventType::Surveillance,
+                vec![Actor::StateSecurity],
+                vec![hyesan()],
+            ),
+            event(EventType::Restriction, vec![], vec![]),
+        ];
+        let n = store
+            .replace_machine_events(&ida, &new_events, "test-2")
+            .unwrap();
+        assert_eq!(n, 2);
+        let after = store.report_events(&ida).unwrap();
+        assert_eq!(after.len(), 5, "3 reviewed kept + 2 new");
+        let kept: Vec<_> = after
+            .iter()
+            .filter(|e| e.review_state != ReviewState::Machine)
+            .collect();
+        assert_eq!(kept.len(), 3);
+        assert_eq!(kept[0].id, ev[0].id, "reviewed events keep their ids");
+        assert_eq!(kept[0].event, ev[0].event);
+        assert_eq!(kept[1].event, fixed);
+        assert_eq!(kept[1].review_state, ReviewState::Edited);
+        assert_eq!(kept[2].review_state, ReviewState::Rejected);
+        let machine: Vec<_> = after
+            .iter()
+            .filter(|e| e.review_state == ReviewState::Machine)
+            .collect();
+        assert_eq!(machine.len(), 2);
+        assert!(machine.iter().all(|e| e.extractor_version == "test-2"));
+        assert_eq!(machine[0].event, new_events[0]);
 
-    let err = store
-        .replace_machine_events(&"f".repeat(64), &[], "test-2")
-        .unwrap_err();
-    assert!(matches!(err, StoreError::NoSuchReport(_)), "{err}");
+        // Replacing again is idempotent for the reviewed ones.
+        store.replace_machine_events(&ida, &[], "test-2").unwrap();
+        assert_eq!(store.report_events(&ida).unwrap().len(), 3);
+        // Only B is stale now; a report with no events is not stale once extracted.
+        assert_eq!(store.stale_reports("test-2").unwrap(), vec![idb.clone()]);
+        store.replace_machine_events(&idb, &[], "test-2").unwrap();
+        assert!(store.stale_reports("test-2").unwrap().is_empty());
+
+        let err = store
+            .replace_machine_events(&"f".repeat(64), &[], "test-2")
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NoSuchReport(_)), "{err}");
+    }
 }
 
 #[test]
 fn review_writes_an_append_only_audit_log() {
-    let (dir, mut store, ida, _idb) = setup();
-    let ev = store.report_events(&ida).unwrap();
-    store
-        .review_event(ev[0].id, "ana", &ReviewDecision::Reject, Some("duplicate"))
-        .unwrap();
-    let mut edited = ev[1].event.clone();
-    edited.negated = true;
-    store
-        .review_event(
-            ev[1].id,
-            "ben",
-            &ReviewDecision::Edit(Box::new(edited.clone())),
-            None,
-        )
-        .unwrap();
-    let log = store.audit_log(None).unwrap();
-    assert_eq!(log.len(), 2);
-    assert_eq!(log[0].who, "ana");
-    assert_eq!(log[0].action, "reject");
-    assert_eq!(log[0].event_id, ev[0].id);
-    assert_eq!(log[0].note.as_deref(), Some("duplicate"));
-    assert_eq!(log[0].old["review_state"], "machine");
-    assert_eq!(log[0].new["review_state"], "rejected");
-    assert_eq!(log[1].old["event"]["negated"], false);
-    assert_eq!(log[1].new["event"]["negated"], true);
-    assert_eq!(store.audit_log(Some(ev[1].id)).unwrap().len(), 1);
-    assert_eq!(store.event(ev[1].id).unwrap().unwrap().event, edited);
+    for (mut store, ida, _idb) in setups() {
+        let ev = store.report_events(&ida).unwrap();
+        store
+            .review_event(ev[0].id, "ana", &ReviewDecision::Reject, Some("duplicate"))
+            .unwrap();
+        let mut edited = ev[1].event.clone();
+        edited.negated = true;
+        store
+            .review_event(
+                ev[1].id,
+                "ben",
+                &ReviewDecision::Edit(Box::new(edited.clone())),
+                None,
+            )
+            .unwrap();
+        let log = store.audit_log(None).unwrap();
+        assert_eq!(log.len(), 2);
+        assert_eq!(log[0].who, "ana");
+        assert_eq!(log[0].action, "reject");
+        assert_eq!(log[0].event_id, ev[0].id);
+        assert_eq!(log[0].note.as_deref(), Some("duplicate"));
+        assert_eq!(log[0].old["review_state"], "machine");
+        assert_eq!(log[0].new["review_state"], "rejected");
+        assert_eq!(log[1].old["event"]["negated"], false);
+        assert_eq!(log[1].new["event"]["negated"], true);
+        assert_eq!(store.audit_log(Some(ev[1].id)).unwrap().len(), 1);
+        assert_eq!(store.event(ev[1].id).unwrap().unwrap().event, edited);
 
-    assert!(matches!(
-        store.review_event(999_999, "ana", &ReviewDecision::Confirm, None),
-        Err(StoreError::NoSuchEvent(999_999))
-    ));
-    assert!(matches!(
-        store.review_event(ev[0].id, "  ", &ReviewDecision::Confirm, None),
-        Err(StoreError::Invalid { .. })
-    ));
+        assert!(matches!(
+            store.review_event(999_999, "ana", &ReviewDecision::Confirm, None),
+            Err(StoreError::NoSuchEvent(999_999))
+        ));
+        assert!(matches!(
+            store.review_event(ev[0].id, "  ", &ReviewDecision::Confirm, None),
+            Err(StoreError::Invalid { .. })
+        ));
 
-    let raw = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
-    let upd = raw.execute("UPDATE audit_log SET who = 'mallory'", []);
-    assert!(upd.unwrap_err().to_string().contains("append-only"));
-    let del = raw.execute("DELETE FROM audit_log", []);
-    assert!(del.unwrap_err().to_string().contains("append-only"));
-    assert_eq!(store.audit_log(None).unwrap().len(), 2);
+        let upd = store.raw_exec("UPDATE audit_log SET who = 'mallory'");
+        assert!(upd.unwrap_err().contains("append-only"));
+        let del = store.raw_exec("DELETE FROM audit_log");
+        assert!(del.unwrap_err().contains("append-only"));
+        assert_eq!(store.audit_log(None).unwrap().len(), 2);
+    }
 }

@@ -6,9 +6,11 @@ use common::*;
 use lantern_extract::{Actor, EventType};
 use lantern_store::{EventFilter, Facet, ReviewDecision, Role, SqliteStore, Store};
 
-fn setup() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path()).unwrap();
+fn setups() -> Vec<TestStore> {
+    stores().into_iter().map(setup).collect()
+}
+
+fn setup(mut store: TestStore) -> TestStore {
     let a = file_input(
         text_file("A", "2024-03-05", "Agents arrested traders in Hyesan."),
         "a.txt",
@@ -24,7 +26,7 @@ fn setup() -> (tempfile::TempDir, SqliteStore) {
         )],
     );
     store.ingest_batch(&[a, b]).unwrap();
-    (dir, store)
+    store
 }
 
 fn pairs(v: Vec<lantern_store::FacetCount>) -> Vec<(String, u64)> {
@@ -33,138 +35,141 @@ fn pairs(v: Vec<lantern_store::FacetCount>) -> Vec<(String, u64)> {
 
 #[test]
 fn facet_counts_follow_the_filter() {
-    let (_d, store) = setup();
-    let all = EventFilter::default();
-    let types = pairs(store.facet_counts(&all, Facet::EventType, 10).unwrap());
-    assert_eq!(types.len(), 4);
-    assert!(types.iter().all(|(_, n)| *n == 1));
-    let prov = pairs(store.facet_counts(&all, Facet::Province, 10).unwrap());
-    assert_eq!(
-        prov,
-        vec![("North Hamgyong".into(), 2), ("Ryanggang".into(), 2)]
-    );
-    let places = store.facet_counts(&all, Facet::Place, 10).unwrap();
-    assert_eq!(places[0].value, "kp-hyesan");
-    assert_eq!(places[0].label, "Hyesan");
-    let actors = pairs(store.facet_counts(&all, Facet::Actor, 2).unwrap());
-    assert_eq!(actors.len(), 2, "limit applies");
-    let outlets = pairs(store.facet_counts(&all, Facet::Outlet, 10).unwrap());
-    assert_eq!(outlets, vec![("Test Wire".into(), 4)]);
-    let states = pairs(store.facet_counts(&all, Facet::ReviewState, 10).unwrap());
-    assert_eq!(states, vec![("machine".into(), 4)]);
+    for store in setups() {
+        let all = EventFilter::default();
+        let types = pairs(store.facet_counts(&all, Facet::EventType, 10).unwrap());
+        assert_eq!(types.len(), 4);
+        assert!(types.iter().all(|(_, n)| *n == 1));
+        let prov = pairs(store.facet_counts(&all, Facet::Province, 10).unwrap());
+        assert_eq!(
+            prov,
+            vec![("North Hamgyong".into(), 2), ("Ryanggang".into(), 2)]
+        );
+        let places = store.facet_counts(&all, Facet::Place, 10).unwrap();
+        assert_eq!(places[0].value, "kp-hyesan");
+        assert_eq!(places[0].label, "Hyesan");
+        let actors = pairs(store.facet_counts(&all, Facet::Actor, 2).unwrap());
+        assert_eq!(actors.len(), 2, "limit applies");
+        let outlets = pairs(store.facet_counts(&all, Facet::Outlet, 10).unwrap());
+        assert_eq!(outlets, vec![("Test Wire".into(), 4)]);
+        let states = pairs(store.facet_counts(&all, Facet::ReviewState, 10).unwrap());
+        assert_eq!(states, vec![("machine".into(), 4)]);
 
-    let f = EventFilter {
-        province: Some("north hamgyong".into()),
-        ..Default::default()
-    };
-    assert_eq!(store.count_events(&f).unwrap(), 2);
-    let types = pairs(store.facet_counts(&f, Facet::EventType, 10).unwrap());
-    assert_eq!(
-        types,
-        vec![("crackdown".into(), 1), ("execution".into(), 1)]
-    );
-    let f = EventFilter {
-        outlet: Some("test wire".into()),
-        ..Default::default()
-    };
-    assert_eq!(store.count_events(&f).unwrap(), 4);
-    let f = EventFilter {
-        outlet: Some("Other".into()),
-        ..Default::default()
-    };
-    assert_eq!(store.count_events(&f).unwrap(), 0);
+        let f = EventFilter {
+            province: Some("north hamgyong".into()),
+            ..Default::default()
+        };
+        assert_eq!(store.count_events(&f).unwrap(), 2);
+        let types = pairs(store.facet_counts(&f, Facet::EventType, 10).unwrap());
+        assert_eq!(
+            types,
+            vec![("crackdown".into(), 1), ("execution".into(), 1)]
+        );
+        let f = EventFilter {
+            outlet: Some("test wire".into()),
+            ..Default::default()
+        };
+        assert_eq!(store.count_events(&f).unwrap(), 4);
+        let f = EventFilter {
+            outlet: Some("Other".into()),
+            ..Default::default()
+        };
+        assert_eq!(store.count_events(&f).unwrap(), 0);
+    }
 }
 
 #[test]
 fn text_filter_uses_the_full_text_index() {
-    let (_d, store) = setup();
-    let f = |t: &str| {
-        store
-            .count_events(&EventFilter {
-                text: Some(t.into()),
-                ..Default::default()
-            })
-            .unwrap()
-    };
-    assert_eq!(f("execution"), 1);
-    assert_eq!(f("traders"), 3);
-    assert_eq!(f("nothingmatches"), 0);
-    assert_eq!(f("   "), 0, "no searchable word matches nothing");
+    for store in setups() {
+        let f = |t: &str| {
+            store
+                .count_events(&EventFilter {
+                    text: Some(t.into()),
+                    ..Default::default()
+                })
+                .unwrap()
+        };
+        assert_eq!(f("execution"), 1);
+        assert_eq!(f("traders"), 3);
+        assert_eq!(f("nothingmatches"), 0);
+        assert_eq!(f("   "), 0, "no searchable word matches nothing");
+    }
 }
 
 #[test]
 fn month_counts_by_type() {
-    let (_d, mut store) = setup();
-    let m = store.month_counts(&EventFilter::default()).unwrap();
-    let got: Vec<(String, &str, u64)> = m
-        .iter()
-        .map(|c| (c.month.clone(), c.event_type.as_str(), c.count))
-        .collect();
-    assert_eq!(
-        got,
-        vec![
-            ("2023-07".into(), "execution", 1),
-            ("2024-03".into(), "arrest", 1),
-            ("2024-03".into(), "crackdown", 1),
-            ("2024-03".into(), "smuggling", 1),
-        ]
-    );
-    // A review shows in the review-state facet.
-    let id = store.events(&EventFilter::default()).unwrap()[0].id;
-    store
-        .review_event(id, "ed", &ReviewDecision::Confirm, None)
-        .unwrap();
-    let states = pairs(
+    for mut store in setups() {
+        let m = store.month_counts(&EventFilter::default()).unwrap();
+        let got: Vec<(String, &str, u64)> = m
+            .iter()
+            .map(|c| (c.month.clone(), c.event_type.as_str(), c.count))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("2023-07".into(), "execution", 1),
+                ("2024-03".into(), "arrest", 1),
+                ("2024-03".into(), "crackdown", 1),
+                ("2024-03".into(), "smuggling", 1),
+            ]
+        );
+        // A review shows in the review-state facet.
+        let id = store.events(&EventFilter::default()).unwrap()[0].id;
         store
-            .facet_counts(&EventFilter::default(), Facet::ReviewState, 10)
-            .unwrap(),
-    );
-    assert_eq!(states, vec![("machine".into(), 3), ("confirmed".into(), 1)]);
+            .review_event(id, "ed", &ReviewDecision::Confirm, None)
+            .unwrap();
+        let states = pairs(
+            store
+                .facet_counts(&EventFilter::default(), Facet::ReviewState, 10)
+                .unwrap(),
+        );
+        assert_eq!(states, vec![("machine".into(), 3), ("confirmed".into(), 1)]);
+    }
 }
 
 #[test]
 fn users_sessions_tokens_settings() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
-    assert!(store.put_user("bad name", Role::Viewer, "h").is_err());
-    store.put_user("ana", Role::Editor, "hash1").unwrap();
-    store.put_user("ana", Role::Admin, "hash2").unwrap();
-    let u = store.user("ana").unwrap().unwrap();
-    assert_eq!((u.role, u.password_hash.as_str()), (Role::Admin, "hash2"));
-    assert_eq!(store.users().unwrap().len(), 1);
-    assert!(store.user("bo").unwrap().is_none());
+    for mut store in stores() {
+        assert_eq!(store.schema_version().unwrap(), 3);
+        assert!(store.put_user("bad name", Role::Viewer, "h").is_err());
+        store.put_user("ana", Role::Editor, "hash1").unwrap();
+        store.put_user("ana", Role::Admin, "hash2").unwrap();
+        let u = store.user("ana").unwrap().unwrap();
+        assert_eq!((u.role, u.password_hash.as_str()), (Role::Admin, "hash2"));
+        assert_eq!(store.users().unwrap().len(), 1);
+        assert!(store.user("bo").unwrap().is_none());
 
-    store
-        .create_session("t1", "ana", "c1", "2999-01-01T00:00:00.000Z")
-        .unwrap();
-    store
-        .create_session("t2", "ana", "c2", "2000-01-01T00:00:00.000Z")
-        .unwrap();
-    let s = store.session("t1").unwrap().unwrap();
-    assert_eq!(
-        (s.user.as_str(), s.role, s.csrf.as_str()),
-        ("ana", Role::Admin, "c1")
-    );
-    assert!(store.session("t2").unwrap().is_none(), "expired");
-    store.delete_session("t1").unwrap();
-    assert!(store.session("t1").unwrap().is_none());
+        store
+            .create_session("t1", "ana", "c1", "2999-01-01T00:00:00.000Z")
+            .unwrap();
+        store
+            .create_session("t2", "ana", "c2", "2000-01-01T00:00:00.000Z")
+            .unwrap();
+        let s = store.session("t1").unwrap().unwrap();
+        assert_eq!(
+            (s.user.as_str(), s.role, s.csrf.as_str()),
+            ("ana", Role::Admin, "c1")
+        );
+        assert!(store.session("t2").unwrap().is_none(), "expired");
+        store.delete_session("t1").unwrap();
+        assert!(store.session("t1").unwrap().is_none());
 
-    store
-        .create_api_token("th", "script", Role::Viewer)
-        .unwrap();
-    assert!(store
-        .create_api_token("th2", "script", Role::Viewer)
-        .is_err());
-    assert_eq!(store.api_token("th").unwrap().unwrap().name, "script");
-    assert_eq!(store.api_tokens().unwrap().len(), 1);
-    assert!(store.delete_api_token("script").unwrap());
-    assert!(store.api_token("th").unwrap().is_none());
+        store
+            .create_api_token("th", "script", Role::Viewer)
+            .unwrap();
+        assert!(store
+            .create_api_token("th2", "script", Role::Viewer)
+            .is_err());
+        assert_eq!(store.api_token("th").unwrap().unwrap().name, "script");
+        assert_eq!(store.api_tokens().unwrap().len(), 1);
+        assert!(store.delete_api_token("script").unwrap());
+        assert!(store.api_token("th").unwrap().is_none());
 
-    assert_eq!(store.setting("public").unwrap(), None);
-    store.set_setting("public", "on").unwrap();
-    store.set_setting("public", "off").unwrap();
-    assert_eq!(store.setting("public").unwrap().as_deref(), Some("off"));
+        assert_eq!(store.setting("public").unwrap(), None);
+        store.set_setting("public", "on").unwrap();
+        store.set_setting("public", "off").unwrap();
+        assert_eq!(store.setting("public").unwrap().as_deref(), Some("off"));
+    }
 }
 
 #[test]
@@ -194,22 +199,23 @@ fn a_version_1_database_is_migrated_keeping_its_data() {
 
 #[test]
 fn data_version_changes_with_every_write() {
-    let (_d, mut store) = setup();
-    let v1 = store.data_version().unwrap();
-    assert!(v1 > 0);
-    let id = store.events(&EventFilter::default()).unwrap()[0].id;
-    store
-        .review_event(id, "ed", &ReviewDecision::Reject, None)
-        .unwrap();
-    let v2 = store.data_version().unwrap();
-    assert!(v2 > v1);
-    let rid = store.events(&EventFilter::default()).unwrap()[0]
-        .report_id
-        .clone();
-    store.replace_machine_events(&rid, &[], "x").unwrap();
-    assert!(store.data_version().unwrap() > v2);
-    store.set_setting("public_read_only", "on").unwrap();
-    let v3 = store.data_version().unwrap();
-    store.ingest_batch(&[synthetic(7)]).unwrap();
-    assert!(store.data_version().unwrap() > v3);
+    for mut store in setups() {
+        let v1 = store.data_version().unwrap();
+        assert!(v1 > 0);
+        let id = store.events(&EventFilter::default()).unwrap()[0].id;
+        store
+            .review_event(id, "ed", &ReviewDecision::Reject, None)
+            .unwrap();
+        let v2 = store.data_version().unwrap();
+        assert!(v2 > v1);
+        let rid = store.events(&EventFilter::default()).unwrap()[0]
+            .report_id
+            .clone();
+        store.replace_machine_events(&rid, &[], "x").unwrap();
+        assert!(store.data_version().unwrap() > v2);
+        store.set_setting("public_read_only", "on").unwrap();
+        let v3 = store.data_version().unwrap();
+        store.ingest_batch(&[synthetic(7)]).unwrap();
+        assert!(store.data_version().unwrap() > v3);
+    }
 }

@@ -3,11 +3,13 @@
 mod common;
 
 use common::*;
-use lantern_store::{SqliteStore, Store};
 
-fn store_with(docs: &[(&str, &str)]) -> (tempfile::TempDir, SqliteStore, Vec<String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path()).unwrap();
+/// One store per backend holding `docs`, with the report ids in order.
+fn stores_with(docs: &[(&str, &str)]) -> Vec<(TestStore, Vec<String>)> {
+    stores().into_iter().map(|s| store_with(s, docs)).collect()
+}
+
+fn store_with(mut store: TestStore, docs: &[(&str, &str)]) -> (TestStore, Vec<String>) {
     let files: Vec<_> = docs
         .iter()
         .enumerate()
@@ -21,12 +23,12 @@ fn store_with(docs: &[(&str, &str)]) -> (tempfile::TempDir, SqliteStore, Vec<Str
         .collect();
     store.ingest_batch(&files).unwrap();
     let ids = files.iter().map(|f| f.reports[0].0.id.clone()).collect();
-    (dir, store, ids)
+    (store, ids)
 }
 
 #[test]
 fn english_ranked_hits_with_snippets() {
-    let (_d, store, ids) = store_with(&[
+    for (store, ids) in stores_with(&[
         (
             "Smuggling arrests",
             "Police arrested two smugglers near the river. The smugglers carried \
@@ -37,156 +39,160 @@ fn english_ranked_hits_with_snippets() {
             "Prices of rice rose at the market. One trader mentioned smuggling once.",
         ),
         ("Weather", "Heavy rain fell across the province for a week."),
-    ]);
-    let hits = store.search("smuggling", 10, 0).unwrap();
-    assert_eq!(hits.len(), 2);
-    assert_eq!(hits[0].report_id, ids[0], "more matches rank first");
-    assert!(hits[0].score > hits[1].score);
-    assert!(
-        hits[0].snippet.contains("«smuggling»"),
-        "{}",
-        hits[0].snippet
-    );
-    assert_eq!(hits[0].title.as_deref(), Some("Smuggling arrests"));
-    assert!(
-        hits[1].snippet.contains("«smuggling»"),
-        "{}",
-        hits[1].snippet
-    );
-    assert_eq!(store.count_search("smuggling").unwrap(), 2);
-    // Paging.
-    assert_eq!(
-        store.search("smuggling", 1, 1).unwrap()[0].report_id,
-        ids[1]
-    );
-    // Several words: all must occur.
-    let hits = store.search("rice market", 10, 0).unwrap();
-    assert_eq!(hits.len(), 1);
-    assert_eq!(hits[0].report_id, ids[1]);
-    // Phrase, OR, exclusion, prefix.
-    assert_eq!(store.search("\"heavy rain\"", 10, 0).unwrap().len(), 1);
-    assert_eq!(store.search("\"rain heavy\"", 10, 0).unwrap().len(), 0);
-    assert_eq!(store.search("rain OR rice", 10, 0).unwrap().len(), 2);
-    assert_eq!(store.search("smuggling -rice", 10, 0).unwrap().len(), 1);
-    assert_eq!(store.search("smugg*", 10, 0).unwrap().len(), 2);
-    // Title is searched too.
-    assert_eq!(store.search("weather", 10, 0).unwrap()[0].report_id, ids[2]);
+    ]) {
+        let hits = store.search("smuggling", 10, 0).unwrap();
+        assert_eq!(hits.len(), 2);
+        assert_eq!(hits[0].report_id, ids[0], "more matches rank first");
+        assert!(hits[0].score > hits[1].score);
+        assert!(
+            hits[0].snippet.contains("«smuggling»"),
+            "{}",
+            hits[0].snippet
+        );
+        assert_eq!(hits[0].title.as_deref(), Some("Smuggling arrests"));
+        assert!(
+            hits[1].snippet.contains("«smuggling»"),
+            "{}",
+            hits[1].snippet
+        );
+        assert_eq!(store.count_search("smuggling").unwrap(), 2);
+        // Paging.
+        assert_eq!(
+            store.search("smuggling", 1, 1).unwrap()[0].report_id,
+            ids[1]
+        );
+        // Several words: all must occur.
+        let hits = store.search("rice market", 10, 0).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].report_id, ids[1]);
+        // Phrase, OR, exclusion, prefix.
+        assert_eq!(store.search("\"heavy rain\"", 10, 0).unwrap().len(), 1);
+        assert_eq!(store.search("\"rain heavy\"", 10, 0).unwrap().len(), 0);
+        assert_eq!(store.search("rain OR rice", 10, 0).unwrap().len(), 2);
+        assert_eq!(store.search("smuggling -rice", 10, 0).unwrap().len(), 1);
+        assert_eq!(store.search("smugg*", 10, 0).unwrap().len(), 2);
+        // Title is searched too.
+        assert_eq!(store.search("weather", 10, 0).unwrap()[0].report_id, ids[2]);
+    }
 }
 
 #[test]
 fn korean_words_inside_longer_forms() {
-    let (_d, store, ids) = store_with(&[
+    for (store, ids) in stores_with(&[
         (
             "혜산 소식",
             "양강도의 소식통에 따르면 혜산시에서 지난달 보위부가 주민 3명을 체포했다.",
         ),
         ("무역", "신의주에서 밀수 단속이 강화되었다고 한다."),
-    ]);
-    for q in ["혜산", "양강도", "혜산시", "보위부가", "체포"] {
-        let hits = store.search(q, 10, 0).unwrap();
-        assert_eq!(hits.len(), 1, "query {q}");
-        assert_eq!(hits[0].report_id, ids[0], "query {q}");
+    ]) {
+        for q in ["혜산", "양강도", "혜산시", "보위부가", "체포"] {
+            let hits = store.search(q, 10, 0).unwrap();
+            assert_eq!(hits.len(), 1, "query {q}");
+            assert_eq!(hits[0].report_id, ids[0], "query {q}");
+        }
+        let hits = store.search("혜산", 10, 0).unwrap();
+        assert!(
+            hits[0].snippet.contains("«혜산»시에서"),
+            "{}",
+            hits[0].snippet
+        );
+        assert!(
+            !hits[0].snippet.contains("산시 시에"),
+            "no bigram junk: {}",
+            hits[0].snippet
+        );
+        let hits = store.search("양강도", 10, 0).unwrap();
+        assert!(
+            hits[0].snippet.contains("«양강도»의"),
+            "{}",
+            hits[0].snippet
+        );
+        // Bigrams must be adjacent: a word that is not there is not found.
+        assert!(store.search("혜주", 10, 0).unwrap().is_empty());
+        assert!(store.search("양도", 10, 0).unwrap().is_empty());
+        // One syllable: prefix.
+        assert_eq!(store.search("밀", 10, 0).unwrap()[0].report_id, ids[1]);
+        // Mixed Korean and digits.
+        assert_eq!(store.search("3명", 10, 0).unwrap().len(), 1);
+        // Korean phrase.
+        assert_eq!(
+            store.search("\"혜산시에서 지난달\"", 10, 0).unwrap().len(),
+            1
+        );
+        assert_eq!(store.search("신의주 OR 혜산", 10, 0).unwrap().len(), 2);
     }
-    let hits = store.search("혜산", 10, 0).unwrap();
-    assert!(
-        hits[0].snippet.contains("«혜산»시에서"),
-        "{}",
-        hits[0].snippet
-    );
-    assert!(
-        !hits[0].snippet.contains("산시 시에"),
-        "no bigram junk: {}",
-        hits[0].snippet
-    );
-    let hits = store.search("양강도", 10, 0).unwrap();
-    assert!(
-        hits[0].snippet.contains("«양강도»의"),
-        "{}",
-        hits[0].snippet
-    );
-    // Bigrams must be adjacent: a word that is not there is not found.
-    assert!(store.search("혜주", 10, 0).unwrap().is_empty());
-    assert!(store.search("양도", 10, 0).unwrap().is_empty());
-    // One syllable: prefix.
-    assert_eq!(store.search("밀", 10, 0).unwrap()[0].report_id, ids[1]);
-    // Mixed Korean and digits.
-    assert_eq!(store.search("3명", 10, 0).unwrap().len(), 1);
-    // Korean phrase.
-    assert_eq!(
-        store.search("\"혜산시에서 지난달\"", 10, 0).unwrap().len(),
-        1
-    );
-    assert_eq!(store.search("신의주 OR 혜산", 10, 0).unwrap().len(), 2);
 }
 
 #[test]
 fn diacritics_are_ignored() {
-    let (_d, store, ids) = store_with(&[
+    for (store, ids) in stores_with(&[
         (
             "Onsŏng",
             "Residents of Onsŏng county were warned about phones.",
         ),
         ("Other", "Nothing of note in Musan."),
-    ]);
-    for q in ["Onsong", "onsŏng", "ONSONG"] {
-        let hits = store.search(q, 10, 0).unwrap();
-        assert_eq!(hits.len(), 1, "{q}");
-        assert_eq!(hits[0].report_id, ids[0]);
-        assert!(hits[0].snippet.contains("«Onsŏng»"), "{}", hits[0].snippet);
+    ]) {
+        for q in ["Onsong", "onsŏng", "ONSONG"] {
+            let hits = store.search(q, 10, 0).unwrap();
+            assert_eq!(hits.len(), 1, "{q}");
+            assert_eq!(hits[0].report_id, ids[0]);
+            assert!(hits[0].snippet.contains("«Onsŏng»"), "{}", hits[0].snippet);
+        }
     }
 }
 
 #[test]
 fn hostile_queries_do_not_error() {
-    let (_d, store, _ids) = store_with(&[(
+    for (store, _ids) in stores_with(&[(
         "Near the border AND beyond",
         "Guards stood near the border; orders were given and obeyed.",
-    )]);
-    for q in [
-        "",
-        "   ",
-        "*",
-        "**",
-        "\"",
-        "\"\"",
-        "'",
-        "(",
-        ")",
-        "NEAR(",
-        "NEAR(a b)",
-        "AND",
-        "OR",
-        "NOT",
-        "a OR",
-        "OR a",
-        "-",
-        "--",
-        "- -x",
-        "^",
-        "title:border",
-        "{border}",
-        "bor*der",
-        "\"unclosed phrase",
-        "border\"quote",
-        "a:b:c",
-        "...",
-        "@#$%",
-        "+",
-        "-border",
-        "\u{0301}",
-        "\0",
-    ] {
-        let hits = store.search(q, 10, 0);
-        assert!(hits.is_ok(), "query {q:?}: {hits:?}");
-        assert!(store.count_search(q).is_ok(), "count {q:?}");
+    )]) {
+        for q in [
+            "",
+            "   ",
+            "*",
+            "**",
+            "\"",
+            "\"\"",
+            "'",
+            "(",
+            ")",
+            "NEAR(",
+            "NEAR(a b)",
+            "AND",
+            "OR",
+            "NOT",
+            "a OR",
+            "OR a",
+            "-",
+            "--",
+            "- -x",
+            "^",
+            "title:border",
+            "{border}",
+            "bor*der",
+            "\"unclosed phrase",
+            "border\"quote",
+            "a:b:c",
+            "...",
+            "@#$%",
+            "+",
+            "-border",
+            "\u{0301}",
+            "\0",
+        ] {
+            let hits = store.search(q, 10, 0);
+            assert!(hits.is_ok(), "query {q:?}: {hits:?}");
+            assert!(store.count_search(q).is_ok(), "count {q:?}");
+        }
+        assert!(store.search("*", 10, 0).unwrap().is_empty());
+        assert!(store.search("...", 10, 0).unwrap().is_empty());
+        // FTS keywords are plain words.
+        assert_eq!(store.search("AND", 10, 0).unwrap().len(), 1);
+        assert_eq!(store.search("NEAR(", 10, 0).unwrap().len(), 1);
+        assert_eq!(store.search("(border:", 10, 0).unwrap().len(), 1);
+        // Words joined by punctuation are a phrase.
+        assert_eq!(store.search("border;orders", 10, 0).unwrap().len(), 1);
+        assert_eq!(store.search("border:guards", 10, 0).unwrap().len(), 0);
     }
-    assert!(store.search("*", 10, 0).unwrap().is_empty());
-    assert!(store.search("...", 10, 0).unwrap().is_empty());
-    // FTS keywords are plain words.
-    assert_eq!(store.search("AND", 10, 0).unwrap().len(), 1);
-    assert_eq!(store.search("NEAR(", 10, 0).unwrap().len(), 1);
-    assert_eq!(store.search("(border:", 10, 0).unwrap().len(), 1);
-    // Words joined by punctuation are a phrase.
-    assert_eq!(store.search("border;orders", 10, 0).unwrap().len(), 1);
-    assert_eq!(store.search("border:guards", 10, 0).unwrap().len(), 0);
 }
