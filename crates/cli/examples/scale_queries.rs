@@ -11,12 +11,13 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use lantern_store::{EventFilter, Facet, Store};
 
-/// Typical queries: a common English word, a phrase, a Korean word found inside longer
-/// forms (혜산 in 혜산시에서), a place.
+/// Typical queries: a common English word, a phrase, a two-syllable Korean word that also
+/// occurs inside longer forms (국경 in 국경경비대; `lantern gen` writes place names in
+/// Latin letters, so 혜산 itself never occurs in its corpora), a place.
 const QUERIES: &[(&str, &str)] = &[
     ("word", "river"),
     ("phrase", "\"labor training camp\""),
-    ("korean", "혜산"),
+    ("korean", "국경"),
     ("place", "Hoeryong"),
 ];
 
