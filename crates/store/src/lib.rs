@@ -2,9 +2,11 @@
 //! content-addressed by SHA-256; reports, events and the full-text index live in a
 //! database behind the [`Store`] trait (SQLite embedded by default).
 //!
-//! Callers only see the [`Store`] trait and the plain types of this module, so that
-//! another database (PostgreSQL) can be added later without touching them.
-//! [`SqliteStore`] is the embedded implementation: one `lantern.db` file in a data folder.
+//! Callers only see the [`Store`] trait and the plain types of this module, so they
+//! cannot tell which database they use. [`SqliteStore`] is the embedded implementation:
+//! one `lantern.db` file in a data folder. [`PostgresStore`] keeps the same data in a
+//! PostgreSQL database that several processes share (`PostgresStore::connect(url)`);
+//! the store tests run the same contract on both.
 //!
 //! ```
 //! use lantern_store::{EventFilter, FileInput, SqliteStore, Store};

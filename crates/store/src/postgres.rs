@@ -70,7 +70,15 @@ impl std::fmt::Debug for PostgresStore {
 /// The URL with its password (if any) replaced by `***`, fit for messages.
 pub(crate) fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
+        // key=value form: hide the value of `password`.
+        return url
+            .split(' ')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.trim() == "password" => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
     };
     let rest = &url[scheme_end + 3..];
     let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
@@ -386,6 +394,9 @@ pub(crate) struct EventArrays {
     pub(crate) place_name: Vec<String>,
     pub(crate) place_admin1: Vec<String>,
     pub(crate) place_role: Vec<String>,
+    pub(crate) place_first: Vec<bool>,
+    pub(crate) admin1_first: Vec<bool>,
+    pub(crate) outlets: Vec<Option<String>>,
 }
 
 /// Effective start and end of an event: its own dates, else the report's.
@@ -415,8 +426,10 @@ impl EventArrays {
         state: ReviewState,
         e: &Event,
         published: Option<NaiveDate>,
+        outlet: Option<&str>,
     ) -> Result<()> {
         let (start, end) = effective(e, published);
+        self.outlets.push(outlet.map(String::from));
         self.ids.push(id);
         self.report_ids.push(report_id.to_string());
         self.seqs.push(seq);
@@ -453,7 +466,12 @@ impl EventArrays {
                 self.actor_word.push(a.as_str().to_string());
             }
         }
+        let mut ids = HashSet::new();
+        let mut admin1s = HashSet::new();
         for (i, p) in e.places.iter().enumerate() {
+            // The first row of each place and province of an event: facets count these.
+            self.place_first.push(ids.insert(p.id.as_str()));
+            self.admin1_first.push(admin1s.insert(p.admin1.as_str()));
             self.place_event.push(id);
             self.place_seq.push(to_i64(i));
             self.place_id.push(p.id.clone());
@@ -471,11 +489,11 @@ impl EventArrays {
                 "INSERT INTO events(id, report_id, seq, extractor_version, review_state,
                     event_type, modality, negated, confidence, actors_json, places_json,
                     date_json, attribution_json, quantities_json, evidence_json, eff_start,
-                    eff_end, created_at, updated_at)
-                 SELECT u.*, $18, $18 FROM unnest($1::int8[], $2::text[], $3::int8[],
+                    eff_end, report_outlet, created_at, updated_at)
+                 SELECT u.*, $19, $19 FROM unnest($1::int8[], $2::text[], $3::int8[],
                     $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[],
                     $9::float8[], $10::text[], $11::text[], $12::text[], $13::text[],
-                    $14::text[], $15::text[], $16::text[], $17::text[]) AS u",
+                    $14::text[], $15::text[], $16::text[], $17::text[], $18::text[]) AS u",
                 &[
                     &self.ids,
                     &self.report_ids,
@@ -494,6 +512,7 @@ impl EventArrays {
                     &self.evidence,
                     &self.eff_start,
                     &self.eff_end,
+                    &self.outlets,
                     &at,
                 ],
             )?;
@@ -507,9 +526,10 @@ impl EventArrays {
         }
         if !self.place_event.is_empty() {
             tx.execute(
-                "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role)
+                "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role,
+                    place_first, admin1_first)
                  SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[],
-                    $5::text[], $6::text[])",
+                    $5::text[], $6::text[], $7::bool[], $8::bool[])",
                 &[
                     &self.place_event,
                     &self.place_seq,
@@ -517,6 +537,8 @@ impl EventArrays {
                     &self.place_name,
                     &self.place_admin1,
                     &self.place_role,
+                    &self.place_first,
+                    &self.admin1_first,
                 ],
             )?;
         }
@@ -610,8 +632,7 @@ pub(crate) fn filter_clauses(f: &EventFilter, p: &mut Params) -> Vec<String> {
     }
     if let Some(o) = &f.outlet {
         c.push(format!(
-            "EXISTS (SELECT 1 FROM reports fro WHERE fro.id = e.report_id
-               AND lower(fro.outlet) = lower({}))",
+            "lower(e.report_outlet) = lower({})",
             p.add(o.trim().to_string())
         ));
     }
@@ -850,6 +871,7 @@ fn ingest_tx(
                 ReviewState::Machine,
                 e,
                 published,
+                c.report.outlet.as_deref(),
             )?;
             if arrays.len() >= CHUNK_ROWS {
                 arrays.insert(tx, at)?;
@@ -1179,7 +1201,7 @@ impl Store for PostgresStore {
         self.write(|tx| {
             // Locking the report row serialises replacements of the same report.
             let Some(row) = tx.query_opt(
-                "SELECT published FROM reports WHERE id = $1 FOR UPDATE",
+                "SELECT published, outlet FROM reports WHERE id = $1 FOR UPDATE",
                 &[&report_id],
             )?
             else {
@@ -1188,6 +1210,7 @@ impl Store for PostgresStore {
             let published = parse_date(col(&row, 0)?, || {
                 format!("reports.published of {report_id}")
             })?;
+            let outlet: Option<String> = col(&row, 1)?;
             tx.execute(
                 "DELETE FROM events WHERE report_id = $1 AND review_state = 'machine'",
                 &[&report_id],
@@ -1203,6 +1226,7 @@ impl Store for PostgresStore {
                     ReviewState::Machine,
                     e,
                     published,
+                    outlet.as_deref(),
                 )?;
             }
             arrays.insert(tx, &at)?;
@@ -1245,6 +1269,7 @@ impl Store for PostgresStore {
                         state,
                         e,
                         old.report_published,
+                        None,
                     )?;
                     tx.execute(
                         "UPDATE events SET review_state = $2, event_type = $3, modality = $4,
@@ -1565,6 +1590,10 @@ mod tests {
             "postgres://ana@db/lantern"
         );
         assert_eq!(redact_url("host=/tmp user=x"), "host=/tmp user=x");
+        assert_eq!(
+            redact_url("host=db password=secret user=x"),
+            "host=db password=*** user=x"
+        );
     }
 
     #[test]

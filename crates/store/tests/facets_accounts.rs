@@ -219,3 +219,34 @@ fn data_version_changes_with_every_write() {
         assert!(store.data_version().unwrap() > v3);
     }
 }
+
+/// An event naming a place twice counts once for that place and its province.
+#[test]
+fn facets_count_events_not_place_mentions() {
+    for mut store in stores() {
+        let mut twice = event(EventType::Arrest, vec![], vec![hyesan(), hyesan()]);
+        twice.places[1].role = lantern_extract::PlaceRole::Source;
+        let f = file_input(
+            text_file(
+                "T",
+                "2024-01-01",
+                "Arrests in Hyesan, of people from Hyesan.",
+            ),
+            "t.txt",
+            vec![twice],
+        );
+        store.ingest_batch(&[f]).unwrap();
+        for filter in [
+            EventFilter::default(),
+            EventFilter {
+                event_type: Some(EventType::Arrest),
+                ..Default::default()
+            },
+        ] {
+            let places = pairs(store.facet_counts(&filter, Facet::Place, 10).unwrap());
+            assert_eq!(places, vec![("kp-hyesan".into(), 1)], "{}", store.name());
+            let prov = pairs(store.facet_counts(&filter, Facet::Province, 10).unwrap());
+            assert_eq!(prov, vec![("Ryanggang".into(), 1)], "{}", store.name());
+        }
+    }
+}

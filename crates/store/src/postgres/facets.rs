@@ -15,7 +15,7 @@ pub(super) fn facet_counts(
     limit: usize,
 ) -> Result<Vec<FacetCount>> {
     let mut p = Params::default();
-    let mut clauses = filter_clauses(filter, &mut p);
+    let clauses = filter_clauses(filter, &mut p);
     // (value, label, count) columns; join; extra condition; order of equal counts.
     // Places and provinces compare without ASCII case in SQLite: so do their ties here.
     let sql = if clauses.is_empty() {
@@ -31,53 +31,63 @@ pub(super) fn facet_counts(
             Facet::Actor => {
                 "SELECT actor, actor, count(*) FROM event_actors GROUP BY 1 ORDER BY 3 DESC, 1"
             }
+            // One row per event and place (or province): the `_first` rows.
             Facet::Place => {
-                "SELECT place_id, max(name), count(DISTINCT event_id) FROM event_places
+                "SELECT place_id, max(name), count(*) FROM event_places WHERE place_first
                  GROUP BY 1 ORDER BY 3 DESC, lower(place_id), 1"
             }
             Facet::Province => {
-                "SELECT admin1, admin1, count(DISTINCT event_id) FROM event_places
+                "SELECT admin1, admin1, count(*) FROM event_places WHERE admin1_first
                  GROUP BY 1 ORDER BY 3 DESC, lower(admin1), 1"
             }
             Facet::Outlet => {
-                "SELECT r.outlet, r.outlet, count(*) FROM events e
-                 JOIN reports r ON r.id = e.report_id WHERE r.outlet IS NOT NULL
-                 GROUP BY 1 ORDER BY 3 DESC, 1"
+                "SELECT report_outlet, report_outlet, count(*) FROM events
+                 WHERE report_outlet IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1"
             }
         }
         .to_string()
     } else {
-        let (cols, join, order) = match facet {
-            Facet::EventType => ("e.event_type, e.event_type, count(*)", "", "1"),
-            Facet::ReviewState => ("e.review_state, e.review_state, count(*)", "", "1"),
-            Facet::Actor => (
-                "fa.actor, fa.actor, count(DISTINCT e.id)",
-                " JOIN event_actors fa ON fa.event_id = e.id",
-                "1",
-            ),
-            Facet::Place => (
-                "fp.place_id, max(fp.name), count(DISTINCT e.id)",
-                " JOIN event_places fp ON fp.event_id = e.id",
-                "lower(fp.place_id), 1",
-            ),
-            Facet::Province => (
-                "fp.admin1, fp.admin1, count(DISTINCT e.id)",
-                " JOIN event_places fp ON fp.event_id = e.id",
-                "lower(fp.admin1), 1",
-            ),
-            Facet::Outlet => {
-                clauses.push("fr.outlet IS NOT NULL".into());
-                (
-                    "fr.outlet, fr.outlet, count(*)",
-                    " JOIN reports fr ON fr.id = e.report_id",
-                    "1",
+        let w = |extra: Option<&str>| {
+            let mut all = clauses.clone();
+            all.extend(extra.map(String::from));
+            where_sql(&all)
+        };
+        match facet {
+            Facet::EventType | Facet::ReviewState => {
+                let c = if facet == Facet::EventType {
+                    "e.event_type"
+                } else {
+                    "e.review_state"
+                };
+                format!(
+                    "SELECT {c}, {c}, count(*) FROM events e{} GROUP BY 1 ORDER BY 3 DESC, 1",
+                    w(None)
                 )
             }
-        };
-        format!(
-            "SELECT {cols} FROM events e{join}{} GROUP BY 1 ORDER BY 3 DESC, {order}",
-            where_sql(&clauses)
-        )
+            // One row per (event, actor): the link table's key.
+            Facet::Actor => format!(
+                "SELECT fa.actor, fa.actor, count(*) FROM events e
+                 JOIN event_actors fa ON fa.event_id = e.id{} GROUP BY 1 ORDER BY 3 DESC, 1",
+                w(None)
+            ),
+            Facet::Place => format!(
+                "SELECT fp.place_id, max(fp.name), count(*) FROM events e
+                 JOIN event_places fp ON fp.event_id = e.id AND fp.place_first{}
+                 GROUP BY 1 ORDER BY 3 DESC, lower(fp.place_id), 1",
+                w(None)
+            ),
+            Facet::Province => format!(
+                "SELECT fp.admin1, fp.admin1, count(*) FROM events e
+                 JOIN event_places fp ON fp.event_id = e.id AND fp.admin1_first{}
+                 GROUP BY 1 ORDER BY 3 DESC, lower(fp.admin1), 1",
+                w(None)
+            ),
+            Facet::Outlet => format!(
+                "SELECT e.report_outlet, e.report_outlet, count(*) FROM events e{}
+                 GROUP BY 1 ORDER BY 3 DESC, 1",
+                w(Some("e.report_outlet IS NOT NULL"))
+            ),
+        }
     };
     let sql = format!("{sql} LIMIT {}", p.add(to_i64(limit)));
     c.query(&sql, &p.refs())?

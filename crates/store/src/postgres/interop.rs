@@ -227,6 +227,7 @@ pub(super) fn import_reports(
                 ev.review_state,
                 &ev.event,
                 published,
+                r.outlet.as_deref(),
             )?;
             a.insert(tx, at)?;
             out.events_stored += 1;
