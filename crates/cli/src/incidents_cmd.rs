@@ -3,8 +3,8 @@
 //! recomputed by `lantern-store`'s `incidents::recompute` after `ingest`, `reextract`
 //! and `import`, and here with `--recompute` (or when the stored ones are out of date).
 
+use lantern_store::StoreSpec;
 use std::collections::HashMap;
-use std::path::Path;
 
 use lantern_store::incidents::{recompute, refresh, stale};
 use lantern_store::{IncidentFilter, IncidentState, Store};
@@ -49,7 +49,7 @@ pub fn after_write(store: &mut dyn Store) -> anyhow::Result<()> {
 }
 
 pub fn run(
-    data: &Path,
+    data: &StoreSpec,
     json_out: bool,
     force: bool,
     min_outlets: Option<u32>,

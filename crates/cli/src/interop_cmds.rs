@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use lantern_export::{ExportError, Format, Options};
-use lantern_store::{ImportOutcome, Store};
+use lantern_store::{ImportOutcome, Store, StoreSpec};
 
 use crate::store_cmds::{event_filter, open, EventArgs};
 
@@ -43,7 +43,7 @@ fn is_broken_pipe(e: &ExportError) -> bool {
 /// Export events of the store in `data` matching `args` (without a limit unless one
 /// is given) to `out` or standard output.
 pub fn export(
-    data: &Path,
+    data: &StoreSpec,
     args: EventArgs,
     format: ExportFormat,
     options: Options,
@@ -119,7 +119,7 @@ pub fn import_into(
     Ok((total, errors))
 }
 
-pub fn import(data: &Path, file: &Path, format: ImportFormat) -> anyhow::Result<bool> {
+pub fn import(data: &StoreSpec, file: &Path, format: ImportFormat) -> anyhow::Result<bool> {
     let mut store = open(data)?;
     let (o, errors) = import_into(store.as_mut(), file, format)?;
     println!(
@@ -155,7 +155,7 @@ pub enum AlertAction {
     },
 }
 
-pub fn alerts(data: &Path, action: AlertAction) -> anyhow::Result<bool> {
+pub fn alerts(data: &StoreSpec, action: AlertAction) -> anyhow::Result<bool> {
     let mut store = open(data)?;
     match action {
         AlertAction::Add(name, args) => {

@@ -2,6 +2,7 @@
 //! with every failure contained to its file, the store-backed commands and the corpus
 //! generator. `main.rs` only parses arguments; benches and tests call these directly.
 
+pub mod backup_cmd;
 pub mod extract_cmd;
 pub mod gen;
 pub mod incidents_cmd;

@@ -1,7 +1,10 @@
 //! `lantern`: the command line. Wires ingest -> extract -> store together; the only
 //! crate besides the store that touches files.
 
-use lantern_cli::{extract_cmd, gen, interop_cmds, serve_cmd, store_cmds, util, walk, watch};
+use lantern_cli::{
+    backup_cmd, extract_cmd, gen, interop_cmds, serve_cmd, store_cmds, util, walk, watch,
+};
+use lantern_store::StoreSpec;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +26,10 @@ struct Cli {
         default_value = "lantern-data"
     )]
     data: PathBuf,
+    /// The store: `sqlite:PATH` (a data folder), `postgres://USER@HOST:PORT/DB`, or a
+    /// folder path. Wins over --data / LANTERN_DATA.
+    #[arg(long, global = true, env = "LANTERN_DATABASE", value_name = "URL")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -195,6 +202,17 @@ enum Command {
         #[command(subcommand)]
         action: Option<AlertCmd>,
     },
+    /// Write a consistent backup of the whole store to a new file (safe while the server
+    /// and ingest run): a SQLite database, or a pg_dump archive for PostgreSQL.
+    Backup {
+        /// The backup file to create (never overwritten).
+        out: PathBuf,
+    },
+    /// Restore a backup made by `lantern backup` into an empty store of the same kind.
+    Restore {
+        /// The backup file.
+        input: PathBuf,
+    },
     /// Write a synthetic corpus for benchmarks.
     Gen {
         /// Number of reports.
@@ -320,7 +338,15 @@ fn main() -> ExitCode {
 
 /// Runs a command; `Ok(false)` means it ran but something failed (exit status 1).
 fn run(cli: Cli) -> anyhow::Result<bool> {
+    // The one place the store is chosen: --database (or LANTERN_DATABASE) wins over --data.
+    let data = match cli.database.as_deref() {
+        Some(spec) => StoreSpec::parse(spec).map_err(|e| anyhow::anyhow!("--database: {e}"))?,
+        None => StoreSpec::data_folder(&cli.data),
+    };
+    let data = &data;
     match cli.command {
+        Command::Backup { out } => backup_cmd::backup(data, &out),
+        Command::Restore { input } => backup_cmd::restore(data, &input),
         Command::Extract { paths, format } => extract_cmd::run(&paths, format),
         Command::Gen {
             reports,
@@ -343,31 +369,29 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             batch,
             no_incidents,
         } => {
-            let ok = store_cmds::ingest(&cli.data, &paths, quiet, batch)?;
-            refresh_incidents(&cli.data, no_incidents)?;
+            let ok = store_cmds::ingest(data, &paths, quiet, batch)?;
+            refresh_incidents(data, no_incidents)?;
             Ok(ok)
         }
         Command::Reports {
             json,
             limit,
             offset,
-        } => store_cmds::reports(&cli.data, json, limit, offset),
-        Command::Show { id, json } => store_cmds::show(&cli.data, &id, json),
-        Command::Search { query, json, limit } => {
-            store_cmds::search(&cli.data, &query, json, limit)
-        }
-        Command::Verify => store_cmds::verify(&cli.data),
+        } => store_cmds::reports(data, json, limit, offset),
+        Command::Show { id, json } => store_cmds::show(data, &id, json),
+        Command::Search { query, json, limit } => store_cmds::search(data, &query, json, limit),
+        Command::Verify => store_cmds::verify(data),
         Command::Events {
             filter,
             json,
             limit,
-        } => store_cmds::events(&cli.data, filter.with_limit(limit), json),
+        } => store_cmds::events(data, filter.with_limit(limit), json),
         Command::Incidents {
             json,
             recompute,
             min_outlets,
             limit,
-        } => lantern_cli::incidents_cmd::run(&cli.data, json, recompute, min_outlets, limit),
+        } => lantern_cli::incidents_cmd::run(data, json, recompute, min_outlets, limit),
         Command::Export {
             format,
             filter,
@@ -376,7 +400,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             include_sensitive,
             include_rejected,
         } => interop_cmds::export(
-            &cli.data,
+            data,
             filter.with_limit(limit.unwrap_or(usize::MAX)),
             format,
             lantern_export::Options {
@@ -390,8 +414,8 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             format,
             no_incidents,
         } => {
-            let ok = interop_cmds::import(&cli.data, &file, format)?;
-            refresh_incidents(&cli.data, no_incidents)?;
+            let ok = interop_cmds::import(data, &file, format)?;
+            refresh_incidents(data, no_incidents)?;
             Ok(ok)
         }
         Command::Watch {
@@ -406,7 +430,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 retry: watch::parse_interval(&retry)
                     .map_err(|e| anyhow::anyhow!(e.replace("--every", "--retry")))?,
             };
-            let mut store = store_cmds::open(&cli.data)?;
+            let mut store = store_cmds::open(data)?;
             watch::watch(store.as_mut(), &feeds, &opts)
         }
         Command::Alerts { action } => {
@@ -428,11 +452,11 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                     base_url,
                 },
             };
-            interop_cmds::alerts(&cli.data, action)
+            interop_cmds::alerts(data, action)
         }
         Command::Reextract { all, no_incidents } => {
-            let ok = store_cmds::reextract(&cli.data, all)?;
-            refresh_incidents(&cli.data, no_incidents)?;
+            let ok = store_cmds::reextract(data, all)?;
+            refresh_incidents(data, no_incidents)?;
             Ok(ok)
         }
         Command::Demo {
@@ -440,19 +464,19 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             no_serve,
             addr,
         } => {
-            let ok = store_cmds::demo(&cli.data, &reports)?;
+            let ok = store_cmds::demo(data, &reports)?;
             if no_serve {
                 return Ok(ok);
             }
-            if let Some((name, password)) = serve_cmd::demo_account(&cli.data)? {
+            if let Some((name, password)) = serve_cmd::demo_account(data)? {
                 println!("\ndemo account: {name} / {password}");
             }
-            serve_cmd::serve(&cli.data, &addr, false)
+            serve_cmd::serve(data, &addr, false)
         }
         Command::Serve {
             addr,
             secure_cookies,
-        } => serve_cmd::serve(&cli.data, &addr, secure_cookies),
+        } => serve_cmd::serve(data, &addr, secure_cookies),
         Command::User {
             command:
                 UserCommand::Add {
@@ -460,15 +484,15 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                     role,
                     password_stdin,
                 },
-        } => serve_cmd::user_add(&cli.data, &name, &role, password_stdin),
+        } => serve_cmd::user_add(data, &name, &role, password_stdin),
         Command::Token {
             command: TokenCommand::Create { name, role },
-        } => serve_cmd::token_create(&cli.data, &name, &role),
+        } => serve_cmd::token_create(data, &name, &role),
     }
 }
 
 /// Recompute the stored incidents after a write, unless asked not to (or nothing changed).
-fn refresh_incidents(data: &std::path::Path, skip: bool) -> anyhow::Result<()> {
+fn refresh_incidents(data: &lantern_store::StoreSpec, skip: bool) -> anyhow::Result<()> {
     if skip {
         return Ok(());
     }

@@ -3,11 +3,10 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
-use std::path::Path;
 
 use anyhow::Context;
 use lantern_serve::auth::{hash_password, random_token, token_hash};
-use lantern_store::Role;
+use lantern_store::{Role, StoreSpec};
 
 use crate::store_cmds::open;
 
@@ -17,7 +16,7 @@ pub fn parse_role(s: &str) -> anyhow::Result<Role> {
 }
 
 /// Serve the app from the store in `data` on `addr` until Ctrl-C.
-pub fn serve(data: &Path, addr: &str, secure_cookies: bool) -> anyhow::Result<bool> {
+pub fn serve(data: &StoreSpec, addr: &str, secure_cookies: bool) -> anyhow::Result<bool> {
     let addr: SocketAddr = addr
         .parse()
         .with_context(|| format!("--addr {addr:?} is not an address like 127.0.0.1:8080"))?;
@@ -29,9 +28,9 @@ pub fn serve(data: &Path, addr: &str, secure_cookies: bool) -> anyhow::Result<bo
         );
     }
     drop(store);
-    let opener = lantern_serve::sqlite_opener(data.to_path_buf());
+    let opener = lantern_serve::opener(data.clone());
     let state = lantern_serve::state(opener, secure_cookies)
-        .with_context(|| format!("cannot open the store in {}", data.display()))?;
+        .with_context(|| format!("cannot open the store {data}"))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -41,7 +40,7 @@ pub fn serve(data: &Path, addr: &str, secure_cookies: bool) -> anyhow::Result<bo
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr().context("listener address")?;
-        println!("Lantern is serving {} at http://{local}/", data.display());
+        println!("Lantern is serving {} at http://{local}/", data);
         println!("Stop with Ctrl-C.");
         lantern_serve::serve(listener, state)
             .await
@@ -82,7 +81,12 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
 }
 
 /// `lantern user add NAME --role R`.
-pub fn user_add(data: &Path, name: &str, role: &str, password_stdin: bool) -> anyhow::Result<bool> {
+pub fn user_add(
+    data: &StoreSpec,
+    name: &str,
+    role: &str,
+    password_stdin: bool,
+) -> anyhow::Result<bool> {
     let role = parse_role(role)?;
     let password = read_password(password_stdin)?;
     if password.chars().count() < 8 {
@@ -96,7 +100,7 @@ pub fn user_add(data: &Path, name: &str, role: &str, password_stdin: bool) -> an
 }
 
 /// `lantern token create NAME [--role R]`: prints the token once.
-pub fn token_create(data: &Path, name: &str, role: &str) -> anyhow::Result<bool> {
+pub fn token_create(data: &StoreSpec, name: &str, role: &str) -> anyhow::Result<bool> {
     let role = parse_role(role)?;
     let token = random_token();
     let mut store = open(data)?;
@@ -111,7 +115,7 @@ pub fn token_create(data: &Path, name: &str, role: &str) -> anyhow::Result<bool>
 
 /// For `lantern demo`: make sure an admin account exists; returns (name, password) when
 /// one was created.
-pub fn demo_account(data: &Path) -> anyhow::Result<Option<(String, String)>> {
+pub fn demo_account(data: &StoreSpec) -> anyhow::Result<Option<(String, String)>> {
     let mut store = open(data)?;
     if !store.users()?.is_empty() {
         return Ok(None);

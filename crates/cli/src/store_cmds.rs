@@ -8,17 +8,17 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use lantern_extract::{Actor, EventType, EXTRACTOR_VERSION};
-use lantern_store::{EventFilter, FileInput, ReportOutcome, SqliteStore, Store};
+use lantern_store::{EventFilter, FileInput, ReportOutcome, Store, StoreSpec};
 
 use crate::read::{extract_guarded, read_bytes, FileReports};
 use crate::util::ellipsize;
 use crate::walk::collect_files;
 
-/// Open the embedded store in `data`.
-pub fn open(data: &Path) -> anyhow::Result<Box<dyn Store>> {
-    let store = SqliteStore::open(data)
-        .with_context(|| format!("cannot open the store in {}", data.display()))?;
-    Ok(Box::new(store))
+/// Open the store `data` names (a SQLite data folder or a PostgreSQL URL). Every
+/// command opens its store through this one function.
+pub fn open(data: &StoreSpec) -> anyhow::Result<Box<dyn Store>> {
+    data.open()
+        .with_context(|| format!("cannot open the store {data}"))
 }
 
 /// What one ingest run did.
@@ -214,7 +214,12 @@ fn print_summary(s: &IngestSummary, secs: f64) {
     }
 }
 
-pub fn ingest(data: &Path, paths: &[PathBuf], quiet: bool, batch: usize) -> anyhow::Result<bool> {
+pub fn ingest(
+    data: &StoreSpec,
+    paths: &[PathBuf],
+    quiet: bool,
+    batch: usize,
+) -> anyhow::Result<bool> {
     let mut store = open(data)?;
     let start = Instant::now();
     let summary = ingest_into(store.as_mut(), paths, quiet, batch)?;
@@ -222,7 +227,7 @@ pub fn ingest(data: &Path, paths: &[PathBuf], quiet: bool, batch: usize) -> anyh
     Ok(summary.failed.is_empty())
 }
 
-pub fn reports(data: &Path, json: bool, limit: usize, offset: usize) -> anyhow::Result<bool> {
+pub fn reports(data: &StoreSpec, json: bool, limit: usize, offset: usize) -> anyhow::Result<bool> {
     let store = open(data)?;
     let rows = store.reports(limit, offset)?;
     if json {
@@ -258,7 +263,7 @@ pub fn reports(data: &Path, json: bool, limit: usize, offset: usize) -> anyhow::
     Ok(true)
 }
 
-pub fn show(data: &Path, id: &str, json: bool) -> anyhow::Result<bool> {
+pub fn show(data: &StoreSpec, id: &str, json: bool) -> anyhow::Result<bool> {
     let store = open(data)?;
     let Some(report) = store.report(id)? else {
         anyhow::bail!("no report with id {id}");
@@ -303,7 +308,7 @@ pub fn show(data: &Path, id: &str, json: bool) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-pub fn search(data: &Path, query: &str, json: bool, limit: usize) -> anyhow::Result<bool> {
+pub fn search(data: &StoreSpec, query: &str, json: bool, limit: usize) -> anyhow::Result<bool> {
     let store = open(data)?;
     let hits = store.search(query, limit, 0)?;
     if json {
@@ -380,7 +385,7 @@ pub fn event_filter(args: &EventArgs) -> anyhow::Result<EventFilter> {
     })
 }
 
-pub fn events(data: &Path, args: EventArgs, json: bool) -> anyhow::Result<bool> {
+pub fn events(data: &StoreSpec, args: EventArgs, json: bool) -> anyhow::Result<bool> {
     let filter = event_filter(&args)?;
     let store = open(data)?;
     let rows = store.events(&filter)?;
@@ -417,7 +422,7 @@ pub fn events(data: &Path, args: EventArgs, json: bool) -> anyhow::Result<bool> 
     Ok(true)
 }
 
-pub fn verify(data: &Path) -> anyhow::Result<bool> {
+pub fn verify(data: &StoreSpec) -> anyhow::Result<bool> {
     let store = open(data)?;
     let outcome = store.verify()?;
     for m in &outcome.mismatches {
@@ -442,7 +447,7 @@ pub fn verify(data: &Path) -> anyhow::Result<bool> {
     Ok(outcome.is_ok())
 }
 
-pub fn reextract(data: &Path, all: bool) -> anyhow::Result<bool> {
+pub fn reextract(data: &StoreSpec, all: bool) -> anyhow::Result<bool> {
     let mut store = open(data)?;
     let ids: Vec<String> = if all {
         let n = store.count_reports()? as usize;
@@ -469,7 +474,7 @@ pub fn reextract(data: &Path, all: bool) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-pub fn demo(data: &Path, reports_dir: &Path) -> anyhow::Result<bool> {
+pub fn demo(data: &StoreSpec, reports_dir: &Path) -> anyhow::Result<bool> {
     if !reports_dir.is_dir() {
         anyhow::bail!(
             "{}: sample reports not found (run from the repository root, or pass --reports)",
@@ -481,7 +486,7 @@ pub fn demo(data: &Path, reports_dir: &Path) -> anyhow::Result<bool> {
     let summary = ingest_into(store.as_mut(), &[reports_dir.to_path_buf()], true, 256)?;
     print_summary(&summary, start.elapsed().as_secs_f64());
     crate::incidents_cmd::after_write(store.as_mut())?;
-    println!("\nstore: {}\n", data.display());
+    println!("\nstore: {}\n", data);
     let n = store.count_reports()? as usize;
     for r in store.reports(n, 0)? {
         println!(

@@ -51,6 +51,11 @@ pub fn sqlite_opener(data: std::path::PathBuf) -> Opener {
     })
 }
 
+/// An opener for any store: a SQLite data folder or a PostgreSQL URL.
+pub fn opener(spec: lantern_store::StoreSpec) -> Opener {
+    Arc::new(move || spec.open())
+}
+
 /// Serve the app on `listener` until the process is stopped (or Ctrl-C).
 pub async fn serve(listener: tokio::net::TcpListener, state: Shared) -> std::io::Result<()> {
     // Count the unfiltered facets, timeline and map once, so the first visitors do not wait.

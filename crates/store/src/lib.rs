@@ -42,10 +42,12 @@
 #![warn(missing_docs)]
 
 mod accounts;
+pub mod backup;
 mod error;
 mod facets;
 pub mod incidents;
 mod interop;
+mod open;
 mod postgres;
 mod schema;
 pub mod search;
@@ -59,6 +61,7 @@ pub use incidents::{
     NewIncidentPin, PinKind, ReportValue,
 };
 pub use interop::*;
+pub use open::{open, redact_url, StoreSpec};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use types::*;

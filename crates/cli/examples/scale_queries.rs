@@ -1,0 +1,138 @@
+//! Query latencies of a store for `scripts/scale`, measured at the store (no HTTP, no
+//! server cache), warm: each query runs once untimed, then `REPS` times timed.
+//!
+//! `cargo run --release -p lantern-cli --example scale_queries -- SPEC [REPS]`
+//!
+//! Prints `key value` lines: `store.reports`, `store.events`, `search.<name>.p50_ms`, `search.<name>.p99_ms`,
+//! `search.<name>.hits`, `facet.p50_ms`, `facet.p99_ms`, `facet.combos`.
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use lantern_store::{EventFilter, Facet, Store};
+
+/// Typical queries: a common English word, a phrase, a two-syllable Korean word that also
+/// occurs inside longer forms (국경 in 국경경비대; `lantern gen` writes place names in
+/// Latin letters, so 혜산 itself never occurs in its corpora), a place.
+const QUERIES: &[(&str, &str)] = &[
+    ("word", "river"),
+    ("phrase", "\"labor training camp\""),
+    ("korean", "국경"),
+    ("place", "Hoeryong"),
+];
+
+/// Months for the type x province x month grid.
+const MONTHS: &[(i32, u32)] = &[(2016, 3), (2018, 7), (2021, 11), (2024, 5)];
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn report(key: &str, mut samples: Vec<f64>) {
+    samples.sort_by(|a, b| a.total_cmp(b));
+    println!("{key}.p50_ms {:.2}", percentile(&samples, 0.5));
+    println!("{key}.p99_ms {:.2}", percentile(&samples, 0.99));
+}
+
+/// What the search page asks of the store for one filter: a page of events, the total,
+/// and the counts of every facet.
+fn faceted(store: &dyn Store, filter: &EventFilter) -> lantern_store::Result<u64> {
+    let page = EventFilter {
+        limit: Some(25),
+        ..filter.clone()
+    };
+    store.events(&page)?;
+    let total = store.count_events(filter)?;
+    for f in Facet::ALL {
+        store.facet_counts(filter, f, 20)?;
+    }
+    Ok(total)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(spec) = args.next() else {
+        eprintln!("usage: scale_queries SPEC [REPS]");
+        std::process::exit(2);
+    };
+    let reps: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(50);
+    let store = match lantern_store::open(&spec) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let run = || -> lantern_store::Result<()> {
+        println!("store.reports {}", store.count_reports()?);
+        println!(
+            "store.events {}",
+            store.count_events(&EventFilter::default())?
+        );
+        for (name, q) in QUERIES {
+            // What a results page needs: the first 20 hits and the total.
+            let hits = store.count_search(q)?;
+            store.search(q, 20, 0)?;
+            let mut samples = Vec::with_capacity(reps);
+            for _ in 0..reps {
+                let t = Instant::now();
+                store.search(q, 20, 0)?;
+                store.count_search(q)?;
+                samples.push(ms(t));
+            }
+            println!("search.{name}.hits {hits}");
+            report(&format!("search.{name}"), samples);
+        }
+        // The grid: the most frequent types and provinces, four months across the decade.
+        let all = EventFilter::default();
+        let types = store.facet_counts(&all, Facet::EventType, 4)?;
+        let provinces = store.facet_counts(&all, Facet::Province, 3)?;
+        let mut filters = Vec::new();
+        for t in &types {
+            for p in &provinces {
+                for &(y, m) in MONTHS {
+                    let from = NaiveDate::from_ymd_opt(y, m, 1);
+                    let to = from
+                        .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+                        .and_then(|d| d.pred_opt());
+                    filters.push(EventFilter {
+                        event_type: lantern_extract::EventType::parse(&t.value),
+                        province: Some(p.value.clone()),
+                        from,
+                        to,
+                        ..Default::default()
+                    });
+                }
+            }
+        }
+        let mut samples = Vec::new();
+        let mut matched = 0;
+        for round in 0..2 {
+            for f in &filters {
+                let t = Instant::now();
+                let n = faceted(store.as_ref(), f)?;
+                // The first round warms the caches of the database.
+                if round == 1 {
+                    samples.push(ms(t));
+                    matched += n;
+                }
+            }
+        }
+        println!("facet.combos {}", filters.len());
+        println!("facet.events_matched {matched}");
+        report("facet", samples);
+        Ok(())
+    };
+    if let Err(e) = run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
