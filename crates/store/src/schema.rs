@@ -180,13 +180,6 @@ CREATE TABLE alerts (
     last_event_id INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 "#,
-    // 4: ingest speed: the full-text index keeps up to 8 MB of pending terms in memory
-    // (default 1 MB) before writing a segment, so a bulk ingest writes and merges fewer,
-    // larger segments. (`hashsize` is an FTS5 configuration value like `pgsz`; it is stored
-    // in report_fts_config and read by every connection.)
-    r#"
-INSERT INTO report_fts(report_fts, rank) VALUES ('hashsize', 8388608);
-"#,
 ];
 
 /// The schema version this program writes.

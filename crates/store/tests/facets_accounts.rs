@@ -126,7 +126,7 @@ fn month_counts_by_type() {
 fn users_sessions_tokens_settings() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), 3);
     assert!(store.put_user("bad name", Role::Viewer, "h").is_err());
     store.put_user("ana", Role::Editor, "hash1").unwrap();
     store.put_user("ana", Role::Admin, "hash2").unwrap();
@@ -187,20 +187,9 @@ fn a_version_1_database_is_migrated_keeping_its_data() {
         .unwrap();
     }
     let mut store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), 3);
     assert_eq!(store.count_reports().unwrap(), 1);
     store.put_user("ana", Role::Viewer, "h").unwrap();
-    drop(store);
-    // Migration 4 configured the full-text index's in-memory term buffer.
-    let raw = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
-    let hashsize: i64 = raw
-        .query_row(
-            "SELECT v FROM report_fts_config WHERE k = 'hashsize'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(hashsize, 8_388_608);
 }
 
 #[test]
