@@ -98,8 +98,14 @@ fn prepare(path: &Path, original: Vec<u8>) -> (Prepared, Vec<(String, String)>) 
     }
 }
 
-/// Ingest files into an open store. Reading, parsing and extraction run on all cores;
-/// each chunk of `batch` files is written in one transaction.
+/// One chunk of files after parsing and extraction, in input order.
+type PreparedChunk = Vec<(Prepared, Vec<(String, String)>, PathBuf)>;
+
+/// Ingest files into an open store, as a pipeline: this thread reads and hashes each
+/// chunk of `batch` files, skips originals already stored, and hands the rest to an
+/// extraction thread (which parses and extracts on all cores); meanwhile it writes the
+/// chunks already extracted, each in one transaction. So SQLite writes and extraction
+/// overlap, with at most two chunks in flight.
 pub fn ingest_into(
     store: &mut dyn Store,
     paths: &[PathBuf],
@@ -133,68 +139,118 @@ pub fn ingest_into(
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 8);
+    /// Chunks handed to the extraction thread and not yet written.
+    const MAX_IN_FLIGHT: usize = 2;
     let mut seen_in_run: HashSet<String> = HashSet::new();
-    for chunk in files.chunks(batch.max(1)) {
-        // 1. Read and hash on all cores.
-        let read: Vec<Result<(Vec<u8>, String), String>> =
-            par_map(chunk.iter().collect(), threads, |p| {
-                read_bytes(p).map(|b| {
-                    let sha = lantern_ingest::sha256_hex(&b);
-                    (b, sha)
-                })
-            });
-        // 2. Skip originals already stored (or seen earlier in this run).
-        let mut todo: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-        for (result, path) in read.into_iter().zip(chunk) {
-            match result {
-                Err(reason) => summary.failed.push((path.display().to_string(), reason)),
-                Ok((bytes, sha)) => {
-                    summary.bytes += bytes.len() as u64;
-                    if !seen_in_run.insert(sha.clone()) || store.has_original(&sha)? {
-                        summary.files_duplicate += 1;
-                    } else {
-                        todo.push((path.clone(), bytes));
-                    }
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (job_tx, job_rx) = std::sync::mpsc::channel::<(Vec<(PathBuf, Vec<u8>)>, u64)>();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(PreparedChunk, u64)>();
+        scope.spawn(move || {
+            for (todo, files_in_chunk) in job_rx {
+                let prepared = par_map(todo, threads, |(path, bytes)| {
+                    let (prep, item_errors) = prepare(&path, bytes);
+                    (prep, item_errors, path)
+                });
+                if done_tx.send((prepared, files_in_chunk)).is_err() {
+                    break;
                 }
             }
-        }
-        // 3. Parse and extract on all cores.
-        let prepared = par_map(todo, threads, |(path, bytes)| {
-            let (prep, item_errors) = prepare(&path, bytes);
-            (prep, item_errors, path)
         });
-        // 4. Write the batch in one transaction.
-        let mut inputs = Vec::new();
-        for (prep, item_errors, path) in prepared {
-            summary.failed.extend(item_errors);
-            match prep {
-                Prepared::Failed(reason) => {
-                    summary.failed.push((path.display().to_string(), reason))
+        let mut chunks = files.chunks(batch.max(1));
+        let mut in_flight = 0usize;
+        loop {
+            // Write what is ready first; queue new work while fewer than two chunks are
+            // in flight; otherwise wait for the extraction thread.
+            let ready = match done_rx.try_recv() {
+                Ok(done) => Some(done),
+                Err(_) if in_flight >= MAX_IN_FLIGHT => Some(
+                    done_rx
+                        .recv()
+                        .context("the extraction thread stopped unexpectedly")?,
+                ),
+                Err(_) => None,
+            };
+            if let Some((prepared, files_in_chunk)) = ready {
+                in_flight -= 1;
+                write_prepared(store, prepared, &mut summary)?;
+                bar.inc(files_in_chunk);
+                continue;
+            }
+            let Some(chunk) = chunks.next() else {
+                if in_flight == 0 {
+                    break;
                 }
-                Prepared::Input(input) => inputs.push(input),
-            }
-        }
-        let outcomes = store
-            .ingest_batch(&inputs)
-            .context("writing to the store failed; this batch was rolled back")?;
-        for outcome in outcomes {
-            if !outcome.original_new {
-                summary.files_duplicate += 1;
-            }
-            for r in outcome.reports {
-                match r {
-                    ReportOutcome::Stored { events, .. } => {
-                        summary.reports_stored += 1;
-                        summary.events += events;
+                let (prepared, files_in_chunk) = done_rx
+                    .recv()
+                    .context("the extraction thread stopped unexpectedly")?;
+                in_flight -= 1;
+                write_prepared(store, prepared, &mut summary)?;
+                bar.inc(files_in_chunk);
+                continue;
+            };
+            // Read and hash, then skip originals already stored (or seen earlier in this
+            // run) before spending extraction on them.
+            let mut todo: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+            for path in chunk {
+                match read_bytes(path) {
+                    Err(reason) => summary.failed.push((path.display().to_string(), reason)),
+                    Ok(bytes) => {
+                        summary.bytes += bytes.len() as u64;
+                        let sha = lantern_ingest::sha256_hex(&bytes);
+                        if !seen_in_run.insert(sha.clone()) || store.has_original(&sha)? {
+                            summary.files_duplicate += 1;
+                        } else {
+                            todo.push((path.clone(), bytes));
+                        }
                     }
-                    ReportOutcome::Duplicate { .. } => summary.reports_duplicate += 1,
                 }
             }
+            job_tx
+                .send((todo, chunk.len() as u64))
+                .context("the extraction thread stopped unexpectedly")?;
+            in_flight += 1;
         }
-        bar.inc(chunk.len() as u64);
-    }
+        Ok(())
+    })?;
     bar.finish_and_clear();
     Ok(summary)
+}
+
+/// Write one extracted chunk in one transaction and count what happened.
+fn write_prepared(
+    store: &mut dyn Store,
+    prepared: PreparedChunk,
+    summary: &mut IngestSummary,
+) -> anyhow::Result<()> {
+    let mut inputs = Vec::new();
+    for (prep, item_errors, path) in prepared {
+        summary.failed.extend(item_errors);
+        match prep {
+            Prepared::Failed(reason) => summary.failed.push((path.display().to_string(), reason)),
+            Prepared::Input(input) => inputs.push(input),
+        }
+    }
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    let outcomes = store
+        .ingest_batch(&inputs)
+        .context("writing to the store failed; this batch was rolled back")?;
+    for outcome in outcomes {
+        if !outcome.original_new {
+            summary.files_duplicate += 1;
+        }
+        for r in outcome.reports {
+            match r {
+                ReportOutcome::Stored { events, .. } => {
+                    summary.reports_stored += 1;
+                    summary.events += events;
+                }
+                ReportOutcome::Duplicate { .. } => summary.reports_duplicate += 1,
+            }
+        }
+    }
+    Ok(())
 }
 
 fn print_summary(s: &IngestSummary, secs: f64) {

@@ -41,38 +41,92 @@ fn nfc(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// The text as it is put into the full-text index: NFC, each Hangul run replaced by its
 /// overlapping bigrams (a one-syllable run is kept), everything else unchanged.
+///
+/// Text between Hangul runs is copied as whole slices; ASCII text (already NFC, no
+/// Hangul) is copied as is.
 pub fn index_text(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    let text = nfc(text);
+    let text = text.as_ref();
+    let mut out = String::with_capacity(text.len() * 2 + 16);
+    // Start of the text not yet copied (outside a run), and the current Hangul run:
+    // its first syllable's offset, the previous syllable's offset and its length.
+    let mut plain_start = 0;
+    let mut run: Option<(usize, usize, usize)> = None;
+    for (i, c) in text.char_indices() {
+        if is_hangul(c) {
+            let w = c.len_utf8();
+            run = Some(match run {
+                None => {
+                    out.push_str(&text[plain_start..i]);
+                    out.push(' ');
+                    (i, i, 1)
+                }
+                Some((first, prev, n)) => {
+                    out.push_str(&text[prev..i + w]);
+                    out.push(' ');
+                    (first, i, n + 1)
+                }
+            });
+        } else if let Some((first, _, n)) = run.take() {
+            end_run(&mut out, text, first, n);
+            plain_start = i;
+        }
+    }
+    match run {
+        Some((first, _, n)) => end_run(&mut out, text, first, n),
+        None => out.push_str(&text[plain_start..]),
+    }
+    out
+}
+
+/// Close a Hangul run of `n` syllables starting at byte `first`: a one-syllable run is
+/// written as itself (its bigrams were written as the run went).
+fn end_run(out: &mut String, text: &str, first: usize, n: usize) {
+    if n == 1 {
+        if let Some(c) = text[first..].chars().next() {
+            out.push(c);
+        }
+    }
+    out.push(' ');
+}
+
+/// The form of [`index_text`] before it was rewritten for speed; the tests check that
+/// both agree.
+#[cfg(test)]
+fn index_text_reference(text: &str) -> String {
     let text = nfc(text);
     let mut out = String::with_capacity(text.len() * 2 + 16);
     let mut run: Vec<char> = Vec::new();
+    let flush = |out: &mut String, run: &mut Vec<char>| {
+        if run.is_empty() {
+            return;
+        }
+        out.push(' ');
+        if run.len() == 1 {
+            out.push(run[0]);
+        } else {
+            for pair in run.windows(2) {
+                out.push(pair[0]);
+                out.push(pair[1]);
+                out.push(' ');
+            }
+        }
+        out.push(' ');
+        run.clear();
+    };
     for c in text.chars() {
         if is_hangul(c) {
             run.push(c);
         } else {
-            flush_run(&mut out, &mut run);
+            flush(&mut out, &mut run);
             out.push(c);
         }
     }
-    flush_run(&mut out, &mut run);
+    flush(&mut out, &mut run);
     out
-}
-
-fn flush_run(out: &mut String, run: &mut Vec<char>) {
-    if run.is_empty() {
-        return;
-    }
-    out.push(' ');
-    if run.len() == 1 {
-        out.push(run[0]);
-    } else {
-        for pair in run.windows(2) {
-            out.push(pair[0]);
-            out.push(pair[1]);
-            out.push(' ');
-        }
-    }
-    out.push(' ');
-    run.clear();
 }
 
 /// One piece of a query term, as written by the user.
@@ -569,6 +623,22 @@ mod tests {
     fn bigrams() {
         assert_eq!(index_text("혜산시에서 x"), " 혜산 산시 시에 에서   x");
         assert_eq!(index_text("a 집 b"), "a  집  b");
+        for t in [
+            "",
+            "x",
+            "집",
+            "혜산",
+            "혜산시에서",
+            "혜산시에서, 회령 x 집 y",
+            "Onso\u{306}ng 혜산 e\u{301}",
+            "ascii only text",
+            "가나다라마바사 é 가",
+            "끝 한글",
+            "a혜b산c",
+            "\u{1100}\u{1161} 조합형",
+        ] {
+            assert_eq!(index_text(t), index_text_reference(t), "{t:?}");
+        }
     }
 
     #[test]
