@@ -409,7 +409,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 place_ks.push(mp);
             }
         }
-        let attr = near_attr[se.sent].and_then(|k| sent_attr[k].first().cloned());
+        let mut attr = near_attr[se.sent].and_then(|k| sent_attr[k].first().cloned());
         let mut quants = quants;
         quants.truncate(MAX_QUANTITIES);
         // group cues by type
@@ -417,7 +417,10 @@ pub fn extract(report: &Report) -> Vec<Event> {
         types.extend(se.cues.iter().map(|c| c.ty));
         types.sort();
         types.dedup();
-        for &ty in &types {
+        for (ti, &ty) in types.iter().enumerate() {
+            // the sentence's last type takes its attribution and quantities, the others
+            // copy them (most sentences have one type: no copies)
+            let last_type = ti + 1 == types.len();
             cs.clear();
             cs.extend(se.cues.iter().filter(|c| c.ty == ty).copied());
             let mut acts: Vec<Actor> = se
@@ -507,8 +510,12 @@ pub fn extract(report: &Report) -> Vec<Event> {
                     actors: acts,
                     places: eplaces,
                     date,
-                    attribution: attr.clone(),
-                    quantities: quants.clone(),
+                    attribution: if last_type { attr.take() } else { attr.clone() },
+                    quantities: if last_type {
+                        std::mem::take(&mut quants)
+                    } else {
+                        quants.clone()
+                    },
                     evidence,
                     confidence: conf,
                 },
