@@ -231,14 +231,20 @@ fn is_furniture(t: &str) -> bool {
     // tests need a '/'.
     let pre =
         |p: &str| t.len() >= p.len() && t.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    // "/ image:", "/image:", "/사진=", "/ 사진=" in `t.to_lowercase()`: no char other
+    // than 'I', 'M', 'A', 'G', 'E' lowercases to one of these ASCII letters (the Kelvin
+    // sign gives a 'k', 'İ' an 'i' and a combining dot), so an ASCII case-insensitive
+    // test after each '/' is the same test without the lowercase copy
     if t.contains('/') {
-        let lower = t.to_lowercase();
-        if lower.contains("/ image:")
-            || lower.contains("/image:")
-            || lower.contains("/사진=")
-            || lower.contains("/ 사진=")
-        {
-            return true;
+        let b = t.as_bytes();
+        for (i, _) in b.iter().enumerate().filter(|(_, &c)| c == b'/') {
+            let rest = &b[i + 1..];
+            let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+            if (rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"image:"))
+                || rest.starts_with("사진=".as_bytes())
+            {
+                return true;
+            }
         }
     }
     if t.starts_with('▲')
@@ -328,6 +334,24 @@ pub fn in_ranges(ranges: &[(usize, usize)], i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn photo_credit_lines_in_any_case() {
+        for t in [
+            "Border fence near Hyesan / IMAGE: Lantern",
+            "Border fence near Hyesan /Image: Lantern",
+            "혜산 인근 국경 /사진=연합",
+            "혜산 인근 국경 / 사진=연합",
+        ] {
+            assert!(is_furniture(t), "{t}");
+        }
+        for t in ["He said 3/4 of the images: gone.", "a /  image: two spaces"] {
+            assert!(
+                !is_furniture(t) || t.to_lowercase().contains("/ image:"),
+                "{t}"
+            );
+        }
+    }
 
     #[test]
     fn splits_sentences() {
