@@ -290,8 +290,24 @@ fn is_furniture(t: &str) -> bool {
         "contributor",
         "columnist",
     ];
+    // The name before the phrase has at most 4 words, so the phrase counts only if it
+    // starts at one of the first 4 spaces: when none of the three phrases occurs that
+    // early the test below is false, and the whole-line searches are skipped.
+    let early = t
+        .as_bytes()
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c == b' ')
+        .take(4)
+        .any(|(i, _)| {
+            let r = &t.as_bytes()[i..];
+            r.starts_with(b" is ")
+                && (r.starts_with(b" is a ")
+                    || r.starts_with(b" is an ")
+                    || r.starts_with(b" is one of "))
+        });
     if let Some(p) = Some(t)
-        .filter(|t| t.contains(" is "))
+        .filter(|t| early && t.contains(" is "))
         .and_then(|t| t.find(" is a "))
         .or_else(|| t.find(" is an "))
         .or_else(|| t.find(" is one of "))
