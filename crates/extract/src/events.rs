@@ -174,7 +174,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
     let default_country = if cn > kp { Country::Cn } else { Country::Kp };
 
     // ---- pass 1: cues per sentence
-    let mut per_sent: Vec<SentEvents> = Vec::new();
+    let mut per_sent: Vec<SentEvents> = Vec::with_capacity(sents.len());
     let mut hi = 0usize; // hit cursor
     let mut mi = 0usize; // mention cursor
     let mut last_agency: Option<Actor> = None;
