@@ -174,15 +174,14 @@ pub fn sentences(body: &str) -> Vec<Sentence> {
 /// comment prompts, reporter bios and bylines, related-article links.
 pub fn furniture_lines(body: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
+    // the lines of `body.split('\n')` with their offsets, newlines found by `memchr`
+    let mut lines: Vec<(usize, &str)> = Vec::new();
     let mut off = 0usize;
-    let lines: Vec<(usize, &str)> = body
-        .split('\n')
-        .map(|l| {
-            let o = off;
-            off += l.len() + 1;
-            (o, l)
-        })
-        .collect();
+    for nl in memchr::memchr_iter(b'\n', body.as_bytes()) {
+        lines.push((off, &body[off..nl]));
+        off = nl + 1;
+    }
+    lines.push((off, &body[off..]));
     let mut prev_widget_header: Option<usize> = None;
     for (idx, (o, line)) in lines.iter().enumerate() {
         let t = line.trim();
