@@ -1,17 +1,19 @@
 //! Walk a directory, parse each file with `lantern_ingest::parse_file`, extract, and print
 //! one codebook JSON line per report (`report` = file name without extension).
 //!
-//! usage: cargo run -q -p lantern-extract --example extract_dir -- DIR [--table]
+//! usage: cargo run -q -p lantern-extract --example extract_dir -- DIR [--table | --debug]
 
 use std::path::Path;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(dir) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: extract_dir DIR [--table]");
+        eprintln!("usage: extract_dir DIR [--table | --debug]");
         std::process::exit(2);
     };
     let table = args.iter().any(|a| a == "--table");
+    // `--debug`: every field of every event (Debug), for byte-identical output checks.
+    let debug = args.iter().any(|a| a == "--debug");
     let mut files: Vec<_> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -55,7 +57,12 @@ fn main() {
             }
             events.extend(evs);
         }
-        if table {
+        if debug {
+            println!("== {}", name);
+            for e in &events {
+                println!("{e:?}");
+            }
+        } else if table {
             println!("== {}", name);
             print!("{}", lantern_extract::format_table(&body, &events));
         } else {

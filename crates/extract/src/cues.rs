@@ -3,7 +3,7 @@
 //! ones only at word boundaries. Linear in the text length.
 
 use crate::lexicon::{Tag, EN, KO};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::dfa::DFA;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -16,7 +16,7 @@ pub struct Hit {
 }
 
 pub struct Lexicon {
-    ac: AhoCorasick,
+    dfa: DFA,
     /// Per automaton pattern: the tags it signals.
     tags: Vec<Vec<Tag>>,
     /// Per automaton pattern: may the word continue after the match (`*`)?
@@ -63,14 +63,9 @@ impl Lexicon {
         for (p, t) in EN.iter().chain(KO.iter()) {
             add(p, *t);
         }
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&pats)
-            .expect("lexicon patterns build");
+        let dfa = crate::overlap::build(&pats, true).expect("lexicon patterns build");
         Lexicon {
-            ac,
+            dfa,
             tags,
             prefix,
             ascii,
@@ -97,32 +92,30 @@ impl Lexicon {
         }
         let (mut cands, mut sorted, mut taken) = SCRATCH.with(|c| c.take());
         cands.clear();
-        for m in self.ac.find_overlapping_iter(text) {
-            let p = m.pattern().as_usize();
-            let (s, e) = (m.start(), m.end());
+        crate::overlap::each_match(&self.dfa, bytes, |s, e, p| {
             if !text.is_char_boundary(s) || !text.is_char_boundary(e) {
-                continue;
+                return;
             }
             if self.ascii[p] {
                 let first = bytes[s];
                 let last = bytes[e - 1];
                 // start boundary: previous char not a letter/digit (if pattern starts with one)
                 if first.is_ascii_alphanumeric() && s > 0 && is_word_byte_before(text, s) {
-                    continue;
+                    return;
                 }
                 if last.is_ascii_alphanumeric() && !self.prefix[p] && is_word_byte_at(text, e) {
-                    continue;
+                    return;
                 }
             }
             if crate::text::in_ranges(skip, s) {
-                continue;
+                return;
             }
             cands.push(Hit {
                 start: s,
                 end: e,
                 pat: p as u32,
             });
-        }
+        });
         // Longest first, then leftmost, each accepted if its bytes are free. The automaton reports matches in order of their
         // end, so matches of one length come in order of their start; no two lexicon
         // patterns match the same span (they are unique even ignoring ASCII case). A

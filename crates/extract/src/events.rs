@@ -17,7 +17,7 @@ const MAX_QUANTITIES: usize = 24;
 const MAX_EVIDENCE: usize = 32;
 
 /// A cue that survived its checks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Cue {
     ty: EventType,
     start: usize,
@@ -41,18 +41,24 @@ struct SentEvents {
 }
 
 fn merge_ranges(mut v: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    merge_ranges_in_place(&mut v);
+    v
+}
+
+/// [`merge_ranges`] without a second vector: sorted, then compacted in place.
+fn merge_ranges_in_place(v: &mut Vec<(usize, usize)>) {
     v.sort();
-    let mut out: Vec<(usize, usize)> = Vec::with_capacity(v.len());
-    for r in v {
-        if let Some(last) = out.last_mut() {
-            if r.0 <= last.1 {
-                last.1 = last.1.max(r.1);
-                continue;
-            }
+    let mut n = 0usize;
+    for i in 0..v.len() {
+        let r = v[i];
+        if n > 0 && r.0 <= v[n - 1].1 {
+            v[n - 1].1 = v[n - 1].1.max(r.1);
+            continue;
         }
-        out.push(r);
+        v[n] = r;
+        n += 1;
     }
-    out
+    v.truncate(n);
 }
 
 /// Occurrences of the outlet's name in the body ("told Border Monitor"), and of
@@ -168,7 +174,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
     let default_country = if cn > kp { Country::Cn } else { Country::Kp };
 
     // ---- pass 1: cues per sentence
-    let mut per_sent: Vec<SentEvents> = Vec::new();
+    let mut per_sent: Vec<SentEvents> = Vec::with_capacity(sents.len());
     let mut hi = 0usize; // hit cursor
     let mut mi = 0usize; // mention cursor
     let mut last_agency: Option<Actor> = None;
@@ -374,6 +380,9 @@ pub fn extract(report: &Report) -> Vec<Event> {
     let mut events: Vec<(usize, Event)> = Vec::new(); // (sentence index, event)
     let mut attached = vec![false; judged.len()];
     let mut para_date: Option<(usize, EventDate)> = None;
+    // per-sentence buffers reused across sentences
+    let mut types: Vec<EventType> = Vec::new();
+    let mut cs: Vec<Cue> = Vec::new();
     for se in per_sent.iter_mut() {
         if se.cues.is_empty() {
             continue;
@@ -400,20 +409,24 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 place_ks.push(mp);
             }
         }
-        let attr = near_attr[se.sent].and_then(|k| sent_attr[k].first().cloned());
+        let mut attr = near_attr[se.sent].and_then(|k| sent_attr[k].first().cloned());
         let mut quants = quants;
         quants.truncate(MAX_QUANTITIES);
         // group cues by type
-        let mut types: Vec<EventType> = se.cues.iter().map(|c| c.ty).collect();
+        types.clear();
+        types.extend(se.cues.iter().map(|c| c.ty));
         types.sort();
         types.dedup();
-        for ty in types {
-            let cs: Vec<&Cue> = se.cues.iter().filter(|c| c.ty == ty).collect();
-            let clauses: Vec<usize> = cs.iter().map(|c| c.clause).collect();
+        for (ti, &ty) in types.iter().enumerate() {
+            // the sentence's last type takes its attribution and quantities, the others
+            // copy them (most sentences have one type: no copies)
+            let last_type = ti + 1 == types.len();
+            cs.clear();
+            cs.extend(se.cues.iter().filter(|c| c.ty == ty).copied());
             let mut acts: Vec<Actor> = se
                 .actors
                 .iter()
-                .filter(|(cl, _)| clauses.contains(cl))
+                .filter(|(cl, _)| cs.iter().any(|c| c.clause == *cl))
                 .map(|(_, a)| *a)
                 .collect();
             // acts by the people themselves take only the actors of their own clause
@@ -432,18 +445,18 @@ pub fn extract(report: &Report) -> Vec<Event> {
             }
             acts.sort();
             acts.dedup();
-            let mut evs: Vec<(usize, usize)> = Vec::new();
             let slen = s.end - s.start;
+            let mut evidence: Vec<(usize, usize)> = Vec::with_capacity(cs.len());
             for c in &cs {
                 if slen <= 600 {
-                    evs.push((s.start, s.end));
+                    evidence.push((s.start, s.end));
                 } else {
                     let a = floor_cb(body, c.start.saturating_sub(150).max(s.start));
                     let e = ceil_cb(body, (c.end + 150).min(s.end));
-                    evs.push((a, e));
+                    evidence.push((a, e));
                 }
             }
-            let mut evidence = merge_ranges(evs);
+            merge_ranges_in_place(&mut evidence);
             evidence.truncate(MAX_EVIDENCE);
             let mut eplaces: Vec<EventPlace> = Vec::with_capacity(place_ks.len());
             for (n, &k) in place_ks.iter().enumerate() {
@@ -497,8 +510,12 @@ pub fn extract(report: &Report) -> Vec<Event> {
                     actors: acts,
                     places: eplaces,
                     date,
-                    attribution: attr.clone(),
-                    quantities: quants.clone(),
+                    attribution: if last_type { attr.take() } else { attr.clone() },
+                    quantities: if last_type {
+                        std::mem::take(&mut quants)
+                    } else {
+                        quants.clone()
+                    },
                     evidence,
                     confidence: conf,
                 },
@@ -559,7 +576,15 @@ pub fn extract(report: &Report) -> Vec<Event> {
             .take(8)
             .find(|(_, e)| e.event_type == ev.event_type)
         {
-            let same_places = {
+            // an event's place ids are distinct (one place, one id; repeats are skipped
+            // when places are attached), so equal sets are equal lengths plus inclusion
+            let same_places = if prev.places.len() <= 16 {
+                prev.places.len() == ev.places.len()
+                    && prev
+                        .places
+                        .iter()
+                        .all(|p| ev.places.iter().any(|q| q.id == p.id))
+            } else {
                 let mut a: Vec<&str> = prev.places.iter().map(|p| p.id.as_str()).collect();
                 let mut b: Vec<&str> = ev.places.iter().map(|p| p.id.as_str()).collect();
                 a.sort();
@@ -567,13 +592,8 @@ pub fn extract(report: &Report) -> Vec<Event> {
                 a == b
             };
             if sents[*psi].para == para && si <= *psi + 1 && same_places {
-                prev.evidence = merge_ranges(
-                    prev.evidence
-                        .iter()
-                        .chain(ev.evidence.iter())
-                        .copied()
-                        .collect(),
-                );
+                prev.evidence.extend_from_slice(&ev.evidence);
+                merge_ranges_in_place(&mut prev.evidence);
                 for a in ev.actors {
                     if !prev.actors.contains(&a) {
                         prev.actors.push(a);

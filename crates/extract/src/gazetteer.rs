@@ -13,7 +13,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::dfa::DFA;
 
 use crate::model::Level;
 use crate::text::floor_cb;
@@ -72,7 +72,7 @@ pub struct Gazetteer {
     keys: HashMap<String, Vec<(PlaceIdx, bool)>>,
     /// Pattern id of the automaton -> key.
     patterns: Vec<String>,
-    automaton: Option<AhoCorasick>,
+    automaton: Option<DFA>,
     /// Default preference among places sharing a name (lower is preferred).
     rank: Vec<u32>,
 }
@@ -141,11 +141,7 @@ impl Gazetteer {
         }
         let mut patterns: Vec<String> = keys.keys().cloned().collect();
         patterns.sort();
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .ok();
+        let automaton = crate::overlap::build(&patterns, false).ok();
         let rank = places.iter().map(default_rank).collect();
         Gazetteer {
             places,
@@ -219,38 +215,37 @@ impl Gazetteer {
         &self,
         text: &str,
         skip: &[(usize, usize)],
-        ac: &AhoCorasick,
+        ac: &DFA,
         norm: &Normalized,
     ) -> Vec<Mention> {
         // 1. every hit that passes the boundary and context checks
         let mut hits: Vec<Hit> = Vec::new();
-        for m in ac.find_overlapping_iter(norm.text.as_str()) {
-            let (ns, ne) = (m.start(), m.end());
+        crate::overlap::each_match(ac, norm.text.as_bytes(), |ns, ne, pat| {
             if ne == 0 || ne > norm.len() || ns >= norm.len() {
-                continue;
+                return;
             }
             let Some(end) = norm.end_of(text, ne - 1) else {
-                continue;
+                return;
             };
             let Some(start) = norm.start_of(text, ns) else {
-                continue;
+                return;
             };
             if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-                continue;
+                return;
             }
             if skip.iter().any(|&(s, e)| start < e && s < end) {
-                continue;
+                return;
             }
-            let Some(key) = self.patterns.get(m.pattern().as_usize()) else {
-                continue;
+            let Some(key) = self.patterns.get(pat) else {
+                return;
             };
             let Some(cands) = self.keys.get(key) else {
-                continue;
+                return;
             };
             if let Some(hit) = self.check_hit(text, start, end, key, cands) {
                 hits.push(hit);
             }
-        }
+        });
         // 2. leftmost-longest, non-overlapping
         hits.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         let mut chosen: Vec<Hit> = Vec::new();

@@ -20,6 +20,7 @@ pub mod gazetteer;
 pub mod lexicon;
 mod model;
 pub mod output;
+mod overlap;
 pub mod places;
 pub mod quantities;
 pub mod text;

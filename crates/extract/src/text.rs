@@ -174,15 +174,14 @@ pub fn sentences(body: &str) -> Vec<Sentence> {
 /// comment prompts, reporter bios and bylines, related-article links.
 pub fn furniture_lines(body: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
+    // the lines of `body.split('\n')` with their offsets, newlines found by `memchr`
+    let mut lines: Vec<(usize, &str)> = Vec::new();
     let mut off = 0usize;
-    let lines: Vec<(usize, &str)> = body
-        .split('\n')
-        .map(|l| {
-            let o = off;
-            off += l.len() + 1;
-            (o, l)
-        })
-        .collect();
+    for nl in memchr::memchr_iter(b'\n', body.as_bytes()) {
+        lines.push((off, &body[off..nl]));
+        off = nl + 1;
+    }
+    lines.push((off, &body[off..]));
     let mut prev_widget_header: Option<usize> = None;
     for (idx, (o, line)) in lines.iter().enumerate() {
         let t = line.trim();
@@ -231,14 +230,20 @@ fn is_furniture(t: &str) -> bool {
     // tests need a '/'.
     let pre =
         |p: &str| t.len() >= p.len() && t.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    // "/ image:", "/image:", "/사진=", "/ 사진=" in `t.to_lowercase()`: no char other
+    // than 'I', 'M', 'A', 'G', 'E' lowercases to one of these ASCII letters (the Kelvin
+    // sign gives a 'k', 'İ' an 'i' and a combining dot), so an ASCII case-insensitive
+    // test after each '/' is the same test without the lowercase copy
     if t.contains('/') {
-        let lower = t.to_lowercase();
-        if lower.contains("/ image:")
-            || lower.contains("/image:")
-            || lower.contains("/사진=")
-            || lower.contains("/ 사진=")
-        {
-            return true;
+        let b = t.as_bytes();
+        for (i, _) in b.iter().enumerate().filter(|(_, &c)| c == b'/') {
+            let rest = &b[i + 1..];
+            let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+            if (rest.len() >= 6 && rest[..6].eq_ignore_ascii_case(b"image:"))
+                || rest.starts_with("사진=".as_bytes())
+            {
+                return true;
+            }
         }
     }
     if t.starts_with('▲')
@@ -284,8 +289,24 @@ fn is_furniture(t: &str) -> bool {
         "contributor",
         "columnist",
     ];
+    // The name before the phrase has at most 4 words, so the phrase counts only if it
+    // starts at one of the first 4 spaces: when none of the three phrases occurs that
+    // early the test below is false, and the whole-line searches are skipped.
+    let early = t
+        .as_bytes()
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c == b' ')
+        .take(4)
+        .any(|(i, _)| {
+            let r = &t.as_bytes()[i..];
+            r.starts_with(b" is ")
+                && (r.starts_with(b" is a ")
+                    || r.starts_with(b" is an ")
+                    || r.starts_with(b" is one of "))
+        });
     if let Some(p) = Some(t)
-        .filter(|t| t.contains(" is "))
+        .filter(|t| early && t.contains(" is "))
         .and_then(|t| t.find(" is a "))
         .or_else(|| t.find(" is an "))
         .or_else(|| t.find(" is one of "))
@@ -328,6 +349,24 @@ pub fn in_ranges(ranges: &[(usize, usize)], i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn photo_credit_lines_in_any_case() {
+        for t in [
+            "Border fence near Hyesan / IMAGE: Lantern",
+            "Border fence near Hyesan /Image: Lantern",
+            "혜산 인근 국경 /사진=연합",
+            "혜산 인근 국경 / 사진=연합",
+        ] {
+            assert!(is_furniture(t), "{t}");
+        }
+        for t in ["He said 3/4 of the images: gone.", "a /  image: two spaces"] {
+            assert!(
+                !is_furniture(t) || t.to_lowercase().contains("/ image:"),
+                "{t}"
+            );
+        }
+    }
 
     #[test]
     fn splits_sentences() {
