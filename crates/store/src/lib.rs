@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod counts;
 mod error;
 mod facets;
 mod interop;

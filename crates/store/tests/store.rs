@@ -241,11 +241,11 @@ fn reopening_is_a_noop_and_version_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     {
         let mut store = open(&dir);
-        assert_eq!(store.schema_version().unwrap(), 3);
+        assert_eq!(store.schema_version().unwrap(), 4);
         store.ingest_batch(&[synthetic(1)]).unwrap();
     }
     let store = open(&dir);
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), 4);
     assert_eq!(store.count_reports().unwrap(), 1);
     let raw = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
     let mode: String = raw
