@@ -7,7 +7,8 @@
 //! and its report's outlet (`o`). The table holds, per combination of the scalars, the
 //! number of events carrying:
 //! - nothing in particular (`k1 = ''`), at both granularities;
-//! - one tag (`k1, v1`), at both granularities;
+//! - one tag (`k1, v1`), at both granularities (places for all dates only: by month they
+//!   would be most of the table);
 //! - two tags of different kinds (`k1, v1, k2, v2`, stored in both orders), for all dates
 //!   only.
 //!
@@ -20,9 +21,12 @@
 //! an ambiguous place name) is counted directly from the events ([`plan`] says `None`).
 //!
 //! The write path keeps the table in step inside the same transaction: [`adjust`] adds
-//! (+1) or removes (-1) the contributions of a set of events, computed from the events
-//! and their link rows as they are at that moment. Call it with -1 before events are
-//! deleted or changed and with +1 after they are written.
+//! (+1) or removes (-1) the contributions of a set of events, read back from the events
+//! and their link rows as they are at that moment, summed in memory and written once per
+//! key. Call it with -1 before events are deleted or changed and with +1 after they are
+//! written.
+
+use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use rusqlite::types::Value;
@@ -44,75 +48,216 @@ pub(crate) enum EventSet<'a> {
     MachineOf(&'a str),
 }
 
-/// The contributions of the events selected by `{cond}` (on `events e`), grouped by key.
-fn entries_sql(cond: &str, sign: i64) -> String {
-    format!(
-        "WITH ev AS MATERIALIZED (
-           SELECT e.id AS id, e.event_type AS t, e.review_state AS s, e.report_id AS rid,
-                  coalesce(substr(e.eff_start, 1, 7), '') AS m0,
-                  coalesce(substr(e.eff_end, 1, 7), '') AS m1
-           FROM events e WHERE {cond}),
-         tg AS MATERIALIZED (
-           SELECT a.event_id AS id, 'a' AS k, a.actor AS v
-             FROM ev JOIN event_actors a ON a.event_id = ev.id
-           UNION ALL
-           SELECT DISTINCT p.event_id, 'l', p.place_id
-             FROM ev JOIN event_places p ON p.event_id = ev.id
-           UNION ALL
-           SELECT DISTINCT p.event_id, 'p', p.admin1
-             FROM ev JOIN event_places p ON p.event_id = ev.id
-           UNION ALL
-           SELECT ev.id, 'o', r.outlet
-             FROM ev JOIN reports r ON r.id = ev.rid WHERE r.outlet IS NOT NULL),
-         en(g, m0, m1, t, s, k1, v1, k2, v2) AS (
-           SELECT 0, '', '', t, s, '', '', '', '' FROM ev
-           UNION ALL
-           SELECT 1, m0, m1, t, s, '', '', '', '' FROM ev
-           UNION ALL
-           SELECT 0, '', '', t, s, x.k, x.v, '', '' FROM ev JOIN tg x ON x.id = ev.id
-           UNION ALL
-           SELECT 1, m0, m1, t, s, x.k, x.v, '', '' FROM ev JOIN tg x ON x.id = ev.id
-           UNION ALL
-           SELECT 0, '', '', t, s, x.k, x.v, y.k, y.v
-             FROM ev JOIN tg x ON x.id = ev.id JOIN tg y ON y.id = ev.id AND y.k <> x.k)
-         INSERT INTO event_counts(g, k1, v1, k2, v2, event_type, review_state, m0, m1, n)
-         SELECT g, k1, v1, k2, v2, t, s, m0, m1, {sign} * count(*) FROM en WHERE true
-         GROUP BY g, k1, v1 COLLATE NOCASE, k2, v2 COLLATE NOCASE, t, s, m0, m1
-         ON CONFLICT DO UPDATE SET n = n + excluded.n"
-    )
+/// One row key of `event_counts`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    g: i64,
+    k1: &'static str,
+    v1: String,
+    k2: &'static str,
+    v2: String,
+    event_type: String,
+    review_state: String,
+    m0: String,
+    m1: String,
+}
+
+/// The dimensions of one event, as stored.
+#[derive(Debug, Default)]
+struct Dims {
+    event_type: String,
+    review_state: String,
+    m0: String,
+    m1: String,
+    /// Distinct (ASCII case-insensitively, like the NOCASE columns) tags.
+    tags: Vec<(&'static str, String)>,
+}
+
+impl Dims {
+    fn tag(&mut self, kind: &'static str, value: String) {
+        if !self
+            .tags
+            .iter()
+            .any(|(k, v)| *k == kind && v.eq_ignore_ascii_case(&value))
+        {
+            self.tags.push((kind, value));
+        }
+    }
+}
+
+/// Kinds of tag that also get rows by month (places, the most numerous, do not).
+fn monthly(kind: &str) -> bool {
+    kind != "l"
+}
+
+/// Count changes, summed in memory and written once per key.
+#[derive(Debug, Default)]
+struct Delta(HashMap<Key, i64>);
+
+impl Delta {
+    fn add(&mut self, d: &Dims, sign: i64) {
+        let key = |g: i64, k1, v1: &str, k2, v2: &str| Key {
+            g,
+            k1,
+            v1: v1.to_string(),
+            k2,
+            v2: v2.to_string(),
+            event_type: d.event_type.clone(),
+            review_state: d.review_state.clone(),
+            m0: if g == 1 { d.m0.clone() } else { String::new() },
+            m1: if g == 1 { d.m1.clone() } else { String::new() },
+        };
+        let mut bump = |k: Key| *self.0.entry(k).or_insert(0) += sign;
+        bump(key(0, "", "", "", ""));
+        bump(key(1, "", "", "", ""));
+        for (k, v) in &d.tags {
+            bump(key(0, k, v, "", ""));
+            if monthly(k) {
+                bump(key(1, k, v, "", ""));
+            }
+            for (k2, v2) in &d.tags {
+                if k2 != k {
+                    bump(key(0, k, v, k2, v2));
+                }
+            }
+        }
+    }
+
+    fn write(self, conn: &Connection) -> Result<()> {
+        let mut up = conn.prepare_cached(
+            "INSERT INTO event_counts(g, k1, v1, k2, v2, event_type, review_state, m0, m1, n)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        )?;
+        let mut rows: Vec<(Key, i64)> = self.0.into_iter().filter(|(_, n)| *n != 0).collect();
+        // In key order, so the B-tree is walked once.
+        rows.sort_unstable_by(|a, b| {
+            (a.0.g, a.0.k1, &a.0.v1, a.0.k2, &a.0.v2)
+                .cmp(&(b.0.g, b.0.k1, &b.0.v1, b.0.k2, &b.0.v2))
+        });
+        for (k, n) in rows {
+            up.execute(rusqlite::params![
+                k.g,
+                k.k1,
+                k.v1,
+                k.k2,
+                k.v2,
+                k.event_type,
+                k.review_state,
+                k.m0,
+                k.m1,
+                n
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// The dimensions of the events selected by `cond` (on `events e`, with `params`).
+fn load(conn: &Connection, cond: &str, params: &[Value]) -> Result<Vec<Dims>> {
+    let mut out: Vec<Dims> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    {
+        let sql = format!(
+            "SELECT e.id, e.event_type, e.review_state, e.eff_start, e.eff_end,
+                    (SELECT r.outlet FROM reports r WHERE r.id = e.report_id)
+             FROM events e WHERE {cond}"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(params.iter()))?;
+        while let Some(r) = rows.next()? {
+            let month = |s: Option<String>| {
+                s.map(|s| s.get(..7).unwrap_or(&s).to_string())
+                    .unwrap_or_default()
+            };
+            let mut d = Dims {
+                event_type: r.get(1)?,
+                review_state: r.get(2)?,
+                m0: month(r.get(3)?),
+                m1: month(r.get(4)?),
+                tags: Vec::new(),
+            };
+            if let Some(o) = r.get::<_, Option<String>>(5)? {
+                d.tag("o", o);
+            }
+            index.insert(r.get(0)?, out.len());
+            out.push(d);
+        }
+    }
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT a.event_id, a.actor FROM event_actors a
+         WHERE a.event_id IN (SELECT e.id FROM events e WHERE {cond})"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+            out[i].tag("a", r.get(1)?);
+        }
+    }
+    let sql = format!(
+        "SELECT p.event_id, p.place_id, p.admin1 FROM event_places p
+         WHERE p.event_id IN (SELECT e.id FROM events e WHERE {cond})"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+            out[i].tag("l", r.get(1)?);
+            out[i].tag("p", r.get(2)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Add (`sign` = 1) or remove (`sign` = -1) the contributions of `set`.
 pub(crate) fn adjust(conn: &Connection, set: EventSet<'_>, sign: i64) -> Result<()> {
     let sign = sign.signum();
-    match set {
+    let (cond, params): (&str, Vec<Value>) = match set {
         EventSet::All => {
-            conn.execute(&entries_sql("1", sign), [])?;
+            // In slices of ids, so memory stays bounded on a big store.
+            let max = max_event_id(conn)?;
+            let mut lo = 0;
+            while lo < max {
+                let hi = lo.saturating_add(200_000);
+                adjust_where(
+                    conn,
+                    "e.id > ?1 AND e.id <= ?2",
+                    &[Value::Integer(lo), Value::Integer(hi)],
+                    sign,
+                )?;
+                lo = hi;
+            }
+            return Ok(());
         }
-        EventSet::After(id) => {
-            conn.prepare_cached(&entries_sql("e.id > ?1", sign))?
-                .execute([id])?;
-        }
+        EventSet::After(id) => ("e.id > ?1", vec![Value::Integer(id)]),
         EventSet::Ids(ids) => {
             if ids.is_empty() {
                 return Ok(());
             }
             let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-            conn.prepare_cached(&entries_sql(
+            (
                 "e.id IN (SELECT value FROM json_each(?1))",
-                sign,
-            ))?
-            .execute([json])?;
+                vec![Value::Text(json)],
+            )
         }
-        EventSet::MachineOf(report) => {
-            conn.prepare_cached(&entries_sql(
-                "e.report_id = ?1 AND e.review_state = 'machine'",
-                sign,
-            ))?
-            .execute([report])?;
-        }
+        EventSet::MachineOf(report) => (
+            "e.report_id = ?1 AND e.review_state = 'machine'",
+            vec![Value::Text(report.to_string())],
+        ),
+    };
+    adjust_where(conn, cond, &params, sign)
+}
+
+fn adjust_where(conn: &Connection, cond: &str, params: &[Value], sign: i64) -> Result<()> {
+    let mut delta = Delta::default();
+    for d in load(conn, cond, params)? {
+        delta.add(&d, sign);
     }
-    Ok(())
+    delta.write(conn)
 }
 
 /// Recount the whole table from the events (the migration's backfill).
@@ -200,7 +345,7 @@ pub(crate) fn plan(conn: &Connection, filter: &EventFilter) -> Result<Option<Pla
             return Ok(None);
         }
     }
-    if tags.len() > 2 - g as usize {
+    if tags.len() > 2 - g as usize || (g == 1 && tags.iter().any(|(k, _)| !monthly(k))) {
         return Ok(None);
     }
     Ok(Some(Plan {
@@ -342,7 +487,9 @@ impl Plan {
                 None,
             ),
             Some(k) => {
-                if self.tags.iter().any(|(t, _)| *t == k) || self.tags.len() + 1 > 2 - self.g as usize
+                if self.tags.iter().any(|(t, _)| *t == k)
+                    || self.tags.len() + 1 > 2 - self.g as usize
+                    || (self.g == 1 && !monthly(k))
                 {
                     return Ok(None);
                 }
@@ -371,7 +518,7 @@ impl Plan {
 
     /// Counts by start month and type (undated left out); `None` when not held.
     pub(crate) fn months(&self, conn: &Connection) -> Result<Option<Vec<(String, String, u64)>>> {
-        if self.tags.len() > 1 {
+        if self.tags.len() > 1 || self.tags.iter().any(|(k, _)| !monthly(k)) {
             return Ok(None);
         }
         let plan = Plan {
