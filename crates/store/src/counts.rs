@@ -48,18 +48,18 @@ pub(crate) enum EventSet<'a> {
     MachineOf(&'a str),
 }
 
-/// One row key of `event_counts`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// One row key of `event_counts`, its texts interned (see [`Delta::intern`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     g: i64,
     k1: &'static str,
-    v1: String,
+    v1: u32,
     k2: &'static str,
-    v2: String,
-    event_type: String,
-    review_state: String,
-    m0: String,
-    m1: String,
+    v2: u32,
+    event_type: u32,
+    review_state: u32,
+    m0: u32,
+    m1: u32,
 }
 
 /// The dimensions of one event, as stored.
@@ -92,30 +92,56 @@ fn monthly(kind: &str) -> bool {
 
 /// Count changes, summed in memory and written once per key.
 #[derive(Debug, Default)]
-struct Delta(HashMap<Key, i64>);
+struct Delta {
+    counts: HashMap<Key, i64>,
+    texts: Vec<String>,
+    ids: HashMap<String, u32>,
+}
 
 impl Delta {
+    /// The number standing for `s` (0 is the empty text).
+    fn intern(&mut self, s: &str) -> u32 {
+        if self.texts.is_empty() {
+            self.texts.push(String::new());
+            self.ids.insert(String::new(), 0);
+        }
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+        self.texts.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
+
     fn add(&mut self, d: &Dims, sign: i64) {
-        let key = |g: i64, k1, v1: &str, k2, v2: &str| Key {
+        let t = self.intern(&d.event_type);
+        let s = self.intern(&d.review_state);
+        let m0 = self.intern(&d.m0);
+        let m1 = self.intern(&d.m1);
+        let tags: Vec<(&'static str, u32)> =
+            d.tags.iter().map(|(k, v)| (*k, self.intern(v))).collect();
+        let key = |g: i64, k1, v1, k2, v2| Key {
             g,
             k1,
-            v1: v1.to_string(),
+            v1,
             k2,
-            v2: v2.to_string(),
-            event_type: d.event_type.clone(),
-            review_state: d.review_state.clone(),
-            m0: if g == 1 { d.m0.clone() } else { String::new() },
-            m1: if g == 1 { d.m1.clone() } else { String::new() },
+            v2,
+            event_type: t,
+            review_state: s,
+            m0: if g == 1 { m0 } else { 0 },
+            m1: if g == 1 { m1 } else { 0 },
         };
-        let mut bump = |k: Key| *self.0.entry(k).or_insert(0) += sign;
-        bump(key(0, "", "", "", ""));
-        bump(key(1, "", "", "", ""));
-        for (k, v) in &d.tags {
-            bump(key(0, k, v, "", ""));
+        let counts = &mut self.counts;
+        let mut bump = |k: Key| *counts.entry(k).or_insert(0) += sign;
+        bump(key(0, "", 0, "", 0));
+        bump(key(1, "", 0, "", 0));
+        for &(k, v) in &tags {
+            bump(key(0, k, v, "", 0));
             if monthly(k) {
-                bump(key(1, k, v, "", ""));
+                bump(key(1, k, v, "", 0));
             }
-            for (k2, v2) in &d.tags {
+            for &(k2, v2) in &tags {
                 if k2 != k {
                     bump(key(0, k, v, k2, v2));
                 }
@@ -129,23 +155,34 @@ impl Delta {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT DO UPDATE SET n = n + excluded.n",
         )?;
-        let mut rows: Vec<(Key, i64)> = self.0.into_iter().filter(|(_, n)| *n != 0).collect();
+        let text = |i: u32| self.texts.get(i as usize).map_or("", String::as_str);
+        let mut rows: Vec<(Key, i64)> = self
+            .counts
+            .iter()
+            .filter(|(_, n)| **n != 0)
+            .map(|(k, n)| (*k, *n))
+            .collect();
         // In key order, so the B-tree is walked once.
         rows.sort_unstable_by(|a, b| {
-            (a.0.g, a.0.k1, &a.0.v1, a.0.k2, &a.0.v2)
-                .cmp(&(b.0.g, b.0.k1, &b.0.v1, b.0.k2, &b.0.v2))
+            (a.0.g, a.0.k1, text(a.0.v1), a.0.k2, text(a.0.v2)).cmp(&(
+                b.0.g,
+                b.0.k1,
+                text(b.0.v1),
+                b.0.k2,
+                text(b.0.v2),
+            ))
         });
         for (k, n) in rows {
             up.execute(rusqlite::params![
                 k.g,
                 k.k1,
-                k.v1,
+                text(k.v1),
                 k.k2,
-                k.v2,
-                k.event_type,
-                k.review_state,
-                k.m0,
-                k.m1,
+                text(k.v2),
+                text(k.event_type),
+                text(k.review_state),
+                text(k.m0),
+                text(k.m1),
                 n
             ])?;
         }
