@@ -22,6 +22,10 @@ mod interop;
 /// Name of the database file inside the data folder.
 pub const DB_FILE: &str = "lantern.db";
 
+/// Above this many matching reports, a text-filtered event listing walks the events in
+/// listing order rather than collecting and sorting all events of the matching reports.
+const BROAD_TEXT_REPORTS: u64 = 1_000;
+
 /// Snippet length in bytes (about).
 const SNIPPET_WIDTH: usize = 220;
 
@@ -940,10 +944,22 @@ impl Store for SqliteStore {
 
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
         let (where_sql, mut params) = filter_sql(filter);
+        // A text query matching many reports: walk the events in listing order and keep
+        // those of matching reports (the first page comes quickly), instead of reading
+        // every event of every matching report and sorting them.
+        let broad_text = match &filter.text {
+            Some(q) => self.count_search(q)? > BROAD_TEXT_REPORTS,
+            None => false,
+        };
+        let indexed = match (broad_text, filter.event_type.is_some()) {
+            (false, _) => "",
+            (true, false) => " INDEXED BY events_order",
+            (true, true) => " INDEXED BY events_type_order",
+        };
         // Pick the page's ids first (sorting only index keys), then read those rows.
         let sql = format!(
             "SELECT {EVENT_COLS} WHERE e.id IN (
-                SELECT e.id FROM events e{where_sql}
+                SELECT e.id FROM events e{indexed}{where_sql}
                 ORDER BY e.eff_start IS NULL, e.eff_start, e.id LIMIT ? OFFSET ?)
              ORDER BY e.eff_start IS NULL, e.eff_start, e.id"
         );
