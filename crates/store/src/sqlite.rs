@@ -956,6 +956,15 @@ impl Store for SqliteStore {
             (true, false) => " INDEXED BY events_order",
             (true, true) => " INDEXED BY events_type_order",
         };
+        // `from` bounds only `eff_end`, which no index orders; a lower bound on `eff_start`
+        // (from minus the longest event span, exact) lets the index range stop early.
+        let mut where_sql = where_sql;
+        if let Some(from) = filter.from {
+            if let Some(lo) = crate::counts::earliest_start(&self.conn, from)? {
+                where_sql.push_str(" AND e.eff_start >= ?");
+                params.push(Value::Text(lo));
+            }
+        }
         // Pick the page's ids first (sorting only index keys), then read those rows.
         let sql = format!(
             "SELECT {EVENT_COLS} WHERE e.id IN (
