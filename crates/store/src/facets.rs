@@ -9,6 +9,23 @@ use crate::error::{Result, StoreError};
 use crate::sqlite::{filter_clauses, to_i64, to_u64};
 use crate::types::{EventFilter, Facet, FacetCount, MonthCount};
 
+/// With a `from` date, an exact lower bound on `eff_start` (see
+/// [`counts::earliest_start`]), so that the date indexes' ranges stop early.
+fn start_bound(
+    conn: &Connection,
+    filter: &EventFilter,
+    clauses: &mut Vec<&'static str>,
+    params: &mut Vec<Value>,
+) -> Result<()> {
+    if let Some(from) = filter.from {
+        if let Some(lo) = counts::earliest_start(conn, from)? {
+            clauses.push("e.eff_start >= ?");
+            params.push(Value::Text(lo));
+        }
+    }
+    Ok(())
+}
+
 /// `WHERE` text for the filter's conditions plus `extra` ones.
 fn where_sql(clauses: &[&str], extra: &[&str]) -> String {
     let all: Vec<&str> = clauses.iter().chain(extra.iter()).copied().collect();
@@ -62,7 +79,8 @@ pub(crate) fn direct_facet_counts(
     facet: Facet,
     limit: usize,
 ) -> Result<Vec<FacetCount>> {
-    let (clauses, mut params) = filter_clauses(filter);
+    let (mut clauses, mut params) = filter_clauses(filter);
+    start_bound(conn, filter, &mut clauses, &mut params)?;
     // (value, label, count) columns; join; extra condition.
     let (cols, join, extra): (&str, &str, &[&str]) = match facet {
         Facet::EventType => ("e.event_type, e.event_type, count(*)", "", &[]),
@@ -133,7 +151,8 @@ pub(crate) fn direct_month_counts(
     conn: &Connection,
     filter: &EventFilter,
 ) -> Result<Vec<MonthCount>> {
-    let (clauses, params) = filter_clauses(filter);
+    let (mut clauses, mut params) = filter_clauses(filter);
+    start_bound(conn, filter, &mut clauses, &mut params)?;
     let sql = format!(
         "SELECT substr(e.eff_start, 1, 7), e.event_type, count(*) FROM events e{}
          GROUP BY 1, 2 ORDER BY 1, 2",
