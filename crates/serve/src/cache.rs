@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use lantern_store::{EventFilter, Facet, FacetCount, MonthCount, Store, StoreError};
+use lantern_store::{
+    EventFilter, Facet, FacetCount, MonthCount, SearchHit, Store, StoreError, StoredEvent,
+};
 
 /// Entries kept before the cache starts over.
 const MAX_ENTRIES: usize = 4096;
@@ -14,6 +16,8 @@ const MAX_ENTRIES: usize = 4096;
 enum Counts {
     Facet(Vec<FacetCount>),
     Months(Vec<MonthCount>),
+    Hits(Vec<SearchHit>),
+    Events(Vec<StoredEvent>),
 }
 
 /// Counts by (query, data version).
@@ -91,5 +95,60 @@ impl CountCache {
         }];
         self.put(key, version, Counts::Facet(one));
         Ok(n)
+    }
+
+    /// [`Store::count_search`], cached.
+    pub fn count_search(
+        &self,
+        store: &dyn Store,
+        version: u64,
+        query: &str,
+    ) -> Result<u64, StoreError> {
+        let key = format!("s {query:?}");
+        if let Some(Counts::Facet(c)) = self.get(&key, version) {
+            return Ok(c.first().map_or(0, |c| c.count));
+        }
+        let n = store.count_search(query)?;
+        let one = vec![FacetCount {
+            value: String::new(),
+            label: String::new(),
+            count: n,
+        }];
+        self.put(key, version, Counts::Facet(one));
+        Ok(n)
+    }
+
+    /// [`Store::search`], cached.
+    pub fn search(
+        &self,
+        store: &dyn Store,
+        version: u64,
+        query: &str,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        let key = format!("h {limit} {offset} {query:?}");
+        if let Some(Counts::Hits(h)) = self.get(&key, version) {
+            return Ok(h);
+        }
+        let h = store.search(query, limit, offset)?;
+        self.put(key, version, Counts::Hits(h.clone()));
+        Ok(h)
+    }
+
+    /// [`Store::events`] (one page), cached.
+    pub fn events(
+        &self,
+        store: &dyn Store,
+        version: u64,
+        filter: &EventFilter,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let key = format!("e {filter:?}");
+        if let Some(Counts::Events(e)) = self.get(&key, version) {
+            return Ok(e);
+        }
+        let e = store.events(filter)?;
+        self.put(key, version, Counts::Events(e.clone()));
+        Ok(e)
     }
 }

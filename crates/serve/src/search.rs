@@ -16,13 +16,22 @@ use crate::layout::{label, page};
 /// Values shown per facet.
 const FACET_VALUES: usize = 12;
 
+/// A text query matching more reports than this is "broad": its events are listed but
+/// not counted (counting them means reading every event of every matching report).
+pub const BROAD_TEXT_REPORTS: u64 = 1_000;
+
 /// Everything the search page shows.
 pub struct Results {
-    pub total: u64,
+    /// Number of matching events; `None` for a broad text query (not counted).
+    pub total: Option<u64>,
     pub events: Vec<StoredEvent>,
+    /// Facet values with counts; for a broad text query, the values of the filter
+    /// without its text, and no counts are shown.
     pub facets: Vec<(Facet, Vec<FacetCount>)>,
     pub hits: Vec<SearchHit>,
     pub hit_total: u64,
+    /// The text query matches more than [`BROAD_TEXT_REPORTS`] reports.
+    pub broad: bool,
 }
 
 /// Run the queries of one search page.
@@ -35,23 +44,39 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
         .pool
         .run(move |store| {
             let version = store.data_version()?;
-            let total = cache.count_events(store, version, &filter)?;
-            let events = store.events(&EventFilter {
-                limit: Some(PAGE_SIZE),
-                offset: (page - 1) * PAGE_SIZE,
-                ..filter.clone()
-            })?;
+            let hit_total = match &filter.text {
+                Some(q) => cache.count_search(store, version, q)?,
+                None => 0,
+            };
+            let broad = filter.text.is_some() && hit_total > BROAD_TEXT_REPORTS;
+            let total = if broad {
+                None
+            } else {
+                Some(cache.count_events(store, version, &filter)?)
+            };
+            let events = cache.events(
+                store,
+                version,
+                &EventFilter {
+                    limit: Some(PAGE_SIZE),
+                    offset: (page - 1) * PAGE_SIZE,
+                    ..filter.clone()
+                },
+            )?;
             let mut facets = Vec::new();
             for f in Facet::ALL {
-                let without = params.with(Params::facet_key(f), None).filter()?;
+                let mut without = params.with(Params::facet_key(f), None);
+                if broad {
+                    without = without.with("q", None);
+                }
                 facets.push((
                     f,
-                    cache.facet_counts(store, version, &without, f, FACET_VALUES)?,
+                    cache.facet_counts(store, version, &without.filter()?, f, FACET_VALUES)?,
                 ));
             }
-            let (hits, hit_total) = match (&filter.text, with_hits) {
-                (Some(q), true) => (store.search(q, 10, 0)?, store.count_search(q)?),
-                _ => (Vec::new(), 0),
+            let hits = match (&filter.text, with_hits) {
+                (Some(q), true) => cache.search(store, version, q, 10, 0)?,
+                _ => Vec::new(),
             };
             Ok(Results {
                 total,
@@ -59,6 +84,7 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
                 facets,
                 hits,
                 hit_total,
+                broad,
             })
         })
         .await
@@ -82,14 +108,20 @@ pub async fn search_page(
     access.read()?;
     let r = run(&state, &params, true).await?;
     let page_no = params.page()?;
-    let pages = (r.total as usize).div_ceil(PAGE_SIZE).max(1);
+    let pages = r
+        .total
+        .map(|total| (total as usize).div_ceil(PAGE_SIZE).max(1));
+    let more = r.events.len() == PAGE_SIZE;
     let body = html! {
         h1 { "Search" }
         (filter_form(&params, "/search"))
         div.layout {
             aside.facets {
+                @if r.broad {
+                    p.note { "The text query matches " (r.hit_total) " reports, too many to count their events: the values below are those of the other filters, without counts." }
+                }
                 @for (f, counts) in &r.facets {
-                    (facet_box(&params, *f, counts))
+                    (facet_box(&params, *f, counts, !r.broad))
                 }
                 (crate::incidents::facet_box(&params))
             }
@@ -107,13 +139,19 @@ pub async fn search_page(
                         }
                     }
                 }
-                h2 { "Events (" (r.total) ")" }
+                @match r.total {
+                    Some(total) => { h2 { "Events (" (total) ")" } }
+                    None => {
+                        h2 { "Events (not counted)" }
+                        p.note { "The text query matches more than " (BROAD_TEXT_REPORTS) " reports; events are listed but not counted. Add a filter or a more specific word to get counts." }
+                    }
+                }
                 p {
                     a href=(params.url("/timeline")) { "Timeline of these events" } " · "
                     a href=(params.url("/map")) { "Map of these events" }
                 }
                 (event_table(&r.events))
-                (pager(&params, page_no, pages))
+                (pager(&params, page_no, pages, more))
                 (crate::export::links(&access, &params))
                 (crate::alerts::save_form(&access, &params))
             }
@@ -152,7 +190,7 @@ fn facet_title(f: Facet) -> &'static str {
     }
 }
 
-fn facet_box(params: &Params, f: Facet, counts: &[FacetCount]) -> Markup {
+fn facet_box(params: &Params, f: Facet, counts: &[FacetCount], show_counts: bool) -> Markup {
     let key = Params::facet_key(f);
     let active = params.get(key);
     html! {
@@ -171,7 +209,7 @@ fn facet_box(params: &Params, f: Facet, counts: &[FacetCount]) -> Markup {
                     } @else {
                         a href=(params.with(key, Some(&c.value)).url("/search")) { (label(&c.label)) }
                     }
-                    span.count { (c.count) }
+                    @if show_counts { span.count { (c.count) } }
                 }
             }
             @if counts.is_empty() { li.count { "none" } }
@@ -262,12 +300,19 @@ pub fn event_table(events: &[StoredEvent]) -> Markup {
     }
 }
 
-fn pager(params: &Params, page_no: usize, pages: usize) -> Markup {
+fn pager(params: &Params, page_no: usize, pages: Option<usize>, more: bool) -> Markup {
+    let next = match pages {
+        Some(pages) => page_no < pages,
+        None => more,
+    };
     html! {
         nav.pager {
             @if page_no > 1 { a href=(params.on_page(page_no - 1).url("/search")) rel="prev" { "← previous" } }
-            span { "page " (page_no) " of " (pages) }
-            @if page_no < pages { a href=(params.on_page(page_no + 1).url("/search")) rel="next" { "next →" } }
+            @match pages {
+                Some(pages) => { span { "page " (page_no) " of " (pages) } }
+                None => { span { "page " (page_no) } }
+            }
+            @if next { a href=(params.on_page(page_no + 1).url("/search")) rel="next" { "next →" } }
         }
     }
 }

@@ -2,11 +2,29 @@
 
 use lantern_extract::EventType;
 use rusqlite::types::Value;
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
 
+use crate::counts;
 use crate::error::{Result, StoreError};
 use crate::sqlite::{filter_clauses, to_i64, to_u64};
 use crate::types::{EventFilter, Facet, FacetCount, MonthCount};
+
+/// With a `from` date, an exact lower bound on `eff_start` (see
+/// [`counts::earliest_start`]), so that the date indexes' ranges stop early.
+fn start_bound(
+    conn: &Connection,
+    filter: &EventFilter,
+    clauses: &mut Vec<&'static str>,
+    params: &mut Vec<Value>,
+) -> Result<()> {
+    if let Some(from) = filter.from {
+        if let Some(lo) = counts::earliest_start(conn, from)? {
+            clauses.push("e.eff_start >= ?");
+            params.push(Value::Text(lo));
+        }
+    }
+    Ok(())
+}
 
 /// `WHERE` text for the filter's conditions plus `extra` ones.
 fn where_sql(clauses: &[&str], extra: &[&str]) -> String {
@@ -24,10 +42,45 @@ pub(crate) fn facet_counts(
     facet: Facet,
     limit: usize,
 ) -> Result<Vec<FacetCount>> {
-    let (clauses, mut params) = filter_clauses(filter);
-    if clauses.is_empty() {
-        return unfiltered(conn, facet, limit);
+    if let Some(plan) = counts::plan(conn, filter)? {
+        if let Some(rows) = plan.facet(conn, facet, limit)? {
+            return label(conn, facet, rows);
+        }
     }
+    direct_facet_counts(conn, filter, facet, limit)
+}
+
+/// Attach labels (place names) to table counts.
+fn label(conn: &Connection, facet: Facet, rows: Vec<(String, u64)>) -> Result<Vec<FacetCount>> {
+    let mut name =
+        conn.prepare_cached("SELECT name FROM event_places WHERE place_id = ?1 LIMIT 1")?;
+    rows.into_iter()
+        .map(|(value, count)| {
+            let label = if facet == Facet::Place {
+                name.query_row([&value], |r| r.get(0))
+                    .optional()?
+                    .unwrap_or_else(|| value.clone())
+            } else {
+                value.clone()
+            };
+            Ok(FacetCount {
+                value,
+                label,
+                count,
+            })
+        })
+        .collect()
+}
+
+/// Facet counts computed from the events themselves (any filter).
+pub(crate) fn direct_facet_counts(
+    conn: &Connection,
+    filter: &EventFilter,
+    facet: Facet,
+    limit: usize,
+) -> Result<Vec<FacetCount>> {
+    let (mut clauses, mut params) = filter_clauses(filter);
+    start_bound(conn, filter, &mut clauses, &mut params)?;
     // (value, label, count) columns; join; extra condition.
     let (cols, join, extra): (&str, &str, &[&str]) = match facet {
         Facet::EventType => ("e.event_type, e.event_type, count(*)", "", &[]),
@@ -48,13 +101,13 @@ pub(crate) fn facet_counts(
             &[],
         ),
         Facet::Outlet => (
-            "fr.outlet, fr.outlet, count(*)",
+            "fr.outlet COLLATE NOCASE, fr.outlet, count(*)",
             " JOIN reports fr ON fr.id = e.report_id",
             &["fr.outlet IS NOT NULL"],
         ),
     };
     let sql = format!(
-        "SELECT {cols} FROM events e{join}{} GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT ?",
+        "SELECT {cols} FROM events e{join}{} GROUP BY 1 ORDER BY 3 DESC, 1 COLLATE NOCASE LIMIT ?",
         where_sql(&clauses, extra)
     );
     params.push(Value::Integer(to_i64(limit)));
@@ -71,45 +124,35 @@ pub(crate) fn facet_counts(
     Ok(rows)
 }
 
-/// Counts over all events, read from the link tables' covering indexes without joins.
-fn unfiltered(conn: &Connection, facet: Facet, limit: usize) -> Result<Vec<FacetCount>> {
-    let sql = match facet {
-        Facet::EventType => "SELECT event_type, count(*) FROM events GROUP BY 1",
-        Facet::ReviewState => "SELECT review_state, count(*) FROM events GROUP BY 1",
-        Facet::Actor => "SELECT actor, count(*) FROM event_actors GROUP BY 1",
-        Facet::Place => "SELECT place_id, count(DISTINCT event_id) FROM event_places GROUP BY 1",
-        Facet::Province => "SELECT admin1, count(DISTINCT event_id) FROM event_places GROUP BY 1",
-        Facet::Outlet => {
-            "SELECT r.outlet, sum((SELECT count(*) FROM events e WHERE e.report_id = r.id))
-             FROM reports r WHERE r.outlet IS NOT NULL GROUP BY 1"
+pub(crate) fn month_counts(conn: &Connection, filter: &EventFilter) -> Result<Vec<MonthCount>> {
+    if let Some(plan) = counts::plan(conn, filter)? {
+        if let Some(rows) = plan.months(conn)? {
+            return rows
+                .into_iter()
+                .map(|(month, t, count)| {
+                    let event_type = EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
+                        what: "event_counts.event_type".into(),
+                        reason: format!("unknown event type '{t}'"),
+                    })?;
+                    Ok(MonthCount {
+                        month,
+                        event_type,
+                        count,
+                    })
+                })
+                .collect();
         }
-    };
-    let sql = format!("{sql} ORDER BY 2 DESC, 1 LIMIT ?");
-    let mut rows = conn
-        .prepare_cached(&sql)?
-        .query_map([to_i64(limit)], |r| {
-            Ok(FacetCount {
-                value: r.get::<_, String>(0)?,
-                label: String::new(),
-                count: to_u64(r.get::<_, Option<i64>>(1)?.unwrap_or(0)),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut name =
-        conn.prepare_cached("SELECT name FROM event_places WHERE place_id = ?1 LIMIT 1")?;
-    for c in &mut rows {
-        c.label = if facet == Facet::Place {
-            name.query_row([&c.value], |r| r.get(0))
-                .unwrap_or_else(|_| c.value.clone())
-        } else {
-            c.value.clone()
-        };
     }
-    Ok(rows)
+    direct_month_counts(conn, filter)
 }
 
-pub(crate) fn month_counts(conn: &Connection, filter: &EventFilter) -> Result<Vec<MonthCount>> {
-    let (clauses, params) = filter_clauses(filter);
+/// Month counts computed from the events themselves (any filter).
+pub(crate) fn direct_month_counts(
+    conn: &Connection,
+    filter: &EventFilter,
+) -> Result<Vec<MonthCount>> {
+    let (mut clauses, mut params) = filter_clauses(filter);
+    start_bound(conn, filter, &mut clauses, &mut params)?;
     let sql = format!(
         "SELECT substr(e.eff_start, 1, 7), e.event_type, count(*) FROM events e{}
          GROUP BY 1, 2 ORDER BY 1, 2",

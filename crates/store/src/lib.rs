@@ -43,6 +43,7 @@
 
 mod accounts;
 pub mod backup;
+mod counts;
 mod error;
 mod facets;
 pub mod incidents;

@@ -228,7 +228,27 @@ BEGIN SELECT RAISE(ABORT, 'incident_pins is append-only: UPDATE refused'); END;
 CREATE TRIGGER incident_pins_no_delete BEFORE DELETE ON incident_pins
 BEGIN SELECT RAISE(ABORT, 'incident_pins is append-only: DELETE refused'); END;
 "#,
+    // 5: pre-aggregated event counts (see counts.rs); filled by `counts::rebuild` right
+    // after this step, in the same transaction.
+    r#"
+CREATE TABLE event_counts (
+    g            INTEGER NOT NULL,
+    k1           TEXT NOT NULL,
+    v1           TEXT NOT NULL COLLATE NOCASE,
+    k2           TEXT NOT NULL,
+    v2           TEXT NOT NULL COLLATE NOCASE,
+    event_type   TEXT NOT NULL,
+    review_state TEXT NOT NULL,
+    m0           TEXT NOT NULL,
+    m1           TEXT NOT NULL,
+    n            INTEGER NOT NULL,
+    PRIMARY KEY (g, k1, v1, k2, v2, event_type, review_state, m0, m1)
+) WITHOUT ROWID;
+"#,
 ];
+
+/// Migration steps followed by a backfill written in Rust, run in the step's transaction.
+pub(crate) const COUNTS_VERSION: u32 = 5;
 
 /// The schema version this program writes.
 pub(crate) fn latest_version() -> u32 {

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
-use crate::schema::{latest_version, MIGRATIONS};
+use crate::schema::{latest_version, COUNTS_VERSION, MIGRATIONS};
 use crate::search::{index_text, Query};
 use crate::types::*;
 use crate::Store;
@@ -22,6 +22,10 @@ mod interop;
 
 /// Name of the database file inside the data folder.
 pub const DB_FILE: &str = "lantern.db";
+
+/// Above this many matching reports, a text-filtered event listing walks the events in
+/// listing order rather than collecting and sorting all events of the matching reports.
+const BROAD_TEXT_REPORTS: u64 = 1_000;
 
 /// Snippet length in bytes (about).
 const SNIPPET_WIDTH: usize = 220;
@@ -178,6 +182,48 @@ impl SqliteStore {
         })
     }
 
+    /// [`Store::count_events`] counted from the events, without the count table (for
+    /// tests and benchmarks).
+    #[doc(hidden)]
+    pub fn count_events_direct(&self, filter: &EventFilter) -> Result<u64> {
+        let (where_sql, params) = filter_sql(filter);
+        let sql = format!("SELECT count(*) FROM events e{where_sql}");
+        let n: i64 = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
+        Ok(to_u64(n))
+    }
+
+    /// [`Store::facet_counts`] counted from the events, without the count table.
+    #[doc(hidden)]
+    pub fn facet_counts_direct(
+        &self,
+        filter: &EventFilter,
+        facet: Facet,
+        limit: usize,
+    ) -> Result<Vec<FacetCount>> {
+        crate::facets::direct_facet_counts(&self.conn, filter, facet, limit)
+    }
+
+    /// [`Store::month_counts`] counted from the events, without the count table.
+    #[doc(hidden)]
+    pub fn month_counts_direct(&self, filter: &EventFilter) -> Result<Vec<MonthCount>> {
+        crate::facets::direct_month_counts(&self.conn, filter)
+    }
+
+    /// Recount the pre-aggregated event counts from the events (normally kept in step by
+    /// every write; the schema migration fills them once).
+    pub fn rebuild_counts(&mut self) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        crate::counts::rebuild(&tx)?;
+        bump_data_version(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Path of the database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -307,6 +353,12 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
                 return Ok(());
             }
             tx.execute_batch(step)?;
+            if version == COUNTS_VERSION {
+                crate::counts::rebuild(&tx).map_err(|e| match e {
+                    StoreError::Sqlite(s) => s,
+                    other => rusqlite::Error::InvalidParameterName(other.to_string()),
+                })?;
+            }
             tx.execute_batch(&format!("PRAGMA user_version = {version}"))?;
             tx.commit()
         };
@@ -651,6 +703,7 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let events_before = crate::counts::max_event_id(&tx)?;
         let mut outcomes = Vec::with_capacity(files.len());
         {
             // Every statement is prepared once for the whole batch.
@@ -774,6 +827,7 @@ impl Store for SqliteStore {
                 });
             }
         }
+        crate::counts::adjust(&tx, crate::counts::EventSet::After(events_before), 1)?;
         bump_data_version(&tx)?;
         tx.commit()?;
         Ok(outcomes)
@@ -971,10 +1025,31 @@ impl Store for SqliteStore {
 
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
         let (where_sql, mut params) = filter_sql(filter);
+        // A text query matching many reports: walk the events in listing order and keep
+        // those of matching reports (the first page comes quickly), instead of reading
+        // every event of every matching report and sorting them.
+        let broad_text = match &filter.text {
+            Some(q) => self.count_search(q)? > BROAD_TEXT_REPORTS,
+            None => false,
+        };
+        let indexed = match (broad_text, filter.event_type.is_some()) {
+            (false, _) => "",
+            (true, false) => " INDEXED BY events_order",
+            (true, true) => " INDEXED BY events_type_order",
+        };
+        // `from` bounds only `eff_end`, which no index orders; a lower bound on `eff_start`
+        // (from minus the longest event span, exact) lets the index range stop early.
+        let mut where_sql = where_sql;
+        if let Some(from) = filter.from {
+            if let Some(lo) = crate::counts::earliest_start(&self.conn, from)? {
+                where_sql.push_str(" AND e.eff_start >= ?");
+                params.push(Value::Text(lo));
+            }
+        }
         // Pick the page's ids first (sorting only index keys), then read those rows.
         let sql = format!(
             "SELECT {EVENT_COLS} WHERE e.id IN (
-                SELECT e.id FROM events e{where_sql}
+                SELECT e.id FROM events e{indexed}{where_sql}
                 ORDER BY e.eff_start IS NULL, e.eff_start, e.id LIMIT ? OFFSET ?)
              ORDER BY e.eff_start IS NULL, e.eff_start, e.id"
         );
@@ -984,13 +1059,10 @@ impl Store for SqliteStore {
     }
 
     fn count_events(&self, filter: &EventFilter) -> Result<u64> {
-        let (where_sql, params) = filter_sql(filter);
-        let sql = format!("SELECT count(*) FROM events e{where_sql}");
-        let n: i64 = self
-            .conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
-        Ok(to_u64(n))
+        if let Some(plan) = crate::counts::plan(&self.conn, filter)? {
+            return plan.count(&self.conn);
+        }
+        self.count_events_direct(filter)
     }
 
     fn report_events(&self, report_id: &str) -> Result<Vec<StoredEvent>> {
@@ -1036,9 +1108,12 @@ impl Store for SqliteStore {
             return Err(StoreError::NoSuchReport(report_id));
         };
         let published = parse_date(published, || format!("reports.published of {report_id}"))?;
+        crate::counts::adjust(&tx, crate::counts::EventSet::MachineOf(&report_id), -1)?;
         tx.prepare_cached("DELETE FROM events WHERE report_id = ?1 AND review_state = 'machine'")?
             .execute([&report_id])?;
+        let events_before = crate::counts::max_event_id(&tx)?;
         let n = insert_events(&tx, &report_id, published, events, version, &at)?;
+        crate::counts::adjust(&tx, crate::counts::EventSet::After(events_before), 1)?;
         tx.prepare_cached("UPDATE reports SET extracted_with = ?1 WHERE id = ?2")?
             .execute([version, &report_id])?;
         bump_data_version(&tx)?;
@@ -1066,6 +1141,7 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let old = event_by_id(&tx, event_id)?.ok_or(StoreError::NoSuchEvent(event_id))?;
+        crate::counts::adjust(&tx, crate::counts::EventSet::Ids(&[event_id]), -1)?;
         let changed = match decision {
             ReviewDecision::Edit(e) => {
                 let c = EventColumns::new(e, old.report_published)?;
@@ -1109,6 +1185,7 @@ impl Store for SqliteStore {
         if changed == 0 {
             return Err(StoreError::NoSuchEvent(event_id));
         }
+        crate::counts::adjust(&tx, crate::counts::EventSet::Ids(&[event_id]), 1)?;
         let mut new = old.clone();
         new.review_state = state;
         if let ReviewDecision::Edit(e) = decision {

@@ -189,14 +189,29 @@ fn a_version_1_database_is_migrated_keeping_its_data() {
              DROP TABLE report_imports; DROP TABLE feed_state; DROP TABLE alerts;
              DROP TABLE incident_pins; DROP TABLE incident_events; DROP TABLE incidents;
              DROP TABLE report_signatures;
+             DROP TABLE event_counts;
              PRAGMA user_version = 1;",
         )
         .unwrap();
     }
     let mut store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), 5);
     assert_eq!(store.count_reports().unwrap(), 1);
     store.put_user("ana", Role::Viewer, "h").unwrap();
+    // Migration 5 filled the count table from the existing events.
+    let all = EventFilter::default();
+    assert!(store.count_events(&all).unwrap() > 0);
+    assert_eq!(
+        store.count_events(&all).unwrap(),
+        store.count_events_direct(&all).unwrap()
+    );
+    for f in Facet::ALL {
+        assert_eq!(
+            pairs(store.facet_counts(&all, f, 50).unwrap()),
+            pairs(store.facet_counts_direct(&all, f, 50).unwrap()),
+            "{f:?}"
+        );
+    }
 }
 
 #[test]

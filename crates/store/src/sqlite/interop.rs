@@ -128,6 +128,7 @@ pub(super) fn import_reports(
     let at = now();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut out = ImportOutcome::default();
+    let mut new_events: Vec<i64> = Vec::new();
     for item in items {
         let r = &item.report;
         let what = || format!("imported report {}", r.id);
@@ -270,10 +271,13 @@ pub(super) fn import_reports(
                 c.eff_end,
                 at,
             ])?;
-            insert_event_links(&tx, tx.last_insert_rowid(), e)?;
+            let event_id = tx.last_insert_rowid();
+            insert_event_links(&tx, event_id, e)?;
+            new_events.push(event_id);
             out.events_stored += 1;
         }
     }
+    crate::counts::adjust(&tx, crate::counts::EventSet::Ids(&new_events), 1)?;
     // Imported reports and events change what the web app counts.
     super::bump_data_version(&tx)?;
     tx.commit()?;

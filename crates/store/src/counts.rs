@@ -1,0 +1,614 @@
+//! Pre-aggregated event counts (table `event_counts`, migration 4), so that facet, month
+//! and total counts of the common filters are read from a few hundred rows instead of
+//! counting millions of events.
+//!
+//! Every event has scalar dimensions (type, review state, start and end month) and a set
+//! of *tags*: its distinct provinces (`p`), places (`l`, by gazetteer id), actors (`a`)
+//! and its report's outlet (`o`). The table holds, per combination of the scalars, the
+//! number of events carrying:
+//! - nothing in particular (`k1 = ''`), at both granularities;
+//! - one tag (`k1, v1`), at both granularities (places for all dates only: by month they
+//!   would be most of the table);
+//! - two tags of different kinds (`k1, v1, k2, v2`, stored in both orders), for all dates
+//!   only.
+//!
+//! Granularity `g = 0` rows are for all dates (`m0 = m1 = ''`); `g = 1` rows keep the
+//! month of the effective start and end (`''` when undated).
+//!
+//! Because an event's tags are distinct within a kind, summing `n` over rows with a fixed
+//! tag counts each event once: the answers are exact. A filter the table cannot answer
+//! (text query, report, a date range not on month boundaries, more tags than stored,
+//! an ambiguous place name) is counted directly from the events ([`plan`] says `None`).
+//!
+//! The write path keeps the table in step inside the same transaction: [`adjust`] adds
+//! (+1) or removes (-1) the contributions of a set of events, read back from the events
+//! and their link rows as they are at that moment, summed in memory and written once per
+//! key. Call it with -1 before events are deleted or changed and with +1 after they are
+//! written.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
+
+use crate::error::Result;
+use crate::types::{EventFilter, Facet};
+
+/// A set of events whose contributions are added or removed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum EventSet<'a> {
+    /// Every event.
+    All,
+    /// Events with an id above this one (the rows of one ingest transaction).
+    After(i64),
+    /// These events.
+    Ids(&'a [i64]),
+    /// The machine events of this report (before re-extraction deletes them).
+    MachineOf(&'a str),
+}
+
+/// One row key of `event_counts`, its texts interned (see [`Delta::intern`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    g: i64,
+    k1: &'static str,
+    v1: u32,
+    k2: &'static str,
+    v2: u32,
+    event_type: u32,
+    review_state: u32,
+    m0: u32,
+    m1: u32,
+}
+
+/// The dimensions of one event, as stored.
+#[derive(Debug, Default)]
+struct Dims {
+    event_type: String,
+    review_state: String,
+    m0: String,
+    m1: String,
+    /// Distinct (ASCII case-insensitively, like the NOCASE columns) tags.
+    tags: Vec<(&'static str, String)>,
+}
+
+impl Dims {
+    fn tag(&mut self, kind: &'static str, value: String) {
+        if !self
+            .tags
+            .iter()
+            .any(|(k, v)| *k == kind && v.eq_ignore_ascii_case(&value))
+        {
+            self.tags.push((kind, value));
+        }
+    }
+}
+
+/// Kinds of tag that also get rows by month (places, the most numerous, do not).
+fn monthly(kind: &str) -> bool {
+    kind != "l"
+}
+
+/// Count changes, summed in memory and written once per key.
+#[derive(Debug, Default)]
+struct Delta {
+    counts: HashMap<Key, i64>,
+    texts: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Delta {
+    /// The number standing for `s` (0 is the empty text).
+    fn intern(&mut self, s: &str) -> u32 {
+        if self.texts.is_empty() {
+            self.texts.push(String::new());
+            self.ids.insert(String::new(), 0);
+        }
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+        self.texts.push(s.to_string());
+        self.ids.insert(s.to_string(), i);
+        i
+    }
+
+    fn add(&mut self, d: &Dims, sign: i64) {
+        let t = self.intern(&d.event_type);
+        let s = self.intern(&d.review_state);
+        let m0 = self.intern(&d.m0);
+        let m1 = self.intern(&d.m1);
+        let tags: Vec<(&'static str, u32)> =
+            d.tags.iter().map(|(k, v)| (*k, self.intern(v))).collect();
+        let key = |g: i64, k1, v1, k2, v2| Key {
+            g,
+            k1,
+            v1,
+            k2,
+            v2,
+            event_type: t,
+            review_state: s,
+            m0: if g == 1 { m0 } else { 0 },
+            m1: if g == 1 { m1 } else { 0 },
+        };
+        let counts = &mut self.counts;
+        let mut bump = |k: Key| *counts.entry(k).or_insert(0) += sign;
+        bump(key(0, "", 0, "", 0));
+        bump(key(1, "", 0, "", 0));
+        for &(k, v) in &tags {
+            bump(key(0, k, v, "", 0));
+            if monthly(k) {
+                bump(key(1, k, v, "", 0));
+            }
+            for &(k2, v2) in &tags {
+                if k2 != k {
+                    bump(key(0, k, v, k2, v2));
+                }
+            }
+        }
+    }
+
+    fn write(self, conn: &Connection) -> Result<()> {
+        let mut up = conn.prepare_cached(
+            "INSERT INTO event_counts(g, k1, v1, k2, v2, event_type, review_state, m0, m1, n)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        )?;
+        let text = |i: u32| self.texts.get(i as usize).map_or("", String::as_str);
+        let mut rows: Vec<(Key, i64)> = self
+            .counts
+            .iter()
+            .filter(|(_, n)| **n != 0)
+            .map(|(k, n)| (*k, *n))
+            .collect();
+        // In key order, so the B-tree is walked once.
+        rows.sort_unstable_by(|a, b| {
+            (a.0.g, a.0.k1, text(a.0.v1), a.0.k2, text(a.0.v2)).cmp(&(
+                b.0.g,
+                b.0.k1,
+                text(b.0.v1),
+                b.0.k2,
+                text(b.0.v2),
+            ))
+        });
+        for (k, n) in rows {
+            up.execute(rusqlite::params![
+                k.g,
+                k.k1,
+                text(k.v1),
+                k.k2,
+                text(k.v2),
+                text(k.event_type),
+                text(k.review_state),
+                text(k.m0),
+                text(k.m1),
+                n
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// The dimensions of the events selected by `cond` (on `events e`, with `params`).
+fn load(conn: &Connection, cond: &str, params: &[Value]) -> Result<Vec<Dims>> {
+    let mut out: Vec<Dims> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    {
+        let sql = format!(
+            "SELECT e.id, e.event_type, e.review_state, e.eff_start, e.eff_end,
+                    (SELECT r.outlet FROM reports r WHERE r.id = e.report_id)
+             FROM events e WHERE {cond}"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(params.iter()))?;
+        while let Some(r) = rows.next()? {
+            let month = |s: Option<String>| {
+                s.map(|s| s.get(..7).unwrap_or(&s).to_string())
+                    .unwrap_or_default()
+            };
+            let mut d = Dims {
+                event_type: r.get(1)?,
+                review_state: r.get(2)?,
+                m0: month(r.get(3)?),
+                m1: month(r.get(4)?),
+                tags: Vec::new(),
+            };
+            if let Some(o) = r.get::<_, Option<String>>(5)? {
+                d.tag("o", o);
+            }
+            index.insert(r.get(0)?, out.len());
+            out.push(d);
+        }
+    }
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT a.event_id, a.actor FROM event_actors a
+         WHERE a.event_id IN (SELECT e.id FROM events e WHERE {cond})"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+            out[i].tag("a", r.get(1)?);
+        }
+    }
+    let sql = format!(
+        "SELECT p.event_id, p.place_id, p.admin1 FROM event_places p
+         WHERE p.event_id IN (SELECT e.id FROM events e WHERE {cond})"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    while let Some(r) = rows.next()? {
+        if let Some(&i) = index.get(&r.get::<_, i64>(0)?) {
+            out[i].tag("l", r.get(1)?);
+            out[i].tag("p", r.get(2)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Add (`sign` = 1) or remove (`sign` = -1) the contributions of `set`.
+pub(crate) fn adjust(conn: &Connection, set: EventSet<'_>, sign: i64) -> Result<()> {
+    let sign = sign.signum();
+    let (cond, params): (&str, Vec<Value>) = match set {
+        EventSet::All => {
+            // In slices of ids, so memory stays bounded on a big store.
+            let max = max_event_id(conn)?;
+            let mut lo = 0;
+            while lo < max {
+                let hi = lo.saturating_add(200_000);
+                adjust_where(
+                    conn,
+                    "e.id > ?1 AND e.id <= ?2",
+                    &[Value::Integer(lo), Value::Integer(hi)],
+                    sign,
+                )?;
+                lo = hi;
+            }
+            return Ok(());
+        }
+        EventSet::After(id) => ("e.id > ?1", vec![Value::Integer(id)]),
+        EventSet::Ids(ids) => {
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+            (
+                "e.id IN (SELECT value FROM json_each(?1))",
+                vec![Value::Text(json)],
+            )
+        }
+        EventSet::MachineOf(report) => (
+            "e.report_id = ?1 AND e.review_state = 'machine'",
+            vec![Value::Text(report.to_string())],
+        ),
+    };
+    adjust_where(conn, cond, &params, sign)
+}
+
+fn adjust_where(conn: &Connection, cond: &str, params: &[Value], sign: i64) -> Result<()> {
+    let mut delta = Delta::default();
+    for d in load(conn, cond, params)? {
+        delta.add(&d, sign);
+    }
+    delta.write(conn)
+}
+
+/// Recount the whole table from the events (the migration's backfill).
+pub(crate) fn rebuild(conn: &Connection) -> Result<()> {
+    conn.execute("DELETE FROM event_counts", [])?;
+    adjust(conn, EventSet::All, 1)
+}
+
+/// The largest event id, or 0 (ids start at 1).
+pub(crate) fn max_event_id(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM events")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The earliest effective start an event ending on or after `from` can have: the first
+/// of the month `from`'s month minus the longest span in months of any event (read from
+/// the monthly rows). `None` when no event is dated.
+pub(crate) fn earliest_start(conn: &Connection, from: NaiveDate) -> Result<Option<String>> {
+    let span: Option<i64> = conn
+        .prepare_cached(
+            "SELECT max((CAST(substr(m1, 1, 4) AS INTEGER) * 12 + CAST(substr(m1, 6, 2) AS INTEGER))
+                      - (CAST(substr(m0, 1, 4) AS INTEGER) * 12 + CAST(substr(m0, 6, 2) AS INTEGER)))
+             FROM event_counts WHERE g = 1 AND k1 = '' AND m0 <> '' AND n > 0",
+        )?
+        .query_row([], |r| r.get(0))?;
+    let Some(span) = span else {
+        return Ok(None);
+    };
+    let months = i64::from(from.year()) * 12 + i64::from(from.month0()) - span.max(0);
+    let (y, m) = (months.div_euclid(12), months.rem_euclid(12) + 1);
+    Ok(i32::try_from(y)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, u32::try_from(m).ok()?, 1))
+        .map(|d| d.to_string()))
+}
+
+/// How a filter reads from the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// 0: all dates; 1: by month.
+    g: i64,
+    event_type: Option<String>,
+    review_state: Option<String>,
+    /// `YYYY-MM` of `from` (a first of month): events ending in or after it.
+    from_month: Option<String>,
+    /// `YYYY-MM` of `to` (a last of month): events starting in or before it.
+    to_month: Option<String>,
+    /// (kind, value) of the tag constraints, at most two, of different kinds.
+    tags: Vec<(&'static str, String)>,
+}
+
+fn is_month_start(d: NaiveDate) -> bool {
+    d.day() == 1
+}
+
+fn is_month_end(d: NaiveDate) -> bool {
+    d.succ_opt().is_none_or(|n| n.day() == 1)
+}
+
+fn month(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+/// The table plan of `filter`, or `None` when it must be counted from the events.
+pub(crate) fn plan(conn: &Connection, filter: &EventFilter) -> Result<Option<Plan>> {
+    // Incident filters (corroboration, reposts) are not dimensions of the table.
+    if filter.text.is_some()
+        || filter.report_id.is_some()
+        || filter.min_outlets.is_some()
+        || filter.skip_copies
+    {
+        return Ok(None);
+    }
+    let mut g = 0;
+    let mut from_month = None;
+    let mut to_month = None;
+    if let Some(from) = filter.from {
+        if !is_month_start(from) {
+            return Ok(None);
+        }
+        g = 1;
+        from_month = Some(month(from));
+    }
+    if let Some(to) = filter.to {
+        if !is_month_end(to) {
+            return Ok(None);
+        }
+        g = 1;
+        to_month = Some(month(to));
+    }
+    let mut tags: Vec<(&'static str, String)> = Vec::new();
+    if let Some(p) = &filter.province {
+        tags.push(("p", p.trim().to_string()));
+    }
+    if let Some(a) = filter.actor {
+        tags.push(("a", a.as_str().to_string()));
+    }
+    if let Some(o) = &filter.outlet {
+        tags.push(("o", o.trim().to_string()));
+    }
+    if let Some(place) = &filter.place {
+        match place_tag(conn, place.trim())? {
+            Some(t) => tags.push(t),
+            None => return Ok(None),
+        }
+    }
+    // Two constraints of one kind (a place that is a province, and a province) are an
+    // intersection the table does not hold.
+    for (i, (k, _)) in tags.iter().enumerate() {
+        if tags[..i].iter().any(|(k2, _)| k2 == k) {
+            return Ok(None);
+        }
+    }
+    if tags.len() > 2 - g as usize || (g == 1 && tags.iter().any(|(k, _)| !monthly(k))) {
+        return Ok(None);
+    }
+    Ok(Some(Plan {
+        g,
+        event_type: filter.event_type.map(|t| t.as_str().to_string()),
+        review_state: filter.review_state.map(|s| s.as_str().to_string()),
+        from_month,
+        to_month,
+        tags,
+    }))
+}
+
+/// The tag equivalent to a place filter (events with a place whose id, name or admin1
+/// equals `value`), when there is exactly one: one gazetteer id, or one province.
+fn place_tag(conn: &Connection, value: &str) -> Result<Option<(&'static str, String)>> {
+    let by_id: Option<String> = conn
+        .prepare_cached("SELECT place_id FROM event_places WHERE place_id = ?1 LIMIT 1")?
+        .query_row([value], |r| r.get(0))
+        .optional()?;
+    let by_name: Option<String> = conn
+        .prepare_cached(
+            "SELECT place_id FROM event_places WHERE name = ?1 AND place_id <> ?1 LIMIT 1",
+        )?
+        .query_row([value], |r| r.get(0))
+        .optional()?;
+    let is_admin1 = conn
+        .prepare_cached("SELECT 1 FROM event_places WHERE admin1 = ?1 LIMIT 1")?
+        .exists([value])?;
+    Ok(match (by_id, by_name, is_admin1) {
+        (None, None, false) => Some(("l", value.to_string())), // matches nothing
+        (None, None, true) => Some(("p", value.to_string())),
+        (Some(id), None, false) => Some(("l", id)),
+        (None, Some(id), false) => {
+            // One name may belong to several gazetteer ids.
+            let other = conn
+                .prepare_cached(
+                    "SELECT 1 FROM event_places WHERE name = ?1 AND place_id <> ?2 LIMIT 1",
+                )?
+                .exists([value, id.as_str()])?;
+            if other {
+                None
+            } else {
+                Some(("l", id))
+            }
+        }
+        _ => None,
+    })
+}
+
+fn kind_of(f: Facet) -> Option<&'static str> {
+    match f {
+        Facet::Province => Some("p"),
+        Facet::Place => Some("l"),
+        Facet::Actor => Some("a"),
+        Facet::Outlet => Some("o"),
+        Facet::EventType | Facet::ReviewState => None,
+    }
+}
+
+impl Plan {
+    /// Conditions and parameters for the rows holding exactly `tags` (plus, when
+    /// `group_kind` is set, one more tag of that kind, any value).
+    fn conditions(&self, group_kind: Option<&'static str>) -> (Vec<String>, Vec<Value>) {
+        let mut c = vec!["g = ?".to_string()];
+        let mut p = vec![Value::Integer(self.g)];
+        let mut slots: Vec<(&str, Option<&str>)> = self
+            .tags
+            .iter()
+            .map(|(k, v)| (*k, Some(v.as_str())))
+            .collect();
+        if let Some(k) = group_kind {
+            slots.push((k, None));
+        }
+        let names = [("k1", "v1"), ("k2", "v2")];
+        for (i, (kc, vc)) in names.iter().enumerate() {
+            match slots.get(i) {
+                Some((k, v)) => {
+                    c.push(format!("{kc} = ?"));
+                    p.push(Value::Text((*k).to_string()));
+                    if let Some(v) = v {
+                        c.push(format!("{vc} = ?"));
+                        p.push(Value::Text((*v).to_string()));
+                    }
+                }
+                None => {
+                    c.push(format!("{kc} = ''"));
+                    c.push(format!("{vc} = ''"));
+                }
+            }
+        }
+        if let Some(t) = &self.event_type {
+            c.push("event_type = ?".into());
+            p.push(Value::Text(t.clone()));
+        }
+        if let Some(s) = &self.review_state {
+            c.push("review_state = ?".into());
+            p.push(Value::Text(s.clone()));
+        }
+        if let Some(m) = &self.from_month {
+            c.push("m1 >= ?".into());
+            p.push(Value::Text(m.clone()));
+        }
+        if let Some(m) = &self.to_month {
+            c.push("m0 <= ? AND m0 <> ''".into());
+            p.push(Value::Text(m.clone()));
+        }
+        (c, p)
+    }
+
+    /// Number of events matching.
+    pub(crate) fn count(&self, conn: &Connection) -> Result<u64> {
+        let (c, p) = self.conditions(None);
+        let sql = format!(
+            "SELECT coalesce(sum(n), 0) FROM event_counts WHERE {}",
+            c.join(" AND ")
+        );
+        let n: i64 = conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(p.iter()), |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Counts by the value of `facet`, most first (ties by value), at most `limit`;
+    /// `None` when the table does not hold this combination.
+    pub(crate) fn facet(
+        &self,
+        conn: &Connection,
+        facet: Facet,
+        limit: usize,
+    ) -> Result<Option<Vec<(String, u64)>>> {
+        let kind = kind_of(facet);
+        let (col, group_kind) = match kind {
+            None => (
+                if facet == Facet::EventType {
+                    "event_type"
+                } else {
+                    "review_state"
+                },
+                None,
+            ),
+            Some(k) => {
+                if self.tags.iter().any(|(t, _)| *t == k)
+                    || self.tags.len() + 1 > 2 - self.g as usize
+                    || (self.g == 1 && !monthly(k))
+                {
+                    return Ok(None);
+                }
+                (if self.tags.is_empty() { "v1" } else { "v2" }, Some(k))
+            }
+        };
+        let (c, mut p) = self.conditions(group_kind);
+        let sql = format!(
+            "SELECT {col}, sum(n) FROM event_counts WHERE {} GROUP BY 1 HAVING sum(n) > 0
+             ORDER BY 2 DESC, 1 COLLATE NOCASE LIMIT ?",
+            c.join(" AND ")
+        );
+        p.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        let rows = conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(p.iter()), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|(v, n)| (v, u64::try_from(n).unwrap_or(0)))
+                .collect(),
+        ))
+    }
+
+    /// Counts by start month and type (undated left out); `None` when not held.
+    pub(crate) fn months(&self, conn: &Connection) -> Result<Option<Vec<(String, String, u64)>>> {
+        if self.tags.len() > 1 || self.tags.iter().any(|(k, _)| !monthly(k)) {
+            return Ok(None);
+        }
+        let plan = Plan {
+            g: 1,
+            ..self.clone()
+        };
+        let (c, p) = plan.conditions(None);
+        let sql = format!(
+            "SELECT m0, event_type, sum(n) FROM event_counts WHERE {} AND m0 <> ''
+             GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2",
+            c.join(" AND ")
+        );
+        let rows = conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(p.iter()), |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(
+            rows.into_iter()
+                .map(|(m, t, n)| (m, t, u64::try_from(n).unwrap_or(0)))
+                .collect(),
+        ))
+    }
+}

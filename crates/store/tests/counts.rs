@@ -1,0 +1,368 @@
+//! The pre-aggregated count table gives the same answers as counting the events
+//! directly, for random stores and random filters, and stays right after reviews,
+//! rejections, edits and re-extraction.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::*;
+use lantern_extract::{Actor, Event, EventPlace, EventType};
+use lantern_store::{
+    EventFilter, Facet, FacetCount, FileInput, ReviewDecision, ReviewState, SqliteStore, Store,
+};
+
+/// A small deterministic generator (64-bit LCG), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+fn places() -> Vec<EventPlace> {
+    vec![
+        hyesan(),
+        onsong(),
+        place("kp-musan", "Musan", "North Hamgyong"),
+        place("kp-sinuiju", "Sinuiju", "North Pyongan"),
+        place("kp-hoeryong", "Hoeryŏng", "North Hamgyong"),
+        // Two gazetteer ids with one name: a place filter by that name is ambiguous.
+        place("kp-sinpo", "Sinpo", "South Hamgyong"),
+        place("kp-sinpo-2", "Sinpo", "Ryanggang"),
+        place("cn-dandong", "Dandong", "Liaoning"),
+        // A Korean name.
+        place("kp-kimjongsuk", "김정숙군", "Ryanggang"),
+    ]
+}
+
+const OUTLETS: [Option<&str>; 4] = [
+    Some("Test Wire"),
+    Some("Border Post"),
+    Some("Daily Lamp"),
+    None,
+];
+
+fn random_date(rng: &mut Rng) -> NaiveDate {
+    let y = 2019 + rng.below(4) as i32;
+    let m = 1 + rng.below(12) as u32;
+    let d = 1 + rng.below(28) as u32;
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+fn random_event(rng: &mut Rng) -> Event {
+    let t = EventType::ALL[rng.below(EventType::ALL.len())];
+    let mut actors = Vec::new();
+    for _ in 0..rng.below(4) {
+        let a = Actor::ALL[rng.below(Actor::ALL.len())];
+        if !actors.contains(&a) {
+            actors.push(a);
+        }
+    }
+    let pool = places();
+    let mut ps = Vec::new();
+    for _ in 0..rng.below(4) {
+        // Repeats allowed: an event may name one place twice.
+        ps.push(pool[rng.below(pool.len())].clone());
+    }
+    let e = event(t, actors, ps);
+    match rng.below(3) {
+        0 => e,
+        1 => {
+            let d = random_date(rng).to_string();
+            dated(e, &d, None)
+        }
+        _ => {
+            let a = random_date(rng);
+            let b = a + chrono::Duration::days(rng.below(90) as i64);
+            dated(e, &a.to_string(), Some(&b.to_string()))
+        }
+    }
+}
+
+fn random_file(rng: &mut Rng, i: usize) -> FileInput {
+    let outlet = OUTLETS[rng.below(OUTLETS.len())];
+    let published = if rng.chance(85) {
+        format!("published: {}\n", random_date(rng))
+    } else {
+        String::new()
+    };
+    let bytes = format!(
+        "---\ntitle: Report {i}\n{}{published}---\nBody of report {i}: traders and guards.\n",
+        outlet.map(|o| format!("outlet: {o}\n")).unwrap_or_default()
+    )
+    .into_bytes();
+    let events = (0..rng.below(6)).map(|_| random_event(rng)).collect();
+    file_input(bytes, &format!("r{i}.txt"), events)
+}
+
+fn random_filter(rng: &mut Rng) -> EventFilter {
+    let pool = places();
+    let mut f = EventFilter::default();
+    if rng.chance(35) {
+        f.event_type = Some(EventType::ALL[rng.below(EventType::ALL.len())]);
+    }
+    if rng.chance(20) {
+        f.review_state = Some(
+            [
+                ReviewState::Machine,
+                ReviewState::Confirmed,
+                ReviewState::Rejected,
+                ReviewState::Edited,
+            ][rng.below(4)],
+        );
+    }
+    if rng.chance(30) {
+        let p = &pool[rng.below(pool.len())];
+        // Any spelling of case, as a user may type it.
+        f.province = Some(if rng.chance(30) {
+            p.admin1.to_lowercase()
+        } else {
+            p.admin1.clone()
+        });
+    }
+    if rng.chance(25) {
+        let p = &pool[rng.below(pool.len())];
+        f.place = Some(match rng.below(4) {
+            0 => p.id.clone(),
+            1 => p.name.clone(),
+            2 => p.admin1.clone(),
+            _ => p.id.to_uppercase(),
+        });
+    }
+    if rng.chance(25) {
+        f.actor = Some(Actor::ALL[rng.below(Actor::ALL.len())]);
+    }
+    if rng.chance(20) {
+        f.outlet = OUTLETS[rng.below(3)].map(|o| {
+            if rng.chance(30) {
+                o.to_uppercase()
+            } else {
+                o.to_string()
+            }
+        });
+    }
+    if rng.chance(30) {
+        let d = random_date(rng);
+        // Mostly whole months (the table holds them), sometimes any day.
+        f.from = Some(if rng.chance(70) {
+            d.with_day0(0).expect("first")
+        } else {
+            d
+        });
+    }
+    if rng.chance(30) {
+        let d = random_date(rng);
+        f.to = Some(if rng.chance(70) {
+            let first_next = if d.month() == 12 {
+                NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+            }
+            .expect("date");
+            first_next.pred_opt().expect("date")
+        } else {
+            d
+        });
+    }
+    f
+}
+
+use chrono::Datelike;
+
+fn pairs(v: Vec<FacetCount>) -> Vec<(String, u64)> {
+    v.into_iter()
+        .map(|c| (c.value.to_lowercase(), c.count))
+        .collect()
+}
+
+/// Every count the table can answer equals the direct count, for `n` random filters.
+fn check_filters(store: &SqliteStore, rng: &mut Rng, n: usize) {
+    for i in 0..n {
+        let f = if i == 0 {
+            EventFilter::default()
+        } else {
+            random_filter(rng)
+        };
+        assert_eq!(
+            store.count_events(&f).unwrap(),
+            store.count_events_direct(&f).unwrap(),
+            "count of {f:?}"
+        );
+        // The listing (which bounds dates with the table's longest span) lists them all.
+        assert_eq!(
+            store.events(&f).unwrap().len() as u64,
+            store.count_events_direct(&f).unwrap(),
+            "listing of {f:?}"
+        );
+        for facet in Facet::ALL {
+            assert_eq!(
+                pairs(store.facet_counts(&f, facet, 1000).unwrap()),
+                pairs(store.facet_counts_direct(&f, facet, 1000).unwrap()),
+                "{facet:?} of {f:?}"
+            );
+            // With a small limit the same values come first (ties broken alike).
+            assert_eq!(
+                pairs(store.facet_counts(&f, facet, 3).unwrap()),
+                pairs(store.facet_counts_direct(&f, facet, 3).unwrap()),
+                "{facet:?} (limit 3) of {f:?}"
+            );
+        }
+        assert_eq!(
+            store.month_counts(&f).unwrap(),
+            store.month_counts_direct(&f).unwrap(),
+            "months of {f:?}"
+        );
+    }
+}
+
+/// The table's rows with a nonzero count.
+fn table(dir: &std::path::Path) -> Vec<Vec<String>> {
+    let raw = rusqlite::Connection::open(dir.join("lantern.db")).unwrap();
+    let mut stmt = raw
+        .prepare(
+            "SELECT g, k1, lower(v1), k2, lower(v2), event_type, review_state, m0, m1, n
+             FROM event_counts WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| {
+            (0..10)
+                .map(|i| {
+                    r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
+                        rusqlite::types::Value::Integer(n) => n.to_string(),
+                        rusqlite::types::Value::Text(s) => s,
+                        other => format!("{other:?}"),
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .unwrap();
+    rows
+}
+
+/// The table as kept by the writes equals the table recounted from scratch.
+fn check_table(dir: &std::path::Path, store: &mut SqliteStore) {
+    let kept = table(dir);
+    assert!(!kept.is_empty());
+    store.rebuild_counts().unwrap();
+    assert_eq!(kept, table(dir), "kept counts differ from a recount");
+}
+
+fn random_store(seed: u64, reports: usize) -> (tempfile::TempDir, SqliteStore, Rng) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path()).unwrap();
+    let mut rng = Rng(seed);
+    let mut i = 0;
+    while i < reports {
+        let batch: Vec<FileInput> = (i..(i + 7).min(reports))
+            .map(|j| random_file(&mut rng, j))
+            .collect();
+        i += batch.len();
+        store.ingest_batch(&batch).unwrap();
+    }
+    (dir, store, rng)
+}
+
+#[test]
+fn table_counts_equal_direct_counts_for_random_filters() {
+    for seed in [1, 2, 3] {
+        let (dir, mut store, mut rng) = random_store(seed, 60);
+        check_filters(&store, &mut rng, 120);
+        check_table(dir.path(), &mut store);
+    }
+}
+
+#[test]
+fn table_counts_stay_exact_after_reviews_and_reextraction() {
+    let (dir, mut store, mut rng) = random_store(7, 50);
+    let ids: Vec<i64> = store
+        .events(&EventFilter::default())
+        .unwrap()
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    assert!(ids.len() > 60);
+    // Confirm, reject and edit some events (an edit changes type, places, actors, date).
+    for (k, id) in ids.iter().step_by(3).enumerate() {
+        let decision = match k % 3 {
+            0 => ReviewDecision::Confirm,
+            1 => ReviewDecision::Reject,
+            _ => ReviewDecision::Edit(Box::new(random_event(&mut rng))),
+        };
+        store.review_event(*id, "ana", &decision, None).unwrap();
+    }
+    // A second decision on an already reviewed event.
+    store
+        .review_event(ids[0], "ana", &ReviewDecision::Reject, None)
+        .unwrap();
+    check_filters(&store, &mut rng, 80);
+    check_table(dir.path(), &mut store);
+
+    // Re-extract some reports: machine events are replaced, reviewed ones stay.
+    let reports: Vec<String> = store
+        .reports(100, 0)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    for r in reports.iter().step_by(4) {
+        let events: Vec<Event> = (0..rng.below(5)).map(|_| random_event(&mut rng)).collect();
+        store.replace_machine_events(r, &events, "test-2").unwrap();
+    }
+    check_filters(&store, &mut rng, 80);
+    check_table(dir.path(), &mut store);
+    assert!(
+        store
+            .count_events(&EventFilter {
+                review_state: Some(ReviewState::Rejected),
+                ..Default::default()
+            })
+            .unwrap()
+            > 0
+    );
+}
+
+#[test]
+fn the_table_is_what_answers_the_filters_it_holds() {
+    let (dir, store, _) = random_store(11, 20);
+    let province_outlet = EventFilter {
+        province: Some("Ryanggang".into()),
+        outlet: Some("test wire".into()),
+        ..Default::default()
+    };
+    let dated = EventFilter {
+        province: Some("Ryanggang".into()),
+        from: NaiveDate::from_ymd_opt(2020, 1, 1),
+        to: NaiveDate::from_ymd_opt(2021, 12, 31),
+        ..Default::default()
+    };
+    let odd_day = EventFilter {
+        from: NaiveDate::from_ymd_opt(2020, 1, 2),
+        ..Default::default()
+    };
+    let before: Vec<u64> = [&EventFilter::default(), &province_outlet, &dated, &odd_day]
+        .iter()
+        .map(|f| store.count_events(f).unwrap())
+        .collect();
+    // Add 1000 to every row: the answers read from the table change, the others not.
+    let raw = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
+    raw.execute("UPDATE event_counts SET n = n + 1000", [])
+        .unwrap();
+    assert!(store.count_events(&EventFilter::default()).unwrap() > before[0]);
+    assert!(store.count_events(&province_outlet).unwrap() > before[1]);
+    assert!(store.count_events(&dated).unwrap() > before[2]);
+    assert_eq!(store.count_events(&odd_day).unwrap(), before[3]);
+}
