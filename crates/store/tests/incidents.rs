@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 
 use lantern_store::incidents::{effective_pins, recompute, regroup};
-use lantern_store::{EventFilter, FileInput, IncidentFilter, NewIncidentPin, PinKind, Store};
+use lantern_store::{
+    EventFilter, Facet, FileInput, IncidentFilter, NewIncidentPin, PinKind, Store,
+};
 
 mod common;
 
@@ -175,6 +177,49 @@ fn recompute_stores_copies_and_incidents_on(store: &mut dyn Store) {
         .map(|n| store.report_events(id_of(&ids, n)).unwrap().len() as u64)
         .sum();
     assert_eq!(no_copies, every - copies);
+    // Facets, exports and alerts follow the same filters.
+    let skip = EventFilter {
+        skip_copies: true,
+        ..Default::default()
+    };
+    let by_type: u64 = store
+        .facet_counts(&skip, Facet::EventType, 100)
+        .unwrap()
+        .iter()
+        .map(|f| f.count)
+        .sum();
+    assert_eq!(by_type, no_copies);
+    let mut walked = 0u64;
+    store
+        .for_each_event(&skip, &mut |_| {
+            walked += 1;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(walked, no_copies);
+    let (after, _) = store.events_after(&skip, 0, 5).unwrap();
+    let all_after = store.events_after(&EventFilter::default(), 0, 5).unwrap().0;
+    assert_eq!(all_after - after, copies);
+    let corroborated = EventFilter {
+        min_outlets: Some(2),
+        ..Default::default()
+    };
+    let months: u64 = store
+        .month_counts(&corroborated)
+        .unwrap()
+        .iter()
+        .map(|m| m.count)
+        .sum();
+    assert!(months <= store.count_events(&corroborated).unwrap());
+    let none = EventFilter {
+        min_outlets: Some(99),
+        ..Default::default()
+    };
+    assert!(store.month_counts(&none).unwrap().is_empty());
+    assert!(store
+        .facet_counts(&none, Facet::Place, 10)
+        .unwrap()
+        .is_empty());
     let in_corroborated = store
         .events(&EventFilter {
             min_outlets: Some(2),
