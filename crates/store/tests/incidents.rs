@@ -436,3 +436,36 @@ fn effective_pins_replay_in_order() {
     assert_eq!(p.merges, vec![s("a", "b")]);
     assert_eq!(p.splits, vec![s("a", "c")]);
 }
+
+#[test]
+fn concurrent_recomputations_all_succeed() {
+    for mut store in common::stores() {
+        setup(&mut *store);
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                let mut s = store.reopen();
+                std::thread::spawn(move || {
+                    for _ in 0..3 {
+                        recompute(&mut *s).expect("concurrent recompute");
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let state = store.incident_state().unwrap().unwrap();
+        assert_eq!(
+            store.count_incidents(&IncidentFilter::default()).unwrap(),
+            state.incidents,
+            "{}",
+            store.name()
+        );
+        assert_eq!(
+            store.duplicate_links().unwrap().len(),
+            2,
+            "{}",
+            store.name()
+        );
+    }
+}
