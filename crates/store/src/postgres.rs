@@ -33,6 +33,7 @@ use crate::Store;
 
 mod accounts;
 mod facets;
+mod incidents;
 mod interop;
 mod schema;
 
@@ -197,52 +198,56 @@ impl PostgresStore {
     }
 
     fn load_report(&self, id: &str) -> Result<Option<Report>> {
-        let mut conn = self.conn()?;
-        let row = conn.query_opt(
-            "SELECT id, original_sha256, title, outlet, url, published_json, language, text,
+        load_report(&mut *self.conn()?, id)
+    }
+}
+
+/// A report by its full id, through any client or transaction.
+pub(crate) fn load_report(conn: &mut impl GenericClient, id: &str) -> Result<Option<Report>> {
+    let row = conn.query_opt(
+        "SELECT id, original_sha256, title, outlet, url, published_json, language, text,
                     removed_json, body, captured_at, source_path, item, format
              FROM reports WHERE id = $1",
-            &[&id],
-        )?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let id: String = col(&row, 0)?;
-        let published: Option<Published> = match col::<Option<String>>(&row, 5)? {
-            Some(j) => Some(from_json(&j, || format!("reports.published_json of {id}"))?),
-            None => None,
-        };
-        let language: Language = from_word(
-            &col::<String>(&row, 6)?,
-            &format!("reports.language of {id}"),
-        )?;
-        let removed = from_json(&col::<String>(&row, 8)?, || {
-            format!("reports.removed_json of {id}")
-        })?;
-        let item = match col::<Option<i64>>(&row, 12)? {
-            Some(n) => Some(usize::try_from(n).map_err(|_| StoreError::Corrupt {
-                what: format!("reports.item of {id}"),
-                reason: format!("negative item {n}"),
-            })?),
-            None => None,
-        };
-        Ok(Some(Report {
-            original_sha256: col(&row, 1)?,
-            title: col(&row, 2)?,
-            outlet: col(&row, 3)?,
-            url: col(&row, 4)?,
-            published,
-            language,
-            text: col(&row, 7)?,
-            removed,
-            body: col(&row, 9)?,
-            captured_at: col(&row, 10)?,
-            source_path: col(&row, 11)?,
-            item,
-            format: col(&row, 13)?,
-            id,
-        }))
-    }
+        &[&id],
+    )?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let id: String = col(&row, 0)?;
+    let published: Option<Published> = match col::<Option<String>>(&row, 5)? {
+        Some(j) => Some(from_json(&j, || format!("reports.published_json of {id}"))?),
+        None => None,
+    };
+    let language: Language = from_word(
+        &col::<String>(&row, 6)?,
+        &format!("reports.language of {id}"),
+    )?;
+    let removed = from_json(&col::<String>(&row, 8)?, || {
+        format!("reports.removed_json of {id}")
+    })?;
+    let item = match col::<Option<i64>>(&row, 12)? {
+        Some(n) => Some(usize::try_from(n).map_err(|_| StoreError::Corrupt {
+            what: format!("reports.item of {id}"),
+            reason: format!("negative item {n}"),
+        })?),
+        None => None,
+    };
+    Ok(Some(Report {
+        original_sha256: col(&row, 1)?,
+        title: col(&row, 2)?,
+        outlet: col(&row, 3)?,
+        url: col(&row, 4)?,
+        published,
+        language,
+        text: col(&row, 7)?,
+        removed,
+        body: col(&row, 9)?,
+        captured_at: col(&row, 10)?,
+        source_path: col(&row, 11)?,
+        item,
+        format: col(&row, 13)?,
+        id,
+    }))
 }
 
 fn migrate(client: &mut Client, url: &str) -> Result<()> {
@@ -645,6 +650,20 @@ pub(crate) fn filter_clauses(f: &EventFilter, p: &mut Params) -> Vec<String> {
             )),
             None => c.push("false".into()),
         }
+    }
+    if let Some(n) = f.min_outlets {
+        c.push(format!(
+            "EXISTS (SELECT 1 FROM incident_events fie
+               WHERE fie.event_id = e.id AND fie.corroboration >= {})",
+            p.add(i64::from(n))
+        ));
+    }
+    if f.skip_copies {
+        c.push(
+            "NOT EXISTS (SELECT 1 FROM report_signatures frs WHERE frs.report_id = e.report_id
+               AND frs.duplicate_of IS NOT NULL)"
+                .into(),
+        );
     }
     c
 }
@@ -1512,6 +1531,73 @@ impl Store for PostgresStore {
             .conn()?
             .query_one("SELECT value FROM data_version", &[])?;
         Ok(to_u64(col(&row, 0)?))
+    }
+
+    // ---- Incidents (postgres/incidents.rs).
+
+    fn for_each_incident_input(
+        &self,
+        reports: Option<&[String]>,
+        f: &mut dyn FnMut(crate::IncidentInput) -> Result<()>,
+    ) -> Result<u64> {
+        incidents::for_each_incident_input(self, reports, f)
+    }
+
+    fn replace_incidents(&mut self, set: &crate::IncidentSet) -> Result<()> {
+        let at = now();
+        self.write(|tx| incidents::replace_incidents(tx, set, &at))
+    }
+
+    fn incident_state(&self) -> Result<Option<crate::IncidentState>> {
+        incidents::incident_state(&mut *self.conn()?)
+    }
+
+    fn incidents(&self, filter: &crate::IncidentFilter) -> Result<Vec<crate::IncidentSummary>> {
+        incidents::incidents(&mut *self.conn()?, filter)
+    }
+
+    fn count_incidents(&self, filter: &crate::IncidentFilter) -> Result<u64> {
+        incidents::count_incidents(&mut *self.conn()?, filter)
+    }
+
+    fn incident(&self, id: &str) -> Result<Option<crate::IncidentDetail>> {
+        incidents::incident(&mut *self.conn()?, id)
+    }
+
+    fn incident_of_event(&self, event_id: i64) -> Result<Option<String>> {
+        incidents::incident_of_event(&mut *self.conn()?, event_id)
+    }
+
+    fn duplicate_links(&self) -> Result<Vec<crate::DuplicateOf>> {
+        incidents::duplicate_links(&mut *self.conn()?)
+    }
+
+    fn add_incident_pin(
+        &mut self,
+        pin: &crate::NewIncidentPin,
+        who: &str,
+    ) -> Result<crate::IncidentPin> {
+        let who = who.trim();
+        incidents::check_pin(pin, who)?;
+        let mut texts: Vec<Option<&str>> = vec![Some(who), pin.note.as_deref()];
+        texts.extend(pin.keys.iter().chain(&pin.others).map(|k| Some(k.as_str())));
+        check_text(|| "incident pin".into(), &texts)?;
+        let at = now();
+        let id = self.write(|tx| incidents::add_incident_pin(tx, pin, who, &at))?;
+        Ok(crate::IncidentPin {
+            id,
+            at,
+            who: who.to_string(),
+            kind: pin.kind,
+            keys: pin.keys.clone(),
+            others: pin.others.clone(),
+            incidents: pin.incidents.clone(),
+            note: pin.note.clone(),
+        })
+    }
+
+    fn incident_pins(&self) -> Result<Vec<crate::IncidentPin>> {
+        incidents::incident_pins(&mut *self.conn()?)
     }
 
     // ---- Interop (postgres/interop.rs).

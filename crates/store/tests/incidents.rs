@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use lantern_store::incidents::{effective_pins, recompute, regroup};
 use lantern_store::{
-    EventFilter, FileInput, IncidentFilter, NewIncidentPin, PinKind, SqliteStore, Store,
+    EventFilter, Facet, FileInput, IncidentFilter, NewIncidentPin, PinKind, Store,
 };
+
+mod common;
 
 fn fixture(name: &str) -> FileInput {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -32,20 +34,18 @@ fn fixture(name: &str) -> FileInput {
     }
 }
 
-fn setup() -> (tempfile::TempDir, SqliteStore, Vec<(String, String)>) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path()).unwrap();
+/// Ingest the fixture reports; returns (fixture name, report id) pairs.
+fn setup(store: &mut dyn Store) -> Vec<(String, String)> {
     let names = [
         "i01-a", "i01-b", "i01-c", "i01-r", "i02-a", "i02-b", "i03-a", "i03-r",
     ];
     let files: Vec<FileInput> = names.iter().map(|n| fixture(n)).collect();
     store.ingest_batch(&files).unwrap();
-    let ids = names
+    names
         .iter()
         .zip(&files)
         .map(|(n, f)| (n.to_string(), f.reports[0].0.id.clone()))
-        .collect();
-    (dir, store, ids)
+        .collect()
 }
 
 fn id_of<'a>(ids: &'a [(String, String)], name: &str) -> &'a str {
@@ -53,7 +53,7 @@ fn id_of<'a>(ids: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 /// The incident holding the first event of a report.
-fn incident_of_report(store: &SqliteStore, report: &str) -> String {
+fn incident_of_report(store: &dyn Store, report: &str) -> String {
     let ev = store.report_events(report).unwrap();
     ev.iter()
         .find_map(|e| store.incident_of_event(e.id).unwrap())
@@ -61,7 +61,7 @@ fn incident_of_report(store: &SqliteStore, report: &str) -> String {
 }
 
 /// Re-extract every report: machine events get new row ids.
-fn reextract(store: &mut SqliteStore) {
+fn reextract(store: &mut dyn Store) {
     let ids: Vec<String> = store
         .reports(1000, 0)
         .unwrap()
@@ -79,13 +79,19 @@ fn reextract(store: &mut SqliteStore) {
 
 #[test]
 fn recompute_stores_copies_and_incidents() {
-    let (_d, mut store, ids) = setup();
+    for mut store in common::stores() {
+        recompute_stores_copies_and_incidents_on(&mut *store);
+    }
+}
+
+fn recompute_stores_copies_and_incidents_on(store: &mut dyn Store) {
+    let ids = setup(store);
     assert_eq!(store.incident_state().unwrap(), None);
     assert_eq!(
         store.count_incidents(&IncidentFilter::default()).unwrap(),
         0
     );
-    let state = recompute(&mut store).unwrap();
+    let state = recompute(store).unwrap();
     assert_eq!(state.reports, 8);
     assert_eq!(state.new_signatures, 8);
     assert!(!state.computed_at.is_empty());
@@ -105,10 +111,10 @@ fn recompute_stores_copies_and_incidents() {
     assert_eq!(dups.len(), 2);
 
     // The three outlets of I01 share one incident, which lists the repost.
-    let inc = incident_of_report(&store, id_of(&ids, "i01-a"));
-    assert_eq!(inc, incident_of_report(&store, id_of(&ids, "i01-b")));
-    assert_eq!(inc, incident_of_report(&store, id_of(&ids, "i01-c")));
-    assert_ne!(inc, incident_of_report(&store, id_of(&ids, "i02-a")));
+    let inc = incident_of_report(store, id_of(&ids, "i01-a"));
+    assert_eq!(inc, incident_of_report(store, id_of(&ids, "i01-b")));
+    assert_eq!(inc, incident_of_report(store, id_of(&ids, "i01-c")));
+    assert_ne!(inc, incident_of_report(store, id_of(&ids, "i02-a")));
     let detail = store.incident(&inc).unwrap().unwrap();
     assert_eq!(detail.incident.corroboration, 3);
     assert_eq!(detail.incident.reports.len(), 3);
@@ -171,6 +177,49 @@ fn recompute_stores_copies_and_incidents() {
         .map(|n| store.report_events(id_of(&ids, n)).unwrap().len() as u64)
         .sum();
     assert_eq!(no_copies, every - copies);
+    // Facets, exports and alerts follow the same filters.
+    let skip = EventFilter {
+        skip_copies: true,
+        ..Default::default()
+    };
+    let by_type: u64 = store
+        .facet_counts(&skip, Facet::EventType, 100)
+        .unwrap()
+        .iter()
+        .map(|f| f.count)
+        .sum();
+    assert_eq!(by_type, no_copies);
+    let mut walked = 0u64;
+    store
+        .for_each_event(&skip, &mut |_| {
+            walked += 1;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(walked, no_copies);
+    let (after, _) = store.events_after(&skip, 0, 5).unwrap();
+    let all_after = store.events_after(&EventFilter::default(), 0, 5).unwrap().0;
+    assert_eq!(all_after - after, copies);
+    let corroborated = EventFilter {
+        min_outlets: Some(2),
+        ..Default::default()
+    };
+    let months: u64 = store
+        .month_counts(&corroborated)
+        .unwrap()
+        .iter()
+        .map(|m| m.count)
+        .sum();
+    assert!(months <= store.count_events(&corroborated).unwrap());
+    let none = EventFilter {
+        min_outlets: Some(99),
+        ..Default::default()
+    };
+    assert!(store.month_counts(&none).unwrap().is_empty());
+    assert!(store
+        .facet_counts(&none, Facet::Place, 10)
+        .unwrap()
+        .is_empty());
     let in_corroborated = store
         .events(&EventFilter {
             min_outlets: Some(2),
@@ -185,17 +234,32 @@ fn recompute_stores_copies_and_incidents() {
 
     // A second run computes no signature again and gives the same incidents.
     let before = store.incidents(&IncidentFilter::default()).unwrap();
-    let again = recompute(&mut store).unwrap();
+    let again = recompute(store).unwrap();
     assert_eq!(again.new_signatures, 0);
     assert_eq!(store.incidents(&IncidentFilter::default()).unwrap(), before);
 }
 
 #[test]
 fn pins_survive_recompute_and_reextract() {
-    let (_d, mut store, ids) = setup();
-    recompute(&mut store).unwrap();
-    let a = incident_of_report(&store, id_of(&ids, "i01-a"));
-    let b = incident_of_report(&store, id_of(&ids, "i02-a"));
+    for mut store in common::stores() {
+        pins_survive_recompute_and_reextract_on(&mut *store);
+        // Pins are append-only in the database itself.
+        for sql in [
+            "UPDATE incident_pins SET who = 'x'",
+            "DELETE FROM incident_pins",
+        ] {
+            let err = store.raw_exec(sql).unwrap_err();
+            assert!(err.contains("append-only"), "{}: {err}", store.name());
+        }
+        assert_eq!(store.incident_pins().unwrap().len(), 2);
+    }
+}
+
+fn pins_survive_recompute_and_reextract_on(store: &mut dyn Store) {
+    let ids = setup(store);
+    recompute(store).unwrap();
+    let a = incident_of_report(store, id_of(&ids, "i01-a"));
+    let b = incident_of_report(store, id_of(&ids, "i02-a"));
     assert_ne!(a, b);
     let (da, db) = (
         store.incident(&a).unwrap().unwrap(),
@@ -232,25 +296,25 @@ fn pins_survive_recompute_and_reextract() {
 
     // At once, regrouping only the two incidents; then by a full recomputation.
     let total = store.count_incidents(&IncidentFilter::default()).unwrap();
-    let new = regroup(&mut store, &[a.clone(), b.clone()]).unwrap();
+    let new = regroup(store, &[a.clone(), b.clone()]).unwrap();
     assert_eq!(new.len(), 1);
     assert_eq!(
         store.count_incidents(&IncidentFilter::default()).unwrap(),
         total - 1
     );
-    let merged = incident_of_report(&store, id_of(&ids, "i01-a"));
+    let merged = incident_of_report(store, id_of(&ids, "i01-a"));
     assert_eq!(vec![merged.clone()], new);
-    assert_eq!(merged, incident_of_report(&store, id_of(&ids, "i02-b")));
+    assert_eq!(merged, incident_of_report(store, id_of(&ids, "i02-b")));
     let local = store.incident(&merged).unwrap().unwrap();
     assert_eq!(
         local.incident.duplicates,
         vec![id_of(&ids, "i01-r").to_string()]
     );
-    recompute(&mut store).unwrap();
+    recompute(store).unwrap();
     assert_eq!(store.incident(&merged).unwrap().unwrap(), local);
-    let merged = incident_of_report(&store, id_of(&ids, "i01-a"));
-    assert_eq!(merged, incident_of_report(&store, id_of(&ids, "i02-b")));
-    assert_eq!(merged, incident_of_report(&store, id_of(&ids, "i01-c")));
+    let merged = incident_of_report(store, id_of(&ids, "i01-a"));
+    assert_eq!(merged, incident_of_report(store, id_of(&ids, "i02-b")));
+    assert_eq!(merged, incident_of_report(store, id_of(&ids, "i01-c")));
 
     // Re-extraction gives new row ids; the pin still holds after recomputation.
     let old_ids: Vec<i64> = store
@@ -259,7 +323,7 @@ fn pins_survive_recompute_and_reextract() {
         .iter()
         .map(|e| e.id)
         .collect();
-    reextract(&mut store);
+    reextract(store);
     let new_ids: Vec<i64> = store
         .report_events(id_of(&ids, "i01-a"))
         .unwrap()
@@ -267,10 +331,10 @@ fn pins_survive_recompute_and_reextract() {
         .map(|e| e.id)
         .collect();
     assert!(old_ids.iter().all(|i| !new_ids.contains(i)));
-    let state = recompute(&mut store).unwrap();
+    let state = recompute(store).unwrap();
     assert!(state.unknown_pins.is_empty(), "{:?}", state.unknown_pins);
-    let merged = incident_of_report(&store, id_of(&ids, "i01-a"));
-    assert_eq!(merged, incident_of_report(&store, id_of(&ids, "i02-a")));
+    let merged = incident_of_report(store, id_of(&ids, "i01-a"));
+    assert_eq!(merged, incident_of_report(store, id_of(&ids, "i02-a")));
 
     // Split the events of i01-c out of the merged incident.
     let detail = store.incident(&merged).unwrap().unwrap();
@@ -307,22 +371,22 @@ fn pins_survive_recompute_and_reextract() {
             .action,
         "incident_split"
     );
-    let new = regroup(&mut store, std::slice::from_ref(&merged)).unwrap();
+    let new = regroup(store, std::slice::from_ref(&merged)).unwrap();
     assert!(new.len() >= 2, "{new:?}");
     assert_ne!(
-        incident_of_report(&store, id_of(&ids, "i01-c")),
-        incident_of_report(&store, id_of(&ids, "i01-a"))
+        incident_of_report(store, id_of(&ids, "i01-c")),
+        incident_of_report(store, id_of(&ids, "i01-a"))
     );
     for round in 0..2 {
         if round == 1 {
-            reextract(&mut store);
+            reextract(store);
         }
-        let state = recompute(&mut store).unwrap();
+        let state = recompute(store).unwrap();
         assert!(state.pin_conflicts.is_empty(), "{:?}", state.pin_conflicts);
-        let c = incident_of_report(&store, id_of(&ids, "i01-c"));
-        let a = incident_of_report(&store, id_of(&ids, "i01-a"));
+        let c = incident_of_report(store, id_of(&ids, "i01-c"));
+        let a = incident_of_report(store, id_of(&ids, "i01-a"));
         assert_ne!(c, a, "round {round}");
-        assert_eq!(a, incident_of_report(&store, id_of(&ids, "i02-a")));
+        assert_eq!(a, incident_of_report(store, id_of(&ids, "i02-a")));
     }
     assert_eq!(store.incident_pins().unwrap().len(), 2);
 
@@ -371,4 +435,37 @@ fn effective_pins_replay_in_order() {
     ]);
     assert_eq!(p.merges, vec![s("a", "b")]);
     assert_eq!(p.splits, vec![s("a", "c")]);
+}
+
+#[test]
+fn concurrent_recomputations_all_succeed() {
+    for mut store in common::stores() {
+        setup(&mut *store);
+        let handles: Vec<_> = (0..3)
+            .map(|_| {
+                let mut s = store.reopen();
+                std::thread::spawn(move || {
+                    for _ in 0..3 {
+                        recompute(&mut *s).expect("concurrent recompute");
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let state = store.incident_state().unwrap().unwrap();
+        assert_eq!(
+            store.count_incidents(&IncidentFilter::default()).unwrap(),
+            state.incidents,
+            "{}",
+            store.name()
+        );
+        assert_eq!(
+            store.duplicate_links().unwrap().len(),
+            2,
+            "{}",
+            store.name()
+        );
+    }
 }

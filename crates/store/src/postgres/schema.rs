@@ -203,6 +203,54 @@ CREATE TABLE alerts (
     last_event_id bigint NOT NULL DEFAULT 0
 );
 "#,
+    // 4: incidents: report signatures and copies, incidents, their events, analyst pins.
+    r#"
+CREATE TABLE report_signatures (
+    report_id    ctext PRIMARY KEY REFERENCES reports(id),
+    signature    bytea NOT NULL,
+    duplicate_of ctext,
+    similarity   double precision
+);
+CREATE INDEX report_signatures_copies ON report_signatures(duplicate_of)
+    WHERE duplicate_of IS NOT NULL;
+
+CREATE TABLE incidents (
+    id            ctext PRIMARY KEY,
+    date_start    ctext,
+    date_end      ctext,
+    corroboration bigint NOT NULL,
+    n_events      bigint NOT NULL,
+    n_reports     bigint NOT NULL,
+    n_disagree    bigint NOT NULL,
+    summary_json  text NOT NULL
+);
+CREATE INDEX incidents_order ON incidents(date_start DESC NULLS LAST, id);
+CREATE INDEX incidents_corroboration ON incidents(corroboration);
+
+CREATE TABLE incident_events (
+    event_id      bigint PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
+    incident_id   ctext NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+    event_key     ctext NOT NULL,
+    -- The incident's corroboration, copied here so that event filters need no join.
+    corroboration bigint NOT NULL
+);
+CREATE INDEX incident_events_incident ON incident_events(incident_id, event_id);
+
+CREATE TABLE incident_pins (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at             ctext NOT NULL,
+    who            ctext NOT NULL,
+    kind           ctext NOT NULL CHECK (kind IN ('merge', 'split')),
+    keys_json      text NOT NULL,
+    others_json    text NOT NULL,
+    incidents_json text NOT NULL,
+    note           text
+);
+CREATE TRIGGER incident_pins_no_change BEFORE UPDATE OR DELETE ON incident_pins
+    FOR EACH ROW EXECUTE FUNCTION lantern_refuse_change('incident_pins is append-only');
+CREATE TRIGGER incident_pins_no_truncate BEFORE TRUNCATE ON incident_pins
+    FOR EACH STATEMENT EXECUTE FUNCTION lantern_refuse_change('incident_pins is append-only');
+"#,
 ];
 
 /// The SQL of one step, `ctext` spelled out.

@@ -1,0 +1,409 @@
+//! PostgreSQL side of the incident methods, the same tables and behaviour as SQLite's
+//! (`crate::sqlite::incidents`): signatures and copies (`report_signatures`), incidents
+//! and their events (`incidents`, `incident_events`), analyst decisions
+//! (`incident_pins`, append-only) and the recomputation state (a setting).
+//!
+//! Writers of incidents take a transaction-scoped advisory lock first, so that
+//! concurrent recomputations (several `lantern ingest` processes) replace the tables
+//! one after another instead of colliding on the same incident ids.
+
+use postgres::{Client, IsolationLevel, Transaction};
+
+use super::{
+    bump_data_version, col, filter_clauses, load_report, stored_event, where_sql, Params,
+    PostgresStore, EVENT_COLS,
+};
+use crate::error::{Result, StoreError};
+use crate::incidents::*;
+use crate::sqlite::{from_json, to_i64, to_json, to_u64};
+
+/// The settings key holding the last [`IncidentState`] as JSON (as on SQLite).
+const STATE_KEY: &str = "incidents_state";
+
+/// Advisory lock key held by a transaction writing incidents ("lanincid" in ASCII).
+const INCIDENTS_LOCK: i64 = 0x6c61_6e69_6e63_6964;
+
+fn signature_bytes(sig: &[u64]) -> Vec<u8> {
+    sig.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn signature_of(bytes: &[u8]) -> Vec<u64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            u64::from_le_bytes(b)
+        })
+        .collect()
+}
+
+pub(super) fn for_each_incident_input(
+    store: &PostgresStore,
+    only: Option<&[String]>,
+    f: &mut dyn FnMut(IncidentInput) -> Result<()>,
+) -> Result<u64> {
+    let mut conn = store.conn()?;
+    // One read-only snapshot: every report and event as of the same moment.
+    let mut tx = conn
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()?;
+    let rows = match only {
+        None => tx.query(
+            "SELECT r.id, s.signature FROM reports r
+             LEFT JOIN report_signatures s ON s.report_id = r.id ORDER BY r.id",
+            &[],
+        )?,
+        Some(list) => {
+            let mut sorted: Vec<String> = list.to_vec();
+            sorted.sort();
+            sorted.dedup();
+            tx.query(
+                "SELECT r.id, s.signature FROM reports r
+                 LEFT JOIN report_signatures s ON s.report_id = r.id
+                 WHERE r.id = ANY($1) ORDER BY r.id",
+                &[&sorted],
+            )?
+        }
+    };
+    let ids = rows
+        .iter()
+        .map(|r| Ok((col::<String>(r, 0)?, col::<Option<Vec<u8>>>(r, 1)?)))
+        .collect::<Result<Vec<_>>>()?;
+    drop(rows);
+    let events_sql = format!(
+        "SELECT {EVENT_COLS} WHERE e.report_id = $1 AND e.review_state <> 'rejected'
+         ORDER BY e.seq, e.id"
+    );
+    let stmt = tx.prepare(&events_sql)?;
+    let mut n = 0u64;
+    for (id, sig) in ids {
+        let Some(report) = load_report(&mut tx, &id)? else {
+            continue;
+        };
+        let events = tx
+            .query(&stmt, &[&id])?
+            .iter()
+            .map(stored_event)
+            .collect::<Result<Vec<_>>>()?;
+        f(IncidentInput {
+            report,
+            events,
+            signature: sig.map(|b| signature_of(&b)),
+        })?;
+        n += 1;
+    }
+    tx.commit()?;
+    Ok(n)
+}
+
+pub(super) fn replace_incidents(
+    tx: &mut Transaction<'_>,
+    set: &IncidentSet,
+    at: &str,
+) -> Result<()> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INCIDENTS_LOCK])?;
+    if let Some(only) = &set.only {
+        let ev = tx.prepare("DELETE FROM incident_events WHERE incident_id = $1")?;
+        let inc = tx.prepare("DELETE FROM incidents WHERE id = $1")?;
+        for id in only {
+            tx.execute(&ev, &[id])?;
+            tx.execute(&inc, &[id])?;
+        }
+        insert_incidents(tx, &set.incidents)?;
+        bump_data_version(tx)?;
+        return Ok(());
+    }
+    let sig = tx.prepare(
+        "INSERT INTO report_signatures(report_id, signature) VALUES ($1, $2)
+         ON CONFLICT(report_id) DO UPDATE SET signature = excluded.signature",
+    )?;
+    for (id, s) in &set.signatures {
+        tx.execute(&sig, &[id, &signature_bytes(s)])?;
+    }
+    tx.execute(
+        "UPDATE report_signatures SET duplicate_of = NULL, similarity = NULL
+         WHERE duplicate_of IS NOT NULL",
+        &[],
+    )?;
+    let dup = tx.prepare(
+        "UPDATE report_signatures SET duplicate_of = $2, similarity = $3 WHERE report_id = $1",
+    )?;
+    for d in &set.duplicates {
+        tx.execute(
+            &dup,
+            &[&d.report_id, &d.original_id, &f64::from(d.similarity)],
+        )?;
+    }
+    tx.execute("DELETE FROM incident_events", &[])?;
+    tx.execute("DELETE FROM incidents", &[])?;
+    insert_incidents(tx, &set.incidents)?;
+    let mut state = set.state.clone();
+    state.computed_at = at.to_string();
+    tx.execute(
+        "INSERT INTO settings(key, value) VALUES ($1, $2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        &[&STATE_KEY, &to_json(&state, "incident state")?],
+    )?;
+    bump_data_version(tx)?;
+    Ok(())
+}
+
+/// Insert incidents and their events.
+fn insert_incidents(tx: &mut Transaction<'_>, incidents: &[NewIncident]) -> Result<()> {
+    let inc = tx.prepare(
+        "INSERT INTO incidents(id, date_start, date_end, corroboration, n_events,
+                n_reports, n_disagree, summary_json)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )?;
+    // An event deleted since it was read (a concurrent re-extraction) is skipped;
+    // the next recomputation places its successor.
+    let ev = tx.prepare(
+        "INSERT INTO incident_events(event_id, incident_id, event_key, corroboration)
+             SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM events WHERE id = $1)",
+    )?;
+    for n in incidents {
+        let i = &n.incident;
+        let corroboration = i64::from(i.corroboration);
+        tx.execute(
+            &inc,
+            &[
+                &i.id,
+                &i.date_start.map(|d| d.to_string()),
+                &i.date_end.map(|d| d.to_string()),
+                &corroboration,
+                &i64::from(i.events),
+                &to_i64(i.reports.len()),
+                &to_i64(i.disagreements.len()),
+                &to_json(i, "incident summary")?,
+            ],
+        )?;
+        for e in &n.events {
+            tx.execute(&ev, &[&e.event_id, &i.id, &e.key, &corroboration])?;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn incident_state(c: &mut Client) -> Result<Option<IncidentState>> {
+    let row = c.query_opt("SELECT value FROM settings WHERE key = $1", &[&STATE_KEY])?;
+    match row {
+        Some(r) => {
+            let j: String = col(&r, 0)?;
+            Ok(Some(from_json(&j, || format!("setting {STATE_KEY}"))?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `WHERE` clause of an incident filter (on `incidents i`), its parameters added to `p`.
+fn incident_where(f: &IncidentFilter, p: &mut Params) -> String {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut ef = f.events.clone();
+    ef.min_outlets = None;
+    ef.skip_copies = false;
+    let ec = filter_clauses(&ef, p);
+    if !ec.is_empty() {
+        clauses.push(format!(
+            "i.id IN (SELECT ie.incident_id FROM incident_events ie
+               JOIN events e ON e.id = ie.event_id WHERE {})",
+            ec.join(" AND ")
+        ));
+    }
+    if let Some(n) = f.min_outlets {
+        clauses.push(format!("i.corroboration >= {}", p.add(i64::from(n))));
+    }
+    if let Some(n) = f.min_reports {
+        clauses.push(format!("i.n_reports >= {}", p.add(i64::from(n))));
+    }
+    if f.disagreements {
+        clauses.push("i.n_disagree > 0".into());
+    }
+    where_sql(&clauses)
+}
+
+fn summary(json: &str, id: &str) -> Result<IncidentSummary> {
+    from_json(json, || format!("incidents.summary_json of {id}"))
+}
+
+pub(super) fn incidents(c: &mut Client, f: &IncidentFilter) -> Result<Vec<IncidentSummary>> {
+    let mut p = Params::default();
+    let where_sql = incident_where(f, &mut p);
+    let limit = p.add(f.limit.map(to_i64));
+    let offset = p.add(to_i64(f.offset));
+    let sql = format!(
+        "SELECT i.id, i.summary_json FROM incidents i{where_sql}
+         ORDER BY i.date_start DESC NULLS LAST, i.id LIMIT {limit} OFFSET {offset}"
+    );
+    c.query(&sql, &p.refs())?
+        .iter()
+        .map(|r| summary(&col::<String>(r, 1)?, &col::<String>(r, 0)?))
+        .collect()
+}
+
+pub(super) fn count_incidents(c: &mut Client, f: &IncidentFilter) -> Result<u64> {
+    let mut p = Params::default();
+    let where_sql = incident_where(f, &mut p);
+    let sql = format!("SELECT count(*) FROM incidents i{where_sql}");
+    let row = c.query_one(&sql, &p.refs())?;
+    Ok(to_u64(col(&row, 0)?))
+}
+
+pub(super) fn incident(c: &mut Client, id: &str) -> Result<Option<IncidentDetail>> {
+    let id = id.trim();
+    let Some(row) = c.query_opt("SELECT summary_json FROM incidents WHERE id = $1", &[&id])? else {
+        return Ok(None);
+    };
+    let json: String = col(&row, 0)?;
+    let events = c
+        .query(
+            "SELECT event_id, event_key FROM incident_events WHERE incident_id = $1
+             ORDER BY event_id",
+            &[&id],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(IncidentEvent {
+                event_id: col(r, 0)?,
+                key: col(r, 1)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some(IncidentDetail {
+        incident: summary(&json, id)?,
+        events,
+    }))
+}
+
+pub(super) fn incident_of_event(c: &mut Client, event_id: i64) -> Result<Option<String>> {
+    match c.query_opt(
+        "SELECT incident_id FROM incident_events WHERE event_id = $1",
+        &[&event_id],
+    )? {
+        Some(r) => Ok(Some(col(&r, 0)?)),
+        None => Ok(None),
+    }
+}
+
+pub(super) fn duplicate_links(c: &mut Client) -> Result<Vec<DuplicateOf>> {
+    c.query(
+        "SELECT report_id, duplicate_of, similarity FROM report_signatures
+         WHERE duplicate_of IS NOT NULL ORDER BY report_id",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(DuplicateOf {
+            report_id: col(r, 0)?,
+            original_id: col(r, 1)?,
+            similarity: col::<Option<f64>>(r, 2)?.unwrap_or(0.0) as f32,
+        })
+    })
+    .collect()
+}
+
+/// Check a pin before writing it (the same rules as SQLite's).
+pub(super) fn check_pin(pin: &NewIncidentPin, who: &str) -> Result<()> {
+    let invalid = |what: &str, reason: &str| StoreError::Invalid {
+        what: what.to_string(),
+        reason: reason.to_string(),
+    };
+    if who.is_empty() {
+        return Err(invalid("analyst", "empty name"));
+    }
+    if pin.keys.is_empty() || pin.keys.iter().any(|k| k.trim().is_empty()) {
+        return Err(invalid("pin keys", "no event key, or an empty one"));
+    }
+    match pin.kind {
+        PinKind::Merge if pin.keys.len() < 2 => {
+            Err(invalid("merge", "needs events of at least two incidents"))
+        }
+        PinKind::Split if pin.others.is_empty() => {
+            Err(invalid("split", "no events left to split from"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Write a checked pin and its audit entry; returns the pin's id.
+pub(super) fn add_incident_pin(
+    tx: &mut Transaction<'_>,
+    pin: &NewIncidentPin,
+    who: &str,
+    at: &str,
+) -> Result<i64> {
+    let exists = tx
+        .query_opt("SELECT 1 FROM events WHERE id = $1", &[&pin.audit_event_id])?
+        .is_some();
+    if !exists {
+        return Err(StoreError::NoSuchEvent(pin.audit_event_id));
+    }
+    let keys = to_json(&pin.keys, "pin keys")?;
+    let others = to_json(&pin.others, "pin others")?;
+    let incidents = to_json(&pin.incidents, "pin incidents")?;
+    let row = tx.query_one(
+        "INSERT INTO incident_pins(at, who, kind, keys_json, others_json, incidents_json, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        &[
+            &at,
+            &who,
+            &pin.kind.as_str(),
+            &keys,
+            &others,
+            &incidents,
+            &pin.note,
+        ],
+    )?;
+    let id: i64 = col(&row, 0)?;
+    let old = serde_json::json!({ "incidents": pin.incidents });
+    let new = serde_json::json!({
+        "pin": id,
+        "kind": pin.kind,
+        "keys": pin.keys,
+        "others": pin.others,
+    });
+    tx.execute(
+        "INSERT INTO audit_log(at, who, event_id, action, old_json, new_json, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &at,
+            &who,
+            &pin.audit_event_id,
+            &format!("incident_{}", pin.kind.as_str()),
+            &to_json(&old, "audit old value")?,
+            &to_json(&new, "audit new value")?,
+            &pin.note,
+        ],
+    )?;
+    Ok(id)
+}
+
+pub(super) fn incident_pins(c: &mut Client) -> Result<Vec<IncidentPin>> {
+    c.query(
+        "SELECT id, at, who, kind, keys_json, others_json, incidents_json, note
+         FROM incident_pins ORDER BY id",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        let id: i64 = col(r, 0)?;
+        let what = |c: &str| format!("incident_pins.{c} of pin {id}");
+        let kind: String = col(r, 3)?;
+        Ok(IncidentPin {
+            id,
+            at: col(r, 1)?,
+            who: col(r, 2)?,
+            kind: PinKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                what: what("kind"),
+                reason: format!("unknown kind '{kind}'"),
+            })?,
+            keys: from_json(&col::<String>(r, 4)?, || what("keys_json"))?,
+            others: from_json(&col::<String>(r, 5)?, || what("others_json"))?,
+            incidents: from_json(&col::<String>(r, 6)?, || what("incidents_json"))?,
+            note: col(r, 7)?,
+        })
+    })
+    .collect()
+}
