@@ -602,3 +602,20 @@ pub fn regroup(store: &mut dyn Store, incident_ids: &[String]) -> Result<Vec<Str
     })?;
     Ok(new_ids)
 }
+
+/// A MinHash signature as stored (little-endian u64s), the same on every backend.
+pub(crate) fn signature_bytes(sig: &[u64]) -> Vec<u8> {
+    sig.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// The signature back from its stored bytes.
+pub(crate) fn signature_of(bytes: &[u8]) -> Vec<u64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            u64::from_le_bytes(b)
+        })
+        .collect()
+}

@@ -1186,23 +1186,8 @@ impl Store for SqliteStore {
             return Err(StoreError::NoSuchEvent(event_id));
         }
         crate::counts::adjust(&tx, crate::counts::EventSet::Ids(&[event_id]), 1)?;
-        let mut new = old.clone();
-        new.review_state = state;
-        if let ReviewDecision::Edit(e) = decision {
-            new.event = (**e).clone();
-        }
-        let snapshot = |s: &StoredEvent| {
-            serde_json::json!({
-                "review_state": s.review_state,
-                "extractor_version": s.extractor_version,
-                "event": s.event,
-            })
-        };
-        let action = match decision {
-            ReviewDecision::Confirm => "confirm",
-            ReviewDecision::Reject => "reject",
-            ReviewDecision::Edit(_) => "edit",
-        };
+        let (new, action) = crate::types::reviewed(&old, state, decision);
+        let snapshot = crate::types::review_snapshot;
         tx.prepare_cached(
             "INSERT INTO audit_log(at, who, event_id, action, old_json, new_json, note)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -398,3 +398,32 @@ pub struct ApiToken {
     /// RFC 3339 time of creation.
     pub created_at: String,
 }
+
+/// An event after a review decision, and the audit log's name for the decision. Shared
+/// by every backend's `review_event`.
+pub(crate) fn reviewed(
+    old: &StoredEvent,
+    state: ReviewState,
+    decision: &ReviewDecision,
+) -> (StoredEvent, &'static str) {
+    let mut new = old.clone();
+    new.review_state = state;
+    if let ReviewDecision::Edit(e) = decision {
+        new.event = (**e).clone();
+    }
+    let action = match decision {
+        ReviewDecision::Confirm => "confirm",
+        ReviewDecision::Reject => "reject",
+        ReviewDecision::Edit(_) => "edit",
+    };
+    (new, action)
+}
+
+/// What the audit log keeps of an event before and after a review.
+pub(crate) fn review_snapshot(s: &StoredEvent) -> serde_json::Value {
+    serde_json::json!({
+        "review_state": s.review_state,
+        "extractor_version": s.extractor_version,
+        "event": s.event,
+    })
+}

@@ -23,21 +23,6 @@ const STATE_KEY: &str = "incidents_state";
 /// Advisory lock key held by a transaction writing incidents ("lanincid" in ASCII).
 const INCIDENTS_LOCK: i64 = 0x6c61_6e69_6e63_6964;
 
-fn signature_bytes(sig: &[u64]) -> Vec<u8> {
-    sig.iter().flat_map(|v| v.to_le_bytes()).collect()
-}
-
-fn signature_of(bytes: &[u8]) -> Vec<u64> {
-    bytes
-        .chunks_exact(8)
-        .map(|c| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            u64::from_le_bytes(b)
-        })
-        .collect()
-}
-
 pub(super) fn for_each_incident_input(
     store: &PostgresStore,
     only: Option<&[String]>,

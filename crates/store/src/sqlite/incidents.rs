@@ -14,21 +14,6 @@ use crate::incidents::*;
 /// The settings key holding the last [`IncidentState`] as JSON.
 const STATE_KEY: &str = "incidents_state";
 
-fn signature_bytes(sig: &[u64]) -> Vec<u8> {
-    sig.iter().flat_map(|v| v.to_le_bytes()).collect()
-}
-
-fn signature_of(bytes: &[u8]) -> Vec<u64> {
-    bytes
-        .chunks_exact(8)
-        .map(|c| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            u64::from_le_bytes(b)
-        })
-        .collect()
-}
-
 pub(super) fn for_each_incident_input(
     store: &SqliteStore,
     only: Option<&[String]>,
