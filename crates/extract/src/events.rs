@@ -67,8 +67,10 @@ fn merge_ranges_in_place(v: &mut Vec<(usize, usize)>) {
 fn outlet_ranges(body: &str, outlet: Option<&str>) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     if let Some(o) = outlet.map(str::trim).filter(|o| o.len() >= 4) {
+        // `memmem` (vectorised) instead of `str::find`, which was 1.5% of extraction
+        let finder = memchr::memmem::Finder::new(o.as_bytes());
         let mut from = 0;
-        while let Some(p) = body[from..].find(o) {
+        while let Some(p) = finder.find(&body.as_bytes()[from..]) {
             out.push((from + p, from + p + o.len()));
             from += p + o.len();
         }
