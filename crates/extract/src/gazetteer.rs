@@ -587,6 +587,10 @@ fn copy_run_end(bytes: &[u8], i: usize) -> usize {
     };
     let mut e = i;
     loop {
+        // plain ASCII bytes, the common case, in a tight loop of their own
+        while e < bytes.len() && PLAIN_ASCII[bytes[e] as usize] {
+            e += 1;
+        }
         let n = copyable(e);
         if n > 0 {
             e += n;
