@@ -40,6 +40,13 @@ pub fn trim_range(s: &str, a: usize, b: usize) -> (usize, usize) {
     let a = floor_cb(s, a);
     let b = ceil_cb(s, b.max(a));
     let t = &s[a..b];
+    // the common case: a visible ASCII char at both ends, nothing to trim (no Unicode
+    // whitespace test)
+    if let (Some(f), Some(l)) = (t.as_bytes().first(), t.as_bytes().last()) {
+        if f.is_ascii_graphic() && l.is_ascii_graphic() {
+            return (a, b);
+        }
+    }
     let lead = t.len() - t.trim_start().len();
     let trail = t.len() - t.trim_end().len();
     if lead + trail >= t.len() {
@@ -66,8 +73,9 @@ fn is_abbrev(word: &str) -> bool {
     if w.len() > 5 {
         return false;
     }
-    let lw = w.to_ascii_lowercase();
-    ABBREV.iter().any(|a| *a == lw)
+    // the list is lowercase ASCII: comparing ignoring ASCII case is comparing with
+    // `w.to_ascii_lowercase()`, without allocating it
+    ABBREV.iter().any(|a| a.eq_ignore_ascii_case(w))
 }
 
 /// Bytes where [`sentences`] has something to decide: newline, '.', '!', '?' and the
