@@ -65,7 +65,13 @@ fn is_abbrev(word: &str) -> bool {
     if word.is_empty() {
         return false;
     }
-    let w = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+    // (a word that starts with an ASCII letter or digit has nothing to trim: no char
+    // decoding for the usual case)
+    let w = if word.as_bytes()[0].is_ascii_alphanumeric() {
+        word
+    } else {
+        word.trim_start_matches(|c: char| !c.is_alphanumeric())
+    };
     // a single capital letter (initials)
     if w.len() == 1 && w.chars().all(|c| c.is_ascii_uppercase()) {
         return true;
