@@ -14,6 +14,7 @@ use crate::app::Shared;
 use crate::auth::{same, Access};
 use crate::error::{ApiError, AppError};
 use crate::filter::Params;
+use crate::search::{BROAD_TEXT_REPORTS, RANK_CANDIDATES};
 
 /// Largest page size.
 const MAX_PER_PAGE: usize = 500;
@@ -57,10 +58,12 @@ fn visible(mut e: StoredEvent, sensitive: bool) -> StoredEvent {
     e
 }
 
-/// Paging parameters of `/events`.
+/// Paging and counting parameters of `/events`.
 #[derive(Deserialize, Default)]
 struct Paging {
     per_page: Option<usize>,
+    /// `exact`: count the events even for a broad text query.
+    count: Option<String>,
 }
 
 async fn events(
@@ -73,25 +76,51 @@ async fn events(
     let filter = params.filter()?;
     let page = params.page()?;
     let per_page = paging.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
+    let exact = match paging.count.as_deref() {
+        None => false,
+        Some("exact") => true,
+        Some(other) => {
+            return Err(AppError::bad_request(format!(
+                "count: '{other}' is not a counting mode (only 'exact')"
+            ))
+            .into())
+        }
+    };
     let sensitive = access.sensitive();
     let cache = state.counts.clone();
-    let (total, list) = state
+    let (total, hit_total, list) = state
         .pool
         .run(move |store| {
             let version = store.data_version()?;
-            let total = cache.count_events(store, version, &filter)?;
+            // As on the search page: a broad text query's events are listed, not
+            // counted, unless the client asks for the exact count.
+            let hit_total = match &filter.text {
+                Some(q) => Some(cache.count_search(store, version, q)?),
+                None => None,
+            };
+            let broad = !exact && hit_total.is_some_and(|n| n > BROAD_TEXT_REPORTS);
+            let total = if broad {
+                None
+            } else {
+                Some(cache.count_events(store, version, &filter)?)
+            };
             let list = store.events(&EventFilter {
                 limit: Some(per_page),
                 offset: (page - 1) * per_page,
                 ..filter
             })?;
-            Ok((total, list))
+            Ok((total, hit_total, list))
         })
         .await?;
     let list: Vec<StoredEvent> = list.into_iter().map(|e| visible(e, sensitive)).collect();
-    Ok(Json(
-        json!({ "total": total, "page": page, "per_page": per_page, "events": list }),
-    ))
+    let mut v = json!({
+        "total": total, "counted": total.is_some(), "page": page, "per_page": per_page,
+        "events": list,
+    });
+    if let Some(n) = hit_total {
+        v["matching_reports"] = json!(n);
+    }
+    Ok(Json(v))
 }
 
 async fn event(
@@ -240,16 +269,18 @@ async fn search(
     }
     let limit = q.limit.unwrap_or(20).clamp(1, MAX_PER_PAGE);
     let offset = q.offset.unwrap_or(0).min(100_000);
-    let (total, hits) = state
+    let (total, ranked) = state
         .pool
         .run(move |store| {
             Ok((
                 store.count_search(&q.q)?,
-                store.search(&q.q, limit, offset)?,
+                store.search_bounded(&q.q, limit, offset, RANK_CANDIDATES)?,
             ))
         })
         .await?;
-    Ok(Json(json!({ "total": total, "hits": hits })))
+    Ok(Json(
+        json!({ "total": total, "ranked_among": ranked.ranked_among, "hits": ranked.hits }),
+    ))
 }
 
 fn facet_name(f: Facet) -> &'static str {

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use lantern_store::{
-    EventFilter, Facet, FacetCount, MonthCount, SearchHit, Store, StoreError, StoredEvent,
+    EventFilter, Facet, FacetCount, MonthCount, RankedHits, SearchHit, Store, StoreError,
+    StoredEvent,
 };
 
 /// Entries kept before the cache starts over.
@@ -17,6 +18,7 @@ enum Counts {
     Facet(Vec<FacetCount>),
     Months(Vec<MonthCount>),
     Hits(Vec<SearchHit>),
+    Ranked(RankedHits),
     Events(Vec<StoredEvent>),
 }
 
@@ -133,6 +135,25 @@ impl CountCache {
         }
         let h = store.search(query, limit, offset)?;
         self.put(key, version, Counts::Hits(h.clone()));
+        Ok(h)
+    }
+
+    /// [`Store::search_bounded`], cached.
+    pub fn search_bounded(
+        &self,
+        store: &dyn Store,
+        version: u64,
+        query: &str,
+        limit: usize,
+        offset: usize,
+        candidates: usize,
+    ) -> Result<RankedHits, StoreError> {
+        let key = format!("b {limit} {offset} {candidates} {query:?}");
+        if let Some(Counts::Ranked(h)) = self.get(&key, version) {
+            return Ok(h);
+        }
+        let h = store.search_bounded(query, limit, offset, candidates)?;
+        self.put(key, version, Counts::Ranked(h.clone()));
         Ok(h)
     }
 

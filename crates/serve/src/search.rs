@@ -20,6 +20,11 @@ const FACET_VALUES: usize = 12;
 /// not counted (counting them means reading every event of every matching report).
 pub const BROAD_TEXT_REPORTS: u64 = 1_000;
 
+/// Report hits are ranked among at most this many matching reports, the most recently
+/// stored (BM25 over every match of a common word costs time in proportion to the
+/// matches); the page says so when more match.
+pub const RANK_CANDIDATES: usize = 10_000;
+
 /// Everything the search page shows.
 pub struct Results {
     /// Number of matching events; `None` for a broad text query (not counted).
@@ -30,6 +35,9 @@ pub struct Results {
     pub facets: Vec<(Facet, Vec<FacetCount>)>,
     pub hits: Vec<SearchHit>,
     pub hit_total: u64,
+    /// `Some(n)`: the hits are the best of the `n` most recently stored matching
+    /// reports (more match, see [`RANK_CANDIDATES`]).
+    pub ranked_among: Option<u64>,
     /// The text query matches more than [`BROAD_TEXT_REPORTS`] reports.
     pub broad: bool,
 }
@@ -74,9 +82,12 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
                     cache.facet_counts(store, version, &without.filter()?, f, FACET_VALUES)?,
                 ));
             }
-            let hits = match (&filter.text, with_hits) {
-                (Some(q), true) => cache.search(store, version, q, 10, 0)?,
-                _ => Vec::new(),
+            let (hits, ranked_among) = match (&filter.text, with_hits) {
+                (Some(q), true) => {
+                    let r = cache.search_bounded(store, version, q, 10, 0, RANK_CANDIDATES)?;
+                    (r.hits, r.ranked_among)
+                }
+                _ => (Vec::new(), None),
             };
             Ok(Results {
                 total,
@@ -84,6 +95,7 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
                 facets,
                 hits,
                 hit_total,
+                ranked_among,
                 broad,
             })
         })
@@ -128,6 +140,9 @@ pub async fn search_page(
             section {
                 @if params.get("q").is_some() {
                     h2 { "Reports (" (r.hit_total) ")" }
+                    @if let Some(n) = r.ranked_among {
+                        p.note { "Best matches among the " (n) " most recently stored matching reports (ranking all " (r.hit_total) " would take long). Add a word or a phrase to rank them all." }
+                    }
                     @if r.hits.is_empty() { p { "No report matches." } }
                     ul.hits {
                         @for h in &r.hits {

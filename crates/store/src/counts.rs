@@ -10,10 +10,14 @@
 //! - one tag (`k1, v1`), at both granularities (places for all dates only: by month they
 //!   would be most of the table);
 //! - two tags of different kinds (`k1, v1, k2, v2`, stored in both orders), for all dates
-//!   only.
+//!   and by year.
 //!
 //! Granularity `g = 0` rows are for all dates (`m0 = m1 = ''`); `g = 1` rows keep the
-//! month of the effective start and end (`''` when undated).
+//! month of the effective start and end (`''` when undated); `g = 2` rows (migration 7)
+//! keep the year of each (`YYYY`) and hold every shape of `g = 0` (places and tag pairs
+//! included), so that a filter over whole years with a tag still has its place, actor
+//! and outlet facets in the table. A whole-month range uses `g = 1` when that holds the
+//! answer, a whole-year range falls back to `g = 2` otherwise.
 //!
 //! Because an event's tags are distinct within a kind, summing `n` over rows with a fixed
 //! tag counts each event once: the answers are exact. A filter the table cannot answer
@@ -90,6 +94,19 @@ fn monthly(kind: &str) -> bool {
     kind != "l"
 }
 
+/// Whether granularity `g` holds rows with tags of these kinds (distinct kinds assumed).
+fn holds(g: i64, kinds: &[&str]) -> bool {
+    match g {
+        1 => kinds.len() <= 1 && kinds.iter().all(|k| monthly(k)),
+        _ => kinds.len() <= 2,
+    }
+}
+
+/// `YYYY` of a `YYYY-MM` month text (`''` stays `''`).
+fn year_of(month: &str) -> &str {
+    month.get(..4).unwrap_or(month)
+}
+
 /// Count changes, summed in memory and written once per key.
 #[derive(Debug, Default)]
 struct Delta {
@@ -119,6 +136,8 @@ impl Delta {
         let s = self.intern(&d.review_state);
         let m0 = self.intern(&d.m0);
         let m1 = self.intern(&d.m1);
+        let y0 = self.intern(year_of(&d.m0));
+        let y1 = self.intern(year_of(&d.m1));
         let tags: Vec<(&'static str, u32)> =
             d.tags.iter().map(|(k, v)| (*k, self.intern(v))).collect();
         let key = |g: i64, k1, v1, k2, v2| Key {
@@ -129,21 +148,32 @@ impl Delta {
             v2,
             event_type: t,
             review_state: s,
-            m0: if g == 1 { m0 } else { 0 },
-            m1: if g == 1 { m1 } else { 0 },
+            m0: match g {
+                1 => m0,
+                2 => y0,
+                _ => 0,
+            },
+            m1: match g {
+                1 => m1,
+                2 => y1,
+                _ => 0,
+            },
         };
         let counts = &mut self.counts;
         let mut bump = |k: Key| *counts.entry(k).or_insert(0) += sign;
-        bump(key(0, "", 0, "", 0));
-        bump(key(1, "", 0, "", 0));
+        for g in [0, 1, 2] {
+            bump(key(g, "", 0, "", 0));
+        }
         for &(k, v) in &tags {
             bump(key(0, k, v, "", 0));
+            bump(key(2, k, v, "", 0));
             if monthly(k) {
                 bump(key(1, k, v, "", 0));
             }
             for &(k2, v2) in &tags {
                 if k2 != k {
                     bump(key(0, k, v, k2, v2));
+                    bump(key(2, k, v, k2, v2));
                 }
             }
         }
@@ -335,7 +365,7 @@ pub(crate) fn earliest_start(conn: &Connection, from: NaiveDate) -> Result<Optio
 /// How a filter reads from the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Plan {
-    /// 0: all dates; 1: by month.
+    /// 0: all dates; 1: by month; 2: by year.
     g: i64,
     event_type: Option<String>,
     review_state: Option<String>,
@@ -343,6 +373,9 @@ pub(crate) struct Plan {
     from_month: Option<String>,
     /// `YYYY-MM` of `to` (a last of month): events starting in or before it.
     to_month: Option<String>,
+    /// The range in whole years (`from` a 1 January, `to` a 31 December, each when
+    /// given), as `YYYY`: the range may also be read from the `g = 2` rows.
+    years: Option<(Option<String>, Option<String>)>,
     /// (kind, value) of the tag constraints, at most two, of different kinds.
     tags: Vec<(&'static str, String)>,
 }
@@ -372,12 +405,17 @@ pub(crate) fn plan(conn: &Connection, filter: &EventFilter) -> Result<Option<Pla
     let mut g = 0;
     let mut from_month = None;
     let mut to_month = None;
+    let mut from_year = None;
+    let mut to_year = None;
+    let mut whole_years = true;
     if let Some(from) = filter.from {
         if !is_month_start(from) {
             return Ok(None);
         }
         g = 1;
         from_month = Some(month(from));
+        whole_years &= from.month() == 1;
+        from_year = Some(format!("{:04}", from.year()));
     }
     if let Some(to) = filter.to {
         if !is_month_end(to) {
@@ -385,7 +423,10 @@ pub(crate) fn plan(conn: &Connection, filter: &EventFilter) -> Result<Option<Pla
         }
         g = 1;
         to_month = Some(month(to));
+        whole_years &= to.month() == 12;
+        to_year = Some(format!("{:04}", to.year()));
     }
+    let years = (g == 1 && whole_years).then_some((from_year, to_year));
     let mut tags: Vec<(&'static str, String)> = Vec::new();
     if let Some(p) = &filter.province {
         tags.push(("p", p.trim().to_string()));
@@ -409,8 +450,13 @@ pub(crate) fn plan(conn: &Connection, filter: &EventFilter) -> Result<Option<Pla
             return Ok(None);
         }
     }
-    if tags.len() > 2 - g as usize || (g == 1 && tags.iter().any(|(k, _)| !monthly(k))) {
-        return Ok(None);
+    let kinds: Vec<&str> = tags.iter().map(|(k, _)| *k).collect();
+    if !holds(g, &kinds) {
+        if g == 1 && years.is_some() && holds(2, &kinds) {
+            g = 2;
+        } else {
+            return Ok(None);
+        }
     }
     Ok(Some(Plan {
         g,
@@ -418,6 +464,7 @@ pub(crate) fn plan(conn: &Connection, filter: &EventFilter) -> Result<Option<Pla
         review_state: filter.review_state.map(|s| s.as_str().to_string()),
         from_month,
         to_month,
+        years,
         tags,
     }))
 }
@@ -508,11 +555,15 @@ impl Plan {
             c.push("review_state = ?".into());
             p.push(Value::Text(s.clone()));
         }
-        if let Some(m) = &self.from_month {
+        let (from, to) = match (self.g, &self.years) {
+            (2, Some((from, to))) => (from, to),
+            _ => (&self.from_month, &self.to_month),
+        };
+        if let Some(m) = from {
             c.push("m1 >= ?".into());
             p.push(Value::Text(m.clone()));
         }
-        if let Some(m) = &self.to_month {
+        if let Some(m) = to {
             c.push("m0 <= ? AND m0 <> ''".into());
             p.push(Value::Text(m.clone()));
         }
@@ -551,10 +602,20 @@ impl Plan {
                 None,
             ),
             Some(k) => {
-                if self.tags.iter().any(|(t, _)| *t == k)
-                    || self.tags.len() + 1 > 2 - self.g as usize
-                    || (self.g == 1 && !monthly(k))
-                {
+                if self.tags.iter().any(|(t, _)| *t == k) {
+                    return Ok(None);
+                }
+                let mut kinds: Vec<&str> = self.tags.iter().map(|(t, _)| *t).collect();
+                kinds.push(k);
+                if !holds(self.g, &kinds) {
+                    // A whole-year range holds more shapes by year than by month.
+                    if self.g == 1 && self.years.is_some() && holds(2, &kinds) {
+                        let by_year = Plan {
+                            g: 2,
+                            ..self.clone()
+                        };
+                        return by_year.facet(conn, facet, limit);
+                    }
                     return Ok(None);
                 }
                 (if self.tags.is_empty() { "v1" } else { "v2" }, Some(k))

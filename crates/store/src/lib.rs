@@ -109,6 +109,24 @@ pub trait Store: Send {
     /// A query with no searchable word returns no hits.
     fn search(&self, query: &str, limit: usize, offset: usize) -> Result<Vec<SearchHit>>;
 
+    /// [`Store::search`] that may rank only the `candidates` most recently stored
+    /// matching reports when more match (a broad query), so that its cost is bounded
+    /// whatever the number of matches; [`RankedHits::ranked_among`] says when it did.
+    /// The default ranks every match.
+    fn search_bounded(
+        &self,
+        query: &str,
+        limit: usize,
+        offset: usize,
+        candidates: usize,
+    ) -> Result<RankedHits> {
+        let _ = candidates;
+        Ok(RankedHits {
+            hits: self.search(query, limit, offset)?,
+            ranked_among: None,
+        })
+    }
+
     /// Number of reports a search matches.
     fn count_search(&self, query: &str) -> Result<u64>;
 

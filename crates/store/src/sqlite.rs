@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
-use crate::schema::{latest_version, COUNTS_VERSION, MIGRATIONS};
+use crate::schema::{latest_version, COUNTS_VERSIONS, MIGRATIONS};
 use crate::search::{index_text, Query};
 use crate::types::*;
 use crate::Store;
@@ -224,6 +224,63 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Hits of `query` ranked by BM25, best first; with `candidates`, only among that
+    /// many most recently stored matches. The page's report ids are picked from the
+    /// index alone (scores sorted without reading report rows), then those rows read.
+    fn ranked_hits(
+        &self,
+        query: &str,
+        limit: usize,
+        offset: usize,
+        candidates: Option<usize>,
+    ) -> Result<Vec<SearchHit>> {
+        let Some(q) = Query::parse(query) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT r.id, r.title, r.published, r.body, -h.s
+             FROM (SELECT rid, s FROM (
+                     SELECT rowid AS rid, {BM25} AS s FROM report_fts
+                     WHERE report_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?4)
+                   ORDER BY s, rid LIMIT ?2 OFFSET ?3) h
+             JOIN reports r ON r.rowid = h.rid
+             ORDER BY h.s, h.rid"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(
+                params![
+                    q.fts_expression(),
+                    to_i64(limit),
+                    to_i64(offset),
+                    candidates.map_or(-1, to_i64)
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, f64>(4)?,
+                    ))
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(report_id, title, published, body, score)| {
+                let published =
+                    parse_date(published, || format!("reports.published of {report_id}"))?;
+                Ok(SearchHit {
+                    snippet: q.snippet(&body, SNIPPET_WIDTH),
+                    report_id,
+                    title,
+                    published,
+                    score,
+                })
+            })
+            .collect()
+    }
+
     /// Path of the database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -353,7 +410,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
                 return Ok(());
             }
             tx.execute_batch(step)?;
-            if version == COUNTS_VERSION {
+            if COUNTS_VERSIONS.contains(&version) {
                 crate::counts::rebuild(&tx).map_err(|e| match e {
                     StoreError::Sqlite(s) => s,
                     other => rusqlite::Error::InvalidParameterName(other.to_string()),
@@ -665,8 +722,9 @@ pub(crate) fn filter_clauses(f: &EventFilter) -> (Vec<&'static str>, Vec<Value>)
         match Query::parse(t) {
             Some(q) => {
                 clauses.push(
-                    "e.report_id IN (SELECT rt.id FROM reports rt WHERE rt.rowid IN
-                       (SELECT rowid FROM report_fts WHERE report_fts MATCH ?))",
+                    // The ids from the narrow (rowid, id) index, not the wide rows.
+                    "e.report_id IN (SELECT rt.id FROM reports rt INDEXED BY reports_rowid_id
+                       WHERE rt.rowid IN (SELECT rowid FROM report_fts WHERE report_fts MATCH ?))",
                 );
                 params.push(Value::Text(q.fts_expression()));
             }
@@ -972,44 +1030,38 @@ impl Store for SqliteStore {
     }
 
     fn search(&self, query: &str, limit: usize, offset: usize) -> Result<Vec<SearchHit>> {
+        self.ranked_hits(query, limit, offset, None)
+    }
+
+    fn search_bounded(
+        &self,
+        query: &str,
+        limit: usize,
+        offset: usize,
+        candidates: usize,
+    ) -> Result<RankedHits> {
         let Some(q) = Query::parse(query) else {
-            return Ok(Vec::new());
+            return Ok(RankedHits {
+                hits: Vec::new(),
+                ranked_among: None,
+            });
         };
-        let sql = format!(
-            "SELECT r.id, r.title, r.published, r.body, -{BM25}
-             FROM report_fts JOIN reports r ON r.rowid = report_fts.rowid
-             WHERE report_fts MATCH ?1
-             ORDER BY {BM25}, r.rowid
-             LIMIT ?2 OFFSET ?3"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(
-                params![q.fts_expression(), to_i64(limit), to_i64(offset)],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, f64>(4)?,
-                    ))
-                },
+        // More matches than candidates? (Stops after candidates + 1 rowids.)
+        let over: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM (SELECT rowid FROM report_fts WHERE report_fts MATCH ?1
+                 ORDER BY rowid DESC LIMIT ?2)",
             )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter()
-            .map(|(report_id, title, published, body, score)| {
-                let published =
-                    parse_date(published, || format!("reports.published of {report_id}"))?;
-                Ok(SearchHit {
-                    snippet: q.snippet(&body, SNIPPET_WIDTH),
-                    report_id,
-                    title,
-                    published,
-                    score,
-                })
-            })
-            .collect()
+            .query_row(
+                params![q.fts_expression(), to_i64(candidates).saturating_add(1)],
+                |r| r.get(0),
+            )?;
+        let bounded = to_u64(over) > candidates as u64;
+        Ok(RankedHits {
+            hits: self.ranked_hits(query, limit, offset, bounded.then_some(candidates))?,
+            ranked_among: bounded.then_some(candidates as u64),
+        })
     }
 
     fn count_search(&self, query: &str) -> Result<u64> {
@@ -1032,10 +1084,15 @@ impl Store for SqliteStore {
             Some(q) => self.count_search(q)? > BROAD_TEXT_REPORTS,
             None => false,
         };
-        let indexed = match (broad_text, filter.event_type.is_some()) {
-            (false, _) => "",
-            (true, false) => " INDEXED BY events_order",
-            (true, true) => " INDEXED BY events_type_order",
+        let indexed = match (
+            broad_text,
+            filter.event_type.is_some(),
+            filter.review_state.is_some(),
+        ) {
+            (false, _, _) => "",
+            (true, true, _) => " INDEXED BY events_type_order",
+            (true, false, true) => " INDEXED BY events_state_order",
+            (true, false, false) => " INDEXED BY events_order",
         };
         // `from` bounds only `eff_end`, which no index orders; a lower bound on `eff_start`
         // (from minus the longest event span, exact) lets the index range stop early.

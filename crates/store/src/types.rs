@@ -113,6 +113,16 @@ pub struct SearchHit {
     pub score: f64,
 }
 
+/// Hits of [`Store::search_bounded`](crate::Store::search_bounded).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RankedHits {
+    /// Best first.
+    pub hits: Vec<SearchHit>,
+    /// `Some(n)`: more reports match than were ranked; these hits are the best of the
+    /// `n` most recently stored matching reports. `None`: every match was ranked.
+    pub ranked_among: Option<u64>,
+}
+
 /// The review state of a stored event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

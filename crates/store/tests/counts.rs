@@ -152,6 +152,18 @@ fn random_filter(rng: &mut Rng) -> EventFilter {
             }
         });
     }
+    if rng.chance(15) {
+        // Whole years (the table's rows by year), the other filters as drawn.
+        let d = random_date(rng);
+        let y = d.year() + rng.below(2) as i32;
+        if rng.chance(80) {
+            f.from = NaiveDate::from_ymd_opt(d.year(), 1, 1);
+        }
+        if rng.chance(80) {
+            f.to = NaiveDate::from_ymd_opt(y, 12, 31);
+        }
+        return f;
+    }
     if rng.chance(30) {
         let d = random_date(rng);
         // Mostly whole months (the table holds them), sometimes any day.
@@ -353,9 +365,54 @@ fn the_table_is_what_answers_the_filters_it_holds() {
         from: NaiveDate::from_ymd_opt(2020, 1, 2),
         ..Default::default()
     };
-    let before: Vec<u64> = [&EventFilter::default(), &province_outlet, &dated, &odd_day]
+    // Whole years with two tags (rows by year), and with a place.
+    let year_two_tags = EventFilter {
+        province: Some("Ryanggang".into()),
+        actor: Some(Actor::ALL[0]),
+        from: NaiveDate::from_ymd_opt(2020, 1, 1),
+        to: NaiveDate::from_ymd_opt(2020, 12, 31),
+        ..Default::default()
+    };
+    let year_place = EventFilter {
+        place: Some("kp-musan".into()),
+        from: NaiveDate::from_ymd_opt(2019, 1, 1),
+        ..Default::default()
+    };
+    // Whole months (not years) with two tags: not held.
+    let months_two_tags = EventFilter {
+        from: NaiveDate::from_ymd_opt(2020, 2, 1),
+        ..year_two_tags.clone()
+    };
+    let before: Vec<u64> = [
+        &EventFilter::default(),
+        &province_outlet,
+        &dated,
+        &odd_day,
+        &year_two_tags,
+        &year_place,
+        &months_two_tags,
+    ]
+    .iter()
+    .map(|f| store.count_events(f).unwrap())
+    .collect();
+    let facet_sum = |f: &EventFilter, facet: Facet| -> u64 {
+        store
+            .facet_counts(f, facet, 1000)
+            .unwrap()
+            .iter()
+            .map(|c| c.count)
+            .sum()
+    };
+    // A date-ranged filter with a tag: its place, actor and outlet facets.
+    let province_year = EventFilter {
+        province: Some("Ryanggang".into()),
+        from: NaiveDate::from_ymd_opt(2020, 1, 1),
+        to: NaiveDate::from_ymd_opt(2021, 12, 31),
+        ..Default::default()
+    };
+    let facets_before: Vec<u64> = [Facet::Place, Facet::Actor, Facet::Outlet]
         .iter()
-        .map(|f| store.count_events(f).unwrap())
+        .map(|f| facet_sum(&province_year, *f))
         .collect();
     // Add 1000 to every row: the answers read from the table change, the others not.
     let raw = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
@@ -365,4 +422,16 @@ fn the_table_is_what_answers_the_filters_it_holds() {
     assert!(store.count_events(&province_outlet).unwrap() > before[1]);
     assert!(store.count_events(&dated).unwrap() > before[2]);
     assert_eq!(store.count_events(&odd_day).unwrap(), before[3]);
+    assert!(store.count_events(&year_two_tags).unwrap() > before[4]);
+    assert!(store.count_events(&year_place).unwrap() > before[5]);
+    assert_eq!(store.count_events(&months_two_tags).unwrap(), before[6]);
+    for (i, f) in [Facet::Place, Facet::Actor, Facet::Outlet]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            facet_sum(&province_year, *f) > facets_before[i],
+            "{f:?} of a province over whole years is read from the table"
+        );
+    }
 }

@@ -196,3 +196,43 @@ fn hostile_queries_do_not_error() {
         assert_eq!(store.search("border:guards", 10, 0).unwrap().len(), 0);
     }
 }
+
+#[test]
+fn bounded_ranking_ranks_the_newest_matches_and_says_so() {
+    let docs: Vec<(String, String)> = (0..12)
+        .map(|i| {
+            // Report 0 has the most matches; later reports have fewer.
+            let extra = if i == 0 { " lumber lumber lumber" } else { "" };
+            (
+                format!("Note {i}"),
+                format!("A lumber yard, entry {i}.{extra} Nothing else of note."),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = docs.iter().map(|(t, b)| (t.as_str(), b.as_str())).collect();
+    for (store, ids) in stores_with(&refs) {
+        let exact = store.search("lumber", 5, 0).unwrap();
+        assert_eq!(exact[0].report_id, ids[0]);
+        // Enough candidates: the same hits, nothing said.
+        let all = store.search_bounded("lumber", 5, 0, 12).unwrap();
+        assert_eq!(all.hits, exact);
+        assert_eq!(all.ranked_among, None);
+        if store.is_postgres() {
+            // PostgreSQL ranks every match (the trait's default).
+            continue;
+        }
+        // Four candidates: the four most recently stored matches, ranked.
+        let some = store.search_bounded("lumber", 10, 0, 4).unwrap();
+        assert_eq!(some.ranked_among, Some(4));
+        let mut got: Vec<String> = some.hits.iter().map(|h| h.report_id.clone()).collect();
+        got.sort();
+        let mut newest: Vec<String> = ids[8..].to_vec();
+        newest.sort();
+        assert_eq!(got, newest);
+        assert!(store
+            .search_bounded("no-such-word-here", 5, 0, 4)
+            .unwrap()
+            .hits
+            .is_empty());
+    }
+}
