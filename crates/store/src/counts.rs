@@ -346,26 +346,33 @@ pub(crate) fn max_event_id(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
+/// The longest span in months, end month minus start month, of any dated event, read
+/// from the table's monthly rows (one integer or NULL; the same SQL on both backends).
+pub(crate) const LONGEST_SPAN_SQL: &str =
+    "SELECT CAST(max((CAST(substr(m1, 1, 4) AS INTEGER) * 12 + CAST(substr(m1, 6, 2) AS INTEGER))
+                   - (CAST(substr(m0, 1, 4) AS INTEGER) * 12 + CAST(substr(m0, 6, 2) AS INTEGER)))
+                 AS BIGINT)
+     FROM event_counts WHERE g = 1 AND k1 = '' AND m0 <> '' AND n > 0";
+
 /// The earliest effective start an event ending on or after `from` can have: the first
 /// of the month `from`'s month minus the longest span in months of any event (read from
 /// the monthly rows). `None` when no event is dated.
 pub(crate) fn earliest_start(conn: &Connection, from: NaiveDate) -> Result<Option<String>> {
     let span: Option<i64> = conn
-        .prepare_cached(
-            "SELECT max((CAST(substr(m1, 1, 4) AS INTEGER) * 12 + CAST(substr(m1, 6, 2) AS INTEGER))
-                      - (CAST(substr(m0, 1, 4) AS INTEGER) * 12 + CAST(substr(m0, 6, 2) AS INTEGER)))
-             FROM event_counts WHERE g = 1 AND k1 = '' AND m0 <> '' AND n > 0",
-        )?
+        .prepare_cached(LONGEST_SPAN_SQL)?
         .query_row([], |r| r.get(0))?;
-    let Some(span) = span else {
-        return Ok(None);
-    };
+    Ok(start_bound(from, span))
+}
+
+/// [`earliest_start`] given the longest span (`None`: no event is dated).
+pub(crate) fn start_bound(from: NaiveDate, span: Option<i64>) -> Option<String> {
+    let span = span?;
     let months = i64::from(from.year()) * 12 + i64::from(from.month0()) - span.max(0);
     let (y, m) = (months.div_euclid(12), months.rem_euclid(12) + 1);
-    Ok(i32::try_from(y)
+    i32::try_from(y)
         .ok()
         .and_then(|y| NaiveDate::from_ymd_opt(y, u32::try_from(m).ok()?, 1))
-        .map(|d| d.to_string()))
+        .map(|d| d.to_string())
 }
 
 /// How a filter reads from the table.

@@ -159,10 +159,14 @@ impl PostgresStore {
     /// tests and benchmarks).
     #[doc(hidden)]
     pub fn count_events_direct(&self, filter: &EventFilter) -> Result<u64> {
+        let mut c = self.conn()?;
         let mut p = Params::default();
-        let clauses = filter_clauses(filter, &mut p);
+        let mut clauses = filter_clauses(filter, &mut p);
+        if let Some(lo) = counts::earliest_start(&mut c, filter)? {
+            clauses.push(format!("e.eff_start >= {}", p.add(lo)));
+        }
         let sql = format!("SELECT count(*) FROM events e{}", where_sql(&clauses));
-        let row = self.conn()?.query_one(&sql, &p.refs())?;
+        let row = c.query_one(&sql, &p.refs())?;
         Ok(to_u64(col(&row, 0)?))
     }
 
@@ -1215,8 +1219,13 @@ impl Store for PostgresStore {
     }
 
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
+        let mut c = self.conn()?;
         let mut p = Params::default();
-        let clauses = filter_clauses(filter, &mut p);
+        let mut clauses = filter_clauses(filter, &mut p);
+        // `from` bounds only `eff_end`, which no index orders: bound `eff_start` too.
+        if let Some(lo) = counts::earliest_start(&mut c, filter)? {
+            clauses.push(format!("e.eff_start >= {}", p.add(lo)));
+        }
         let limit = p.add(filter.limit.map(to_i64));
         let offset = p.add(to_i64(filter.offset));
         // Pick the page's ids first (ordering only index keys), then read those rows.
@@ -1227,7 +1236,7 @@ impl Store for PostgresStore {
              ORDER BY e.eff_start, e.id",
             where_sql(&clauses)
         );
-        let rows = self.conn()?.query(&sql, &p.refs())?;
+        let rows = c.query(&sql, &p.refs())?;
         rows.iter().map(stored_event).collect()
     }
 

@@ -352,3 +352,15 @@ pub(super) fn months(c: &mut Client, plan: &Plan) -> Result<Option<Vec<MonthCoun
         .collect::<Result<Vec<_>>>()
         .map(Some)
 }
+
+/// With a `from` date, the earliest effective start a matching event can have (see
+/// [`counts::earliest_start`]): a lower bound on `eff_start` that lets the listing's
+/// index range start there instead of at the first event. (Rows of a slot with a
+/// positive count are a superset of the live keys, so the bound stays exact.)
+pub(super) fn earliest_start(c: &mut Client, filter: &EventFilter) -> Result<Option<String>> {
+    let Some(from) = filter.from else {
+        return Ok(None);
+    };
+    let span: Option<i64> = col(&c.query_one(counts::LONGEST_SPAN_SQL, &[])?, 0)?;
+    Ok(counts::start_bound(from, span))
+}
