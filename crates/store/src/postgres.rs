@@ -1176,7 +1176,7 @@ impl Store for PostgresStore {
         // for a word in most reports. A broad query (the same threshold as the search
         // page's) lists its hits newest first instead, unranked (score 0), which the
         // `reports_listing` index gives after reading a few rows per hit.
-        let broad = count_matches(&mut c, &ts)? > BROAD_TEXT_REPORTS;
+        let broad = count_matches_upto(&mut c, &ts, BROAD_TEXT_REPORTS + 1)? > BROAD_TEXT_REPORTS;
         let sql = if broad {
             "SELECT r.id, r.title, r.published, r.body, 0::float8 AS score
              FROM reports r
@@ -1750,6 +1750,23 @@ fn count_matches(c: &mut Client, ts_query: &str) -> Result<u64> {
         &[&ts_query],
     )?;
     Ok(to_u64(col(&row, 0)?))
+}
+
+/// [`count_matches`], counting no further than `cap`: the bitmap of the index, then
+/// only as many rows as needed (whatever the number of matches). Index and sequential
+/// scans are turned off for it: with a `LIMIT` the planner would otherwise walk rows
+/// and read each one's vector.
+fn count_matches_upto(c: &mut Client, ts_query: &str, cap: u64) -> Result<u64> {
+    let mut tx = c.transaction()?;
+    tx.batch_execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")?;
+    let row = tx.query_one(
+        "SELECT count(*) FROM (SELECT 1 FROM reports
+                                WHERE fts @@ CAST($1 AS text)::tsquery LIMIT $2) s",
+        &[&ts_query, &i64::try_from(cap).unwrap_or(i64::MAX)],
+    )?;
+    let n = to_u64(col(&row, 0)?);
+    tx.commit()?;
+    Ok(n)
 }
 
 pub(crate) fn check_report_text(r: &Report) -> Result<()> {
