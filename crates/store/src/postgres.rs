@@ -539,6 +539,17 @@ impl EventArrays {
     /// Insert the events (with their ids) and their link rows, and count the events in
     /// `event_counts`.
     pub(crate) fn insert(&self, tx: &mut Transaction<'_>, at: &str) -> Result<()> {
+        self.insert_with(tx, at, None)
+    }
+
+    /// [`EventArrays::insert`]; with `pending`, the events' counts are added to it (to be
+    /// written once by the caller, [`counts::write_pending`]) rather than written now.
+    pub(crate) fn insert_with(
+        &self,
+        tx: &mut Transaction<'_>,
+        at: &str,
+        pending: Option<&mut crate::counts::Delta>,
+    ) -> Result<()> {
         if !self.ids.is_empty() {
             tx.execute(
                 "INSERT INTO events(id, report_id, seq, extractor_version, review_state,
@@ -598,7 +609,13 @@ impl EventArrays {
             )?;
         }
         // New events are counted (links-only inserts, of an edit, by the caller).
-        counts::add_inserted(tx, self)
+        match pending {
+            Some(delta) => {
+                counts::add_to(delta, self);
+                Ok(())
+            }
+            None => counts::add_inserted(tx, self),
+        }
     }
 }
 
@@ -925,6 +942,7 @@ fn ingest_tx(
     let n_events: usize = stored.iter().map(|c| c.events.len()).sum();
     let ids = next_ids(tx, "events", "id", n_events)?;
     let mut arrays = EventArrays::default();
+    let mut pending = crate::counts::Delta::default();
     let mut next = ids.into_iter();
     for c in &stored {
         let published = c.report.published.as_ref().map(|p| p.date);
@@ -944,12 +962,14 @@ fn ingest_tx(
                 c.report.outlet.as_deref(),
             )?;
             if arrays.len() >= CHUNK_ROWS {
-                arrays.insert(tx, at)?;
+                arrays.insert_with(tx, at, Some(&mut pending))?;
                 arrays = EventArrays::default();
             }
         }
     }
-    arrays.insert(tx, at)?;
+    arrays.insert_with(tx, at, Some(&mut pending))?;
+    // The batch's counts, summed over its chunks, in one statement.
+    counts::write_pending(tx, &pending)?;
     // Where the reports not inserted here were first read from.
     let others: Vec<&str> = candidates
         .iter()

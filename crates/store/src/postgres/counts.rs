@@ -81,8 +81,20 @@ fn write(tx: &mut Transaction<'_>, delta: &Delta) -> Result<()> {
 
 /// Count the events just inserted from `a` (+1), from the arrays themselves.
 pub(super) fn add_inserted(tx: &mut Transaction<'_>, a: &EventArrays) -> Result<()> {
+    let mut delta = Delta::default();
+    add_to(&mut delta, a);
+    write(tx, &delta)
+}
+
+/// Write counts summed by [`add_to`].
+pub(super) fn write_pending(tx: &mut Transaction<'_>, delta: &Delta) -> Result<()> {
+    write(tx, delta)
+}
+
+/// Add the events of `a` (+1) to `delta`, from the arrays themselves.
+pub(super) fn add_to(delta: &mut Delta, a: &EventArrays) {
     if a.ids.is_empty() {
-        return Ok(());
+        return;
     }
     let mut dims: Vec<Dims> = Vec::with_capacity(a.ids.len());
     let mut index: HashMap<i64, usize> = HashMap::with_capacity(a.ids.len());
@@ -112,11 +124,9 @@ pub(super) fn add_inserted(tx: &mut Transaction<'_>, a: &EventArrays) -> Result<
             dims[i].tag("p", admin1.clone());
         }
     }
-    let mut delta = Delta::default();
     for d in &dims {
         delta.add(d, 1);
     }
-    write(tx, &delta)
 }
 
 /// The dimensions of the events selected by `cond` (on `events e`), as stored.
