@@ -24,6 +24,11 @@
 //! (text query, report, a date range not on month boundaries, more tags than stored,
 //! an ambiguous place name) is counted directly from the events ([`plan`] says `None`).
 //!
+//! The keys ([`Delta`]) and the plans with their queries ([`Plan`], rendered per
+//! [`Dialect`]) serve both backends; this module also holds the SQLite write path, and
+//! `postgres/counts.rs` the PostgreSQL one (one row per key and writer slot, summed by
+//! the same queries).
+//!
 //! The write path keeps the table in step inside the same transaction: [`adjust`] adds
 //! (+1) or removes (-1) the contributions of a set of events, read back from the events
 //! and their link rows as they are at that moment, summed in memory and written once per
@@ -68,17 +73,19 @@ struct Key {
 
 /// The dimensions of one event, as stored.
 #[derive(Debug, Default)]
-struct Dims {
-    event_type: String,
-    review_state: String,
-    m0: String,
-    m1: String,
+pub(crate) struct Dims {
+    pub(crate) event_type: String,
+    pub(crate) review_state: String,
+    /// `YYYY-MM` of the effective start and end, `''` when undated.
+    pub(crate) m0: String,
+    pub(crate) m1: String,
     /// Distinct (ASCII case-insensitively, like the NOCASE columns) tags.
-    tags: Vec<(&'static str, String)>,
+    pub(crate) tags: Vec<(&'static str, String)>,
 }
 
 impl Dims {
-    fn tag(&mut self, kind: &'static str, value: String) {
+    /// Add a tag (`p`, `l`, `a` or `o`) unless the event has it already.
+    pub(crate) fn tag(&mut self, kind: &'static str, value: String) {
         if !self
             .tags
             .iter()
@@ -109,7 +116,7 @@ fn year_of(month: &str) -> &str {
 
 /// Count changes, summed in memory and written once per key.
 #[derive(Debug, Default)]
-struct Delta {
+pub(crate) struct Delta {
     counts: HashMap<Key, i64>,
     texts: Vec<String>,
     ids: HashMap<String, u32>,
@@ -131,7 +138,8 @@ impl Delta {
         i
     }
 
-    fn add(&mut self, d: &Dims, sign: i64) {
+    /// Add (`sign` 1) or remove (-1) the contributions of one event.
+    pub(crate) fn add(&mut self, d: &Dims, sign: i64) {
         let t = self.intern(&d.event_type);
         let s = self.intern(&d.review_state);
         let m0 = self.intern(&d.m0);
@@ -179,6 +187,31 @@ impl Delta {
         }
     }
 
+    /// The changed rows (nonzero), texts resolved: (key columns, change).
+    pub(crate) fn rows(&self) -> Vec<([&str; 8], i64, i64)> {
+        let text = |i: u32| self.texts.get(i as usize).map_or("", String::as_str);
+        self.counts
+            .iter()
+            .filter(|(_, n)| **n != 0)
+            .map(|(k, n)| {
+                (
+                    [
+                        k.k1,
+                        text(k.v1),
+                        k.k2,
+                        text(k.v2),
+                        text(k.event_type),
+                        text(k.review_state),
+                        text(k.m0),
+                        text(k.m1),
+                    ],
+                    k.g,
+                    *n,
+                )
+            })
+            .collect()
+    }
+
     fn write(self, conn: &Connection) -> Result<()> {
         let mut up = conn.prepare_cached(
             "INSERT INTO event_counts(g, k1, v1, k2, v2, event_type, review_state, m0, m1, n)
@@ -220,6 +253,12 @@ impl Delta {
     }
 }
 
+/// `YYYY-MM` of a stored `YYYY-MM-DD` date, `''` for none.
+pub(crate) fn month_of(date: Option<&str>) -> String {
+    date.map(|s| s.get(..7).unwrap_or(s).to_string())
+        .unwrap_or_default()
+}
+
 /// The dimensions of the events selected by `cond` (on `events e`, with `params`).
 fn load(conn: &Connection, cond: &str, params: &[Value]) -> Result<Vec<Dims>> {
     let mut out: Vec<Dims> = Vec::new();
@@ -233,10 +272,7 @@ fn load(conn: &Connection, cond: &str, params: &[Value]) -> Result<Vec<Dims>> {
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(params.iter()))?;
         while let Some(r) = rows.next()? {
-            let month = |s: Option<String>| {
-                s.map(|s| s.get(..7).unwrap_or(&s).to_string())
-                    .unwrap_or_default()
-            };
+            let month = |s: Option<String>| month_of(s.as_deref());
             let mut d = Dims {
                 event_type: r.get(1)?,
                 review_state: r.get(2)?,
@@ -340,26 +376,33 @@ pub(crate) fn max_event_id(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
+/// The longest span in months, end month minus start month, of any dated event, read
+/// from the table's monthly rows (one integer or NULL; the same SQL on both backends).
+pub(crate) const LONGEST_SPAN_SQL: &str =
+    "SELECT CAST(max((CAST(substr(m1, 1, 4) AS INTEGER) * 12 + CAST(substr(m1, 6, 2) AS INTEGER))
+                   - (CAST(substr(m0, 1, 4) AS INTEGER) * 12 + CAST(substr(m0, 6, 2) AS INTEGER)))
+                 AS BIGINT)
+     FROM event_counts WHERE g = 1 AND k1 = '' AND m0 <> '' AND n > 0";
+
 /// The earliest effective start an event ending on or after `from` can have: the first
 /// of the month `from`'s month minus the longest span in months of any event (read from
 /// the monthly rows). `None` when no event is dated.
 pub(crate) fn earliest_start(conn: &Connection, from: NaiveDate) -> Result<Option<String>> {
     let span: Option<i64> = conn
-        .prepare_cached(
-            "SELECT max((CAST(substr(m1, 1, 4) AS INTEGER) * 12 + CAST(substr(m1, 6, 2) AS INTEGER))
-                      - (CAST(substr(m0, 1, 4) AS INTEGER) * 12 + CAST(substr(m0, 6, 2) AS INTEGER)))
-             FROM event_counts WHERE g = 1 AND k1 = '' AND m0 <> '' AND n > 0",
-        )?
+        .prepare_cached(LONGEST_SPAN_SQL)?
         .query_row([], |r| r.get(0))?;
-    let Some(span) = span else {
-        return Ok(None);
-    };
+    Ok(start_bound(from, span))
+}
+
+/// [`earliest_start`] given the longest span (`None`: no event is dated).
+pub(crate) fn start_bound(from: NaiveDate, span: Option<i64>) -> Option<String> {
+    let span = span?;
     let months = i64::from(from.year()) * 12 + i64::from(from.month0()) - span.max(0);
     let (y, m) = (months.div_euclid(12), months.rem_euclid(12) + 1);
-    Ok(i32::try_from(y)
+    i32::try_from(y)
         .ok()
         .and_then(|y| NaiveDate::from_ymd_opt(y, u32::try_from(m).ok()?, 1))
-        .map(|d| d.to_string()))
+        .map(|d| d.to_string())
 }
 
 /// How a filter reads from the table.
@@ -392,8 +435,63 @@ fn month(d: NaiveDate) -> String {
     format!("{:04}-{:02}", d.year(), d.month())
 }
 
+/// Where a filter's place value is looked up (the stored places), per backend.
+pub(crate) trait PlaceLookup {
+    /// The stored place id equal to `value` (without ASCII case), if any.
+    fn by_id(&mut self, value: &str) -> Result<Option<String>>;
+    /// The id of a stored place named `value` whose id is not `value`, if any.
+    fn by_name(&mut self, value: &str) -> Result<Option<String>>;
+    /// Whether `value` is a stored province (admin1).
+    fn is_admin1(&mut self, value: &str) -> Result<bool>;
+    /// Whether a stored place named `value` has an id other than `id`.
+    fn other_named(&mut self, value: &str, id: &str) -> Result<bool>;
+}
+
+struct SqlitePlaces<'a>(&'a Connection);
+
+impl PlaceLookup for SqlitePlaces<'_> {
+    fn by_id(&mut self, value: &str) -> Result<Option<String>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT place_id FROM event_places WHERE place_id = ?1 LIMIT 1")?
+            .query_row([value], |r| r.get(0))
+            .optional()?)
+    }
+    fn by_name(&mut self, value: &str) -> Result<Option<String>> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT place_id FROM event_places WHERE name = ?1 AND place_id <> ?1 LIMIT 1",
+            )?
+            .query_row([value], |r| r.get(0))
+            .optional()?)
+    }
+    fn is_admin1(&mut self, value: &str) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT 1 FROM event_places WHERE admin1 = ?1 LIMIT 1")?
+            .exists([value])?)
+    }
+    fn other_named(&mut self, value: &str, id: &str) -> Result<bool> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT 1 FROM event_places WHERE name = ?1 AND place_id <> ?2 LIMIT 1",
+            )?
+            .exists([value, id])?)
+    }
+}
+
 /// The table plan of `filter`, or `None` when it must be counted from the events.
 pub(crate) fn plan(conn: &Connection, filter: &EventFilter) -> Result<Option<Plan>> {
+    plan_with(&mut SqlitePlaces(conn), filter)
+}
+
+/// [`plan`] with the places looked up by `places` (any backend).
+pub(crate) fn plan_with(
+    places: &mut dyn PlaceLookup,
+    filter: &EventFilter,
+) -> Result<Option<Plan>> {
     // Incident filters (corroboration, reposts) are not dimensions of the table.
     if filter.text.is_some()
         || filter.report_id.is_some()
@@ -438,7 +536,7 @@ pub(crate) fn plan(conn: &Connection, filter: &EventFilter) -> Result<Option<Pla
         tags.push(("o", o.trim().to_string()));
     }
     if let Some(place) = &filter.place {
-        match place_tag(conn, place.trim())? {
+        match place_tag(places, place.trim())? {
             Some(t) => tags.push(t),
             None => return Ok(None),
         }
@@ -471,32 +569,17 @@ pub(crate) fn plan(conn: &Connection, filter: &EventFilter) -> Result<Option<Pla
 
 /// The tag equivalent to a place filter (events with a place whose id, name or admin1
 /// equals `value`), when there is exactly one: one gazetteer id, or one province.
-fn place_tag(conn: &Connection, value: &str) -> Result<Option<(&'static str, String)>> {
-    let by_id: Option<String> = conn
-        .prepare_cached("SELECT place_id FROM event_places WHERE place_id = ?1 LIMIT 1")?
-        .query_row([value], |r| r.get(0))
-        .optional()?;
-    let by_name: Option<String> = conn
-        .prepare_cached(
-            "SELECT place_id FROM event_places WHERE name = ?1 AND place_id <> ?1 LIMIT 1",
-        )?
-        .query_row([value], |r| r.get(0))
-        .optional()?;
-    let is_admin1 = conn
-        .prepare_cached("SELECT 1 FROM event_places WHERE admin1 = ?1 LIMIT 1")?
-        .exists([value])?;
+fn place_tag(places: &mut dyn PlaceLookup, value: &str) -> Result<Option<(&'static str, String)>> {
+    let by_id = places.by_id(value)?;
+    let by_name = places.by_name(value)?;
+    let is_admin1 = places.is_admin1(value)?;
     Ok(match (by_id, by_name, is_admin1) {
         (None, None, false) => Some(("l", value.to_string())), // matches nothing
         (None, None, true) => Some(("p", value.to_string())),
         (Some(id), None, false) => Some(("l", id)),
         (None, Some(id), false) => {
             // One name may belong to several gazetteer ids.
-            let other = conn
-                .prepare_cached(
-                    "SELECT 1 FROM event_places WHERE name = ?1 AND place_id <> ?2 LIMIT 1",
-                )?
-                .exists([value, id.as_str()])?;
-            if other {
+            if places.other_named(value, &id)? {
                 None
             } else {
                 Some(("l", id))
@@ -504,6 +587,58 @@ fn place_tag(conn: &Connection, value: &str) -> Result<Option<(&'static str, Str
         }
         _ => None,
     })
+}
+
+/// The SQL flavour a plan's queries are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// `?` parameters, NOCASE tag columns.
+    Sqlite,
+    /// `$n` parameters, tags compared through `lower()`, `bigint` sums.
+    Postgres,
+}
+
+/// A parameter of a plan's query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// A query being written: its dialect and parameters so far.
+struct Sql {
+    dialect: Dialect,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    fn arg(&mut self, a: Arg) -> String {
+        let int = matches!(a, Arg::Int(_));
+        self.args.push(a);
+        match (self.dialect, int) {
+            (Dialect::Sqlite, _) => "?".into(),
+            (Dialect::Postgres, true) => format!("${}::int8", self.args.len()),
+            (Dialect::Postgres, false) => format!("${}", self.args.len()),
+        }
+    }
+
+    /// `col = value`, without ASCII case for the tag columns.
+    fn eq(&mut self, col: &str, value: &str) -> String {
+        let nocase = col.starts_with('v');
+        let ph = self.arg(Arg::Text(value.to_string()));
+        match (self.dialect, nocase) {
+            (Dialect::Postgres, true) => format!("lower({col}) = lower({ph})"),
+            _ => format!("{col} = {ph}"),
+        }
+    }
+
+    /// `sum(n)` as an integer.
+    fn sum(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "sum(n)",
+            Dialect::Postgres => "sum(n)::int8",
+        }
+    }
 }
 
 fn kind_of(f: Facet) -> Option<&'static str> {
@@ -517,11 +652,11 @@ fn kind_of(f: Facet) -> Option<&'static str> {
 }
 
 impl Plan {
-    /// Conditions and parameters for the rows holding exactly `tags` (plus, when
-    /// `group_kind` is set, one more tag of that kind, any value).
-    fn conditions(&self, group_kind: Option<&'static str>) -> (Vec<String>, Vec<Value>) {
-        let mut c = vec!["g = ?".to_string()];
-        let mut p = vec![Value::Integer(self.g)];
+    /// Conditions for the rows holding exactly `tags` (plus, when `group_kind` is set,
+    /// one more tag of that kind, any value).
+    fn conditions(&self, q: &mut Sql, group_kind: Option<&'static str>) -> Vec<String> {
+        let g = q.arg(Arg::Int(self.g));
+        let mut c = vec![format!("g = {g}")];
         let mut slots: Vec<(&str, Option<&str>)> = self
             .tags
             .iter()
@@ -534,11 +669,9 @@ impl Plan {
         for (i, (kc, vc)) in names.iter().enumerate() {
             match slots.get(i) {
                 Some((k, v)) => {
-                    c.push(format!("{kc} = ?"));
-                    p.push(Value::Text((*k).to_string()));
+                    c.push(q.eq(kc, k));
                     if let Some(v) = v {
-                        c.push(format!("{vc} = ?"));
-                        p.push(Value::Text((*v).to_string()));
+                        c.push(q.eq(vc, v));
                     }
                 }
                 None => {
@@ -548,49 +681,50 @@ impl Plan {
             }
         }
         if let Some(t) = &self.event_type {
-            c.push("event_type = ?".into());
-            p.push(Value::Text(t.clone()));
+            c.push(q.eq("event_type", t));
         }
         if let Some(s) = &self.review_state {
-            c.push("review_state = ?".into());
-            p.push(Value::Text(s.clone()));
+            c.push(q.eq("review_state", s));
         }
         let (from, to) = match (self.g, &self.years) {
             (2, Some((from, to))) => (from, to),
             _ => (&self.from_month, &self.to_month),
         };
         if let Some(m) = from {
-            c.push("m1 >= ?".into());
-            p.push(Value::Text(m.clone()));
+            let ph = q.arg(Arg::Text(m.clone()));
+            c.push(format!("m1 >= {ph}"));
         }
         if let Some(m) = to {
-            c.push("m0 <= ? AND m0 <> ''".into());
-            p.push(Value::Text(m.clone()));
+            let ph = q.arg(Arg::Text(m.clone()));
+            c.push(format!("m0 <= {ph} AND m0 <> ''"));
         }
-        (c, p)
+        c
     }
 
-    /// Number of events matching.
-    pub(crate) fn count(&self, conn: &Connection) -> Result<u64> {
-        let (c, p) = self.conditions(None);
+    /// The query of [`Plan::count`]: one row, one integer.
+    pub(crate) fn count_sql(&self, dialect: Dialect) -> (String, Vec<Arg>) {
+        let mut q = Sql {
+            dialect,
+            args: Vec::new(),
+        };
+        let c = self.conditions(&mut q, None);
         let sql = format!(
-            "SELECT coalesce(sum(n), 0) FROM event_counts WHERE {}",
+            "SELECT coalesce({}, 0) FROM event_counts WHERE {}",
+            q.sum(),
             c.join(" AND ")
         );
-        let n: i64 = conn
-            .prepare_cached(&sql)?
-            .query_row(params_from_iter(p.iter()), |r| r.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        (sql, q.args)
     }
 
-    /// Counts by the value of `facet`, most first (ties by value), at most `limit`;
-    /// `None` when the table does not hold this combination.
-    pub(crate) fn facet(
+    /// The query of [`Plan::facet`]: rows (value, count), most first (ties by value,
+    /// places and provinces without ASCII case), at most `limit`; `None` when the
+    /// table does not hold this combination.
+    pub(crate) fn facet_sql(
         &self,
-        conn: &Connection,
+        dialect: Dialect,
         facet: Facet,
         limit: usize,
-    ) -> Result<Option<Vec<(String, u64)>>> {
+    ) -> Option<(String, Vec<Arg>)> {
         let kind = kind_of(facet);
         let (col, group_kind) = match kind {
             None => (
@@ -603,7 +737,7 @@ impl Plan {
             ),
             Some(k) => {
                 if self.tags.iter().any(|(t, _)| *t == k) {
-                    return Ok(None);
+                    return None;
                 }
                 let mut kinds: Vec<&str> = self.tags.iter().map(|(t, _)| *t).collect();
                 kinds.push(k);
@@ -614,23 +748,81 @@ impl Plan {
                             g: 2,
                             ..self.clone()
                         };
-                        return by_year.facet(conn, facet, limit);
+                        return by_year.facet_sql(dialect, facet, limit);
                     }
-                    return Ok(None);
+                    return None;
                 }
                 (if self.tags.is_empty() { "v1" } else { "v2" }, Some(k))
             }
         };
-        let (c, mut p) = self.conditions(group_kind);
+        let mut q = Sql {
+            dialect,
+            args: Vec::new(),
+        };
+        let c = self.conditions(&mut q, group_kind);
+        // The same order of ties as the direct counts of each backend.
+        let order = match (dialect, facet) {
+            (Dialect::Sqlite, _) => "1 COLLATE NOCASE".to_string(),
+            (Dialect::Postgres, Facet::Place | Facet::Province) => format!("lower({col}), 1"),
+            (Dialect::Postgres, _) => "1".to_string(),
+        };
+        let sum = q.sum();
+        let lim = q.arg(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
         let sql = format!(
-            "SELECT {col}, sum(n) FROM event_counts WHERE {} GROUP BY 1 HAVING sum(n) > 0
-             ORDER BY 2 DESC, 1 COLLATE NOCASE LIMIT ?",
+            "SELECT {col}, {sum} FROM event_counts WHERE {} GROUP BY 1 HAVING sum(n) > 0
+             ORDER BY 2 DESC, {order} LIMIT {lim}",
             c.join(" AND ")
         );
-        p.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        Some((sql, q.args))
+    }
+
+    /// The query of [`Plan::months`]: rows (month, type, count) by start month and
+    /// type, undated left out; `None` when not held.
+    pub(crate) fn months_sql(&self, dialect: Dialect) -> Option<(String, Vec<Arg>)> {
+        if self.tags.len() > 1 || self.tags.iter().any(|(k, _)| !monthly(k)) {
+            return None;
+        }
+        let plan = Plan {
+            g: 1,
+            ..self.clone()
+        };
+        let mut q = Sql {
+            dialect,
+            args: Vec::new(),
+        };
+        let c = plan.conditions(&mut q, None);
+        let sql = format!(
+            "SELECT m0, event_type, {} FROM event_counts WHERE {} AND m0 <> ''
+             GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2",
+            q.sum(),
+            c.join(" AND ")
+        );
+        Some((sql, q.args))
+    }
+
+    /// Number of events matching.
+    pub(crate) fn count(&self, conn: &Connection) -> Result<u64> {
+        let (sql, args) = self.count_sql(Dialect::Sqlite);
+        let n: i64 = conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(values(args)), |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Counts by the value of `facet`, most first (ties by value), at most `limit`;
+    /// `None` when the table does not hold this combination.
+    pub(crate) fn facet(
+        &self,
+        conn: &Connection,
+        facet: Facet,
+        limit: usize,
+    ) -> Result<Option<Vec<(String, u64)>>> {
+        let Some((sql, args)) = self.facet_sql(Dialect::Sqlite, facet, limit) else {
+            return Ok(None);
+        };
         let rows = conn
             .prepare_cached(&sql)?
-            .query_map(params_from_iter(p.iter()), |r| {
+            .query_map(params_from_iter(values(args)), |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -643,22 +835,12 @@ impl Plan {
 
     /// Counts by start month and type (undated left out); `None` when not held.
     pub(crate) fn months(&self, conn: &Connection) -> Result<Option<Vec<(String, String, u64)>>> {
-        if self.tags.len() > 1 || self.tags.iter().any(|(k, _)| !monthly(k)) {
+        let Some((sql, args)) = self.months_sql(Dialect::Sqlite) else {
             return Ok(None);
-        }
-        let plan = Plan {
-            g: 1,
-            ..self.clone()
         };
-        let (c, p) = plan.conditions(None);
-        let sql = format!(
-            "SELECT m0, event_type, sum(n) FROM event_counts WHERE {} AND m0 <> ''
-             GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2",
-            c.join(" AND ")
-        );
         let rows = conn
             .prepare_cached(&sql)?
-            .query_map(params_from_iter(p.iter()), |r| {
+            .query_map(params_from_iter(values(args)), |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -672,4 +854,14 @@ impl Plan {
                 .collect(),
         ))
     }
+}
+
+/// SQLite values of a plan's parameters.
+fn values(args: Vec<Arg>) -> Vec<Value> {
+    args.into_iter()
+        .map(|a| match a {
+            Arg::Int(n) => Value::Integer(n),
+            Arg::Text(s) => Value::Text(s),
+        })
+        .collect()
 }

@@ -106,7 +106,8 @@ pub trait Store: Send {
 
     /// Full-text search over titles and bodies, best hits first. See [`search`] for
     /// the query language (words, "phrases", `OR`, `-exclusion`, `word*`).
-    /// A query with no searchable word returns no hits.
+    /// A query with no searchable word returns no hits. On PostgreSQL a query matching
+    /// more than 1,000 reports is listed newest first, unranked (score 0).
     fn search(&self, query: &str, limit: usize, offset: usize) -> Result<Vec<SearchHit>>;
 
     /// [`Store::search`] that may rank only the `candidates` most recently stored

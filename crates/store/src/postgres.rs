@@ -26,12 +26,14 @@ use postgres::{Client, GenericClient, NoTls, Row, Transaction};
 use crate::error::{Result, StoreError};
 use crate::search::{ts_vector, Query};
 use crate::sqlite::{
-    from_json, from_word, now, parse_date, to_i64, to_json, to_u64, word, MAX_ORIGINAL,
+    from_json, from_word, now, parse_date, to_i64, to_json, to_u64, word, BROAD_TEXT_REPORTS,
+    MAX_ORIGINAL,
 };
 use crate::types::*;
 use crate::Store;
 
 mod accounts;
+mod counts;
 mod facets;
 mod incidents;
 mod interop;
@@ -150,6 +152,47 @@ impl PostgresStore {
         Ok(PostgresStore {
             client: RefCell::new(client),
             url: redacted,
+        })
+    }
+
+    /// [`Store::count_events`] counted from the events, without the count table (for
+    /// tests and benchmarks).
+    #[doc(hidden)]
+    pub fn count_events_direct(&self, filter: &EventFilter) -> Result<u64> {
+        let mut c = self.conn()?;
+        let mut p = Params::default();
+        let mut clauses = filter_clauses(filter, &mut p);
+        if let Some(lo) = counts::earliest_start(&mut c, filter)? {
+            clauses.push(format!("e.eff_start >= {}", p.add(lo)));
+        }
+        let sql = format!("SELECT count(*) FROM events e{}", where_sql(&clauses));
+        let row = c.query_one(&sql, &p.refs())?;
+        Ok(to_u64(col(&row, 0)?))
+    }
+
+    /// [`Store::facet_counts`] counted from the events, without the count table.
+    #[doc(hidden)]
+    pub fn facet_counts_direct(
+        &self,
+        filter: &EventFilter,
+        facet: Facet,
+        limit: usize,
+    ) -> Result<Vec<FacetCount>> {
+        facets::facet_counts(&mut *self.conn()?, filter, facet, limit)
+    }
+
+    /// [`Store::month_counts`] counted from the events, without the count table.
+    #[doc(hidden)]
+    pub fn month_counts_direct(&self, filter: &EventFilter) -> Result<Vec<MonthCount>> {
+        facets::month_counts(&mut *self.conn()?, filter)
+    }
+
+    /// Recount the pre-aggregated event counts from the events (normally kept in step by
+    /// every write; the schema migration fills them once).
+    pub fn rebuild_counts(&mut self) -> Result<()> {
+        self.write(|tx| {
+            counts::rebuild(tx)?;
+            bump_data_version(tx)
         })
     }
 
@@ -280,16 +323,22 @@ fn migrate(client: &mut Client, url: &str) -> Result<()> {
         }
         for (i, step) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
             let version = i as u32 + 1;
-            let run = |client: &mut Client| -> std::result::Result<(), postgres::Error> {
+            let run = |client: &mut Client| -> Result<()> {
                 let mut tx = client.transaction()?;
                 tx.batch_execute(&schema::step_sql(step))?;
+                if version == schema::COUNTS_VERSION {
+                    counts::rebuild(&mut tx)?;
+                }
                 tx.execute(
                     "UPDATE schema_version SET version = $1",
                     &[&i32::try_from(version).unwrap_or(i32::MAX)],
                 )?;
-                tx.commit()
+                Ok(tx.commit()?)
             };
-            run(client).map_err(|source| StoreError::PgMigration { version, source })?;
+            run(client).map_err(|e| match e {
+                StoreError::Postgres(source) => StoreError::PgMigration { version, source },
+                other => other,
+            })?;
         }
         Ok(())
     })();
@@ -487,8 +536,20 @@ impl EventArrays {
         Ok(())
     }
 
-    /// Insert the events (with their ids) and their link rows.
+    /// Insert the events (with their ids) and their link rows, and count the events in
+    /// `event_counts`.
     pub(crate) fn insert(&self, tx: &mut Transaction<'_>, at: &str) -> Result<()> {
+        self.insert_with(tx, at, None)
+    }
+
+    /// [`EventArrays::insert`]; with `pending`, the events' counts are added to it (to be
+    /// written once by the caller, [`counts::write_pending`]) rather than written now.
+    pub(crate) fn insert_with(
+        &self,
+        tx: &mut Transaction<'_>,
+        at: &str,
+        pending: Option<&mut crate::counts::Delta>,
+    ) -> Result<()> {
         if !self.ids.is_empty() {
             tx.execute(
                 "INSERT INTO events(id, report_id, seq, extractor_version, review_state,
@@ -547,7 +608,14 @@ impl EventArrays {
                 ],
             )?;
         }
-        Ok(())
+        // New events are counted (links-only inserts, of an edit, by the caller).
+        match pending {
+            Some(delta) => {
+                counts::add_to(delta, self);
+                Ok(())
+            }
+            None => counts::add_inserted(tx, self),
+        }
     }
 }
 
@@ -874,6 +942,7 @@ fn ingest_tx(
     let n_events: usize = stored.iter().map(|c| c.events.len()).sum();
     let ids = next_ids(tx, "events", "id", n_events)?;
     let mut arrays = EventArrays::default();
+    let mut pending = crate::counts::Delta::default();
     let mut next = ids.into_iter();
     for c in &stored {
         let published = c.report.published.as_ref().map(|p| p.date);
@@ -893,12 +962,14 @@ fn ingest_tx(
                 c.report.outlet.as_deref(),
             )?;
             if arrays.len() >= CHUNK_ROWS {
-                arrays.insert(tx, at)?;
+                arrays.insert_with(tx, at, Some(&mut pending))?;
                 arrays = EventArrays::default();
             }
         }
     }
-    arrays.insert(tx, at)?;
+    arrays.insert_with(tx, at, Some(&mut pending))?;
+    // The batch's counts, summed over its chunks, in one statement.
+    counts::write_pending(tx, &pending)?;
     // Where the reports not inserted here were first read from.
     let others: Vec<&str> = candidates
         .iter()
@@ -1119,16 +1190,30 @@ impl Store for PostgresStore {
         let Some(q) = Query::parse(query) else {
             return Ok(Vec::new());
         };
-        let sql = format!(
-            "SELECT r.id, r.title, r.published, r.body, {RANK}::float8 AS score
-             FROM reports r, (SELECT CAST($1 AS text)::tsquery AS q) q
-             WHERE r.fts @@ q.q
-             ORDER BY score DESC, r.n
+        let ts = q.ts_query();
+        let mut c = self.conn()?;
+        // Ranking reads every match's vector (out of line, compressed): hundreds of ms
+        // for a word in most reports. A broad query (the same threshold as the search
+        // page's) lists its hits newest first instead, unranked (score 0), which the
+        // `reports_listing` index gives after reading a few rows per hit.
+        let broad = count_matches_upto(&mut c, &ts, BROAD_TEXT_REPORTS + 1)? > BROAD_TEXT_REPORTS;
+        let sql = if broad {
+            "SELECT r.id, r.title, r.published, r.body, 0::float8 AS score
+             FROM reports r
+             WHERE r.fts @@ CAST($1 AS text)::tsquery
+             ORDER BY r.published DESC NULLS LAST, r.n
              LIMIT $2 OFFSET $3"
-        );
-        let rows = self
-            .conn()?
-            .query(&sql, &[&q.ts_query(), &to_i64(limit), &to_i64(offset)])?;
+                .to_string()
+        } else {
+            format!(
+                "SELECT r.id, r.title, r.published, r.body, {RANK}::float8 AS score
+                 FROM reports r, (SELECT CAST($1 AS text)::tsquery AS q) q
+                 WHERE r.fts @@ q.q
+                 ORDER BY score DESC, r.n
+                 LIMIT $2 OFFSET $3"
+            )
+        };
+        let rows = c.query(&sql, &[&ts, &to_i64(limit), &to_i64(offset)])?;
         rows.iter()
             .map(|row| {
                 let report_id: String = col(row, 0)?;
@@ -1150,16 +1235,17 @@ impl Store for PostgresStore {
         let Some(q) = Query::parse(query) else {
             return Ok(0);
         };
-        let row = self.conn()?.query_one(
-            "SELECT count(*) FROM reports WHERE fts @@ CAST($1 AS text)::tsquery",
-            &[&q.ts_query()],
-        )?;
-        Ok(to_u64(col(&row, 0)?))
+        count_matches(&mut *self.conn()?, &q.ts_query())
     }
 
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
+        let mut c = self.conn()?;
         let mut p = Params::default();
-        let clauses = filter_clauses(filter, &mut p);
+        let mut clauses = filter_clauses(filter, &mut p);
+        // `from` bounds only `eff_end`, which no index orders: bound `eff_start` too.
+        if let Some(lo) = counts::earliest_start(&mut c, filter)? {
+            clauses.push(format!("e.eff_start >= {}", p.add(lo)));
+        }
         let limit = p.add(filter.limit.map(to_i64));
         let offset = p.add(to_i64(filter.offset));
         // Pick the page's ids first (ordering only index keys), then read those rows.
@@ -1170,16 +1256,17 @@ impl Store for PostgresStore {
              ORDER BY e.eff_start, e.id",
             where_sql(&clauses)
         );
-        let rows = self.conn()?.query(&sql, &p.refs())?;
+        let rows = c.query(&sql, &p.refs())?;
         rows.iter().map(stored_event).collect()
     }
 
     fn count_events(&self, filter: &EventFilter) -> Result<u64> {
-        let mut p = Params::default();
-        let clauses = filter_clauses(filter, &mut p);
-        let sql = format!("SELECT count(*) FROM events e{}", where_sql(&clauses));
-        let row = self.conn()?.query_one(&sql, &p.refs())?;
-        Ok(to_u64(col(&row, 0)?))
+        let mut c = self.conn()?;
+        if let Some(plan) = counts::plan(&mut c, filter)? {
+            return counts::count(&mut c, &plan);
+        }
+        drop(c);
+        self.count_events_direct(filter)
     }
 
     fn report_events(&self, report_id: &str) -> Result<Vec<StoredEvent>> {
@@ -1230,6 +1317,7 @@ impl Store for PostgresStore {
                 format!("reports.published of {report_id}")
             })?;
             let outlet: Option<String> = col(&row, 1)?;
+            counts::remove_machine_of(tx, &report_id)?;
             tx.execute(
                 "DELETE FROM events WHERE report_id = $1 AND review_state = 'machine'",
                 &[&report_id],
@@ -1277,6 +1365,7 @@ impl Store for PostgresStore {
         let state = decision.state();
         self.write(|tx| {
             let old = event_by_id(tx, event_id, true)?.ok_or(StoreError::NoSuchEvent(event_id))?;
+            counts::adjust_ids(tx, &[event_id], -1)?;
             match decision {
                 ReviewDecision::Edit(e) => {
                     let mut a = EventArrays::default();
@@ -1328,6 +1417,7 @@ impl Store for PostgresStore {
                     )?;
                 }
             }
+            counts::adjust_ids(tx, &[event_id], 1)?;
             let (new, action) = crate::types::reviewed(&old, state, decision);
             let snapshot = crate::types::review_snapshot;
             tx.execute(
@@ -1443,11 +1533,23 @@ impl Store for PostgresStore {
         facet: Facet,
         limit: usize,
     ) -> Result<Vec<FacetCount>> {
-        facets::facet_counts(&mut *self.conn()?, filter, facet, limit)
+        let mut c = self.conn()?;
+        if let Some(plan) = counts::plan(&mut c, filter)? {
+            if let Some(rows) = counts::facet(&mut c, &plan, facet, limit)? {
+                return Ok(rows);
+            }
+        }
+        facets::facet_counts(&mut c, filter, facet, limit)
     }
 
     fn month_counts(&self, filter: &EventFilter) -> Result<Vec<MonthCount>> {
-        facets::month_counts(&mut *self.conn()?, filter)
+        let mut c = self.conn()?;
+        if let Some(plan) = counts::plan(&mut c, filter)? {
+            if let Some(rows) = counts::months(&mut c, &plan)? {
+                return Ok(rows);
+            }
+        }
+        facets::month_counts(&mut c, filter)
     }
 
     fn put_user(&mut self, name: &str, role: Role, password_hash: &str) -> Result<()> {
@@ -1660,6 +1762,33 @@ impl Store for PostgresStore {
 }
 
 /// Refuse a report whose text PostgreSQL cannot hold.
+/// Number of reports matching a `tsquery` (a bitmap of the GIN index's posting lists
+/// and a visit of the matching rows, without reading their vectors).
+fn count_matches(c: &mut Client, ts_query: &str) -> Result<u64> {
+    let row = c.query_one(
+        "SELECT count(*) FROM reports WHERE fts @@ CAST($1 AS text)::tsquery",
+        &[&ts_query],
+    )?;
+    Ok(to_u64(col(&row, 0)?))
+}
+
+/// [`count_matches`], counting no further than `cap`: the bitmap of the index, then
+/// only as many rows as needed (whatever the number of matches). Index and sequential
+/// scans are turned off for it: with a `LIMIT` the planner would otherwise walk rows
+/// and read each one's vector.
+fn count_matches_upto(c: &mut Client, ts_query: &str, cap: u64) -> Result<u64> {
+    let mut tx = c.transaction()?;
+    tx.batch_execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")?;
+    let row = tx.query_one(
+        "SELECT count(*) FROM (SELECT 1 FROM reports
+                                WHERE fts @@ CAST($1 AS text)::tsquery LIMIT $2) s",
+        &[&ts_query, &i64::try_from(cap).unwrap_or(i64::MAX)],
+    )?;
+    let n = to_u64(col(&row, 0)?);
+    tx.commit()?;
+    Ok(n)
+}
+
 pub(crate) fn check_report_text(r: &Report) -> Result<()> {
     check_text(
         || format!("report {} from {}", r.id, r.source_path),

@@ -25,7 +25,7 @@ pub const DB_FILE: &str = "lantern.db";
 
 /// Above this many matching reports, a text-filtered event listing walks the events in
 /// listing order rather than collecting and sorting all events of the matching reports.
-const BROAD_TEXT_REPORTS: u64 = 1_000;
+pub(crate) const BROAD_TEXT_REPORTS: u64 = 1_000;
 
 /// Snippet length in bytes (about).
 const SNIPPET_WIDTH: usize = 220;

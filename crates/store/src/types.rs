@@ -109,7 +109,8 @@ pub struct SearchHit {
     pub published: Option<NaiveDate>,
     /// An excerpt of the original body with the matches marked «like this».
     pub snippet: String,
-    /// Relevance; higher is better (negated BM25).
+    /// Relevance; higher is better (negated BM25; `ts_rank` on PostgreSQL, where the
+    /// hits of a query matching more than 1,000 reports are listed newest first with 0).
     pub score: f64,
 }
 

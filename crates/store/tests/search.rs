@@ -236,3 +236,43 @@ fn bounded_ranking_ranks_the_newest_matches_and_says_so() {
             .is_empty());
     }
 }
+
+#[test]
+fn a_broad_query_pages_through_every_match() {
+    // 1,015 reports name Hyesan: more than the broad-query threshold of 1,000.
+    for mut store in stores() {
+        let files: Vec<_> = (0..1015).map(synthetic).collect();
+        for chunk in files.chunks(250) {
+            store.ingest_batch(chunk).unwrap();
+        }
+        let all = store.count_search("Hyesan").unwrap();
+        assert_eq!(all, 1015, "{}", store.name());
+        let mut seen = std::collections::HashSet::new();
+        let mut last: Option<chrono::NaiveDate> = None;
+        let mut offset = 0;
+        loop {
+            let page = store.search("Hyesan", 100, offset).unwrap();
+            if page.is_empty() {
+                break;
+            }
+            for h in &page {
+                assert!(h.snippet.contains("«Hyesan»"), "{}", h.snippet);
+                assert!(seen.insert(h.report_id.clone()), "{} twice", h.report_id);
+                if store.is_postgres() {
+                    // PostgreSQL lists broad queries newest first, unranked.
+                    assert_eq!(h.score, 0.0);
+                    if let (Some(prev), Some(d)) = (last, h.published) {
+                        assert!(d <= prev, "{d} after {prev}");
+                    }
+                    last = h.published.or(last);
+                }
+            }
+            offset += page.len();
+        }
+        assert_eq!(seen.len(), 1015, "{}", store.name());
+        // A narrow query is still ranked.
+        let narrow = store.search("\"number 1007\"", 5, 0).unwrap();
+        assert_eq!(narrow.len(), 1, "{}", store.name());
+        assert!(narrow[0].score > 0.0, "{}", store.name());
+    }
+}

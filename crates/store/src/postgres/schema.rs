@@ -251,7 +251,30 @@ CREATE TRIGGER incident_pins_no_change BEFORE UPDATE OR DELETE ON incident_pins
 CREATE TRIGGER incident_pins_no_truncate BEFORE TRUNCATE ON incident_pins
     FOR EACH STATEMENT EXECUTE FUNCTION lantern_refuse_change('incident_pins is append-only');
 "#,
+    // 5: pre-aggregated event counts (keys as SQLite's, see `crate::counts`), one row
+    // per key and writer slot (see `postgres/counts.rs`); filled by `counts::rebuild`
+    // right after this step, in the same transaction.
+    r#"
+CREATE TABLE event_counts (
+    g            smallint NOT NULL,
+    k1           ctext NOT NULL,
+    v1           ctext NOT NULL,
+    k2           ctext NOT NULL,
+    v2           ctext NOT NULL,
+    event_type   ctext NOT NULL,
+    review_state ctext NOT NULL,
+    m0           ctext NOT NULL,
+    m1           ctext NOT NULL,
+    slot         smallint NOT NULL,
+    n            bigint NOT NULL,
+    PRIMARY KEY (g, k1, v1, k2, v2, event_type, review_state, m0, m1, slot)
+);
+CREATE INDEX event_counts_tags ON event_counts(g, k1, lower(v1), k2, lower(v2));
+"#,
 ];
+
+/// The step whose migration is followed by the count table's backfill.
+pub(super) const COUNTS_VERSION: u32 = 5;
 
 /// The SQL of one step, `ctext` spelled out.
 pub(super) fn step_sql(step: &str) -> String {
