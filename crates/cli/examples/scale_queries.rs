@@ -43,16 +43,28 @@ fn report(key: &str, mut samples: Vec<f64>) {
 }
 
 /// What the search page asks of the store for one filter: a page of events, the total,
-/// and the counts of every facet.
-fn faceted(store: &dyn Store, filter: &EventFilter) -> lantern_store::Result<u64> {
+/// and the counts of every facet. `parts` gets the milliseconds of each piece, in order:
+/// the page, the total, then each facet of [`Facet::ALL`].
+fn faceted(
+    store: &dyn Store,
+    filter: &EventFilter,
+    parts: &mut Vec<f64>,
+) -> lantern_store::Result<u64> {
+    parts.clear();
     let page = EventFilter {
         limit: Some(25),
         ..filter.clone()
     };
+    let t = Instant::now();
     store.events(&page)?;
+    parts.push(ms(t));
+    let t = Instant::now();
     let total = store.count_events(filter)?;
+    parts.push(ms(t));
     for f in Facet::ALL {
+        let t = Instant::now();
         store.facet_counts(filter, f, 20)?;
+        parts.push(ms(t));
     }
     Ok(total)
 }
@@ -114,21 +126,32 @@ fn main() {
             }
         }
         let mut samples = Vec::new();
+        let mut part_names = vec!["page".to_string(), "total".to_string()];
+        part_names.extend(Facet::ALL.iter().map(|f| format!("{f:?}").to_lowercase()));
+        let mut part_samples = vec![Vec::new(); part_names.len()];
+        let mut parts = Vec::new();
         let mut matched = 0;
         for round in 0..2 {
             for f in &filters {
                 let t = Instant::now();
-                let n = faceted(store.as_ref(), f)?;
+                let n = faceted(store.as_ref(), f, &mut parts)?;
                 // The first round warms the caches of the database.
                 if round == 1 {
                     samples.push(ms(t));
                     matched += n;
+                    for (acc, v) in part_samples.iter_mut().zip(&parts) {
+                        acc.push(*v);
+                    }
                 }
             }
         }
         println!("facet.combos {}", filters.len());
         println!("facet.events_matched {matched}");
         report("facet", samples);
+        // Which piece of the faceted query the time goes to.
+        for (name, v) in part_names.iter().zip(part_samples) {
+            report(&format!("facet.part.{name}"), v);
+        }
         Ok(())
     };
     if let Err(e) = run() {
