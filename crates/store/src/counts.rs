@@ -190,6 +190,59 @@ impl Delta {
     }
 }
 
+/// The contributions of events as they are written, summed in memory (no read-back of
+/// the rows just inserted). Gives the same keys as [`adjust`] with +1 would: the same
+/// dimensions and the same tag rules (an actor, place id and province once per event,
+/// ASCII case-insensitively, like the link tables' keys and `NOCASE` columns).
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    delta: Delta,
+    dims: Dims,
+}
+
+impl Tally {
+    /// Count one machine event, with its stored effective dates and its report's outlet.
+    pub(crate) fn add_event(
+        &mut self,
+        e: &lantern_extract::Event,
+        eff_start: Option<&str>,
+        eff_end: Option<&str>,
+        outlet: Option<&str>,
+    ) {
+        let d = &mut self.dims;
+        d.event_type.clear();
+        d.event_type.push_str(e.event_type.as_str());
+        d.review_state.clear();
+        d.review_state.push_str("machine");
+        d.m0.clear();
+        d.m0.push_str(eff_start.map(month_of).unwrap_or(""));
+        d.m1.clear();
+        d.m1.push_str(eff_end.map(month_of).unwrap_or(""));
+        d.tags.clear();
+        if let Some(o) = outlet {
+            d.tag("o", o.to_string());
+        }
+        for a in &e.actors {
+            d.tag("a", a.as_str().to_string());
+        }
+        for p in &e.places {
+            d.tag("l", p.id.clone());
+            d.tag("p", p.admin1.clone());
+        }
+        self.delta.add(&self.dims, 1);
+    }
+
+    /// Add the summed contributions to the table.
+    pub(crate) fn write(self, conn: &Connection) -> Result<()> {
+        self.delta.write(conn)
+    }
+}
+
+/// The month (`YYYY-MM`) of a stored effective date, as [`load`] takes it.
+fn month_of(s: &str) -> &str {
+    s.get(..7).unwrap_or(s)
+}
+
 /// The dimensions of the events selected by `cond` (on `events e`, with `params`).
 fn load(conn: &Connection, cond: &str, params: &[Value]) -> Result<Vec<Dims>> {
     let mut out: Vec<Dims> = Vec::new();
@@ -203,10 +256,7 @@ fn load(conn: &Connection, cond: &str, params: &[Value]) -> Result<Vec<Dims>> {
         let mut stmt = conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(params_from_iter(params.iter()))?;
         while let Some(r) = rows.next()? {
-            let month = |s: Option<String>| {
-                s.map(|s| s.get(..7).unwrap_or(&s).to_string())
-                    .unwrap_or_default()
-            };
+            let month = |s: Option<String>| s.map(|s| month_of(&s).to_string()).unwrap_or_default();
             let mut d = Dims {
                 event_type: r.get(1)?,
                 review_state: r.get(2)?,

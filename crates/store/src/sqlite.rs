@@ -514,7 +514,7 @@ fn insert_events(
     version: &str,
     at: &str,
 ) -> Result<usize> {
-    EventWriter::new(tx)?.insert(report_id, published, events, version, at)
+    EventWriter::new(tx)?.insert(report_id, published, events, version, at, None)
 }
 
 /// The statements that write events and their link rows, prepared once and reused for
@@ -565,6 +565,8 @@ impl<'c> EventWriter<'c> {
     }
 
     /// Insert `events` of a report as machine events of `version`; returns how many.
+    /// With `tally` (the report's outlet and the running count-table sum), each event's
+    /// count-table contributions are added to it as the event is written.
     fn insert(
         &mut self,
         report_id: &str,
@@ -572,6 +574,7 @@ impl<'c> EventWriter<'c> {
         events: &[Event],
         version: &str,
         at: &str,
+        mut tally: Option<(Option<&str>, &mut crate::counts::Tally)>,
     ) -> Result<usize> {
         for (i, e) in events.iter().enumerate() {
             let c = EventColumns::new(e, published)?;
@@ -594,6 +597,9 @@ impl<'c> EventWriter<'c> {
                 at,
             ])?;
             self.links(id, e)?;
+            if let Some((outlet, tally)) = tally.as_mut() {
+                tally.add_event(e, c.eff_start.as_deref(), c.eff_end.as_deref(), *outlet);
+            }
         }
         Ok(events.len())
     }
@@ -703,7 +709,8 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let events_before = crate::counts::max_event_id(&tx)?;
+        // The count table's additions, summed as the events are written.
+        let mut tally = crate::counts::Tally::default();
         let mut outcomes = Vec::with_capacity(files.len());
         {
             // Every statement is prepared once for the whole batch.
@@ -814,6 +821,7 @@ impl Store for SqliteStore {
                         events,
                         &file.extractor_version,
                         &at,
+                        Some((r.outlet.as_deref(), &mut tally)),
                     )?;
                     reports.push(ReportOutcome::Stored {
                         id: r.id.clone(),
@@ -827,7 +835,7 @@ impl Store for SqliteStore {
                 });
             }
         }
-        crate::counts::adjust(&tx, crate::counts::EventSet::After(events_before), 1)?;
+        tally.write(&tx)?;
         bump_data_version(&tx)?;
         tx.commit()?;
         Ok(outcomes)
