@@ -245,6 +245,14 @@ CREATE TABLE event_counts (
     PRIMARY KEY (g, k1, v1, k2, v2, event_type, review_state, m0, m1)
 ) WITHOUT ROWID;
 "#,
+    // 6: fewer index writes per event. `events_start` (eff_start) and `events_type`
+    // (event_type, eff_start) repeat `events_order` and `events_type_order` but for where
+    // undated events sort; date ranges and date-ordered scans now name the dated/undated
+    // key of those (`sqlite::DATED`, `sqlite::UNDATED`) and use them instead.
+    r#"
+DROP INDEX IF EXISTS events_start;
+DROP INDEX IF EXISTS events_type;
+"#,
 ];
 
 /// Migration steps followed by a backfill written in Rust, run in the step's transaction.

@@ -605,6 +605,14 @@ impl<'c> EventWriter<'c> {
     }
 }
 
+/// The condition "the event has an effective date", written as the first key of the
+/// date-ordered indexes (`events_order`, `events_type_order`) so that SQLite can use them
+/// for date ranges and date-ordered scans (migration 6 dropped the plain date indexes).
+pub(crate) const DATED: &str = "(e.eff_start IS NULL) = 0";
+
+/// The condition "the event has no effective date", as the same index key.
+pub(crate) const UNDATED: &str = "(e.eff_start IS NULL) = 1";
+
 /// SQL `WHERE` clause and parameters of an event filter.
 fn filter_sql(f: &EventFilter) -> (String, Vec<Value>) {
     let (clauses, params) = filter_clauses(f);
@@ -637,6 +645,11 @@ pub(crate) fn filter_clauses(f: &EventFilter) -> (Vec<&'static str>, Vec<Value>)
         clauses
             .push("EXISTS (SELECT 1 FROM event_actors a WHERE a.event_id = e.id AND a.actor = ?)");
         params.push(Value::Text(a.as_str().into()));
+    }
+    if f.from.is_some() || f.to.is_some() {
+        // Only dated events match a date range; saying so lets the date ranges use the
+        // listing indexes (`events_order`, `events_type_order`, keyed by this term first).
+        clauses.push(DATED);
     }
     if let Some(from) = f.from {
         clauses.push("e.eff_end >= ?");
