@@ -13,7 +13,7 @@
 //!   and by year.
 //!
 //! Granularity `g = 0` rows are for all dates (`m0 = m1 = ''`); `g = 1` rows keep the
-//! month of the effective start and end (`''` when undated); `g = 2` rows (migration 7)
+//! month of the effective start and end (`''` when undated); `g = 2` rows (migration 6)
 //! keep the year of each (`YYYY`) and hold every shape of `g = 0` (places and tag pairs
 //! included), so that a filter over whole years with a tag still has its place, actor
 //! and outlet facets in the table. A whole-month range uses `g = 1` when that holds the
@@ -250,6 +250,54 @@ impl Delta {
             ])?;
         }
         Ok(())
+    }
+}
+
+/// The contributions of events as they are written, summed in memory (no read-back of
+/// the rows just inserted). Gives the same keys as [`adjust`] with +1 would: the same
+/// dimensions and the same tag rules (an actor, place id and province once per event,
+/// ASCII case-insensitively, like the link tables' keys and `NOCASE` columns).
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    delta: Delta,
+    dims: Dims,
+}
+
+impl Tally {
+    /// Count one machine event, with its stored effective dates and its report's outlet.
+    pub(crate) fn add_event(
+        &mut self,
+        e: &lantern_extract::Event,
+        eff_start: Option<&str>,
+        eff_end: Option<&str>,
+        outlet: Option<&str>,
+    ) {
+        let d = &mut self.dims;
+        d.event_type.clear();
+        d.event_type.push_str(e.event_type.as_str());
+        d.review_state.clear();
+        d.review_state.push_str("machine");
+        d.m0.clear();
+        d.m0.push_str(eff_start.map_or("", |s| s.get(..7).unwrap_or(s)));
+        d.m1.clear();
+        d.m1.push_str(eff_end.map_or("", |s| s.get(..7).unwrap_or(s)));
+        d.tags.clear();
+        if let Some(o) = outlet {
+            d.tag("o", o.to_string());
+        }
+        for a in &e.actors {
+            d.tag("a", a.as_str().to_string());
+        }
+        for p in &e.places {
+            d.tag("l", p.id.clone());
+            d.tag("p", p.admin1.clone());
+        }
+        self.delta.add(&self.dims, 1);
+    }
+
+    /// Add the summed contributions to the table.
+    pub(crate) fn write(self, conn: &Connection) -> Result<()> {
+        self.delta.write(conn)
     }
 }
 

@@ -156,7 +156,7 @@ pub(crate) fn direct_month_counts(
     let sql = format!(
         "SELECT substr(e.eff_start, 1, 7), e.event_type, count(*) FROM events e{}
          GROUP BY 1, 2 ORDER BY 1, 2",
-        where_sql(&clauses, &["e.eff_start IS NOT NULL"])
+        where_sql(&clauses, &[crate::sqlite::DATED])
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt

@@ -571,7 +571,7 @@ fn insert_events(
     version: &str,
     at: &str,
 ) -> Result<usize> {
-    EventWriter::new(tx)?.insert(report_id, published, events, version, at)
+    EventWriter::new(tx)?.insert(report_id, published, events, version, at, None)
 }
 
 /// The statements that write events and their link rows, prepared once and reused for
@@ -622,6 +622,8 @@ impl<'c> EventWriter<'c> {
     }
 
     /// Insert `events` of a report as machine events of `version`; returns how many.
+    /// With `tally` (the report's outlet and the running count-table sum), each event's
+    /// count-table contributions are added to it as the event is written.
     fn insert(
         &mut self,
         report_id: &str,
@@ -629,6 +631,7 @@ impl<'c> EventWriter<'c> {
         events: &[Event],
         version: &str,
         at: &str,
+        mut tally: Option<(Option<&str>, &mut crate::counts::Tally)>,
     ) -> Result<usize> {
         for (i, e) in events.iter().enumerate() {
             let c = EventColumns::new(e, published)?;
@@ -651,10 +654,21 @@ impl<'c> EventWriter<'c> {
                 at,
             ])?;
             self.links(id, e)?;
+            if let Some((outlet, tally)) = tally.as_mut() {
+                tally.add_event(e, c.eff_start.as_deref(), c.eff_end.as_deref(), *outlet);
+            }
         }
         Ok(events.len())
     }
 }
+
+/// The condition "the event has an effective date", written as the first key of the
+/// date-ordered indexes (`events_order`, `events_type_order`) so that SQLite can use them
+/// for date ranges and date-ordered scans (migration 7 dropped the plain date indexes).
+pub(crate) const DATED: &str = "(e.eff_start IS NULL) = 0";
+
+/// The condition "the event has no effective date", as the same index key.
+pub(crate) const UNDATED: &str = "(e.eff_start IS NULL) = 1";
 
 /// SQL `WHERE` clause and parameters of an event filter.
 fn filter_sql(f: &EventFilter) -> (String, Vec<Value>) {
@@ -688,6 +702,11 @@ pub(crate) fn filter_clauses(f: &EventFilter) -> (Vec<&'static str>, Vec<Value>)
         clauses
             .push("EXISTS (SELECT 1 FROM event_actors a WHERE a.event_id = e.id AND a.actor = ?)");
         params.push(Value::Text(a.as_str().into()));
+    }
+    if f.from.is_some() || f.to.is_some() {
+        // Only dated events match a date range; saying so lets the date ranges use the
+        // listing indexes (`events_order`, `events_type_order`, keyed by this term first).
+        clauses.push(DATED);
     }
     if let Some(from) = f.from {
         clauses.push("e.eff_end >= ?");
@@ -761,7 +780,8 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let events_before = crate::counts::max_event_id(&tx)?;
+        // The count table's additions, summed as the events are written.
+        let mut tally = crate::counts::Tally::default();
         let mut outcomes = Vec::with_capacity(files.len());
         {
             // Every statement is prepared once for the whole batch.
@@ -872,6 +892,7 @@ impl Store for SqliteStore {
                         events,
                         &file.extractor_version,
                         &at,
+                        Some((r.outlet.as_deref(), &mut tally)),
                     )?;
                     reports.push(ReportOutcome::Stored {
                         id: r.id.clone(),
@@ -885,7 +906,7 @@ impl Store for SqliteStore {
                 });
             }
         }
-        crate::counts::adjust(&tx, crate::counts::EventSet::After(events_before), 1)?;
+        tally.write(&tx)?;
         bump_data_version(&tx)?;
         tx.commit()?;
         Ok(outcomes)

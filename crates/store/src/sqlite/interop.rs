@@ -5,7 +5,8 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::{
-    filter_sql, from_word, insert_event_links, now, to_i64, EventColumns, RawEvent, MAX_ORIGINAL,
+    filter_sql, from_word, insert_event_links, now, to_i64, EventColumns, RawEvent, DATED,
+    MAX_ORIGINAL, UNDATED,
 };
 use crate::error::{Result, StoreError};
 use crate::interop::*;
@@ -24,14 +25,11 @@ const STREAM_COLS: &str = "e.id, e.report_id, e.extractor_version, e.review_stat
 
 /// The SQL of one of the two passes of [`for_each_event`]: dated events by
 /// (eff_start, id), then undated ones by id. Both orders follow an index
-/// (`events_start` or `events_type`), so SQLite never sorts the result in memory.
+/// (`events_order` or `events_type_order`, keyed by [`DATED`] / [`UNDATED`] first), so
+/// SQLite never sorts the result in memory.
 pub(super) fn stream_sql(filter: &EventFilter, dated: bool) -> (String, Vec<Value>) {
     let (where_sql, params) = filter_sql(filter);
-    let pass = if dated {
-        "e.eff_start IS NOT NULL"
-    } else {
-        "e.eff_start IS NULL"
-    };
+    let pass = if dated { DATED } else { UNDATED };
     let where_sql = match where_sql.strip_prefix(" WHERE ") {
         Some(rest) => format!(" WHERE {pass} AND {rest}"),
         None => format!(" WHERE {pass}"),
@@ -457,6 +455,48 @@ mod tests {
                     "{f:?} sorts in memory: {plan:?}"
                 );
             }
+        }
+    }
+
+    /// Date ranges (with or without a type) search a date-ordered index instead of
+    /// scanning the events (migration 7 dropped the plain date indexes).
+    #[test]
+    fn date_range_counts_search_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let from = chrono::NaiveDate::from_ymd_opt(2020, 1, 1);
+        let to = chrono::NaiveDate::from_ymd_opt(2020, 3, 31);
+        let filters = [
+            EventFilter {
+                to,
+                ..Default::default()
+            },
+            EventFilter {
+                from,
+                to,
+                ..Default::default()
+            },
+            EventFilter {
+                event_type: Some(EventType::Arrest),
+                from,
+                to,
+                ..Default::default()
+            },
+        ];
+        for f in &filters {
+            let (where_sql, params) = filter_sql(f);
+            let sql = format!("EXPLAIN QUERY PLAN SELECT count(*) FROM events e{where_sql}");
+            let mut stmt = store.conn.prepare(&sql).unwrap();
+            let plan: Vec<String> = stmt
+                .query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            assert!(
+                plan.iter()
+                    .any(|l| l.starts_with("SEARCH e USING") && l.contains("eff_start<")),
+                "{f:?} does not search a date index: {plan:?}"
+            );
         }
     }
 
