@@ -251,6 +251,33 @@ CREATE TRIGGER incident_pins_no_change BEFORE UPDATE OR DELETE ON incident_pins
 CREATE TRIGGER incident_pins_no_truncate BEFORE TRUNCATE ON incident_pins
     FOR EACH STATEMENT EXECUTE FUNCTION lantern_refuse_change('incident_pins is append-only');
 "#,
+    // 5 on this branch (step 6 as assigned; renumbered at merge): incremental incident
+    // refresh, as SQLite's step: band keys of the signatures, block keys of the
+    // incidents, and a sequence counting statements that update or delete events (a
+    // sequence, not a row, so that concurrent reviews never wait on each other for it).
+    r#"
+ALTER TABLE report_signatures ADD COLUMN banded boolean NOT NULL DEFAULT false;
+CREATE TABLE report_bands (
+    band_key  bigint NOT NULL,
+    report_id ctext NOT NULL,
+    PRIMARY KEY (band_key, report_id)
+);
+CREATE TABLE incident_blocks (
+    block_key   bigint NOT NULL,
+    incident_id ctext NOT NULL,
+    PRIMARY KEY (block_key, incident_id)
+);
+CREATE INDEX incident_blocks_incident ON incident_blocks(incident_id);
+CREATE SEQUENCE event_changes;
+CREATE FUNCTION lantern_events_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM nextval('event_changes');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER events_changed AFTER UPDATE OR DELETE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION lantern_events_changed();
+"#,
 ];
 
 /// The SQL of one step, `ctext` spelled out.

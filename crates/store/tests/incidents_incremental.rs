@@ -1,0 +1,220 @@
+//! Incremental incident refresh: reports ingested in batches, incidents refreshed
+//! incrementally after each, compared with one full recomputation over the same data.
+//! Uses the 64 labelled fixture reports of the incidents crate (written for this
+//! project: 23 incidents, 18 copies), in several shuffled orders, on every backend.
+//!
+//! What must be equal: the copy links (`duplicate_of`) and the incidents as sets of
+//! stable event keys. Grouping is greedy (best pair first, with a check that most event
+//! pairs of two groups agree), so its result can depend on which events are present
+//! together; the incremental refresh also keeps every stored incident whole. The
+//! allowed difference is therefore stated as pairs: of the pairs of events that the
+//! full recomputation puts in one incident, the incremental result must keep at least
+//! 95 % together, and of those it puts together, at least 95 % must be together in the
+//! full one. On these fixtures both have been equal in every order tried.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use lantern_store::incidents::{recompute, refresh, refresh_incremental};
+use lantern_store::{FileInput, IncidentFilter, ReviewDecision, Store};
+
+mod common;
+
+fn fixtures() -> Vec<FileInput> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../incidents/tests/fixtures/reports");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let bytes = std::fs::read(path).unwrap();
+            let reports = lantern_ingest::parse_file(&bytes, &name, "2026-11-28T12:00:00Z")
+                .unwrap()
+                .into_iter()
+                .map(|r| {
+                    let r = r.unwrap();
+                    let e = lantern_extract::extract(&r);
+                    (r, e)
+                })
+                .collect();
+            FileInput {
+                original: bytes,
+                source_path: name,
+                reports,
+                extractor_version: lantern_extract::EXTRACTOR_VERSION.into(),
+            }
+        })
+        .collect()
+}
+
+/// A seeded shuffle (xorshift), so every run tests the same orders.
+fn shuffled(mut v: Vec<FileInput>, seed: u64) -> Vec<FileInput> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    for i in (1..v.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let j = (x % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
+    v
+}
+
+/// The stored result: incidents as sets of event keys, and copy links.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    incidents: BTreeSet<BTreeSet<String>>,
+    copies: BTreeMap<String, String>,
+    duplicates_listed: BTreeMap<BTreeSet<String>, Vec<String>>,
+}
+
+fn snapshot(store: &dyn Store) -> Snapshot {
+    let mut incidents = BTreeSet::new();
+    let mut duplicates_listed = BTreeMap::new();
+    for s in store.incidents(&IncidentFilter::default()).unwrap() {
+        let d = store.incident(&s.id).unwrap().unwrap();
+        let keys: BTreeSet<String> = d.events.iter().map(|e| e.key.clone()).collect();
+        duplicates_listed.insert(keys.clone(), d.incident.duplicates.clone());
+        incidents.insert(keys);
+    }
+    let copies = store
+        .duplicate_links()
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.report_id, d.original_id))
+        .collect();
+    Snapshot {
+        incidents,
+        copies,
+        duplicates_listed,
+    }
+}
+
+/// Pairs of event keys in one incident.
+fn pairs(incidents: &BTreeSet<BTreeSet<String>>) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for inc in incidents {
+        let v: Vec<&String> = inc.iter().collect();
+        for (i, a) in v.iter().enumerate() {
+            for b in &v[i + 1..] {
+                out.insert(((*a).clone(), (*b).clone()));
+            }
+        }
+    }
+    out
+}
+
+fn incremental_matches_full_on(store: &mut dyn Store, seed: u64) -> (usize, usize) {
+    let files = shuffled(fixtures(), seed);
+    let sizes = [16usize, 7, 9, 5, 11, 8, 8];
+    let mut at = 0;
+    let mut incremental_runs = 0;
+    for (n, size) in sizes.iter().enumerate() {
+        let batch = &files[at..(at + size).min(files.len())];
+        at += size;
+        store.ingest_batch(batch).unwrap();
+        if n == 0 {
+            // First run: nothing to be incremental from.
+            assert!(refresh_incremental(store, 10.0).unwrap().is_none());
+            recompute(store).unwrap();
+        } else {
+            let state = refresh_incremental(store, 10.0)
+                .unwrap()
+                .unwrap_or_else(|| panic!("batch {n}: the incremental refresh should apply"));
+            assert!(state.incremental);
+            // One signature per new report (two fixture files may be one report).
+            assert!(state.new_signatures >= 1 && state.new_signatures as usize <= batch.len());
+            incremental_runs += 1;
+        }
+    }
+    assert_eq!(at, files.len());
+    let incremental = snapshot(store);
+    let inc_state = store.incident_state().unwrap().unwrap();
+    let full_state = recompute(store).unwrap();
+    let full = snapshot(store);
+
+    assert_eq!(incremental.copies, full.copies, "seed {seed}: copy links");
+    let (pi, pf) = (pairs(&incremental.incidents), pairs(&full.incidents));
+    let common = pi.intersection(&pf).count();
+    let recall = common as f64 / pf.len().max(1) as f64;
+    let precision = common as f64 / pi.len().max(1) as f64;
+    assert!(
+        recall >= 0.95 && precision >= 0.95,
+        "seed {seed}: incremental vs full pairs: precision {precision:.3} recall {recall:.3}"
+    );
+    // Counts kept by the incremental runs agree with the recount.
+    assert_eq!(inc_state.reports, full_state.reports);
+    assert_eq!(inc_state.events, full_state.events);
+    assert_eq!(inc_state.duplicates, full_state.duplicates);
+    if incremental.incidents == full.incidents {
+        assert_eq!(inc_state.incidents, full_state.incidents);
+        assert_eq!(inc_state.grouped_events, full_state.grouped_events);
+        assert_eq!(inc_state.corroborated, full_state.corroborated);
+        assert_eq!(
+            incremental.duplicates_listed, full.duplicates_listed,
+            "seed {seed}: copies listed with the incidents"
+        );
+    }
+    (
+        incremental_runs,
+        usize::from(incremental.incidents == full.incidents),
+    )
+}
+
+#[test]
+fn incremental_refresh_matches_full_recompute() {
+    for seed in [1u64, 2, 3, 4] {
+        for mut store in common::stores() {
+            let (runs, equal) = incremental_matches_full_on(&mut *store, seed);
+            assert_eq!(runs, 6, "{}", store.name());
+            eprintln!(
+                "seed {seed} {}: incremental equal to full: {}",
+                store.name(),
+                equal == 1
+            );
+        }
+    }
+}
+
+#[test]
+fn changed_events_make_the_refresh_full() {
+    for mut store in common::stores() {
+        let files = fixtures();
+        store.ingest_batch(&files[..40]).unwrap();
+        // First refresh: full.
+        let state = refresh(&mut *store).unwrap().unwrap();
+        assert!(!state.incremental);
+        // New reports only: incremental (when few enough).
+        store.ingest_batch(&files[40..44]).unwrap();
+        let state = refresh(&mut *store).unwrap().unwrap();
+        assert!(state.incremental, "{}", store.name());
+        // Nothing changed: nothing to do.
+        assert!(refresh(&mut *store).unwrap().is_none());
+        // Too many new reports: full.
+        store.ingest_batch(&files[44..]).unwrap();
+        let state = refresh(&mut *store).unwrap().unwrap();
+        assert!(!state.incremental, "{}", store.name());
+        // A review changes an event: full.
+        let report = &files[0].reports[0].0.id;
+        let ev = store.report_events(report).unwrap();
+        store
+            .review_event(ev[0].id, "ana", &ReviewDecision::Reject, None)
+            .unwrap();
+        assert!(refresh_incremental(&mut *store, 10.0).unwrap().is_none());
+        let state = refresh(&mut *store).unwrap().unwrap();
+        assert!(!state.incremental);
+        // Re-extraction of a stored report: full.
+        let r = store.report(report).unwrap().unwrap();
+        let events = lantern_extract::extract(&r);
+        store
+            .replace_machine_events(report, &events, lantern_extract::EXTRACTOR_VERSION)
+            .unwrap();
+        assert!(refresh_incremental(&mut *store, 10.0).unwrap().is_none());
+        assert!(!refresh(&mut *store).unwrap().unwrap().incremental);
+    }
+}
