@@ -9,8 +9,14 @@
 //!    not rejected and its stored MinHash signature (computed here when missing);
 //! 3. near-duplicates (LSH over the signatures) and grouping (blocked by place, time and
 //!    type) run in memory, near-linear;
-//! 4. [`Store::replace_incidents`] stores new signatures, every report's `duplicate_of`
-//!    and all incidents with their events in one transaction.
+//! 4. [`Store::replace_incidents`] stores new signatures (with their LSH band keys),
+//!    every report's `duplicate_of` and all incidents with their events and block keys
+//!    in one transaction.
+//!
+//! After an ingest, [`refresh`] runs [`refresh_incremental`] instead when only new
+//! reports were stored since the last run: it reads just those, the stored reports
+//! they may copy (found through the band keys) and the incidents their events may join
+//! (found through the block keys), and rewrites only the incidents that changed.
 //!
 //! Event keys are `<report id>/<event type>/<start>-<end>` of the first evidence span
 //! (`/2`, `/3` ... for later events of the same report with the same key): re-extraction
@@ -278,11 +284,12 @@ pub struct IncidentSet {
     /// With `only` and `generation`: reports whose copy link is cleared before
     /// `duplicates` are set (the other reports keep theirs).
     pub relinked: Vec<String>,
-    /// With `only`: an incremental refresh computed from the incidents as they were at
-    /// this generation ([`IncidentDelta::generation`]). The store refuses it with
+    /// Computed from the incidents as they were at this generation
+    /// ([`IncidentDelta::generation`]): the store refuses the write with
     /// [`crate::StoreError::IncidentsChanged`] if another writer changed incidents
-    /// since; otherwise it also stores `signatures`, the copy links of `relinked` and
-    /// `state`. `None` with `only`: a regrouping (`regroup`), incidents only.
+    /// since. With `only`, this marks an incremental refresh, which also stores
+    /// `signatures`, the copy links of `relinked` and `state`; `None` with `only` is a
+    /// regrouping (`regroup`), incidents only.
     pub generation: Option<u64>,
 }
 
@@ -896,10 +903,26 @@ pub fn refresh_incremental(
 
 /// Run near-duplicate detection and incident grouping over everything stored and
 /// store the result (see the module documentation). Returns what was stored.
+///
+/// If another writer changes incidents while it runs (an incremental refresh or a
+/// regrouping of another process), the write is refused and the recomputation runs
+/// again from fresh data; the third attempt writes whatever happens (the last writer
+/// wins, as concurrent recomputations always did).
 pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
+    for _ in 0..2 {
+        match recompute_guarded(store, true) {
+            Err(crate::StoreError::IncidentsChanged) => continue,
+            other => return other,
+        }
+    }
+    recompute_guarded(store, false)
+}
+
+fn recompute_guarded(store: &mut dyn Store, guarded: bool) -> Result<IncidentState> {
     let started = Instant::now();
     // Taken before reading: whatever is stored after it is new to the next refresh.
-    let watermark = store.incident_delta(None)?.now;
+    let delta = store.incident_delta(None)?;
+    let watermark = delta.now;
     let pins = effective_pins(&store.incident_pins()?);
 
     let mut report_ids: Vec<String> = Vec::new();
@@ -987,7 +1010,7 @@ pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
         state,
         blocks,
         relinked: Vec::new(),
-        generation: None,
+        generation: guarded.then_some(delta.generation),
     };
     set.state.millis = started.elapsed().as_millis() as u64;
     store.replace_incidents(&set)?;

@@ -218,3 +218,116 @@ fn changed_events_make_the_refresh_full() {
         assert!(!refresh(&mut *store).unwrap().unwrap().incremental);
     }
 }
+
+fn by_name(files: &[FileInput], name: &str) -> FileInput {
+    files
+        .iter()
+        .find(|f| f.source_path == format!("{name}.txt"))
+        .unwrap()
+        .clone()
+}
+
+fn incident_of_report(store: &dyn Store, report: &str) -> Option<String> {
+    store
+        .report_events(report)
+        .unwrap()
+        .iter()
+        .find_map(|e| store.incident_of_event(e.id).unwrap())
+}
+
+#[test]
+fn an_earlier_original_arriving_later_demotes_the_repost() {
+    for mut store in common::stores() {
+        let files = fixtures();
+        let base: Vec<FileInput> = ["i01-b", "i01-c", "i01-r", "i02-a", "i02-b", "i03-a"]
+            .iter()
+            .map(|n| by_name(&files, n))
+            .collect();
+        store.ingest_batch(&base).unwrap();
+        recompute(&mut *store).unwrap();
+        let repost = by_name(&files, "i01-r").reports[0].0.id.clone();
+        let original = by_name(&files, "i01-a").reports[0].0.id.clone();
+        // Alone, the repost is an original and its events are grouped.
+        assert!(incident_of_report(&*store, &repost).is_some());
+
+        store.ingest_batch(&[by_name(&files, "i01-a")]).unwrap();
+        let state = refresh_incremental(&mut *store, 10.0).unwrap().unwrap();
+        assert!(state.incremental);
+        let links = store.duplicate_links().unwrap();
+        assert_eq!(links.len(), 1, "{}", store.name());
+        assert_eq!(
+            (&links[0].report_id, &links[0].original_id),
+            (&repost, &original)
+        );
+        // The repost's events left their incident; the original's joined the others.
+        assert_eq!(incident_of_report(&*store, &repost), None);
+        let inc = incident_of_report(&*store, &original).unwrap();
+        let b = by_name(&files, "i01-b").reports[0].0.id.clone();
+        assert_eq!(
+            incident_of_report(&*store, &b).as_deref(),
+            Some(inc.as_str())
+        );
+        let detail = store.incident(&inc).unwrap().unwrap();
+        assert_eq!(detail.incident.duplicates, vec![repost.clone()]);
+
+        let incremental = snapshot(&*store);
+        recompute(&mut *store).unwrap();
+        assert_eq!(incremental, snapshot(&*store), "{}", store.name());
+    }
+}
+
+#[test]
+fn incremental_refresh_honours_analyst_splits() {
+    use lantern_store::{NewIncidentPin, PinKind};
+    for mut store in common::stores() {
+        let files = fixtures();
+        let base: Vec<FileInput> = ["i01-a", "i01-b", "i02-a", "i02-b", "i03-a", "i04-a"]
+            .iter()
+            .map(|n| by_name(&files, n))
+            .collect();
+        store.ingest_batch(&base).unwrap();
+        recompute(&mut *store).unwrap();
+        let a = by_name(&files, "i01-a").reports[0].0.id.clone();
+        let b = by_name(&files, "i01-b").reports[0].0.id.clone();
+        let inc = incident_of_report(&*store, &a).unwrap();
+        assert_eq!(
+            incident_of_report(&*store, &b).as_deref(),
+            Some(inc.as_str())
+        );
+        // The analyst splits b's events out of the incident.
+        let detail = store.incident(&inc).unwrap().unwrap();
+        let (moved, others): (Vec<_>, Vec<_>) = detail
+            .events
+            .iter()
+            .partition(|e| e.key.starts_with(&format!("{b}/")));
+        store
+            .add_incident_pin(
+                &NewIncidentPin {
+                    kind: PinKind::Split,
+                    keys: moved.iter().map(|e| e.key.clone()).collect(),
+                    others: others.iter().map(|e| e.key.clone()).collect(),
+                    incidents: vec![inc.clone()],
+                    audit_event_id: moved[0].event_id,
+                    note: None,
+                },
+                "ana",
+            )
+            .unwrap();
+        lantern_store::incidents::regroup(&mut *store, &[inc]).unwrap();
+        assert_ne!(
+            incident_of_report(&*store, &a),
+            incident_of_report(&*store, &b)
+        );
+        // A third report of the happening arrives: the split still holds.
+        store.ingest_batch(&[by_name(&files, "i01-c")]).unwrap();
+        let state = refresh_incremental(&mut *store, 10.0).unwrap().unwrap();
+        assert!(state.incremental);
+        assert_ne!(
+            incident_of_report(&*store, &a),
+            incident_of_report(&*store, &b)
+        );
+        let incremental = snapshot(&*store);
+        recompute(&mut *store).unwrap();
+        assert_eq!(incremental, snapshot(&*store), "{}", store.name());
+    }
+}

@@ -102,7 +102,7 @@ pub(super) fn replace_incidents(
 ) -> Result<()> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INCIDENTS_LOCK])?;
     let current = generation(tx)?;
-    if let (Some(_), Some(g)) = (&set.only, set.generation) {
+    if let Some(g) = set.generation {
         if g != current {
             return Err(StoreError::IncidentsChanged);
         }

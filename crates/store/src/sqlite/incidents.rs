@@ -82,7 +82,7 @@ fn generation(tx: &rusqlite::Transaction<'_>) -> Result<u64> {
 pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &str) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let current = generation(&tx)?;
-    if let (Some(_), Some(g)) = (&set.only, set.generation) {
+    if let Some(g) = set.generation {
         if g != current {
             return Err(StoreError::IncidentsChanged);
         }
