@@ -331,3 +331,52 @@ fn incremental_refresh_honours_analyst_splits() {
         assert_eq!(incremental, snapshot(&*store), "{}", store.name());
     }
 }
+
+/// Several writers ingest and refresh at once (on PostgreSQL, several processes): every
+/// refresh succeeds (incremental, or full when another writer got there first), and
+/// the result is what a full recomputation gives.
+#[test]
+fn concurrent_ingests_and_refreshes_agree_with_full() {
+    for mut store in common::stores() {
+        let files = shuffled(fixtures(), 9);
+        store.ingest_batch(&files[..24]).unwrap();
+        recompute(&mut *store).unwrap();
+        let rest: Vec<Vec<FileInput>> = files[24..].chunks(5).map(|c| c.to_vec()).collect();
+        let handles: Vec<_> = rest
+            .chunks(3)
+            .map(|batches| {
+                let mut s = store.reopen();
+                let batches = batches.to_vec();
+                std::thread::spawn(move || {
+                    for b in batches {
+                        s.ingest_batch(&b).expect("concurrent ingest");
+                        // Like `lantern ingest`: refresh, incremental when it can be.
+                        refresh(&mut *s).expect("concurrent refresh");
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        refresh(&mut *store).unwrap();
+        let after = snapshot(&*store);
+        recompute(&mut *store).unwrap();
+        let full = snapshot(&*store);
+        assert_eq!(after.copies, full.copies, "{}", store.name());
+        let (pi, pf) = (pairs(&after.incidents), pairs(&full.incidents));
+        let common = pi.intersection(&pf).count();
+        assert!(
+            common as f64 >= 0.95 * pf.len() as f64 && common as f64 >= 0.95 * pi.len() as f64,
+            "{}: {} of {} / {} pairs agree",
+            store.name(),
+            common,
+            pi.len(),
+            pf.len()
+        );
+        // Every event in at most one incident, and every grouped event still stored.
+        let keys: usize = after.incidents.iter().map(|i| i.len()).sum();
+        let distinct: BTreeSet<&String> = after.incidents.iter().flatten().collect();
+        assert_eq!(keys, distinct.len());
+    }
+}
