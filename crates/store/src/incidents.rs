@@ -613,8 +613,30 @@ pub fn refresh_incremental(
         members.insert(d.report_id.clone());
         old_link.insert(d.report_id.clone(), d);
     }
-    let member_ids: Vec<String> = members.iter().cloned().collect();
-    load_into(store, &member_ids, &mut loaded, &mut signatures)?;
+    // Members of the groups: only their signatures and dates are kept (a group of
+    // copies can be large); those whose incidents change are read again below.
+    let member_ids: Vec<String> = members
+        .iter()
+        .filter(|id| !new_set.contains(*id))
+        .cloned()
+        .collect();
+    let mut member_docs: HashMap<String, DocInfo> = HashMap::new();
+    {
+        let mut tmp: std::collections::BTreeMap<String, Loaded> = Default::default();
+        for chunk in member_ids.chunks(256) {
+            load_into(store, chunk, &mut tmp, &mut signatures)?;
+            for (id, l) in std::mem::take(&mut tmp) {
+                member_docs.insert(
+                    id,
+                    DocInfo {
+                        signature: l.signature,
+                        published: l.report.published.as_ref().map(|p| p.date),
+                        captured_at: l.report.captured_at,
+                    },
+                );
+            }
+        }
+    }
     // Docs in report id order, as a full recomputation reads them (ties of the
     // original's choice go to the first).
     let doc_ids: Vec<String> = new_set
@@ -623,7 +645,7 @@ pub fn refresh_incremental(
         .cloned()
         .collect::<BTreeSet<_>>()
         .into_iter()
-        .filter(|id| loaded.contains_key(id))
+        .filter(|id| loaded.contains_key(id) || member_docs.contains_key(id))
         .collect();
     let doc_index: HashMap<&str, usize> = doc_ids
         .iter()
@@ -632,13 +654,16 @@ pub fn refresh_incremental(
         .collect();
     let docs: Vec<DocInfo> = doc_ids
         .iter()
-        .filter_map(|id| loaded.get(id))
-        .map(|l| DocInfo {
-            signature: l.signature.clone(),
-            published: l.report.published.as_ref().map(|p| p.date),
-            captured_at: l.report.captured_at.clone(),
+        .filter_map(|id| match loaded.get(id) {
+            Some(l) => Some(DocInfo {
+                signature: l.signature.clone(),
+                published: l.report.published.as_ref().map(|p| p.date),
+                captured_at: l.report.captured_at.clone(),
+            }),
+            None => member_docs.get(id).cloned(),
         })
         .collect();
+    drop(member_docs);
     let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
     for id in &doc_ids {
         if new_set.contains(id) {
