@@ -1,12 +1,14 @@
 //! `lantern incidents`: list the stored incidents (one happening reported many times)
 //! with their events, reports, outlets, corroboration and disagreements. Incidents are
-//! recomputed by `lantern-store`'s `incidents::recompute` after `ingest`, `reextract`
-//! and `import`, and here with `--recompute` (or when the stored ones are out of date).
+//! refreshed by `lantern-store`'s `incidents::refresh` after `ingest`, `reextract`
+//! and `import` (incrementally when only new reports were stored, else a full
+//! `incidents::recompute`), here when the stored ones are out of date, and fully
+//! recomputed with `--recompute`.
 
 use lantern_store::StoreSpec;
 use std::collections::HashMap;
 
-use lantern_store::incidents::{recompute, refresh, stale};
+use lantern_store::incidents::{recompute, refresh};
 use lantern_store::{IncidentFilter, IncidentState, Store};
 use serde_json::json;
 
@@ -14,8 +16,16 @@ use crate::util::ellipsize;
 
 /// Print one line about a recomputation.
 fn say(state: &IncidentState) {
+    let how = if state.incremental {
+        format!(
+            "incremental refresh ({} new reports, {} incidents replaced)",
+            state.new_signatures, state.replaced
+        )
+    } else {
+        "full recomputation".to_string()
+    };
     println!(
-        "incidents: {} from {} events in {} reports ({} corroborated by 2+ outlets); {} reposts linked to their originals; {} ms (read {}, group {}, write {})",
+        "incidents: {} from {} events in {} reports ({} corroborated by 2+ outlets); {} reposts linked to their originals; {how}, {} ms (read {}, group {}, write {})",
         state.incidents,
         state.grouped_events,
         state.reports,
@@ -56,8 +66,12 @@ pub fn run(
     limit: Option<usize>,
 ) -> anyhow::Result<bool> {
     let mut store = crate::store_cmds::open(data)?;
-    if force || stale(store.as_ref())? {
-        let state = recompute(store.as_mut())?;
+    let state = if force {
+        Some(recompute(store.as_mut())?)
+    } else {
+        refresh(store.as_mut())?
+    };
+    if let Some(state) = state {
         if !json_out {
             say(&state);
         }

@@ -800,6 +800,120 @@ pub fn group_incidents(
     }
 }
 
+/// Time buckets of an event's window (at most 41), as the blocking uses them.
+fn buckets_of(e: &EventItem, bucket_days: i64) -> Vec<i64> {
+    let bucket = |d: NaiveDate| i64::from(d.num_days_from_ce()) / bucket_days.max(1);
+    match e.window {
+        Some((s, t)) => {
+            let (a, b) = (bucket(s), bucket(t));
+            (a..=b.min(a + 40)).collect()
+        }
+        None => vec![i64::MIN],
+    }
+}
+
+/// A block key for the stored block index: what kind of block, which place, bucket and
+/// (for the province blocks) event type, hashed.
+fn block_hash(kind: u64, place: usize, bucket: i64, event_type: Option<EventType>) -> u64 {
+    let t = event_type.map_or(u64::MAX, |t| t as u64);
+    [place as u64, bucket as u64, t]
+        .iter()
+        .fold(kind, |acc, v| crate::text::mix64(acc ^ v.rotate_left(29)))
+}
+
+const KEY_FINE: u64 = 0x66;
+const KEY_IN_PROVINCE: u64 = 0x71;
+const KEY_COARSE: u64 = 0x63;
+
+/// Places, provinces and coarseness of an event as the blocking sees them.
+fn block_parts(geo: &Geo, e: &EventItem) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+    const NO_PLACE: usize = usize::MAX;
+    let mut anchors: Vec<usize> = e
+        .places
+        .iter()
+        .filter_map(|&p| geo.anchor.get(p).copied().flatten())
+        .collect();
+    if e.places.is_empty() {
+        anchors.push(NO_PLACE);
+    }
+    anchors.sort_unstable();
+    anchors.dedup();
+    let mut provs: Vec<usize> = e
+        .places
+        .iter()
+        .filter_map(|&p| geo.province.get(p).copied().flatten())
+        .collect();
+    provs.sort_unstable();
+    provs.dedup();
+    let is_coarse = !e.places.is_empty()
+        && e.places
+            .iter()
+            .any(|&p| geo.anchor.get(p).copied().flatten().is_none());
+    let mut coarse: Vec<usize> = if is_coarse {
+        e.places
+            .iter()
+            .copied()
+            .filter(|&p| geo.is_province(p))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    coarse.sort_unstable();
+    coarse.dedup();
+    (anchors, provs, coarse)
+}
+
+/// The keys under which an incident holding this event is indexed, so that a later
+/// event that [`group_incidents`] could compare with it finds it through
+/// [`probe_keys`]: its place blocks (county-level place and time bucket), its
+/// provinces with bucket and type, and, for an event known only by its province, that
+/// province with bucket and type. Every candidate pair of the blocking shares a key
+/// (`probe_keys` of one ∩ `block_keys` of the other); hashing may add a few more.
+pub fn block_keys(e: &EventItem, params: &GroupParams) -> Vec<u64> {
+    let (anchors, provs, coarse) = block_parts(Geo::get(), e);
+    let mut keys = Vec::new();
+    for b in buckets_of(e, params.bucket_days) {
+        keys.extend(anchors.iter().map(|&a| block_hash(KEY_FINE, a, b, None)));
+        keys.extend(
+            provs
+                .iter()
+                .map(|&p| block_hash(KEY_IN_PROVINCE, p, b, Some(e.event_type))),
+        );
+        keys.extend(
+            coarse
+                .iter()
+                .map(|&p| block_hash(KEY_COARSE, p, b, Some(e.event_type))),
+        );
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// The keys to look up for a new event (see [`block_keys`]).
+pub fn probe_keys(e: &EventItem, params: &GroupParams) -> Vec<u64> {
+    let (anchors, provs, coarse) = block_parts(Geo::get(), e);
+    let mut keys = Vec::new();
+    for b in buckets_of(e, params.bucket_days) {
+        keys.extend(anchors.iter().map(|&a| block_hash(KEY_FINE, a, b, None)));
+        // This event, known only by its province, is compared with events in it ...
+        keys.extend(
+            coarse
+                .iter()
+                .map(|&p| block_hash(KEY_IN_PROVINCE, p, b, Some(e.event_type))),
+        );
+        // ... and events known only by one of its provinces are compared with it.
+        keys.extend(
+            provs
+                .iter()
+                .map(|&p| block_hash(KEY_COARSE, p, b, Some(e.event_type))),
+        );
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
 /// One event in a block: what the candidate search needs, stored inline.
 #[derive(Debug, Clone, Copy)]
 struct Slot {

@@ -142,16 +142,9 @@ pub fn near_duplicates_of(docs: &[DocInfo], params: &DupParams) -> Vec<Duplicate
         // Bucket by sorting (key, report): contiguous memory, no hash map per band.
         keyed.clear();
         for (i, d) in docs.iter().enumerate() {
-            let Some(rows) = d.signature.0.get(band * ROWS..(band + 1) * ROWS) else {
-                continue;
-            };
-            if rows.iter().all(|h| *h == u64::MAX) {
-                continue; // empty text
+            if let Some(key) = band_key(&d.signature, band) {
+                keyed.push((key, i));
             }
-            let key = rows
-                .iter()
-                .fold(band as u64, |acc, h| mix64(acc ^ h.rotate_left(17)));
-            keyed.push((key, i));
         }
         keyed.sort_unstable();
         for bucket in keyed.chunk_by(|a, b| a.0 == b.0) {
@@ -176,6 +169,88 @@ pub fn near_duplicates_of(docs: &[DocInfo], params: &DupParams) -> Vec<Duplicate
             }
         }
     }
+    links_of(docs, &mut uf)
+}
+
+/// The LSH key of one band of a signature; `None` for an empty text (all rows empty) or
+/// a signature of the wrong length. Keys of different bands differ (the band number is
+/// mixed in), so the keys of all bands can be kept in one index.
+fn band_key(signature: &Signature, band: usize) -> Option<u64> {
+    let rows = signature.0.get(band * ROWS..(band + 1) * ROWS)?;
+    if rows.iter().all(|h| *h == u64::MAX) {
+        return None;
+    }
+    Some(
+        rows.iter()
+            .fold(band as u64, |acc, h| mix64(acc ^ h.rotate_left(17))),
+    )
+}
+
+/// The LSH keys of a signature, one per band (fewer for an empty text): two reports
+/// are compared by [`near_duplicates_of`] exactly when they share one. Stores index them
+/// so that the candidates of a new report are found without reading every signature.
+pub fn band_keys(signature: &Signature) -> Vec<u64> {
+    (0..BANDS).filter_map(|b| band_key(signature, b)).collect()
+}
+
+/// Copies among `docs` when only the docs flagged `new` are new: `groups` are the
+/// groups of copies known before (each an original with its copies, indices into
+/// `docs`), kept together; new docs are compared with every doc sharing an LSH band
+/// and joined to its group when similar. Each group's original is then chosen as in
+/// [`near_duplicates_of`]: the earliest published, then captured, then first given.
+/// Used for an incremental refresh, where `docs` are the new reports, the stored
+/// reports sharing a band with one of them, and the other members of their groups.
+pub fn near_duplicates_with(
+    docs: &[DocInfo],
+    groups: &[Vec<usize>],
+    new: &[bool],
+    params: &DupParams,
+) -> Vec<DuplicateLink> {
+    let n = docs.len();
+    let mut uf = UnionFind::new(n);
+    for g in groups {
+        for w in g.windows(2) {
+            if w[0] < n && w[1] < n {
+                uf.union(w[0], w[1]);
+            }
+        }
+    }
+    let mut verified: HashMap<(usize, usize), f32> = HashMap::new();
+    let mut keyed: Vec<(u64, usize)> = Vec::with_capacity(n);
+    for band in 0..BANDS {
+        keyed.clear();
+        for (i, d) in docs.iter().enumerate() {
+            if let Some(key) = band_key(&d.signature, band) {
+                keyed.push((key, i));
+            }
+        }
+        keyed.sort_unstable();
+        for bucket in keyed.chunk_by(|a, b| a.0 == b.0) {
+            for (x, &(_, i)) in bucket.iter().enumerate() {
+                for &(_, j) in &bucket[x + 1..] {
+                    let is_new = |k: usize| new.get(k).copied().unwrap_or(false);
+                    if !is_new(i) && !is_new(j) {
+                        continue;
+                    }
+                    let key = (i.min(j), i.max(j));
+                    if verified.contains_key(&key) {
+                        continue;
+                    }
+                    let s = docs[i].signature.similarity(&docs[j].signature);
+                    verified.insert(key, s);
+                    if s >= params.threshold {
+                        uf.union(i, j);
+                    }
+                }
+            }
+        }
+    }
+    links_of(docs, &mut uf)
+}
+
+/// Each group of `uf` with more than one member: its copies linked to its original.
+fn links_of(docs: &[DocInfo], uf: &mut UnionFind) -> Vec<DuplicateLink> {
+    let n = docs.len();
     let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
     for i in 0..n {
         groups.entry(uf.find(i)).or_default().push(i);

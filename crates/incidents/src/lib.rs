@@ -43,12 +43,12 @@ pub mod text;
 mod unionfind;
 
 pub use cluster::{
-    group_incidents, pair_score, type_match, DateKind, Disagreement, EventItem, GroupParams,
-    Grouping, Incident, Pins, ReportInfo, RELATED_TYPES,
+    block_keys, group_incidents, pair_score, probe_keys, type_match, DateKind, Disagreement,
+    EventItem, GroupParams, Grouping, Incident, Pins, ReportInfo, RELATED_TYPES,
 };
 pub use dedup::{
-    near_duplicates, near_duplicates_of, DocInfo, DupParams, DuplicateLink, Signature, BANDS,
-    SIGNATURE_LEN,
+    band_keys, near_duplicates, near_duplicates_of, near_duplicates_with, DocInfo, DupParams,
+    DuplicateLink, Signature, BANDS, SIGNATURE_LEN,
 };
 
 use lantern_extract::Event;

@@ -75,6 +75,10 @@ pub enum StoreError {
         /// The serde error.
         source: serde_json::Error,
     },
+    /// An incremental incident refresh lost a race: another writer changed the incidents
+    /// after it read them (the caller recomputes instead).
+    #[error("incidents were changed by another writer during the refresh")]
+    IncidentsChanged,
     /// A stored value has an unexpected form.
     #[error("corrupt stored value in {what}: {reason}")]
     Corrupt {

@@ -9,8 +9,14 @@
 //!    not rejected and its stored MinHash signature (computed here when missing);
 //! 3. near-duplicates (LSH over the signatures) and grouping (blocked by place, time and
 //!    type) run in memory, near-linear;
-//! 4. [`Store::replace_incidents`] stores new signatures, every report's `duplicate_of`
-//!    and all incidents with their events in one transaction.
+//! 4. [`Store::replace_incidents`] stores new signatures (with their LSH band keys),
+//!    every report's `duplicate_of` and all incidents with their events and block keys
+//!    in one transaction.
+//!
+//! After an ingest, [`refresh`] runs [`refresh_incremental`] instead when only new
+//! reports were stored since the last run: it reads just those, the stored reports
+//! they may copy (found through the band keys) and the incidents their events may join
+//! (found through the block keys), and rewrites only the incidents that changed.
 //!
 //! Event keys are `<report id>/<event type>/<start>-<end>` of the first evidence span
 //! (`/2`, `/3` ... for later events of the same report with the same key): re-extraction
@@ -23,8 +29,8 @@ use std::time::Instant;
 use chrono::NaiveDate;
 use lantern_extract::{Event, EventType};
 use lantern_incidents::{
-    group_incidents, near_duplicates_of, DocInfo, DupParams, EventItem, GroupParams, Pins,
-    ReportInfo, Signature, SIGNATURE_LEN,
+    band_keys, block_keys, group_incidents, near_duplicates_of, near_duplicates_with, probe_keys,
+    DocInfo, DupParams, EventItem, GroupParams, Pins, ReportInfo, Signature, SIGNATURE_LEN,
 };
 use lantern_ingest::{Language, Report};
 use serde::{Deserialize, Serialize};
@@ -247,6 +253,13 @@ pub struct IncidentState {
     /// Of which finding copies and grouping.
     #[serde(default)]
     pub group_millis: u64,
+    /// True when this was an incremental refresh ([`refresh`]): only the reports new
+    /// since the previous run were read, with the incidents they can join.
+    #[serde(default)]
+    pub incremental: bool,
+    /// Incremental refresh: incidents replaced (removed and written again, changed).
+    #[serde(default)]
+    pub replaced: u64,
 }
 
 /// Everything [`Store::replace_incidents`] writes.
@@ -265,6 +278,59 @@ pub struct IncidentSet {
     /// The summary, kept for [`Store::incident_state`] (`computed_at` is set by the
     /// store).
     pub state: IncidentState,
+    /// Block keys of the incidents written ([`lantern_incidents::block_keys`] of their
+    /// events), by incident id: the index [`IncidentLookup::IncidentsByBlocks`] reads.
+    pub blocks: Vec<(String, Vec<u64>)>,
+    /// With `only` and `generation`: reports whose copy link is cleared before
+    /// `duplicates` are set (the other reports keep theirs).
+    pub relinked: Vec<String>,
+    /// Computed from the incidents as they were at this generation
+    /// ([`IncidentDelta::generation`]): the store refuses the write with
+    /// [`crate::StoreError::IncidentsChanged`] if another writer changed incidents
+    /// since. With `only`, this marks an incremental refresh, which also stores
+    /// `signatures`, the copy links of `relinked` and `state`; `None` with `only` is a
+    /// regrouping (`regroup`), incidents only.
+    pub generation: Option<u64>,
+}
+
+/// Where the last incident refresh started: what [`Store::incident_delta`] compares
+/// with to tell whether only new reports were added since.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentWatermark {
+    /// The largest event row id then.
+    pub max_event_id: i64,
+    /// The counter of event updates and deletions then (reviews, re-extraction).
+    pub event_changes: i64,
+}
+
+/// What changed since a [`IncidentWatermark`], as [`Store::incident_delta`] finds it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentDelta {
+    /// The watermark now (to keep for the next refresh).
+    pub now: IncidentWatermark,
+    /// Reports without a stored signature: stored since the last refresh.
+    pub new_reports: Vec<String>,
+    /// True when, since the watermark, events were only added, and only to reports
+    /// without a signature: no event was updated or deleted, and no report already
+    /// seen by a refresh got events. False without a watermark.
+    pub only_new: bool,
+    /// The incidents' generation now (bumped by every write of incidents).
+    pub generation: u64,
+    /// Number of reports stored.
+    pub reports: u64,
+}
+
+/// Index look-ups of an incremental refresh ([`Store::incident_lookup`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum IncidentLookup {
+    /// Ids of stored reports with one of these LSH band keys
+    /// ([`lantern_incidents::band_keys`]).
+    ReportsByBands(Vec<u64>),
+    /// Ids of incidents indexed under one of these block keys
+    /// ([`lantern_incidents::probe_keys`]).
+    IncidentsByBlocks(Vec<u64>),
+    /// Ids of incidents holding an event of one of these reports.
+    IncidentsOfReports(Vec<String>),
 }
 
 /// The stable keys of a report's events, in order (see the module documentation).
@@ -356,6 +422,10 @@ pub fn effective_pins(pins: &[IncidentPin]) -> Pins {
     }
 }
 
+/// The setting holding the incidents' generation: bumped by every write of incidents,
+/// so that an incremental refresh can tell it raced with another writer.
+pub(crate) const GENERATION_KEY: &str = "incidents_generation";
+
 /// The setting holding the [`Store::data_version`] the stored incidents were computed at.
 const COMPUTED_AT_VERSION: &str = "incidents_data_version";
 
@@ -366,19 +436,518 @@ pub fn stale(store: &dyn Store) -> Result<bool> {
     Ok(at.and_then(|v| v.parse::<u64>().ok()) != Some(store.data_version()?))
 }
 
-/// [`recompute`] when [`stale`]; `None` when the stored incidents are current.
+/// The setting holding the [`IncidentWatermark`] of the last refresh (JSON).
+const WATERMARK_KEY: &str = "incidents_watermark";
+
+/// [`refresh`] recomputes everything when the new reports are more than this share of
+/// the reports stored before them.
+pub const MAX_NEW_SHARE: f64 = 0.25;
+
+/// Bring the stored incidents up to date when [`stale`]; `None` when they are current.
+/// Incremental ([`refresh_incremental`]) when only new reports were stored since the
+/// last refresh and they are at most [`MAX_NEW_SHARE`] of the store; a full
+/// [`recompute`] otherwise (see ARCHITECTURE.md, "Incidents: which refresh runs").
 pub fn refresh(store: &mut dyn Store) -> Result<Option<IncidentState>> {
-    if stale(store)? {
-        recompute(store).map(Some)
-    } else {
-        Ok(None)
+    if !stale(store)? {
+        return Ok(None);
     }
+    match refresh_incremental(store, MAX_NEW_SHARE)? {
+        Some(state) => Ok(Some(state)),
+        None => recompute(store).map(Some),
+    }
+}
+
+/// Remember that incidents are current as of `watermark` (taken before reading).
+fn mark_refreshed(store: &mut dyn Store, watermark: &IncidentWatermark) -> Result<()> {
+    let json = serde_json::to_string(watermark).map_err(|e| crate::StoreError::Json {
+        what: "incident watermark".into(),
+        source: e,
+    })?;
+    store.set_setting(WATERMARK_KEY, &json)?;
+    let version = store.data_version()?;
+    store.set_setting(COMPUTED_AT_VERSION, &version.to_string())?;
+    Ok(())
+}
+
+/// Block keys of each incident of a grouping: those of its events.
+fn blocks_of(
+    grouping: &lantern_incidents::Grouping,
+    items: &[EventItem],
+) -> Vec<(String, Vec<u64>)> {
+    let params = GroupParams::default();
+    grouping
+        .incidents
+        .iter()
+        .map(|inc| {
+            let mut keys: Vec<u64> = inc
+                .events
+                .iter()
+                .filter_map(|&i| items.get(i))
+                .flat_map(|e| block_keys(e, &params))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            (inc.id.clone(), keys)
+        })
+        .collect()
+}
+
+/// One report read by an incremental refresh.
+struct Loaded {
+    report: Report,
+    events: Vec<StoredEvent>,
+    signature: Signature,
+}
+
+fn load_into(
+    store: &dyn Store,
+    ids: &[String],
+    loaded: &mut std::collections::BTreeMap<String, Loaded>,
+    signatures: &mut Vec<(String, Vec<u64>)>,
+) -> Result<()> {
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| !loaded.contains_key(*id))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    store.for_each_incident_input(Some(&missing), &mut |input: IncidentInput| {
+        let report = input.report;
+        let signature = match input.signature {
+            Some(s) if s.len() == SIGNATURE_LEN => Signature(s),
+            _ => {
+                let s = Signature::of(&report.body, report.language == Language::Ko);
+                signatures.push((report.id.clone(), s.0.clone()));
+                s
+            }
+        };
+        loaded.insert(
+            report.id.clone(),
+            Loaded {
+                report,
+                events: input.events,
+                signature,
+            },
+        );
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Refresh incidents for the reports stored since the last refresh only, when that is
+/// possible; `None` when it is not (never refreshed, events changed or reviewed,
+/// re-extraction, more than `max_new_share` of the store new, or another writer
+/// changed incidents meanwhile), and the caller runs [`recompute`].
+///
+/// 1. [`Store::incident_delta`]: the reports without a signature are the new ones;
+///    nothing else may have changed since the watermark of the last refresh.
+/// 2. Copies: the new reports' LSH band keys find the stored reports they may copy
+///    ([`IncidentLookup::ReportsByBands`]); those and the other members of their
+///    groups of copies are read, and [`near_duplicates_with`] links the new reports
+///    into the groups (a new report published earlier becomes its group's original).
+/// 3. Grouping: the new events' [`probe_keys`] find the stored incidents they may join
+///    ([`IncidentLookup::IncidentsByBlocks`]); those, and the incidents of reports whose
+///    copy status changed, are read with their events and regrouped together with the
+///    new events, each stored incident kept whole (its events pinned together), with
+///    the analyst pins.
+/// 4. Only incidents that changed are written, in one transaction, if no other writer
+///    changed incidents since step 1 ([`IncidentSet::generation`]).
+pub fn refresh_incremental(
+    store: &mut dyn Store,
+    max_new_share: f64,
+) -> Result<Option<IncidentState>> {
+    let started = Instant::now();
+    let since: Option<IncidentWatermark> = store
+        .setting(WATERMARK_KEY)?
+        .and_then(|j| serde_json::from_str(&j).ok());
+    let Some(since) = since else {
+        return Ok(None);
+    };
+    let Some(prev) = store.incident_state()? else {
+        return Ok(None);
+    };
+    let delta = store.incident_delta(Some(&since))?;
+    if !delta.only_new {
+        return Ok(None);
+    }
+    let new_ids = delta.new_reports.clone();
+    let old_reports = delta.reports.saturating_sub(new_ids.len() as u64);
+    if new_ids.len() as f64 > max_new_share * old_reports.max(1) as f64 {
+        return Ok(None);
+    }
+    let params = GroupParams::default();
+    let pins = effective_pins(&store.incident_pins()?);
+
+    // 1. The new reports.
+    let mut loaded: std::collections::BTreeMap<String, Loaded> = Default::default();
+    let mut signatures: Vec<(String, Vec<u64>)> = Vec::new();
+    load_into(store, &new_ids, &mut loaded, &mut signatures)?;
+    let new_set: BTreeSet<String> = loaded.keys().cloned().collect();
+    let new_events: u64 = loaded.values().map(|l| l.events.len() as u64).sum();
+
+    // 2. Copies.
+    let mut band: Vec<u64> = loaded
+        .values()
+        .flat_map(|l| band_keys(&l.signature))
+        .collect();
+    band.sort_unstable();
+    band.dedup();
+    let candidates: Vec<String> = store
+        .incident_lookup(&IncidentLookup::ReportsByBands(band))?
+        .into_iter()
+        .filter(|id| !new_set.contains(id))
+        .collect();
+    let mut old_link: HashMap<String, DuplicateOf> = HashMap::new();
+    for d in store.copy_links_of(&candidates)? {
+        old_link.insert(d.report_id.clone(), d);
+    }
+    let originals: BTreeSet<String> = candidates
+        .iter()
+        .map(|c| old_link.get(c).map_or(c.clone(), |d| d.original_id.clone()))
+        .collect();
+    let originals: Vec<String> = originals.into_iter().collect();
+    let mut members: BTreeSet<String> = originals.iter().cloned().collect();
+    for d in store.copy_links_of(&originals)? {
+        members.insert(d.report_id.clone());
+        old_link.insert(d.report_id.clone(), d);
+    }
+    // Members of the groups: only their signatures and dates are kept (a group of
+    // copies can be large); those whose incidents change are read again below.
+    let member_ids: Vec<String> = members
+        .iter()
+        .filter(|id| !new_set.contains(*id))
+        .cloned()
+        .collect();
+    let mut member_docs: HashMap<String, DocInfo> = HashMap::new();
+    {
+        let mut tmp: std::collections::BTreeMap<String, Loaded> = Default::default();
+        for chunk in member_ids.chunks(256) {
+            load_into(store, chunk, &mut tmp, &mut signatures)?;
+            for (id, l) in std::mem::take(&mut tmp) {
+                member_docs.insert(
+                    id,
+                    DocInfo {
+                        signature: l.signature,
+                        published: l.report.published.as_ref().map(|p| p.date),
+                        captured_at: l.report.captured_at,
+                    },
+                );
+            }
+        }
+    }
+    // Docs in report id order, as a full recomputation reads them (ties of the
+    // original's choice go to the first).
+    let doc_ids: Vec<String> = new_set
+        .iter()
+        .chain(members.iter())
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|id| loaded.contains_key(id) || member_docs.contains_key(id))
+        .collect();
+    let doc_index: HashMap<&str, usize> = doc_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let docs: Vec<DocInfo> = doc_ids
+        .iter()
+        .filter_map(|id| match loaded.get(id) {
+            Some(l) => Some(DocInfo {
+                signature: l.signature.clone(),
+                published: l.report.published.as_ref().map(|p| p.date),
+                captured_at: l.report.captured_at.clone(),
+            }),
+            None => member_docs.get(id).cloned(),
+        })
+        .collect();
+    drop(member_docs);
+    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    for id in &doc_ids {
+        if new_set.contains(id) {
+            continue;
+        }
+        let root = old_link
+            .get(id)
+            .map_or(id.as_str(), |d| d.original_id.as_str());
+        groups.entry(root).or_default().push(doc_index[id.as_str()]);
+    }
+    let groups: Vec<Vec<usize>> = groups.into_values().collect();
+    let is_new: Vec<bool> = doc_ids.iter().map(|id| new_set.contains(id)).collect();
+    let links = near_duplicates_with(&docs, &groups, &is_new, &DupParams::default());
+    let mut new_link: HashMap<String, DuplicateOf> = HashMap::new();
+    for l in &links {
+        if let (Some(c), Some(o)) = (doc_ids.get(l.duplicate), doc_ids.get(l.original)) {
+            new_link.insert(
+                c.clone(),
+                DuplicateOf {
+                    report_id: c.clone(),
+                    original_id: o.clone(),
+                    similarity: l.similarity,
+                },
+            );
+        }
+    }
+    // Reports whose link changed, and the originals whose copies changed.
+    let mut relinked: Vec<String> = Vec::new();
+    let mut touched_originals: BTreeSet<String> = BTreeSet::new();
+    let mut demoted: Vec<String> = Vec::new();
+    for id in &doc_ids {
+        let (old, new) = (old_link.get(id), new_link.get(id));
+        if old.map(|d| &d.original_id) == new.map(|d| &d.original_id) {
+            continue;
+        }
+        relinked.push(id.clone());
+        touched_originals.extend(old.map(|d| d.original_id.clone()));
+        touched_originals.extend(new.map(|d| d.original_id.clone()));
+        if old.is_none() && !new_set.contains(id) {
+            demoted.push(id.clone()); // an original that became a copy
+        }
+    }
+    let copy_changes: Vec<DuplicateOf> = relinked
+        .iter()
+        .filter_map(|id| new_link.get(id).cloned())
+        .collect();
+    let is_copy = |id: &str| -> bool {
+        new_link.contains_key(id)
+            || (!relinked.iter().any(|r| r == id) && old_link.contains_key(id))
+    };
+
+    // 3. The new events and the incidents they may join.
+    let mut report_ids: Vec<String> = Vec::new();
+    let mut infos: Vec<ReportInfo> = Vec::new();
+    let mut items: Vec<EventItem> = Vec::new();
+    let mut event_ids: Vec<i64> = Vec::new();
+    let mut probes: Vec<u64> = Vec::new();
+    for id in &new_set {
+        let Some(l) = loaded.get(id) else { continue };
+        if is_copy(id) {
+            continue;
+        }
+        let index = report_ids.len();
+        infos.push(ReportInfo::of(&l.report));
+        let events: Vec<Event> = l.events.iter().map(|e| e.event.clone()).collect();
+        let refs: Vec<&Event> = events.iter().collect();
+        let keys = event_keys(id, &refs);
+        for ((mut item, key), stored) in EventItem::of_report(index, &l.report, &events)
+            .into_iter()
+            .zip(keys)
+            .zip(&l.events)
+        {
+            item.key = key;
+            probes.extend(probe_keys(&item, &params));
+            items.push(item);
+            event_ids.push(stored.id);
+        }
+        report_ids.push(id.clone());
+    }
+    probes.sort_unstable();
+    probes.dedup();
+    let mut incident_ids: BTreeSet<String> = store
+        .incident_lookup(&IncidentLookup::IncidentsByBlocks(probes))?
+        .into_iter()
+        .collect();
+    let mut concerned: Vec<String> = demoted.clone();
+    concerned.extend(touched_originals.iter().cloned());
+    if !concerned.is_empty() {
+        incident_ids.extend(store.incident_lookup(&IncidentLookup::IncidentsOfReports(concerned))?);
+    }
+    let mut old_incidents: Vec<IncidentDetail> = Vec::new();
+    let mut wanted: HashMap<i64, usize> = HashMap::new();
+    let mut their_reports: BTreeSet<String> = BTreeSet::new();
+    for id in &incident_ids {
+        if let Some(d) = store.incident(id)? {
+            for e in &d.events {
+                wanted.insert(e.event_id, old_incidents.len());
+            }
+            their_reports.extend(d.incident.reports.iter().cloned());
+            old_incidents.push(d);
+        }
+    }
+    let their_reports: Vec<String> = their_reports
+        .into_iter()
+        .filter(|r| !new_set.contains(r))
+        .collect();
+    load_into(store, &their_reports, &mut loaded, &mut signatures)?;
+    // Stored incidents stay whole: their events are pinned together.
+    let mut local = Pins::default();
+    let mut first_key: Vec<Option<String>> = vec![None; old_incidents.len()];
+    for id in &their_reports {
+        let Some(l) = loaded.get(id) else { continue };
+        let index = report_ids.len();
+        let mut info = ReportInfo::of(&l.report);
+        if is_copy(id) {
+            info.duplicate_of = Some(usize::MAX);
+        }
+        infos.push(info);
+        // Keys and report places come from all the report's events, as in recompute.
+        let events: Vec<Event> = l.events.iter().map(|e| e.event.clone()).collect();
+        let refs: Vec<&Event> = events.iter().collect();
+        let keys = event_keys(id, &refs);
+        for ((mut item, key), stored) in EventItem::of_report(index, &l.report, &events)
+            .into_iter()
+            .zip(keys)
+            .zip(&l.events)
+        {
+            let Some(&inc) = wanted.get(&stored.id) else {
+                continue;
+            };
+            match &first_key[inc] {
+                Some(f) => local.merges.push((f.clone(), key.clone())),
+                None => first_key[inc] = Some(key.clone()),
+            }
+            item.key = key;
+            items.push(item);
+            event_ids.push(stored.id);
+        }
+        report_ids.push(id.clone());
+    }
+    let local_keys: std::collections::HashSet<&str> =
+        items.iter().map(|e| e.key.as_str()).collect();
+    let both = |(a, b): &(String, String)| {
+        local_keys.contains(a.as_str()) && local_keys.contains(b.as_str())
+    };
+    local
+        .merges
+        .extend(pins.merges.iter().filter(|p| both(p)).cloned());
+    local.splits = pins.splits.iter().filter(|p| both(p)).cloned().collect();
+    let read_millis = started.elapsed().as_millis() as u64;
+    let grouping = group_incidents(&infos, &items, &local, &params);
+    let (mut incidents, _, _) = to_new_incidents(&grouping, &items, &event_ids, &report_ids);
+    let group_millis = started.elapsed().as_millis() as u64 - read_millis;
+
+    // Copies listed with each incident: the stored links with the changes applied.
+    let in_incidents: Vec<String> = incidents
+        .iter()
+        .flat_map(|n| n.incident.reports.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut copies: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for d in store.copy_links_of(&in_incidents)? {
+        if !relinked.contains(&d.report_id) {
+            copies.entry(d.original_id).or_default().insert(d.report_id);
+        }
+    }
+    for d in &copy_changes {
+        copies
+            .entry(d.original_id.clone())
+            .or_default()
+            .insert(d.report_id.clone());
+    }
+    for n in &mut incidents {
+        let mut dups: BTreeSet<String> = BTreeSet::new();
+        for r in &n.incident.reports {
+            if let Some(c) = copies.get(r) {
+                dups.extend(c.iter().cloned());
+            }
+        }
+        n.incident.duplicates = dups.into_iter().collect();
+    }
+
+    // 4. Write what changed.
+    let old_by_id: HashMap<&str, &IncidentDetail> = old_incidents
+        .iter()
+        .map(|d| (d.incident.id.as_str(), d))
+        .collect();
+    let unchanged: BTreeSet<String> = incidents
+        .iter()
+        .filter(|n| {
+            old_by_id
+                .get(n.incident.id.as_str())
+                .is_some_and(|d| d.incident == n.incident && d.events == n.events)
+        })
+        .map(|n| n.incident.id.clone())
+        .collect();
+    incidents.retain(|n| !unchanged.contains(&n.incident.id));
+    let removed: Vec<&IncidentDetail> = old_incidents
+        .iter()
+        .filter(|d| !unchanged.contains(&d.incident.id))
+        .collect();
+    let mut blocks = blocks_of(&grouping, &items);
+    blocks.retain(|(id, _)| !unchanged.contains(id));
+
+    let count = |v: &mut dyn Iterator<Item = (u64, bool)>| {
+        v.fold((0u64, 0u64, 0u64), |(n, e, c), (ev, cor)| {
+            (n + 1, e + ev, c + u64::from(cor))
+        })
+    };
+    let (rm_n, rm_e, rm_c) = count(
+        &mut removed
+            .iter()
+            .map(|d| (d.events.len() as u64, d.incident.corroboration >= 2)),
+    );
+    let (add_n, add_e, add_c) = count(
+        &mut incidents
+            .iter()
+            .map(|n| (n.events.len() as u64, n.incident.corroboration >= 2)),
+    );
+    let old_copies = relinked
+        .iter()
+        .filter(|r| old_link.contains_key(*r))
+        .count() as u64;
+    let state = IncidentState {
+        computed_at: String::new(),
+        reports: prev.reports + new_set.len() as u64,
+        events: prev.events + new_events,
+        grouped_events: (prev.grouped_events + add_e).saturating_sub(rm_e),
+        incidents: (prev.incidents + add_n).saturating_sub(rm_n),
+        corroborated: (prev.corroborated + add_c).saturating_sub(rm_c),
+        duplicates: (prev.duplicates + copy_changes.len() as u64).saturating_sub(old_copies),
+        new_signatures: signatures.len() as u64,
+        pin_conflicts: prev.pin_conflicts.clone(),
+        unknown_pins: prev.unknown_pins.clone(),
+        millis: started.elapsed().as_millis() as u64,
+        read_millis,
+        group_millis,
+        incremental: true,
+        replaced: removed.len() as u64,
+    };
+    let set = IncidentSet {
+        only: Some(removed.iter().map(|d| d.incident.id.clone()).collect()),
+        signatures,
+        duplicates: copy_changes,
+        incidents,
+        state,
+        blocks,
+        relinked,
+        generation: Some(delta.generation),
+    };
+    match store.replace_incidents(&set) {
+        Ok(()) => {}
+        Err(crate::StoreError::IncidentsChanged) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    mark_refreshed(store, &delta.now)?;
+    let mut state = store.incident_state()?.unwrap_or(set.state);
+    state.millis = started.elapsed().as_millis() as u64;
+    Ok(Some(state))
 }
 
 /// Run near-duplicate detection and incident grouping over everything stored and
 /// store the result (see the module documentation). Returns what was stored.
+///
+/// If another writer changes incidents while it runs (an incremental refresh or a
+/// regrouping of another process), the write is refused and the recomputation runs
+/// again from fresh data; the third attempt writes whatever happens (the last writer
+/// wins, as concurrent recomputations always did).
 pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
+    for _ in 0..2 {
+        match recompute_guarded(store, true) {
+            Err(crate::StoreError::IncidentsChanged) => continue,
+            other => return other,
+        }
+    }
+    recompute_guarded(store, false)
+}
+
+fn recompute_guarded(store: &mut dyn Store, guarded: bool) -> Result<IncidentState> {
     let started = Instant::now();
+    // Taken before reading: whatever is stored after it is new to the next refresh.
+    let delta = store.incident_delta(None)?;
+    let watermark = delta.now;
     let pins = effective_pins(&store.incident_pins()?);
 
     let mut report_ids: Vec<String> = Vec::new();
@@ -454,18 +1023,23 @@ pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
         millis: 0,
         read_millis,
         group_millis,
+        incremental: false,
+        replaced: 0,
     };
+    let blocks = blocks_of(&grouping, &items);
     let mut set = IncidentSet {
         only: None,
         signatures,
         duplicates,
         incidents,
         state,
+        blocks,
+        relinked: Vec::new(),
+        generation: guarded.then_some(delta.generation),
     };
     set.state.millis = started.elapsed().as_millis() as u64;
     store.replace_incidents(&set)?;
-    let version = store.data_version()?;
-    store.set_setting(COMPUTED_AT_VERSION, &version.to_string())?;
+    mark_refreshed(store, &watermark)?;
     let mut state = store.incident_state()?.unwrap_or(set.state);
     state.millis = started.elapsed().as_millis() as u64;
     Ok(state)
@@ -595,9 +1169,11 @@ pub fn regroup(store: &mut dyn Store, incident_ids: &[String]) -> Result<Vec<Str
         n.incident.duplicates = dups;
     }
     let new_ids = incidents.iter().map(|n| n.incident.id.clone()).collect();
+    let blocks = blocks_of(&grouping, &items);
     store.replace_incidents(&IncidentSet {
         only: Some(ids),
         incidents,
+        blocks,
         ..Default::default()
     })?;
     Ok(new_ids)

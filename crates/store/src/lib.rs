@@ -57,9 +57,9 @@ mod types;
 
 pub use error::{Result, StoreError};
 pub use incidents::{
-    DuplicateOf, IncidentDetail, IncidentDisagreement, IncidentEvent, IncidentFilter,
-    IncidentInput, IncidentPin, IncidentSet, IncidentState, IncidentSummary, NewIncident,
-    NewIncidentPin, PinKind, ReportValue,
+    DuplicateOf, IncidentDelta, IncidentDetail, IncidentDisagreement, IncidentEvent,
+    IncidentFilter, IncidentInput, IncidentLookup, IncidentPin, IncidentSet, IncidentState,
+    IncidentSummary, IncidentWatermark, NewIncident, NewIncidentPin, PinKind, ReportValue,
 };
 pub use interop::*;
 pub use open::{open, redact_url, StoreSpec};
@@ -375,6 +375,26 @@ pub trait Store: Send {
     /// All analyst decisions on incidents, oldest first.
     fn incident_pins(&self) -> Result<Vec<IncidentPin>> {
         Err(unsupported("incident_pins"))
+    }
+
+    /// What changed since an incident refresh that started at `since` (see
+    /// [`IncidentDelta`]); `None`: never refreshed.
+    fn incident_delta(&self, since: Option<&IncidentWatermark>) -> Result<IncidentDelta> {
+        let _ = since;
+        Err(unsupported("incident_delta"))
+    }
+
+    /// Look up reports or incidents by their index keys (incremental refresh).
+    fn incident_lookup(&self, lookup: &IncidentLookup) -> Result<Vec<String>> {
+        let _ = lookup;
+        Err(unsupported("incident_lookup"))
+    }
+
+    /// The copy links of these reports: those linking one of them as a copy, and those
+    /// naming one of them as the original.
+    fn copy_links_of(&self, reports: &[String]) -> Result<Vec<DuplicateOf>> {
+        let _ = reports;
+        Err(unsupported("copy_links_of"))
     }
 }
 

@@ -1687,6 +1687,21 @@ impl Store for PostgresStore {
         incidents::incident_pins(&mut *self.conn()?)
     }
 
+    fn incident_delta(
+        &self,
+        since: Option<&crate::IncidentWatermark>,
+    ) -> Result<crate::IncidentDelta> {
+        incidents::incident_delta(&mut *self.conn()?, since)
+    }
+
+    fn incident_lookup(&self, lookup: &crate::IncidentLookup) -> Result<Vec<String>> {
+        incidents::incident_lookup(&mut *self.conn()?, lookup)
+    }
+
+    fn copy_links_of(&self, reports: &[String]) -> Result<Vec<crate::DuplicateOf>> {
+        incidents::copy_links_of(&mut *self.conn()?, reports)
+    }
+
     // ---- Interop (postgres/interop.rs).
 
     fn for_each_event(

@@ -261,6 +261,35 @@ CREATE INDEX reports_rowid_id ON reports(rowid, id);
 DROP INDEX IF EXISTS events_start;
 DROP INDEX IF EXISTS events_type;
 "#,
+    // 8: incremental
+    // incident refresh. LSH band keys of the stored signatures (`banded` marks the
+    // signatures whose keys are in `report_bands`; older ones are keyed by the next full
+    // recomputation), the block keys of each incident, and a counter of event changes
+    // (UPDATE or DELETE on events: reviews, re-extraction) that makes the next refresh a
+    // full one.
+    r#"
+ALTER TABLE report_signatures ADD COLUMN banded INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE report_bands (
+    band_key  INTEGER NOT NULL,
+    report_id TEXT NOT NULL,
+    PRIMARY KEY (band_key, report_id)
+) WITHOUT ROWID;
+CREATE TABLE incident_blocks (
+    block_key   INTEGER NOT NULL,
+    incident_id TEXT NOT NULL,
+    PRIMARY KEY (block_key, incident_id)
+) WITHOUT ROWID;
+CREATE INDEX incident_blocks_incident ON incident_blocks(incident_id);
+CREATE TABLE event_changes (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n  INTEGER NOT NULL
+);
+INSERT INTO event_changes(id, n) VALUES (1, 0);
+CREATE TRIGGER events_changed_update AFTER UPDATE ON events
+BEGIN UPDATE event_changes SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER events_changed_delete AFTER DELETE ON events
+BEGIN UPDATE event_changes SET n = n + 1 WHERE id = 1; END;
+"#,
 ];
 
 /// Migration steps followed by a recount of `event_counts` written in Rust, run in the

@@ -1558,6 +1558,21 @@ impl Store for SqliteStore {
         incidents::incident_pins(&self.conn)
     }
 
+    fn incident_delta(
+        &self,
+        since: Option<&crate::IncidentWatermark>,
+    ) -> Result<crate::IncidentDelta> {
+        incidents::incident_delta(&self.conn, since)
+    }
+
+    fn incident_lookup(&self, lookup: &crate::IncidentLookup) -> Result<Vec<String>> {
+        incidents::incident_lookup(&self.conn, lookup)
+    }
+
+    fn copy_links_of(&self, reports: &[String]) -> Result<Vec<crate::DuplicateOf>> {
+        incidents::copy_links_of(&self.conn, reports)
+    }
+
     fn data_version(&self) -> Result<u64> {
         let v: Option<i64> = self
             .conn

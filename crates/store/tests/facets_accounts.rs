@@ -130,10 +130,10 @@ fn month_counts_by_type() {
 #[test]
 fn users_sessions_tokens_settings() {
     for mut store in stores() {
-        // Migration 5 is the pre-aggregated count table on both backends; SQLite has two
-        // more steps: the cold read path's indexes and count rows by year (6) and the
-        // dropped plain date indexes (7).
-        let latest = if store.is_postgres() { 5 } else { 7 };
+        // PostgreSQL: 5 the count table, 6 incremental incidents. SQLite: 5 the count
+        // table, 6 the cold read path's indexes and count rows by year, 7 the dropped
+        // plain date indexes, 8 incremental incidents.
+        let latest = if store.is_postgres() { 6 } else { 8 };
         assert_eq!(store.schema_version().unwrap(), latest, "{}", store.name());
         assert!(store.put_user("bad name", Role::Viewer, "h").is_err());
         store.put_user("ana", Role::Editor, "hash1").unwrap();
@@ -195,12 +195,14 @@ fn a_version_1_database_is_migrated_keeping_its_data() {
              DROP TABLE report_signatures;
              DROP TABLE event_counts;
              DROP INDEX events_state_order; DROP INDEX reports_rowid_id;
+             DROP TABLE report_bands; DROP TABLE incident_blocks; DROP TABLE event_changes;
+             DROP TRIGGER events_changed_update; DROP TRIGGER events_changed_delete;
              PRAGMA user_version = 1;",
         )
         .unwrap();
     }
     let mut store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 6);
+    assert_eq!(store.schema_version().unwrap(), 8);
     assert_eq!(store.count_reports().unwrap(), 1);
     store.put_user("ana", Role::Viewer, "h").unwrap();
     // Migration 5 filled the count table from the existing events.

@@ -84,56 +84,245 @@ pub(super) fn for_each_incident_input(
     Ok(n)
 }
 
+fn generation(tx: &mut Transaction<'_>) -> Result<u64> {
+    let row = tx.query_opt(
+        "SELECT value FROM settings WHERE key = $1",
+        &[&GENERATION_KEY],
+    )?;
+    Ok(match row {
+        Some(r) => col::<String>(&r, 0)?.parse().unwrap_or(0),
+        None => 0,
+    })
+}
+
 pub(super) fn replace_incidents(
     tx: &mut Transaction<'_>,
     set: &IncidentSet,
     at: &str,
 ) -> Result<()> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INCIDENTS_LOCK])?;
+    let current = generation(tx)?;
+    if let Some(g) = set.generation {
+        if g != current {
+            return Err(StoreError::IncidentsChanged);
+        }
+    }
+    tx.execute(
+        "INSERT INTO settings(key, value) VALUES ($1, $2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        &[&GENERATION_KEY, &(current + 1).to_string()],
+    )?;
     if let Some(only) = &set.only {
         let ev = tx.prepare("DELETE FROM incident_events WHERE incident_id = $1")?;
         let inc = tx.prepare("DELETE FROM incidents WHERE id = $1")?;
+        let blk = tx.prepare("DELETE FROM incident_blocks WHERE incident_id = $1")?;
         for id in only {
             tx.execute(&ev, &[id])?;
             tx.execute(&inc, &[id])?;
+            tx.execute(&blk, &[id])?;
         }
         insert_incidents(tx, &set.incidents)?;
+        insert_blocks(tx, &set.blocks)?;
+        if set.generation.is_some() {
+            insert_signatures(tx, &set.signatures)?;
+            tx.execute(
+                "UPDATE report_signatures SET duplicate_of = NULL, similarity = NULL
+                 WHERE report_id = ANY($1)",
+                &[&set.relinked],
+            )?;
+            set_duplicates(tx, &set.duplicates)?;
+            write_state(tx, &set.state, at)?;
+        }
         bump_data_version(tx)?;
         return Ok(());
     }
-    let sig = tx.prepare(
-        "INSERT INTO report_signatures(report_id, signature) VALUES ($1, $2)
-         ON CONFLICT(report_id) DO UPDATE SET signature = excluded.signature",
-    )?;
-    for (id, s) in &set.signatures {
-        tx.execute(&sig, &[id, &signature_bytes(s)])?;
-    }
+    insert_signatures(tx, &set.signatures)?;
+    // Signatures stored before band keys were kept (older stores) get them now.
+    let unbanded = tx
+        .query(
+            "SELECT report_id, signature FROM report_signatures WHERE NOT banded",
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((col::<String>(r, 0)?, signature_of(&col::<Vec<u8>>(r, 1)?))))
+        .collect::<Result<Vec<_>>>()?;
+    insert_signatures(tx, &unbanded)?;
     tx.execute(
         "UPDATE report_signatures SET duplicate_of = NULL, similarity = NULL
          WHERE duplicate_of IS NOT NULL",
         &[],
     )?;
+    set_duplicates(tx, &set.duplicates)?;
+    tx.execute("DELETE FROM incident_events", &[])?;
+    tx.execute("DELETE FROM incidents", &[])?;
+    tx.execute("DELETE FROM incident_blocks", &[])?;
+    insert_incidents(tx, &set.incidents)?;
+    insert_blocks(tx, &set.blocks)?;
+    write_state(tx, &set.state, at)?;
+    bump_data_version(tx)?;
+    Ok(())
+}
+
+/// Store signatures with their LSH band keys.
+fn insert_signatures(tx: &mut Transaction<'_>, sigs: &[(String, Vec<u64>)]) -> Result<()> {
+    if sigs.is_empty() {
+        return Ok(());
+    }
+    let sig = tx.prepare(
+        "INSERT INTO report_signatures(report_id, signature, banded) VALUES ($1, $2, true)
+         ON CONFLICT(report_id) DO UPDATE SET signature = excluded.signature, banded = true",
+    )?;
+    let band = tx.prepare(
+        "INSERT INTO report_bands(band_key, report_id)
+         SELECT unnest($1::bigint[]), $2 ON CONFLICT DO NOTHING",
+    )?;
+    for (id, s) in sigs {
+        tx.execute(&sig, &[id, &signature_bytes(s)])?;
+        let keys: Vec<i64> = lantern_incidents::band_keys(&lantern_incidents::Signature(s.clone()))
+            .into_iter()
+            .map(|k| k as i64)
+            .collect();
+        tx.execute(&band, &[&keys, id])?;
+    }
+    Ok(())
+}
+
+fn set_duplicates(tx: &mut Transaction<'_>, dups: &[DuplicateOf]) -> Result<()> {
     let dup = tx.prepare(
         "UPDATE report_signatures SET duplicate_of = $2, similarity = $3 WHERE report_id = $1",
     )?;
-    for d in &set.duplicates {
+    for d in dups {
         tx.execute(
             &dup,
             &[&d.report_id, &d.original_id, &f64::from(d.similarity)],
         )?;
     }
-    tx.execute("DELETE FROM incident_events", &[])?;
-    tx.execute("DELETE FROM incidents", &[])?;
-    insert_incidents(tx, &set.incidents)?;
-    let mut state = set.state.clone();
+    Ok(())
+}
+
+fn insert_blocks(tx: &mut Transaction<'_>, blocks: &[(String, Vec<u64>)]) -> Result<()> {
+    if blocks.is_empty() {
+        return Ok(());
+    }
+    let ins = tx.prepare(
+        "INSERT INTO incident_blocks(block_key, incident_id)
+         SELECT unnest($1::bigint[]), $2 ON CONFLICT DO NOTHING",
+    )?;
+    for (id, keys) in blocks {
+        let keys: Vec<i64> = keys.iter().map(|&k| k as i64).collect();
+        tx.execute(&ins, &[&keys, id])?;
+    }
+    Ok(())
+}
+
+fn write_state(tx: &mut Transaction<'_>, state: &IncidentState, at: &str) -> Result<()> {
+    let mut state = state.clone();
     state.computed_at = at.to_string();
     tx.execute(
         "INSERT INTO settings(key, value) VALUES ($1, $2)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         &[&STATE_KEY, &to_json(&state, "incident state")?],
     )?;
-    bump_data_version(tx)?;
     Ok(())
+}
+
+pub(super) fn incident_delta(
+    c: &mut Client,
+    since: Option<&IncidentWatermark>,
+) -> Result<IncidentDelta> {
+    let mut tx = c
+        .build_transaction()
+        .read_only(true)
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .start()?;
+    let max_event_id: i64 = col(
+        &tx.query_one("SELECT coalesce(max(id), 0)::bigint FROM events", &[])?,
+        0,
+    )?;
+    let row = tx.query_one("SELECT last_value, is_called FROM event_changes", &[])?;
+    let event_changes: i64 = if col::<bool>(&row, 1)? {
+        col(&row, 0)?
+    } else {
+        0
+    };
+    let new_reports = tx
+        .query(
+            "SELECT r.id FROM reports r WHERE NOT EXISTS
+               (SELECT 1 FROM report_signatures s WHERE s.report_id = r.id) ORDER BY r.id",
+            &[],
+        )?
+        .iter()
+        .map(|r| col::<String>(r, 0))
+        .collect::<Result<Vec<_>>>()?;
+    let reports: i64 = col(&tx.query_one("SELECT count(*) FROM reports", &[])?, 0)?;
+    let only_new = match since {
+        Some(w) if w.event_changes == event_changes => tx
+            .query_opt(
+                "SELECT 1 FROM events e JOIN report_signatures s ON s.report_id = e.report_id
+                 WHERE e.id > $1 LIMIT 1",
+                &[&w.max_event_id],
+            )?
+            .is_none(),
+        _ => false,
+    };
+    let generation = generation(&mut tx)?;
+    tx.commit()?;
+    Ok(IncidentDelta {
+        now: IncidentWatermark {
+            max_event_id,
+            event_changes,
+        },
+        new_reports,
+        only_new,
+        generation,
+        reports: to_u64(reports),
+    })
+}
+
+pub(super) fn incident_lookup(c: &mut Client, lookup: &IncidentLookup) -> Result<Vec<String>> {
+    let rows = match lookup {
+        IncidentLookup::ReportsByBands(keys) => {
+            let keys: Vec<i64> = keys.iter().map(|&k| k as i64).collect();
+            c.query(
+                "SELECT DISTINCT report_id FROM report_bands WHERE band_key = ANY($1)
+                 ORDER BY report_id",
+                &[&keys],
+            )?
+        }
+        IncidentLookup::IncidentsByBlocks(keys) => {
+            let keys: Vec<i64> = keys.iter().map(|&k| k as i64).collect();
+            c.query(
+                "SELECT DISTINCT incident_id FROM incident_blocks WHERE block_key = ANY($1)
+                 ORDER BY incident_id",
+                &[&keys],
+            )?
+        }
+        IncidentLookup::IncidentsOfReports(reports) => c.query(
+            "SELECT DISTINCT ie.incident_id FROM events e
+               JOIN incident_events ie ON ie.event_id = e.id
+             WHERE e.report_id = ANY($1) ORDER BY ie.incident_id",
+            &[reports],
+        )?,
+    };
+    rows.iter().map(|r| col::<String>(r, 0)).collect()
+}
+
+pub(super) fn copy_links_of(c: &mut Client, reports: &[String]) -> Result<Vec<DuplicateOf>> {
+    c.query(
+        "SELECT report_id, duplicate_of, similarity FROM report_signatures
+         WHERE duplicate_of IS NOT NULL AND (report_id = ANY($1) OR duplicate_of = ANY($1))
+         ORDER BY report_id",
+        &[&reports],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(DuplicateOf {
+            report_id: col(r, 0)?,
+            original_id: col(r, 1)?,
+            similarity: col::<Option<f64>>(r, 2)?.unwrap_or(0.0) as f32,
+        })
+    })
+    .collect()
 }
 
 /// Insert incidents and their events.

@@ -271,6 +271,33 @@ CREATE TABLE event_counts (
 );
 CREATE INDEX event_counts_tags ON event_counts(g, k1, lower(v1), k2, lower(v2));
 "#,
+    // 6: incremental incident
+    // refresh, as SQLite's step: band keys of the signatures, block keys of the
+    // incidents, and a sequence counting statements that update or delete events (a
+    // sequence, not a row, so that concurrent reviews never wait on each other for it).
+    r#"
+ALTER TABLE report_signatures ADD COLUMN banded boolean NOT NULL DEFAULT false;
+CREATE TABLE report_bands (
+    band_key  bigint NOT NULL,
+    report_id ctext NOT NULL,
+    PRIMARY KEY (band_key, report_id)
+);
+CREATE TABLE incident_blocks (
+    block_key   bigint NOT NULL,
+    incident_id ctext NOT NULL,
+    PRIMARY KEY (block_key, incident_id)
+);
+CREATE INDEX incident_blocks_incident ON incident_blocks(incident_id);
+CREATE SEQUENCE event_changes;
+CREATE FUNCTION lantern_events_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM nextval('event_changes');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER events_changed AFTER UPDATE OR DELETE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION lantern_events_changed();
+"#,
 ];
 
 /// The step whose migration is followed by the count table's backfill.

@@ -71,55 +71,243 @@ pub(super) fn for_each_incident_input(
     Ok(n)
 }
 
+fn generation(tx: &rusqlite::Transaction<'_>) -> Result<u64> {
+    let v: Option<String> = tx
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([GENERATION_KEY], |r| r.get(0))
+        .optional()?;
+    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
 pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &str) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current = generation(&tx)?;
+    if let Some(g) = set.generation {
+        if g != current {
+            return Err(StoreError::IncidentsChanged);
+        }
+    }
+    tx.execute(
+        "INSERT INTO settings(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![GENERATION_KEY, (current + 1).to_string()],
+    )?;
     if let Some(only) = &set.only {
         {
             let mut ev = tx.prepare_cached("DELETE FROM incident_events WHERE incident_id = ?1")?;
             let mut inc = tx.prepare_cached("DELETE FROM incidents WHERE id = ?1")?;
+            let mut blk =
+                tx.prepare_cached("DELETE FROM incident_blocks WHERE incident_id = ?1")?;
             for id in only {
                 ev.execute([id])?;
                 inc.execute([id])?;
+                blk.execute([id])?;
             }
             insert_incidents(&tx, &set.incidents)?;
+            insert_blocks(&tx, &set.blocks)?;
+            if set.generation.is_some() {
+                insert_signatures(&tx, &set.signatures)?;
+                let mut clear = tx.prepare_cached(
+                    "UPDATE report_signatures SET duplicate_of = NULL, similarity = NULL
+                     WHERE report_id = ?1",
+                )?;
+                for id in &set.relinked {
+                    clear.execute([id])?;
+                }
+                set_duplicates(&tx, &set.duplicates)?;
+                write_state(&tx, &set.state, at)?;
+            }
         }
         bump_data_version(&tx)?;
         tx.commit()?;
         return Ok(());
     }
     {
-        let mut sig = tx.prepare_cached(
-            "INSERT INTO report_signatures(report_id, signature) VALUES (?1, ?2)
-             ON CONFLICT(report_id) DO UPDATE SET signature = excluded.signature",
-        )?;
-        for (id, s) in &set.signatures {
-            sig.execute(params![id, signature_bytes(s)])?;
-        }
+        insert_signatures(&tx, &set.signatures)?;
+        // Signatures stored before band keys were kept (older stores) get them now.
+        let unbanded: Vec<(String, Vec<u8>)> = tx
+            .prepare("SELECT report_id, signature FROM report_signatures WHERE banded = 0")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let unbanded: Vec<(String, Vec<u64>)> = unbanded
+            .into_iter()
+            .map(|(id, b)| (id, signature_of(&b)))
+            .collect();
+        insert_signatures(&tx, &unbanded)?;
         tx.execute(
             "UPDATE report_signatures SET duplicate_of = NULL, similarity = NULL
              WHERE duplicate_of IS NOT NULL",
             [],
         )?;
-        let mut dup = tx.prepare_cached(
-            "UPDATE report_signatures SET duplicate_of = ?2, similarity = ?3 WHERE report_id = ?1",
-        )?;
-        for d in &set.duplicates {
-            dup.execute(params![d.report_id, d.original_id, f64::from(d.similarity)])?;
-        }
+        set_duplicates(&tx, &set.duplicates)?;
         tx.execute("DELETE FROM incident_events", [])?;
         tx.execute("DELETE FROM incidents", [])?;
+        tx.execute("DELETE FROM incident_blocks", [])?;
         insert_incidents(&tx, &set.incidents)?;
-        let mut state = set.state.clone();
-        state.computed_at = at.to_string();
-        tx.execute(
-            "INSERT INTO settings(key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![STATE_KEY, to_json(&state, "incident state")?],
-        )?;
+        insert_blocks(&tx, &set.blocks)?;
+        write_state(&tx, &set.state, at)?;
     }
     bump_data_version(&tx)?;
     tx.commit()?;
     Ok(())
+}
+
+/// Store signatures with their LSH band keys.
+fn insert_signatures(tx: &rusqlite::Transaction<'_>, sigs: &[(String, Vec<u64>)]) -> Result<()> {
+    let mut sig = tx.prepare_cached(
+        "INSERT INTO report_signatures(report_id, signature, banded) VALUES (?1, ?2, 1)
+         ON CONFLICT(report_id) DO UPDATE SET signature = excluded.signature, banded = 1",
+    )?;
+    let mut band = tx.prepare_cached(
+        "INSERT OR IGNORE INTO report_bands(band_key, report_id) VALUES (?1, ?2)",
+    )?;
+    for (id, s) in sigs {
+        sig.execute(params![id, signature_bytes(s)])?;
+        for k in lantern_incidents::band_keys(&lantern_incidents::Signature(s.clone())) {
+            band.execute(params![k as i64, id])?;
+        }
+    }
+    Ok(())
+}
+
+fn set_duplicates(tx: &rusqlite::Transaction<'_>, dups: &[DuplicateOf]) -> Result<()> {
+    let mut dup = tx.prepare_cached(
+        "UPDATE report_signatures SET duplicate_of = ?2, similarity = ?3 WHERE report_id = ?1",
+    )?;
+    for d in dups {
+        dup.execute(params![d.report_id, d.original_id, f64::from(d.similarity)])?;
+    }
+    Ok(())
+}
+
+fn insert_blocks(tx: &rusqlite::Transaction<'_>, blocks: &[(String, Vec<u64>)]) -> Result<()> {
+    let mut ins = tx.prepare_cached(
+        "INSERT OR IGNORE INTO incident_blocks(block_key, incident_id) VALUES (?1, ?2)",
+    )?;
+    for (id, keys) in blocks {
+        for k in keys {
+            ins.execute(params![*k as i64, id])?;
+        }
+    }
+    Ok(())
+}
+
+fn write_state(tx: &rusqlite::Transaction<'_>, state: &IncidentState, at: &str) -> Result<()> {
+    let mut state = state.clone();
+    state.computed_at = at.to_string();
+    tx.execute(
+        "INSERT INTO settings(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![STATE_KEY, to_json(&state, "incident state")?],
+    )?;
+    Ok(())
+}
+
+pub(super) fn incident_delta(
+    conn: &Connection,
+    since: Option<&IncidentWatermark>,
+) -> Result<IncidentDelta> {
+    let tx = conn.unchecked_transaction()?;
+    let max_event_id: i64 =
+        tx.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?;
+    let event_changes: i64 =
+        tx.query_row("SELECT n FROM event_changes WHERE id = 1", [], |r| r.get(0))?;
+    let new_reports = tx
+        .prepare(
+            "SELECT r.id FROM reports r WHERE NOT EXISTS
+               (SELECT 1 FROM report_signatures s WHERE s.report_id = r.id) ORDER BY r.id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    let reports: i64 = tx.query_row("SELECT count(*) FROM reports", [], |r| r.get(0))?;
+    let only_new = match since {
+        Some(w) if w.event_changes == event_changes => !tx
+            .prepare(
+                "SELECT 1 FROM events e JOIN report_signatures s ON s.report_id = e.report_id
+                 WHERE e.id > ?1 LIMIT 1",
+            )?
+            .exists([w.max_event_id])?,
+        _ => false,
+    };
+    let generation: Option<String> = tx
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [GENERATION_KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
+    tx.finish()?;
+    Ok(IncidentDelta {
+        now: IncidentWatermark {
+            max_event_id,
+            event_changes,
+        },
+        new_reports,
+        only_new,
+        generation: generation.and_then(|v| v.parse().ok()).unwrap_or(0),
+        reports: to_u64(reports),
+    })
+}
+
+pub(super) fn incident_lookup(conn: &Connection, lookup: &IncidentLookup) -> Result<Vec<String>> {
+    let mut out = std::collections::BTreeSet::new();
+    match lookup {
+        IncidentLookup::ReportsByBands(keys) | IncidentLookup::IncidentsByBlocks(keys) => {
+            let sql = if matches!(lookup, IncidentLookup::ReportsByBands(_)) {
+                "SELECT report_id FROM report_bands WHERE band_key = ?1"
+            } else {
+                "SELECT incident_id FROM incident_blocks WHERE block_key = ?1"
+            };
+            let mut stmt = conn.prepare_cached(sql)?;
+            for k in keys {
+                for id in stmt.query_map([*k as i64], |r| r.get::<_, String>(0))? {
+                    out.insert(id?);
+                }
+            }
+        }
+        IncidentLookup::IncidentsOfReports(reports) => {
+            let mut stmt = conn.prepare_cached(
+                "SELECT ie.incident_id FROM events e JOIN incident_events ie ON ie.event_id = e.id
+                 WHERE e.report_id = ?1",
+            )?;
+            for r in reports {
+                for id in stmt.query_map([r], |r| r.get::<_, String>(0))? {
+                    out.insert(id?);
+                }
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+pub(super) fn copy_links_of(conn: &Connection, reports: &[String]) -> Result<Vec<DuplicateOf>> {
+    let mut out: std::collections::BTreeMap<String, DuplicateOf> = Default::default();
+    let row = |r: &rusqlite::Row<'_>| {
+        Ok(DuplicateOf {
+            report_id: r.get(0)?,
+            original_id: r.get(1)?,
+            similarity: r.get::<_, Option<f64>>(2)?.unwrap_or(0.0) as f32,
+        })
+    };
+    let mut as_copy = conn.prepare_cached(
+        "SELECT report_id, duplicate_of, similarity FROM report_signatures
+         WHERE report_id = ?1 AND duplicate_of IS NOT NULL",
+    )?;
+    let mut as_original = conn.prepare_cached(
+        "SELECT report_id, duplicate_of, similarity FROM report_signatures
+         WHERE duplicate_of = ?1 AND duplicate_of IS NOT NULL",
+    )?;
+    for id in reports {
+        for d in as_copy.query_map([id], row)? {
+            let d = d?;
+            out.insert(d.report_id.clone(), d);
+        }
+        for d in as_original.query_map([id], row)? {
+            let d = d?;
+            out.insert(d.report_id.clone(), d);
+        }
+    }
+    Ok(out.into_values().collect())
 }
 
 /// Insert incidents and their events.

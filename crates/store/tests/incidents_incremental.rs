@@ -1,0 +1,382 @@
+//! Incremental incident refresh: reports ingested in batches, incidents refreshed
+//! incrementally after each, compared with one full recomputation over the same data.
+//! Uses the 64 labelled fixture reports of the incidents crate (written for this
+//! project: 23 incidents, 18 copies), in several shuffled orders, on every backend.
+//!
+//! What must be equal: the copy links (`duplicate_of`) and the incidents as sets of
+//! stable event keys. Grouping is greedy (best pair first, with a check that most event
+//! pairs of two groups agree), so its result can depend on which events are present
+//! together; the incremental refresh also keeps every stored incident whole. The
+//! allowed difference is therefore stated as pairs: of the pairs of events that the
+//! full recomputation puts in one incident, the incremental result must keep at least
+//! 95 % together, and of those it puts together, at least 95 % must be together in the
+//! full one. On these fixtures both have been equal in every order tried.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use lantern_store::incidents::{recompute, refresh, refresh_incremental};
+use lantern_store::{FileInput, IncidentFilter, ReviewDecision, Store};
+
+mod common;
+
+fn fixtures() -> Vec<FileInput> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../incidents/tests/fixtures/reports");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let bytes = std::fs::read(path).unwrap();
+            let reports = lantern_ingest::parse_file(&bytes, &name, "2026-11-28T12:00:00Z")
+                .unwrap()
+                .into_iter()
+                .map(|r| {
+                    let r = r.unwrap();
+                    let e = lantern_extract::extract(&r);
+                    (r, e)
+                })
+                .collect();
+            FileInput {
+                original: bytes,
+                source_path: name,
+                reports,
+                extractor_version: lantern_extract::EXTRACTOR_VERSION.into(),
+            }
+        })
+        .collect()
+}
+
+/// A seeded shuffle (xorshift), so every run tests the same orders.
+fn shuffled(mut v: Vec<FileInput>, seed: u64) -> Vec<FileInput> {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    for i in (1..v.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let j = (x % (i as u64 + 1)) as usize;
+        v.swap(i, j);
+    }
+    v
+}
+
+/// The stored result: incidents as sets of event keys, and copy links.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    incidents: BTreeSet<BTreeSet<String>>,
+    copies: BTreeMap<String, String>,
+    duplicates_listed: BTreeMap<BTreeSet<String>, Vec<String>>,
+}
+
+fn snapshot(store: &dyn Store) -> Snapshot {
+    let mut incidents = BTreeSet::new();
+    let mut duplicates_listed = BTreeMap::new();
+    for s in store.incidents(&IncidentFilter::default()).unwrap() {
+        let d = store.incident(&s.id).unwrap().unwrap();
+        let keys: BTreeSet<String> = d.events.iter().map(|e| e.key.clone()).collect();
+        duplicates_listed.insert(keys.clone(), d.incident.duplicates.clone());
+        incidents.insert(keys);
+    }
+    let copies = store
+        .duplicate_links()
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.report_id, d.original_id))
+        .collect();
+    Snapshot {
+        incidents,
+        copies,
+        duplicates_listed,
+    }
+}
+
+/// Pairs of event keys in one incident.
+fn pairs(incidents: &BTreeSet<BTreeSet<String>>) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for inc in incidents {
+        let v: Vec<&String> = inc.iter().collect();
+        for (i, a) in v.iter().enumerate() {
+            for b in &v[i + 1..] {
+                out.insert(((*a).clone(), (*b).clone()));
+            }
+        }
+    }
+    out
+}
+
+fn incremental_matches_full_on(store: &mut dyn Store, seed: u64) -> (usize, usize) {
+    let files = shuffled(fixtures(), seed);
+    let sizes = [16usize, 7, 9, 5, 11, 8, 8];
+    let mut at = 0;
+    let mut incremental_runs = 0;
+    for (n, size) in sizes.iter().enumerate() {
+        let batch = &files[at..(at + size).min(files.len())];
+        at += size;
+        store.ingest_batch(batch).unwrap();
+        if n == 0 {
+            // First run: nothing to be incremental from.
+            assert!(refresh_incremental(store, 10.0).unwrap().is_none());
+            recompute(store).unwrap();
+        } else {
+            let state = refresh_incremental(store, 10.0)
+                .unwrap()
+                .unwrap_or_else(|| panic!("batch {n}: the incremental refresh should apply"));
+            assert!(state.incremental);
+            // One signature per new report (two fixture files may be one report).
+            assert!(state.new_signatures >= 1 && state.new_signatures as usize <= batch.len());
+            incremental_runs += 1;
+        }
+    }
+    assert_eq!(at, files.len());
+    let incremental = snapshot(store);
+    let inc_state = store.incident_state().unwrap().unwrap();
+    let full_state = recompute(store).unwrap();
+    let full = snapshot(store);
+
+    assert_eq!(incremental.copies, full.copies, "seed {seed}: copy links");
+    let (pi, pf) = (pairs(&incremental.incidents), pairs(&full.incidents));
+    let common = pi.intersection(&pf).count();
+    let recall = common as f64 / pf.len().max(1) as f64;
+    let precision = common as f64 / pi.len().max(1) as f64;
+    assert!(
+        recall >= 0.95 && precision >= 0.95,
+        "seed {seed}: incremental vs full pairs: precision {precision:.3} recall {recall:.3}"
+    );
+    // Counts kept by the incremental runs agree with the recount.
+    assert_eq!(inc_state.reports, full_state.reports);
+    assert_eq!(inc_state.events, full_state.events);
+    assert_eq!(inc_state.duplicates, full_state.duplicates);
+    if incremental.incidents == full.incidents {
+        assert_eq!(inc_state.incidents, full_state.incidents);
+        assert_eq!(inc_state.grouped_events, full_state.grouped_events);
+        assert_eq!(inc_state.corroborated, full_state.corroborated);
+        assert_eq!(
+            incremental.duplicates_listed, full.duplicates_listed,
+            "seed {seed}: copies listed with the incidents"
+        );
+    }
+    (
+        incremental_runs,
+        usize::from(incremental.incidents == full.incidents),
+    )
+}
+
+#[test]
+fn incremental_refresh_matches_full_recompute() {
+    for seed in [1u64, 2, 3, 4] {
+        for mut store in common::stores() {
+            let (runs, equal) = incremental_matches_full_on(&mut *store, seed);
+            assert_eq!(runs, 6, "{}", store.name());
+            eprintln!(
+                "seed {seed} {}: incremental equal to full: {}",
+                store.name(),
+                equal == 1
+            );
+        }
+    }
+}
+
+#[test]
+fn changed_events_make_the_refresh_full() {
+    for mut store in common::stores() {
+        let files = fixtures();
+        store.ingest_batch(&files[..40]).unwrap();
+        // First refresh: full.
+        let state = refresh(&mut *store).unwrap().unwrap();
+        assert!(!state.incremental);
+        // New reports only: incremental (when few enough).
+        store.ingest_batch(&files[40..44]).unwrap();
+        let state = refresh(&mut *store).unwrap().unwrap();
+        assert!(state.incremental, "{}", store.name());
+        // Nothing changed: nothing to do.
+        assert!(refresh(&mut *store).unwrap().is_none());
+        // Too many new reports: full.
+        store.ingest_batch(&files[44..]).unwrap();
+        let state = refresh(&mut *store).unwrap().unwrap();
+        assert!(!state.incremental, "{}", store.name());
+        // A review changes an event: full.
+        let report = &files[0].reports[0].0.id;
+        let ev = store.report_events(report).unwrap();
+        store
+            .review_event(ev[0].id, "ana", &ReviewDecision::Reject, None)
+            .unwrap();
+        assert!(refresh_incremental(&mut *store, 10.0).unwrap().is_none());
+        let state = refresh(&mut *store).unwrap().unwrap();
+        assert!(!state.incremental);
+        // Re-extraction of a stored report: full.
+        let r = store.report(report).unwrap().unwrap();
+        let events = lantern_extract::extract(&r);
+        store
+            .replace_machine_events(report, &events, lantern_extract::EXTRACTOR_VERSION)
+            .unwrap();
+        assert!(refresh_incremental(&mut *store, 10.0).unwrap().is_none());
+        assert!(!refresh(&mut *store).unwrap().unwrap().incremental);
+    }
+}
+
+fn by_name(files: &[FileInput], name: &str) -> FileInput {
+    files
+        .iter()
+        .find(|f| f.source_path == format!("{name}.txt"))
+        .unwrap()
+        .clone()
+}
+
+fn incident_of_report(store: &dyn Store, report: &str) -> Option<String> {
+    store
+        .report_events(report)
+        .unwrap()
+        .iter()
+        .find_map(|e| store.incident_of_event(e.id).unwrap())
+}
+
+#[test]
+fn an_earlier_original_arriving_later_demotes_the_repost() {
+    for mut store in common::stores() {
+        let files = fixtures();
+        let base: Vec<FileInput> = ["i01-b", "i01-c", "i01-r", "i02-a", "i02-b", "i03-a"]
+            .iter()
+            .map(|n| by_name(&files, n))
+            .collect();
+        store.ingest_batch(&base).unwrap();
+        recompute(&mut *store).unwrap();
+        let repost = by_name(&files, "i01-r").reports[0].0.id.clone();
+        let original = by_name(&files, "i01-a").reports[0].0.id.clone();
+        // Alone, the repost is an original and its events are grouped.
+        assert!(incident_of_report(&*store, &repost).is_some());
+
+        store.ingest_batch(&[by_name(&files, "i01-a")]).unwrap();
+        let state = refresh_incremental(&mut *store, 10.0).unwrap().unwrap();
+        assert!(state.incremental);
+        let links = store.duplicate_links().unwrap();
+        assert_eq!(links.len(), 1, "{}", store.name());
+        assert_eq!(
+            (&links[0].report_id, &links[0].original_id),
+            (&repost, &original)
+        );
+        // The repost's events left their incident; the original's joined the others.
+        assert_eq!(incident_of_report(&*store, &repost), None);
+        let inc = incident_of_report(&*store, &original).unwrap();
+        let b = by_name(&files, "i01-b").reports[0].0.id.clone();
+        assert_eq!(
+            incident_of_report(&*store, &b).as_deref(),
+            Some(inc.as_str())
+        );
+        let detail = store.incident(&inc).unwrap().unwrap();
+        assert_eq!(detail.incident.duplicates, vec![repost.clone()]);
+
+        let incremental = snapshot(&*store);
+        recompute(&mut *store).unwrap();
+        assert_eq!(incremental, snapshot(&*store), "{}", store.name());
+    }
+}
+
+#[test]
+fn incremental_refresh_honours_analyst_splits() {
+    use lantern_store::{NewIncidentPin, PinKind};
+    for mut store in common::stores() {
+        let files = fixtures();
+        let base: Vec<FileInput> = ["i01-a", "i01-b", "i02-a", "i02-b", "i03-a", "i04-a"]
+            .iter()
+            .map(|n| by_name(&files, n))
+            .collect();
+        store.ingest_batch(&base).unwrap();
+        recompute(&mut *store).unwrap();
+        let a = by_name(&files, "i01-a").reports[0].0.id.clone();
+        let b = by_name(&files, "i01-b").reports[0].0.id.clone();
+        let inc = incident_of_report(&*store, &a).unwrap();
+        assert_eq!(
+            incident_of_report(&*store, &b).as_deref(),
+            Some(inc.as_str())
+        );
+        // The analyst splits b's events out of the incident.
+        let detail = store.incident(&inc).unwrap().unwrap();
+        let (moved, others): (Vec<_>, Vec<_>) = detail
+            .events
+            .iter()
+            .partition(|e| e.key.starts_with(&format!("{b}/")));
+        store
+            .add_incident_pin(
+                &NewIncidentPin {
+                    kind: PinKind::Split,
+                    keys: moved.iter().map(|e| e.key.clone()).collect(),
+                    others: others.iter().map(|e| e.key.clone()).collect(),
+                    incidents: vec![inc.clone()],
+                    audit_event_id: moved[0].event_id,
+                    note: None,
+                },
+                "ana",
+            )
+            .unwrap();
+        lantern_store::incidents::regroup(&mut *store, &[inc]).unwrap();
+        assert_ne!(
+            incident_of_report(&*store, &a),
+            incident_of_report(&*store, &b)
+        );
+        // A third report of the happening arrives: the split still holds.
+        store.ingest_batch(&[by_name(&files, "i01-c")]).unwrap();
+        let state = refresh_incremental(&mut *store, 10.0).unwrap().unwrap();
+        assert!(state.incremental);
+        assert_ne!(
+            incident_of_report(&*store, &a),
+            incident_of_report(&*store, &b)
+        );
+        let incremental = snapshot(&*store);
+        recompute(&mut *store).unwrap();
+        assert_eq!(incremental, snapshot(&*store), "{}", store.name());
+    }
+}
+
+/// Several writers ingest and refresh at once (on PostgreSQL, several processes): every
+/// refresh succeeds (incremental, or full when another writer got there first), and
+/// the result is what a full recomputation gives.
+#[test]
+fn concurrent_ingests_and_refreshes_agree_with_full() {
+    for mut store in common::stores() {
+        let files = shuffled(fixtures(), 9);
+        store.ingest_batch(&files[..24]).unwrap();
+        recompute(&mut *store).unwrap();
+        let rest: Vec<Vec<FileInput>> = files[24..].chunks(5).map(|c| c.to_vec()).collect();
+        let handles: Vec<_> = rest
+            .chunks(3)
+            .map(|batches| {
+                let mut s = store.reopen();
+                let batches = batches.to_vec();
+                std::thread::spawn(move || {
+                    for b in batches {
+                        s.ingest_batch(&b).expect("concurrent ingest");
+                        // Like `lantern ingest`: refresh, incremental when it can be.
+                        refresh(&mut *s).expect("concurrent refresh");
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        refresh(&mut *store).unwrap();
+        let after = snapshot(&*store);
+        recompute(&mut *store).unwrap();
+        let full = snapshot(&*store);
+        assert_eq!(after.copies, full.copies, "{}", store.name());
+        let (pi, pf) = (pairs(&after.incidents), pairs(&full.incidents));
+        let common = pi.intersection(&pf).count();
+        assert!(
+            common as f64 >= 0.95 * pf.len() as f64 && common as f64 >= 0.95 * pi.len() as f64,
+            "{}: {} of {} / {} pairs agree",
+            store.name(),
+            common,
+            pi.len(),
+            pf.len()
+        );
+        // Every event in at most one incident, and every grouped event still stored.
+        let keys: usize = after.incidents.iter().map(|i| i.len()).sum();
+        let distinct: BTreeSet<&String> = after.incidents.iter().flatten().collect();
+        assert_eq!(keys, distinct.len());
+    }
+}
