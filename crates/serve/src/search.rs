@@ -140,7 +140,9 @@ pub async fn search_page(
             section {
                 @if params.get("q").is_some() {
                     h2 { "Reports (" (r.hit_total) ")" }
-                    @if let Some(n) = r.ranked_among {
+                    @if r.ranked_among == Some(0) {
+                        p.note { "Newest first: " (r.hit_total) " reports match, too many to rank here. Add a word or a phrase to rank them." }
+                    } @else if let Some(n) = r.ranked_among {
                         p.note { "Best matches among the " (n) " most recently stored matching reports (ranking all " (r.hit_total) " would take long). Add a word or a phrase to rank them all." }
                     }
                     @if r.hits.is_empty() { p { "No report matches." } }

@@ -113,7 +113,8 @@ pub trait Store: Send {
     /// [`Store::search`] that may rank only the `candidates` most recently stored
     /// matching reports when more match (a broad query), so that its cost is bounded
     /// whatever the number of matches; [`RankedHits::ranked_among`] says when it did.
-    /// The default ranks every match.
+    /// The default ranks every match; PostgreSQL ranks none of a query matching more
+    /// than 1,000 reports and lists them newest first (`ranked_among` is `Some(0)`).
     fn search_bounded(
         &self,
         query: &str,

@@ -1187,48 +1187,23 @@ impl Store for PostgresStore {
     }
 
     fn search(&self, query: &str, limit: usize, offset: usize) -> Result<Vec<SearchHit>> {
-        let Some(q) = Query::parse(query) else {
-            return Ok(Vec::new());
-        };
-        let ts = q.ts_query();
-        let mut c = self.conn()?;
-        // Ranking reads every match's vector (out of line, compressed): hundreds of ms
-        // for a word in most reports. A broad query (the same threshold as the search
-        // page's) lists its hits newest first instead, unranked (score 0), which the
-        // `reports_listing` index gives after reading a few rows per hit.
-        let broad = count_matches_upto(&mut c, &ts, BROAD_TEXT_REPORTS + 1)? > BROAD_TEXT_REPORTS;
-        let sql = if broad {
-            "SELECT r.id, r.title, r.published, r.body, 0::float8 AS score
-             FROM reports r
-             WHERE r.fts @@ CAST($1 AS text)::tsquery
-             ORDER BY r.published DESC NULLS LAST, r.n
-             LIMIT $2 OFFSET $3"
-                .to_string()
-        } else {
-            format!(
-                "SELECT r.id, r.title, r.published, r.body, {RANK}::float8 AS score
-                 FROM reports r, (SELECT CAST($1 AS text)::tsquery AS q) q
-                 WHERE r.fts @@ q.q
-                 ORDER BY score DESC, r.n
-                 LIMIT $2 OFFSET $3"
-            )
-        };
-        let rows = c.query(&sql, &[&ts, &to_i64(limit), &to_i64(offset)])?;
-        rows.iter()
-            .map(|row| {
-                let report_id: String = col(row, 0)?;
-                let published =
-                    parse_date(col(row, 2)?, || format!("reports.published of {report_id}"))?;
-                let body: &str = col(row, 3)?;
-                Ok(SearchHit {
-                    snippet: q.snippet(body, SNIPPET_WIDTH),
-                    title: col(row, 1)?,
-                    published,
-                    score: col(row, 4)?,
-                    report_id,
-                })
-            })
-            .collect()
+        Ok(self.search_listed(query, limit, offset)?.0)
+    }
+
+    fn search_bounded(
+        &self,
+        query: &str,
+        limit: usize,
+        offset: usize,
+        candidates: usize,
+    ) -> Result<RankedHits> {
+        // A broad query is not ranked at all here (see `search`): `Some(0)` says so.
+        let _ = candidates;
+        let (hits, broad) = self.search_listed(query, limit, offset)?;
+        Ok(RankedHits {
+            hits,
+            ranked_among: broad.then_some(0),
+        })
     }
 
     fn count_search(&self, query: &str) -> Result<u64> {
@@ -1819,6 +1794,61 @@ pub(crate) fn check_report_text(r: &Report) -> Result<()> {
             Some(&r.format),
         ],
     )
+}
+
+impl PostgresStore {
+    /// The hits of [`Store::search`] and whether the query was broad (listed newest
+    /// first, unranked).
+    fn search_listed(
+        &self,
+        query: &str,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(Vec<SearchHit>, bool)> {
+        let Some(q) = Query::parse(query) else {
+            return Ok((Vec::new(), false));
+        };
+        let ts = q.ts_query();
+        let mut c = self.conn()?;
+        // Ranking reads every match's vector (out of line, compressed): hundreds of ms
+        // for a word in most reports. A broad query (the same threshold as the search
+        // page's) lists its hits newest first instead, unranked (score 0), which the
+        // `reports_listing` index gives after reading a few rows per hit.
+        let broad = count_matches_upto(&mut c, &ts, BROAD_TEXT_REPORTS + 1)? > BROAD_TEXT_REPORTS;
+        let sql = if broad {
+            "SELECT r.id, r.title, r.published, r.body, 0::float8 AS score
+             FROM reports r
+             WHERE r.fts @@ CAST($1 AS text)::tsquery
+             ORDER BY r.published DESC NULLS LAST, r.n
+             LIMIT $2 OFFSET $3"
+                .to_string()
+        } else {
+            format!(
+                "SELECT r.id, r.title, r.published, r.body, {RANK}::float8 AS score
+                 FROM reports r, (SELECT CAST($1 AS text)::tsquery AS q) q
+                 WHERE r.fts @@ q.q
+                 ORDER BY score DESC, r.n
+                 LIMIT $2 OFFSET $3"
+            )
+        };
+        let rows = c.query(&sql, &[&ts, &to_i64(limit), &to_i64(offset)])?;
+        rows.iter()
+            .map(|row| {
+                let report_id: String = col(row, 0)?;
+                let published =
+                    parse_date(col(row, 2)?, || format!("reports.published of {report_id}"))?;
+                let body: &str = col(row, 3)?;
+                Ok(SearchHit {
+                    snippet: q.snippet(body, SNIPPET_WIDTH),
+                    title: col(row, 1)?,
+                    published,
+                    score: col(row, 4)?,
+                    report_id,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(|hits| (hits, broad))
+    }
 }
 
 #[cfg(test)]

@@ -120,7 +120,9 @@ pub struct RankedHits {
     /// Best first.
     pub hits: Vec<SearchHit>,
     /// `Some(n)`: more reports match than were ranked; these hits are the best of the
-    /// `n` most recently stored matching reports. `None`: every match was ranked.
+    /// `n` most recently stored matching reports. `Some(0)`: none was ranked, the hits
+    /// are listed newest first (PostgreSQL, for a query matching more than 1,000
+    /// reports). `None`: every match was ranked.
     pub ranked_among: Option<u64>,
 }
 

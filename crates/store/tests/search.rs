@@ -270,6 +270,11 @@ fn a_broad_query_pages_through_every_match() {
             offset += page.len();
         }
         assert_eq!(seen.len(), 1015, "{}", store.name());
+        // Bounded ranking says what was done: PostgreSQL ranked none (listed newest
+        // first), SQLite ranked all 1,015 (fewer than the 10,000 candidates).
+        let bounded = store.search_bounded("Hyesan", 10, 0, 10_000).unwrap();
+        let expected = if store.is_postgres() { Some(0) } else { None };
+        assert_eq!(bounded.ranked_among, expected, "{}", store.name());
         // A narrow query is still ranked.
         let narrow = store.search("\"number 1007\"", 5, 0).unwrap();
         assert_eq!(narrow.len(), 1, "{}", store.name());
