@@ -870,41 +870,35 @@ fn block_parts(geo: &Geo, e: &EventItem) -> (Vec<usize>, Vec<usize>, Vec<usize>)
 /// province with bucket and type. Every candidate pair of the blocking shares a key
 /// (`probe_keys` of one ∩ `block_keys` of the other); hashing may add a few more.
 pub fn block_keys(e: &EventItem, params: &GroupParams) -> Vec<u64> {
-    let (anchors, provs, coarse) = block_parts(Geo::get(), e);
-    let mut keys = Vec::new();
-    for b in buckets_of(e, params.bucket_days) {
-        keys.extend(anchors.iter().map(|&a| block_hash(KEY_FINE, a, b, None)));
-        keys.extend(
-            provs
-                .iter()
-                .map(|&p| block_hash(KEY_IN_PROVINCE, p, b, Some(e.event_type))),
-        );
-        keys.extend(
-            coarse
-                .iter()
-                .map(|&p| block_hash(KEY_COARSE, p, b, Some(e.event_type))),
-        );
-    }
-    keys.sort_unstable();
-    keys.dedup();
-    keys
+    keys_of(e, params, false)
 }
 
 /// The keys to look up for a new event (see [`block_keys`]).
 pub fn probe_keys(e: &EventItem, params: &GroupParams) -> Vec<u64> {
+    keys_of(e, params, true)
+}
+
+/// [`block_keys`] (`probe` false) or [`probe_keys`] (`probe` true). They differ only in
+/// which side of the province blocking an event takes: an event known only by its
+/// province is compared with the events in it, and events known only by one of its
+/// provinces are compared with it.
+fn keys_of(e: &EventItem, params: &GroupParams, probe: bool) -> Vec<u64> {
     let (anchors, provs, coarse) = block_parts(Geo::get(), e);
+    let (in_province, coarse) = if probe {
+        (&coarse, &provs)
+    } else {
+        (&provs, &coarse)
+    };
     let mut keys = Vec::new();
     for b in buckets_of(e, params.bucket_days) {
         keys.extend(anchors.iter().map(|&a| block_hash(KEY_FINE, a, b, None)));
-        // This event, known only by its province, is compared with events in it ...
         keys.extend(
-            coarse
+            in_province
                 .iter()
                 .map(|&p| block_hash(KEY_IN_PROVINCE, p, b, Some(e.event_type))),
         );
-        // ... and events known only by one of its provinces are compared with it.
         keys.extend(
-            provs
+            coarse
                 .iter()
                 .map(|&p| block_hash(KEY_COARSE, p, b, Some(e.event_type))),
         );
