@@ -218,34 +218,21 @@ impl Delta {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT DO UPDATE SET n = n + excluded.n",
         )?;
-        let text = |i: u32| self.texts.get(i as usize).map_or("", String::as_str);
-        let mut rows: Vec<(Key, i64)> = self
-            .counts
-            .iter()
-            .filter(|(_, n)| **n != 0)
-            .map(|(k, n)| (*k, *n))
-            .collect();
+        let mut rows = self.rows();
         // In key order, so the B-tree is walked once.
-        rows.sort_unstable_by(|a, b| {
-            (a.0.g, a.0.k1, text(a.0.v1), a.0.k2, text(a.0.v2)).cmp(&(
-                b.0.g,
-                b.0.k1,
-                text(b.0.v1),
-                b.0.k2,
-                text(b.0.v2),
-            ))
-        });
-        for (k, n) in rows {
+        rows.sort_unstable_by(|a, b| (a.1, &a.0[..4]).cmp(&(b.1, &b.0[..4])));
+        for (cols, g, n) in rows {
+            let [k1, v1, k2, v2, event_type, review_state, m0, m1] = cols;
             up.execute(rusqlite::params![
-                k.g,
-                k.k1,
-                text(k.v1),
-                k.k2,
-                text(k.v2),
-                text(k.event_type),
-                text(k.review_state),
-                text(k.m0),
-                text(k.m1),
+                g,
+                k1,
+                v1,
+                k2,
+                v2,
+                event_type,
+                review_state,
+                m0,
+                m1,
                 n
             ])?;
         }
