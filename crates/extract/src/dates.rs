@@ -202,6 +202,15 @@ pub fn scan(
                 i += len;
                 continue;
             }
+            if b[i].is_ascii_digit() {
+                // nothing starts at the other digits of this number: `korean_at` returns
+                // None after a digit, and no English form starts with one
+                i += 1;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                continue;
+            }
         }
         // the rest of an ASCII word starts nothing (not at a word start, not a digit),
         // and a multi-byte char is stepped over whole
@@ -236,8 +245,31 @@ fn is_date_trigger(r: &str) -> bool {
         }
         m
     };
+    // first two letters of the words of two or more letters below: for each first
+    // letter, a bit set of the second letters
+    const SECOND: [u32; 26] = {
+        let pairs: &[&[u8; 2]] = &[
+            b"ye", b"to", b"ea", b"th", b"la", b"re", b"mi", b"on", b"in", b"si", b"ja", b"fe",
+            b"ma", b"ap", b"ju", b"au", b"se", b"oc", b"no", b"de",
+        ];
+        let mut m = [0u32; 26];
+        let mut k = 0;
+        while k < pairs.len() {
+            m[(pairs[k][0] - b'a') as usize] |= 1 << (pairs[k][1] - b'a');
+            k += 1;
+        }
+        m
+    };
     let c = r.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
     if !c.is_ascii_lowercase() || FIRST & (1 << (c - b'a')) == 0 {
+        return false;
+    }
+    let c2 = r.as_bytes().get(1).map_or(0, u8::to_ascii_lowercase);
+    if !c2.is_ascii_lowercase() {
+        // a one-letter word: only "a" is one of them
+        return c == b'a';
+    }
+    if SECOND[(c - b'a') as usize] & (1 << (c2 - b'a')) == 0 {
         return false;
     }
     let Some((w, n)) = first_word_lower(r) else {
@@ -536,6 +568,10 @@ fn end_ok(r: &str, n: usize) -> bool {
 
 fn korean_at(s: &str, i: usize, pubd: NaiveDate) -> Option<(usize, Res)> {
     let r = &s[i..];
+    if r.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        // every word form below starts with a Hangul syllable
+        return korean_number_at(s, i, r, pubd);
+    }
     let fixed: &[(&str, i32, Part)] = &[
         ("지난달 초", -1, Part::Early),
         ("지난달 중순", -1, Part::Mid),
@@ -594,7 +630,12 @@ fn korean_at(s: &str, i: usize, pubd: NaiveDate) -> Option<(usize, Res)> {
             ));
         }
     }
-    // "지난 20일", "15일", "3월 중순", "1월", "2019년"
+    korean_number_at(s, i, r, pubd)
+}
+
+/// The numeric Korean forms at `i` of `s` (`r` is `&s[i..]`): "지난 20일", "15일",
+/// "3월 중순", "1월", "2019년".
+fn korean_number_at(s: &str, i: usize, r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
     let (pre, rr) = match r.strip_prefix("지난 ") {
         Some(x) => ("지난 ".len(), x),
         None => (0, r),
@@ -690,6 +731,54 @@ mod tests {
         let v = scan(t, 0, t.len(), p);
         assert!(!v.is_empty(), "no date in {t:?}");
         v[0].date.clone()
+    }
+
+    #[test]
+    fn trigger_filter_lets_every_word_through() {
+        for w in [
+            "yesterday",
+            "today",
+            "earlier",
+            "this",
+            "last",
+            "recently",
+            "a",
+            "early",
+            "the",
+            "mid",
+            "late",
+            "on",
+            "in",
+            "since",
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "aug",
+            "sept",
+            "sep",
+            "oct",
+            "nov",
+            "dec",
+        ] {
+            for t in [format!("{w} x"), format!("{} x", w.to_uppercase())] {
+                assert!(is_date_trigger(&t), "{t}");
+            }
+        }
+        assert!(!is_date_trigger("ab x"));
+        assert!(!is_date_trigger("said x"));
     }
 
     #[test]
