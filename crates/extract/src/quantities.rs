@@ -350,6 +350,27 @@ fn utf8_len(c: u8) -> usize {
 fn number_word(s: &str, i: usize) -> Option<(usize, usize, f64)> {
     let b = s.as_bytes();
     if b[i].is_ascii_alphabetic() {
+        // the first two letters of the words of two or more letters of `num_word_value`
+        // ("on", "tw", "th", ...): a word starting otherwise is none of them, and of the
+        // one-letter words only "a" starts anything ("a dozen")
+        let c2 = b.get(i + 1).map_or(0, u8::to_ascii_lowercase);
+        if !c2.is_ascii_lowercase() {
+            if !b[i].eq_ignore_ascii_case(&b'a') {
+                return None;
+            }
+        } else if !matches!(
+            [b[i].to_ascii_lowercase(), c2],
+            [b'o', b'n']
+                | [b't', b'w' | b'h' | b'e']
+                | [b'f', b'o' | b'i']
+                | [b's', b'i' | b'e']
+                | [b'e', b'i' | b'l']
+                | [b'n', b'i']
+                | [b'd', b'o']
+                | [b'h', b'u']
+        ) {
+            return None;
+        }
         let mut w = [0u8; 10];
         let mut n = 0;
         for &x in &b[i..] {
@@ -525,6 +546,12 @@ mod tests {
         {
             let got = num_word_value(w.as_bytes()).unwrap();
             assert!(got == *v || (got.is_nan() && v.is_nan()), "{w}");
+        }
+        // the two-letter filter in `number_word` lets every table word through
+        for (w, _) in NUM_WORDS.iter().filter(|(w, _)| w.is_ascii()) {
+            let t = format!("{w} people");
+            assert!(number_word(&t, 0).is_some(), "{w}");
+            assert!(number_word(&t.to_uppercase(), 0).is_some(), "{w}");
         }
         assert_eq!(num_word_value(b"a"), None);
         assert_eq!(num_word_value(b"tens"), None);
