@@ -1164,6 +1164,14 @@ fn latin_qualifier_after(after: &str) -> Option<Level> {
         }
     }
     let a = after.trim_start_matches([' ', '\u{a0}', '-']);
+    // every word below starts with one of these letters
+    if !matches!(
+        a.as_bytes().first(),
+        Some(b'C' | b'c' | b'S' | b'P' | b'p' | b'D' | b'd' | b'W' | b'w' | b'T' | b't')
+            | Some(b'V' | b'v' | b'K')
+    ) {
+        return None;
+    }
     for (w, l) in [
         ("County", Level::County),
         ("county", Level::County),
@@ -1218,6 +1226,10 @@ fn latin_key_suffix(key: &str) -> Option<Level> {
 
 fn latin_qualifier_before(before: &str) -> Option<Level> {
     let b = before.trim_end();
+    // every phrase below ends with "of"
+    if !ends_with_ci(b, "of") {
+        return None;
+    }
     for (w, l) in [
         ("county of", Level::County),
         ("city of", Level::City),
