@@ -153,7 +153,16 @@ pub fn judge(body: &str, mentions: &[Mention]) -> Vec<Judged> {
         // starts with a space, an apostrophe or '’' (lead byte 0xE2): the byte next to
         // the name rules out whole lists at once (about 95 tests a mention otherwise)
         let sp = before.as_bytes().last() == Some(&b' ');
-        let ends = |list: &[&str]| sp && list.iter().any(|p| ends_with_ci(before, p));
+        // the byte before that space, compared first (ASCII case ignored, as
+        // `ends_with_ci` does): most phrases end in another letter
+        let b2 = before.len().checked_sub(2).map(|i| before.as_bytes()[i]);
+        let ends = |list: &[&str]| {
+            sp && list.iter().any(|p| {
+                let pb = p.as_bytes();
+                (pb.len() < 2 || b2.is_some_and(|c| c.eq_ignore_ascii_case(&pb[pb.len() - 2])))
+                    && ends_with_ci(before, p)
+            })
+        };
         let metonym_after = |a: &str| {
             matches!(a.as_bytes().first(), Some(b' ' | b'\'' | 0xE2))
                 && METONYM_AFTER.iter().any(|p| starts_with_ci(a, p))
