@@ -318,9 +318,16 @@ fn is_date_trigger(r: &str) -> bool {
 }
 
 fn is_ko_date_lead(r: &str) -> bool {
+    // the UTF-8 bytes of '지', '이', '작', '올', '어', '그', '최' (no decoding)
     matches!(
-        r.chars().next(),
-        Some('지' | '이' | '작' | '올' | '어' | '그' | '최')
+        r.as_bytes(),
+        [0xEC, 0xA7, 0x80, ..]
+            | [0xEC, 0x9D, 0xB4, ..]
+            | [0xEC, 0x9E, 0x91, ..]
+            | [0xEC, 0x98, 0xAC, ..]
+            | [0xEC, 0x96, 0xB4, ..]
+            | [0xEA, 0xB7, 0xB8, ..]
+            | [0xEC, 0xB5, 0x9C, ..]
     )
 }
 
@@ -731,6 +738,16 @@ mod tests {
         let v = scan(t, 0, t.len(), p);
         assert!(!v.is_empty(), "no date in {t:?}");
         v[0].date.clone()
+    }
+
+    #[test]
+    fn korean_leads_by_bytes() {
+        for c in ['지', '이', '작', '올', '어', '그', '최'] {
+            assert!(is_ko_date_lead(&format!("{c}x")), "{c}");
+        }
+        for c in ['가', '혜', '산', 'a', '1'] {
+            assert!(!is_ko_date_lead(&format!("{c}x")), "{c}");
+        }
     }
 
     #[test]

@@ -394,6 +394,11 @@ fn number_word(s: &str, i: usize) -> Option<(usize, usize, f64)> {
         }
         return num_word_value(word).map(|v| (i, i + n, v));
     }
+    // the second UTF-8 byte of '두', '세', '네', '다', '여', '한' (the words' first
+    // syllables): any other rules out every word at once
+    if !matches!(b.get(i + 1), Some(0x91 | 0x84 | 0x8B | 0x97 | 0x95)) {
+        return None;
+    }
     NUM_WORDS_KO
         .iter()
         .find(|(p, _)| {
