@@ -87,7 +87,7 @@ impl Lexicon {
         // report to report (allocations of the text's size per report cost more than
         // the sort)
         thread_local! {
-            static SCRATCH: std::cell::Cell<(Vec<Hit>, Vec<Hit>, Vec<u64>)> =
+            static SCRATCH: std::cell::Cell<(Vec<Hit>, Vec<u32>, Vec<u64>)> =
                 const { std::cell::Cell::new((Vec::new(), Vec::new(), Vec::new())) };
         }
         let (mut cands, mut sorted, mut taken) = SCRATCH.with(|c| c.take());
@@ -120,7 +120,7 @@ impl Lexicon {
         // end, so matches of one length come in order of their start; no two lexicon
         // patterns match the same span (they are unique even ignoring ASCII case). A
         // counting sort by length (longest bucket first, each bucket in arrival order)
-        // is therefore that order, in linear time.
+        // is therefore that order, in linear time. It sorts candidate indices.
         let max_len = cands.iter().map(|h| h.end - h.start).max().unwrap_or(0);
         let mut first = vec![0usize; max_len + 2];
         for h in &cands {
@@ -130,35 +130,33 @@ impl Lexicon {
             first[l] += first[l - 1];
         }
         sorted.clear();
-        sorted.resize(
-            cands.len(),
-            Hit {
-                start: 0,
-                end: 0,
-                pat: 0,
-            },
-        );
-        for &h in &cands {
+        sorted.resize(cands.len(), 0);
+        for (k, h) in cands.iter().enumerate() {
             let slot = &mut first[max_len - (h.end - h.start)];
-            sorted[*slot] = h;
+            sorted[*slot] = k as u32;
             *slot += 1;
         }
         taken.clear();
         taken.resize(text.len() / 64 + 1, 0);
-        let mut out = Vec::with_capacity(cands.len());
-        'c: for &h in &sorted {
+        let mut accepted = 0usize;
+        'c: for &k in &sorted {
+            let h = &mut cands[k as usize];
             for i in h.start..h.end {
                 if taken[i / 64] & (1u64 << (i % 64)) != 0 {
+                    // not taken: marked by an empty span, dropped below
+                    h.end = h.start;
                     continue 'c;
                 }
             }
             for i in h.start..h.end {
                 taken[i / 64] |= 1u64 << (i % 64);
             }
-            out.push(h);
+            accepted += 1;
         }
-        // accepted hits do not overlap: their starts are distinct
-        out.sort_unstable_by_key(|h| h.start);
+        // accepted hits do not overlap, so their order of end (the candidates' order) is
+        // their order of start: no sort needed
+        let mut out = Vec::with_capacity(accepted);
+        out.extend(cands.iter().filter(|h| h.end > h.start).copied());
         // keep the buffers of ordinary reports; huge ones are dropped, not held
         if cands.capacity() <= 1 << 16 && taken.capacity() <= 1 << 16 {
             SCRATCH.with(|c| c.set((cands, sorted, taken)));
