@@ -226,6 +226,10 @@ pub fn scan(
             0xF0..=0xF7 => i += 4,
             _ => i += 1,
         }
+        // nothing starts at an ASCII byte that is no letter or digit: step over them
+        while i < b.len() && b[i] < 0x80 && !b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
     }
     out
 }

@@ -332,12 +332,20 @@ pub fn scan(body: &str, start: usize, end: usize) -> Vec<Quantity> {
                 i += 1;
             }
         }
+        // nothing starts at an ASCII byte that is no letter or digit (spaces,
+        // punctuation: a '$' is looked at from the number after it): step over them
+        while i < b.len() && b[i] < 0x80 && !b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
     }
     out
 }
 
 /// Length of the UTF-8 sequence that starts with lead byte `c` (1 for anything else).
 fn utf8_len(c: u8) -> usize {
+    if c < 0x80 {
+        return 1;
+    }
     match c {
         0xC0..=0xDF => 2,
         0xE0..=0xEF => 3,
