@@ -179,6 +179,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
     let mut mi = 0usize; // mention cursor
     let mut last_agency: Option<Actor> = None;
     let mut last_country = default_country;
+    let mut scratch = HitScratch::default();
     for (si, s) in sents.iter().enumerate() {
         while hi < hits.len() && hits[hi].start < s.start {
             hi += 1;
@@ -211,6 +212,7 @@ pub fn extract(report: &Report) -> Vec<Event> {
             military_report,
             &mut last_agency,
             &mut last_country,
+            &mut scratch,
         );
         per_sent.push(se);
     }
@@ -779,6 +781,14 @@ fn act_tag(lex: &Lexicon, h: &Hit) -> Option<ActCue> {
     })
 }
 
+/// Per-hit buffers of [`sentence_cues`], reused from sentence to sentence of a report.
+#[derive(Default)]
+struct HitScratch {
+    clause_of: Vec<usize>,
+    spec_before: Vec<bool>,
+    spec_after: Vec<bool>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn sentence_cues(
     body: &str,
@@ -791,6 +801,7 @@ fn sentence_cues(
     military_report: bool,
     last_agency: &mut Option<Actor>,
     last_country: &mut Country,
+    scratch: &mut HitScratch,
 ) -> SentEvents {
     let lex = Lexicon::get();
     let mut se = SentEvents {
@@ -811,7 +822,12 @@ fn sentence_cues(
         return se;
     }
     // clause index per hit
-    let mut clause_of = Vec::with_capacity(sh.len());
+    let HitScratch {
+        clause_of,
+        spec_before,
+        spec_after,
+    } = scratch;
+    clause_of.clear();
     let mut cl = 0usize;
     for h in sh {
         if has_tag(lex, h, Tag::Clause) {
@@ -855,7 +871,8 @@ fn sentence_cues(
     // English scope: the rest of the clause, at most SPEC_SCOPE bytes after the marker;
     // "could not", "may not" state an inability, not a guess.
     const SPEC_SCOPE: usize = 60;
-    let mut spec_before = vec![false; sh.len()];
+    spec_before.clear();
+    spec_before.resize(sh.len(), false);
     {
         let mut cur = usize::MAX;
         let mut on: Option<usize> = None; // end of the active marker
@@ -874,7 +891,8 @@ fn sentence_cues(
             }
         }
     }
-    let mut spec_after = vec![false; sh.len()];
+    spec_after.clear();
+    spec_after.resize(sh.len(), false);
     {
         let mut on = false;
         for k in (0..sh.len()).rev() {
@@ -1106,9 +1124,9 @@ fn sentence_cues(
             Modality::Feared
         } else if ty != EventType::Directive && (directive_here || directive_seen) {
             Modality::Ordered
-        } else if marker_before(lex, sh, &clause_of, k, Tag::Planned, 40) {
+        } else if marker_before(lex, sh, clause_of, k, Tag::Planned, 40) {
             Modality::Planned
-        } else if marker_before(lex, sh, &clause_of, k, Tag::Ongoing, 40)
+        } else if marker_before(lex, sh, clause_of, k, Tag::Ongoing, 40)
             || marker_after(lex, sh, k, Tag::Ongoing, 14)
         {
             Modality::Ongoing
