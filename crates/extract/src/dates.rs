@@ -190,8 +190,11 @@ pub fn scan(
         }
         let at_word = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         let r = &s[i..];
-        if at_word && b[i].is_ascii_alphabetic() && is_date_trigger(r) {
-            if let Some((len, res)) = english_at(r, pubd) {
+        if let Some(word) = (at_word && b[i].is_ascii_alphabetic())
+            .then(|| date_trigger_word(r))
+            .flatten()
+        {
+            if let Some((len, res)) = english_at(r, word, pubd) {
                 out.push(mk(body, start + i, start + i + len, res, has_pub));
                 i += len;
                 continue;
@@ -237,7 +240,14 @@ pub fn scan(
 type Res = Option<(NaiveDate, NaiveDate, Precision)>;
 
 /// Cheap filter: can a date expression start with this word?
+#[cfg(test)]
 fn is_date_trigger(r: &str) -> bool {
+    date_trigger_word(r).is_some()
+}
+
+/// The first word of `r`, lowercased (as [`first_word_lower`] gives it), if a date
+/// expression can start with it.
+fn date_trigger_word(r: &str) -> Option<([u8; 10], usize)> {
     // first letters of the words below, as a bit set over 'a'..='z'
     const FIRST: u32 = {
         let mut m = 0u32;
@@ -266,21 +276,19 @@ fn is_date_trigger(r: &str) -> bool {
     };
     let c = r.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
     if !c.is_ascii_lowercase() || FIRST & (1 << (c - b'a')) == 0 {
-        return false;
+        return None;
     }
     let c2 = r.as_bytes().get(1).map_or(0, u8::to_ascii_lowercase);
     if !c2.is_ascii_lowercase() {
         // a one-letter word: only "a" is one of them
-        return c == b'a';
+        return (c == b'a').then(|| first_word_lower(r)).flatten();
     }
     if SECOND[(c - b'a') as usize] & (1 << (c2 - b'a')) == 0 {
-        return false;
+        return None;
     }
-    let Some((w, n)) = first_word_lower(r) else {
-        return false;
-    };
+    let (w, n) = first_word_lower(r)?;
     // one match on the word (the compiler dispatches on length, then bytes)
-    matches!(
+    let hit = matches!(
         &w[..n],
         b"yesterday"
             | b"today"
@@ -318,7 +326,8 @@ fn is_date_trigger(r: &str) -> bool {
             | b"oct"
             | b"nov"
             | b"dec"
-    )
+    );
+    hit.then_some((w, n))
 }
 
 fn is_ko_date_lead(r: &str) -> bool {
@@ -352,10 +361,12 @@ fn first_word_lower(r: &str) -> Option<([u8; 10], usize)> {
     Some((w, n))
 }
 
-fn english_at(r: &str, pubd: NaiveDate) -> Option<(usize, Res)> {
+/// `word`: the first word of `r`, lowercased, from [`date_trigger_word`].
+fn english_at(r: &str, word: ([u8; 10], usize), pubd: NaiveDate) -> Option<(usize, Res)> {
     // frequent first words that can start only a few expressions: go there directly
     // (the checks below give the same answer, only slower)
-    if let Some((w, n)) = first_word_lower(r) {
+    {
+        let (w, n) = word;
         match &w[..n] {
             b"the"
                 if !(sw(r, "the beginning of ")
