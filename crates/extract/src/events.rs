@@ -399,16 +399,18 @@ pub fn extract(report: &Report) -> Vec<Event> {
             .take()
             .unwrap_or_else(|| quantities::scan(body, s.start, s.end));
         // places of this sentence, else of the paragraph so far, else the main place
-        let mut place_ks: Vec<usize> = sent_places(se.sent).to_vec();
+        // (a slice of the flat list, or the main place alone: no vector of its own)
+        let main_one = main_place.map(|mp| [mp]);
+        let mut place_ks: &[usize] = sent_places(se.sent);
         let own_places = !place_ks.is_empty();
         if place_ks.is_empty() {
             if let Some(k) = prev_places[se.sent] {
-                place_ks = sent_places(k).to_vec();
+                place_ks = sent_places(k);
             }
         }
         if place_ks.is_empty() {
-            if let Some(mp) = main_place {
-                place_ks.push(mp);
+            if let Some(mp) = &main_one {
+                place_ks = mp;
             }
         }
         let mut attr = near_attr[se.sent].and_then(|k| sent_attr[k].first().cloned());
