@@ -291,6 +291,57 @@ pub struct IncidentSet {
     /// `signatures`, the copy links of `relinked` and `state`; `None` with `only` is a
     /// regrouping (`regroup`), incidents only.
     pub generation: Option<u64>,
+    /// A refresh (full or incremental): what it records in the same transaction, so
+    /// that [`stale`] and the next [`refresh`] see exactly what it covered.
+    pub mark: Option<RefreshMark>,
+    /// A full write without `generation` (the last attempt of [`recompute`]): the
+    /// reports it read. Another writer may have stored signatures for reports this
+    /// run did not see; the store removes those signatures (and band keys), so that
+    /// the next refresh takes those reports as new instead of leaving their events
+    /// out of incidents.
+    pub read: Option<Vec<String>>,
+}
+
+/// What a refresh records with its write (see [`IncidentSet::mark`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RefreshMark {
+    /// The watermark taken before reading, for the next [`refresh_incremental`].
+    pub watermark: IncidentWatermark,
+    /// [`Store::data_version`] as the refresh's reads saw it ([`IncidentDelta`]).
+    pub data_version: u64,
+}
+
+impl RefreshMark {
+    /// The data version to record as "incidents computed at", given the version the
+    /// write itself bumped the store to: that version when nothing else was committed
+    /// since the reads (the write is the only change), else the version the reads
+    /// saw, which is below the current one, so [`stale`] stays true and the next
+    /// [`refresh`] picks up what was committed meanwhile.
+    pub(crate) fn computed_at(&self, bumped_to: u64) -> u64 {
+        if bumped_to == self.data_version + 1 {
+            bumped_to
+        } else {
+            self.data_version
+        }
+    }
+
+    /// The watermark as stored (JSON).
+    pub(crate) fn watermark_json(&self) -> Result<String> {
+        serde_json::to_string(&self.watermark).map_err(|e| crate::StoreError::Json {
+            what: "incident watermark".into(),
+            source: e,
+        })
+    }
+}
+
+/// Of the reports with a stored signature, those a full write did not read
+/// ([`IncidentSet::read`]).
+pub(crate) fn unread(signed: Vec<String>, read: &[String]) -> Vec<String> {
+    let read: std::collections::HashSet<&str> = read.iter().map(String::as_str).collect();
+    signed
+        .into_iter()
+        .filter(|id| !read.contains(id.as_str()))
+        .collect()
 }
 
 /// Where the last incident refresh started: what [`Store::incident_delta`] compares
@@ -318,6 +369,8 @@ pub struct IncidentDelta {
     pub generation: u64,
     /// Number of reports stored.
     pub reports: u64,
+    /// [`Store::data_version`] in the same snapshot.
+    pub data_version: u64,
 }
 
 /// Index look-ups of an incremental refresh ([`Store::incident_lookup`]).
@@ -426,8 +479,9 @@ pub fn effective_pins(pins: &[IncidentPin]) -> Pins {
 /// so that an incremental refresh can tell it raced with another writer.
 pub(crate) const GENERATION_KEY: &str = "incidents_generation";
 
-/// The setting holding the [`Store::data_version`] the stored incidents were computed at.
-const COMPUTED_AT_VERSION: &str = "incidents_data_version";
+/// The setting holding the [`Store::data_version`] the stored incidents were computed at
+/// (written by [`Store::replace_incidents`] with a [`RefreshMark`]).
+pub(crate) const COMPUTED_AT_VERSION: &str = "incidents_data_version";
 
 /// True when reports, events or reviews changed since incidents were last computed
 /// (or they never were).
@@ -437,7 +491,7 @@ pub fn stale(store: &dyn Store) -> Result<bool> {
 }
 
 /// The setting holding the [`IncidentWatermark`] of the last refresh (JSON).
-const WATERMARK_KEY: &str = "incidents_watermark";
+pub(crate) const WATERMARK_KEY: &str = "incidents_watermark";
 
 /// [`refresh`] recomputes everything when the new reports are more than this share of
 /// the reports stored before them.
@@ -455,18 +509,6 @@ pub fn refresh(store: &mut dyn Store) -> Result<Option<IncidentState>> {
         Some(state) => Ok(Some(state)),
         None => recompute(store).map(Some),
     }
-}
-
-/// Remember that incidents are current as of `watermark` (taken before reading).
-fn mark_refreshed(store: &mut dyn Store, watermark: &IncidentWatermark) -> Result<()> {
-    let json = serde_json::to_string(watermark).map_err(|e| crate::StoreError::Json {
-        what: "incident watermark".into(),
-        source: e,
-    })?;
-    store.set_setting(WATERMARK_KEY, &json)?;
-    let version = store.data_version()?;
-    store.set_setting(COMPUTED_AT_VERSION, &version.to_string())?;
-    Ok(())
 }
 
 /// Block keys of each incident of a grouping: those of its events.
@@ -557,6 +599,17 @@ fn load_into(
 pub fn refresh_incremental(
     store: &mut dyn Store,
     max_new_share: f64,
+) -> Result<Option<IncidentState>> {
+    refresh_incremental_racing(store, max_new_share, &mut || Ok(()))
+}
+
+/// [`refresh_incremental`] that runs `before_write` between its reads and its write:
+/// for tests that make another writer act in that window.
+#[doc(hidden)]
+pub fn refresh_incremental_racing(
+    store: &mut dyn Store,
+    max_new_share: f64,
+    before_write: &mut dyn FnMut() -> Result<()>,
 ) -> Result<Option<IncidentState>> {
     let started = Instant::now();
     let since: Option<IncidentWatermark> = store
@@ -914,13 +967,18 @@ pub fn refresh_incremental(
         blocks,
         relinked,
         generation: Some(delta.generation),
+        mark: Some(RefreshMark {
+            watermark: delta.now,
+            data_version: delta.data_version,
+        }),
+        read: None,
     };
+    before_write()?;
     match store.replace_incidents(&set) {
         Ok(()) => {}
         Err(crate::StoreError::IncidentsChanged) => return Ok(None),
         Err(e) => return Err(e),
     }
-    mark_refreshed(store, &delta.now)?;
     let mut state = store.incident_state()?.unwrap_or(set.state);
     state.millis = started.elapsed().as_millis() as u64;
     Ok(Some(state))
@@ -935,19 +993,27 @@ pub fn refresh_incremental(
 /// wins, as concurrent recomputations always did).
 pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
     for _ in 0..2 {
-        match recompute_guarded(store, true) {
+        match recompute_racing(store, true, &mut || Ok(())) {
             Err(crate::StoreError::IncidentsChanged) => continue,
             other => return other,
         }
     }
-    recompute_guarded(store, false)
+    recompute_racing(store, false, &mut || Ok(()))
 }
 
-fn recompute_guarded(store: &mut dyn Store, guarded: bool) -> Result<IncidentState> {
+/// One attempt of [`recompute`], with the generation check (`guarded`) or without (its
+/// last attempt: then the signatures other writers stored meanwhile for reports it
+/// did not read are removed, see [`IncidentSet::read`]); `before_write` runs between
+/// its reads and its write (for tests that make another writer act in that window).
+#[doc(hidden)]
+pub fn recompute_racing(
+    store: &mut dyn Store,
+    guarded: bool,
+    before_write: &mut dyn FnMut() -> Result<()>,
+) -> Result<IncidentState> {
     let started = Instant::now();
     // Taken before reading: whatever is stored after it is new to the next refresh.
     let delta = store.incident_delta(None)?;
-    let watermark = delta.now;
     let pins = effective_pins(&store.incident_pins()?);
 
     let mut report_ids: Vec<String> = Vec::new();
@@ -1036,10 +1102,15 @@ fn recompute_guarded(store: &mut dyn Store, guarded: bool) -> Result<IncidentSta
         blocks,
         relinked: Vec::new(),
         generation: guarded.then_some(delta.generation),
+        mark: Some(RefreshMark {
+            watermark: delta.now,
+            data_version: delta.data_version,
+        }),
+        read: (!guarded).then_some(report_ids),
     };
     set.state.millis = started.elapsed().as_millis() as u64;
+    before_write()?;
     store.replace_incidents(&set)?;
-    mark_refreshed(store, &watermark)?;
     let mut state = store.incident_state()?.unwrap_or(set.state);
     state.millis = started.elapsed().as_millis() as u64;
     Ok(state)

@@ -10,8 +10,7 @@
 use postgres::{Client, IsolationLevel, Transaction};
 
 use super::{
-    bump_data_version, col, filter_clauses, load_report, stored_event, where_sql, Params,
-    PostgresStore, EVENT_COLS,
+    col, filter_clauses, load_report, stored_event, where_sql, Params, PostgresStore, EVENT_COLS,
 };
 use crate::error::{Result, StoreError};
 use crate::incidents::*;
@@ -133,8 +132,7 @@ pub(super) fn replace_incidents(
             set_duplicates(tx, &set.duplicates)?;
             write_state(tx, &set.state, at)?;
         }
-        bump_data_version(tx)?;
-        return Ok(());
+        return finish_write(tx, set);
     }
     insert_signatures(tx, &set.signatures)?;
     // Signatures stored before band keys were kept (older stores) get them now.
@@ -147,6 +145,24 @@ pub(super) fn replace_incidents(
         .map(|r| Ok((col::<String>(r, 0)?, signature_of(&col::<Vec<u8>>(r, 1)?))))
         .collect::<Result<Vec<_>>>()?;
     insert_signatures(tx, &unbanded)?;
+    if let Some(read) = &set.read {
+        let signed = tx
+            .query("SELECT report_id FROM report_signatures", &[])?
+            .iter()
+            .map(|r| col::<String>(r, 0))
+            .collect::<Result<Vec<_>>>()?;
+        let gone = unread(signed, read);
+        if !gone.is_empty() {
+            tx.execute(
+                "DELETE FROM report_bands WHERE report_id = ANY($1)",
+                &[&gone],
+            )?;
+            tx.execute(
+                "DELETE FROM report_signatures WHERE report_id = ANY($1)",
+                &[&gone],
+            )?;
+        }
+    }
     tx.execute(
         "UPDATE report_signatures SET duplicate_of = NULL, similarity = NULL
          WHERE duplicate_of IS NOT NULL",
@@ -159,7 +175,28 @@ pub(super) fn replace_incidents(
     insert_incidents(tx, &set.incidents)?;
     insert_blocks(tx, &set.blocks)?;
     write_state(tx, &set.state, at)?;
-    bump_data_version(tx)?;
+    finish_write(tx, set)
+}
+
+/// Bump the data version and, for a refresh, record its [`RefreshMark`] in the same
+/// transaction. The `UPDATE ... RETURNING` waits for any transaction that bumped the
+/// version before and has not committed yet, so the version it returns is one more
+/// than the version of everything committed before this write.
+fn finish_write(tx: &mut Transaction<'_>, set: &IncidentSet) -> Result<()> {
+    let row = tx.query_one(
+        "UPDATE data_version SET value = value + 1 RETURNING value",
+        &[],
+    )?;
+    let version = to_u64(col(&row, 0)?);
+    if let Some(mark) = &set.mark {
+        let put = tx.prepare(
+            "INSERT INTO settings(key, value) VALUES ($1, $2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )?;
+        tx.execute(&put, &[&WATERMARK_KEY, &mark.watermark_json()?])?;
+        let at = mark.computed_at(version).to_string();
+        tx.execute(&put, &[&COMPUTED_AT_VERSION, &at])?;
+    }
     Ok(())
 }
 
@@ -255,6 +292,7 @@ pub(super) fn incident_delta(
         .map(|r| col::<String>(r, 0))
         .collect::<Result<Vec<_>>>()?;
     let reports: i64 = col(&tx.query_one("SELECT count(*) FROM reports", &[])?, 0)?;
+    let data_version: i64 = col(&tx.query_one("SELECT value FROM data_version", &[])?, 0)?;
     let only_new = match since {
         Some(w) if w.event_changes == event_changes => tx
             .query_opt(
@@ -276,6 +314,7 @@ pub(super) fn incident_delta(
         only_new,
         generation,
         reports: to_u64(reports),
+        data_version: to_u64(data_version),
     })
 }
 

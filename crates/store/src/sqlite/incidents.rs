@@ -118,7 +118,7 @@ pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &s
                 write_state(&tx, &set.state, at)?;
             }
         }
-        bump_data_version(&tx)?;
+        finish_write(&tx, set)?;
         tx.commit()?;
         return Ok(());
     }
@@ -134,6 +134,18 @@ pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &s
             .map(|(id, b)| (id, signature_of(&b)))
             .collect();
         insert_signatures(&tx, &unbanded)?;
+        if let Some(read) = &set.read {
+            let signed = tx
+                .prepare("SELECT report_id FROM report_signatures")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            let mut bands = tx.prepare("DELETE FROM report_bands WHERE report_id = ?1")?;
+            let mut sigs = tx.prepare("DELETE FROM report_signatures WHERE report_id = ?1")?;
+            for id in unread(signed, read) {
+                bands.execute([&id])?;
+                sigs.execute([&id])?;
+            }
+        }
         tx.execute(
             "UPDATE report_signatures SET duplicate_of = NULL, similarity = NULL
              WHERE duplicate_of IS NOT NULL",
@@ -147,8 +159,29 @@ pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &s
         insert_blocks(&tx, &set.blocks)?;
         write_state(&tx, &set.state, at)?;
     }
-    bump_data_version(&tx)?;
+    finish_write(&tx, set)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Bump the data version and, for a refresh, record its [`RefreshMark`] in the same
+/// (immediate, so serialised) transaction.
+fn finish_write(tx: &rusqlite::Transaction<'_>, set: &IncidentSet) -> Result<()> {
+    bump_data_version(tx)?;
+    if let Some(mark) = &set.mark {
+        let version: i64 = tx.query_row(
+            "SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?1",
+            [super::DATA_VERSION_KEY],
+            |r| r.get(0),
+        )?;
+        let mut put = tx.prepare_cached(
+            "INSERT INTO settings(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )?;
+        put.execute(params![WATERMARK_KEY, mark.watermark_json()?])?;
+        let at = mark.computed_at(to_u64(version)).to_string();
+        put.execute(params![COMPUTED_AT_VERSION, at])?;
+    }
     Ok(())
 }
 
@@ -220,6 +253,13 @@ pub(super) fn incident_delta(
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     let reports: i64 = tx.query_row("SELECT count(*) FROM reports", [], |r| r.get(0))?;
+    let data_version: Option<i64> = tx
+        .query_row(
+            "SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?1",
+            [super::DATA_VERSION_KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
     let only_new = match since {
         Some(w) if w.event_changes == event_changes => !tx
             .prepare(
@@ -246,6 +286,7 @@ pub(super) fn incident_delta(
         only_new,
         generation: generation.and_then(|v| v.parse().ok()).unwrap_or(0),
         reports: to_u64(reports),
+        data_version: data_version.map_or(0, to_u64),
     })
 }
 
