@@ -36,6 +36,7 @@ use lantern_ingest::{Language, Report};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::sqlite::{from_json, to_json};
 use crate::types::{EventFilter, StoredEvent};
 use crate::Store;
 
@@ -198,6 +199,22 @@ pub struct NewIncidentPin {
     pub audit_event_id: i64,
     /// The analyst's note.
     pub note: Option<String>,
+}
+
+impl NewIncidentPin {
+    /// The decision as recorded under `id`, at `at`, by `who`.
+    pub(crate) fn stored(&self, id: i64, at: &str, who: &str) -> IncidentPin {
+        IncidentPin {
+            id,
+            at: at.to_string(),
+            who: who.to_string(),
+            kind: self.kind,
+            keys: self.keys.clone(),
+            others: self.others.clone(),
+            incidents: self.incidents.clone(),
+            note: self.note.clone(),
+        }
+    }
 }
 
 /// A recorded analyst decision on incidents. Decisions are append-only and replayed in
@@ -405,6 +422,81 @@ pub fn event_keys(report_id: &str, events: &[&Event]) -> Vec<String> {
         .collect()
 }
 
+/// Check an analyst decision before it is stored (the same rules on every backend;
+/// `who` already trimmed).
+pub(crate) fn check_pin(pin: &NewIncidentPin, who: &str) -> Result<()> {
+    let invalid = |what: &str, reason: &str| crate::StoreError::Invalid {
+        what: what.to_string(),
+        reason: reason.to_string(),
+    };
+    if who.is_empty() {
+        return Err(invalid("analyst", "empty name"));
+    }
+    if pin.keys.is_empty() || pin.keys.iter().any(|k| k.trim().is_empty()) {
+        return Err(invalid("pin keys", "no event key, or an empty one"));
+    }
+    match pin.kind {
+        PinKind::Merge if pin.keys.len() < 2 => {
+            Err(invalid("merge", "needs events of at least two incidents"))
+        }
+        PinKind::Split if pin.others.is_empty() => {
+            Err(invalid("split", "no events left to split from"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A pin's lists as every backend stores them: `keys_json`, `others_json`,
+/// `incidents_json`.
+pub(crate) fn pin_lists(pin: &NewIncidentPin) -> Result<[String; 3]> {
+    Ok([
+        to_json(&pin.keys, "pin keys")?,
+        to_json(&pin.others, "pin others")?,
+        to_json(&pin.incidents, "pin incidents")?,
+    ])
+}
+
+/// The audit entry of the stored pin `id`: (action, old value, new value), as JSON.
+pub(crate) fn pin_audit(pin: &NewIncidentPin, id: i64) -> Result<(String, String, String)> {
+    let old = serde_json::json!({ "incidents": pin.incidents });
+    let new = serde_json::json!({
+        "pin": id,
+        "kind": pin.kind,
+        "keys": pin.keys,
+        "others": pin.others,
+    });
+    Ok((
+        format!("incident_{}", pin.kind.as_str()),
+        to_json(&old, "audit old value")?,
+        to_json(&new, "audit new value")?,
+    ))
+}
+
+/// A stored pin back from its columns (`lists` as in [`pin_lists`]).
+pub(crate) fn pin_of_row(
+    id: i64,
+    at: String,
+    who: String,
+    kind: &str,
+    lists: [&str; 3],
+    note: Option<String>,
+) -> Result<IncidentPin> {
+    let what = |col: &str| format!("incident_pins.{col} of pin {id}");
+    Ok(IncidentPin {
+        id,
+        at,
+        who,
+        kind: PinKind::parse(kind).ok_or_else(|| crate::StoreError::Corrupt {
+            what: what("kind"),
+            reason: format!("unknown kind '{kind}'"),
+        })?,
+        keys: from_json(lists[0], || what("keys_json"))?,
+        others: from_json(lists[1], || what("others_json"))?,
+        incidents: from_json(lists[2], || what("incidents_json"))?,
+        note,
+    })
+}
+
 /// Replay analyst decisions, oldest first, into the pins clustering honours:
 /// - a merge links all its events (a star on the first) and lifts earlier splits
 ///   between them;
@@ -509,6 +601,27 @@ pub fn refresh(store: &mut dyn Store) -> Result<Option<IncidentState>> {
         Some(state) => Ok(Some(state)),
         None => recompute(store).map(Some),
     }
+}
+
+/// A report's events as grouping items ([`EventItem::of_report`], the report at
+/// `index`) with their stable keys ([`event_keys`]), each with its stored event.
+fn keyed_items<'a>(
+    index: usize,
+    report: &Report,
+    events: &'a [StoredEvent],
+) -> Vec<(EventItem, &'a StoredEvent)> {
+    let plain: Vec<Event> = events.iter().map(|e| e.event.clone()).collect();
+    let refs: Vec<&Event> = plain.iter().collect();
+    let keys = event_keys(&report.id, &refs);
+    EventItem::of_report(index, report, &plain)
+        .into_iter()
+        .zip(keys)
+        .zip(events)
+        .map(|((mut item, key), stored)| {
+            item.key = key;
+            (item, stored)
+        })
+        .collect()
 }
 
 /// Block keys of each incident of a grouping: those of its events.
@@ -781,15 +894,7 @@ pub fn refresh_incremental_racing(
         }
         let index = report_ids.len();
         infos.push(ReportInfo::of(&l.report));
-        let events: Vec<Event> = l.events.iter().map(|e| e.event.clone()).collect();
-        let refs: Vec<&Event> = events.iter().collect();
-        let keys = event_keys(id, &refs);
-        for ((mut item, key), stored) in EventItem::of_report(index, &l.report, &events)
-            .into_iter()
-            .zip(keys)
-            .zip(&l.events)
-        {
-            item.key = key;
+        for (item, stored) in keyed_items(index, &l.report, &l.events) {
             probes.extend(probe_keys(&item, &params));
             items.push(item);
             event_ids.push(stored.id);
@@ -836,22 +941,14 @@ pub fn refresh_incremental_racing(
         }
         infos.push(info);
         // Keys and report places come from all the report's events, as in recompute.
-        let events: Vec<Event> = l.events.iter().map(|e| e.event.clone()).collect();
-        let refs: Vec<&Event> = events.iter().collect();
-        let keys = event_keys(id, &refs);
-        for ((mut item, key), stored) in EventItem::of_report(index, &l.report, &events)
-            .into_iter()
-            .zip(keys)
-            .zip(&l.events)
-        {
+        for (item, stored) in keyed_items(index, &l.report, &l.events) {
             let Some(&inc) = wanted.get(&stored.id) else {
                 continue;
             };
             match &first_key[inc] {
-                Some(f) => local.merges.push((f.clone(), key.clone())),
-                None => first_key[inc] = Some(key.clone()),
+                Some(f) => local.merges.push((f.clone(), item.key.clone())),
+                None => first_key[inc] = Some(item.key.clone()),
             }
-            item.key = key;
             items.push(item);
             event_ids.push(stored.id);
         }
@@ -1039,17 +1136,10 @@ pub fn recompute_racing(
             captured_at: report.captured_at.clone(),
         });
         infos.push(ReportInfo::of(report));
-        let events: Vec<Event> = input.events.iter().map(|e| e.event.clone()).collect();
-        let refs: Vec<&Event> = events.iter().collect();
-        let keys = event_keys(&report.id, &refs);
-        for (mut item, key) in EventItem::of_report(index, report, &events)
-            .into_iter()
-            .zip(keys)
-        {
-            item.key = key;
+        for (item, stored) in keyed_items(index, report, &input.events) {
             items.push(item);
+            event_ids.push(stored.id);
         }
-        event_ids.extend(input.events.iter().map(|e| e.id));
         report_ids.push(report.id.clone());
         Ok(())
     })?;
@@ -1205,16 +1295,8 @@ pub fn regroup(store: &mut dyn Store, incident_ids: &[String]) -> Result<Vec<Str
         let report = &input.report;
         infos.push(ReportInfo::of(report));
         // Keys and report places come from all the report's events, as in recompute.
-        let events: Vec<Event> = input.events.iter().map(|e| e.event.clone()).collect();
-        let refs: Vec<&Event> = events.iter().collect();
-        let keys = event_keys(&report.id, &refs);
-        for ((mut item, key), stored) in EventItem::of_report(index, report, &events)
-            .into_iter()
-            .zip(keys)
-            .zip(&input.events)
-        {
+        for (item, stored) in keyed_items(index, report, &input.events) {
             if wanted.contains(&stored.id) {
-                item.key = key;
                 items.push(item);
                 event_ids.push(stored.id);
             }

@@ -24,35 +24,13 @@ use lantern_store::{FileInput, IncidentFilter, ReviewDecision, Store};
 mod common;
 
 fn fixtures() -> Vec<FileInput> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../incidents/tests/fixtures/reports");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut names: Vec<PathBuf> = std::fs::read_dir(common::incident_fixtures())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     names.sort();
-    names
-        .iter()
-        .map(|path| {
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            let bytes = std::fs::read(path).unwrap();
-            let reports = lantern_ingest::parse_file(&bytes, &name, "2026-11-28T12:00:00Z")
-                .unwrap()
-                .into_iter()
-                .map(|r| {
-                    let r = r.unwrap();
-                    let e = lantern_extract::extract(&r);
-                    (r, e)
-                })
-                .collect();
-            FileInput {
-                original: bytes,
-                source_path: name,
-                reports,
-                extractor_version: lantern_extract::EXTRACTOR_VERSION.into(),
-            }
-        })
-        .collect()
+    names.iter().map(|p| common::extracted_file(p)).collect()
 }
 
 /// A seeded shuffle (xorshift), so every run tests the same orders.
@@ -238,16 +216,22 @@ fn incident_of_report(store: &dyn Store, report: &str) -> Option<String> {
         .find_map(|e| store.incident_of_event(e.id).unwrap())
 }
 
+/// Store the named fixture files and compute incidents over them.
+fn start_with(store: &mut dyn Store, files: &[FileInput], names: &[&str]) {
+    let base: Vec<FileInput> = names.iter().map(|n| by_name(files, n)).collect();
+    store.ingest_batch(&base).unwrap();
+    recompute(store).unwrap();
+}
+
 #[test]
 fn an_earlier_original_arriving_later_demotes_the_repost() {
     for mut store in common::stores() {
         let files = fixtures();
-        let base: Vec<FileInput> = ["i01-b", "i01-c", "i01-r", "i02-a", "i02-b", "i03-a"]
-            .iter()
-            .map(|n| by_name(&files, n))
-            .collect();
-        store.ingest_batch(&base).unwrap();
-        recompute(&mut *store).unwrap();
+        start_with(
+            &mut *store,
+            &files,
+            &["i01-b", "i01-c", "i01-r", "i02-a", "i02-b", "i03-a"],
+        );
         let repost = by_name(&files, "i01-r").reports[0].0.id.clone();
         let original = by_name(&files, "i01-a").reports[0].0.id.clone();
         // Alone, the repost is an original and its events are grouped.
@@ -281,15 +265,13 @@ fn an_earlier_original_arriving_later_demotes_the_repost() {
 
 #[test]
 fn incremental_refresh_honours_analyst_splits() {
-    use lantern_store::{NewIncidentPin, PinKind};
     for mut store in common::stores() {
         let files = fixtures();
-        let base: Vec<FileInput> = ["i01-a", "i01-b", "i02-a", "i02-b", "i03-a", "i04-a"]
-            .iter()
-            .map(|n| by_name(&files, n))
-            .collect();
-        store.ingest_batch(&base).unwrap();
-        recompute(&mut *store).unwrap();
+        start_with(
+            &mut *store,
+            &files,
+            &["i01-a", "i01-b", "i02-a", "i02-b", "i03-a", "i04-a"],
+        );
         let a = by_name(&files, "i01-a").reports[0].0.id.clone();
         let b = by_name(&files, "i01-b").reports[0].0.id.clone();
         let inc = incident_of_report(&*store, &a).unwrap();
@@ -303,19 +285,7 @@ fn incremental_refresh_honours_analyst_splits() {
             .events
             .iter()
             .partition(|e| e.key.starts_with(&format!("{b}/")));
-        store
-            .add_incident_pin(
-                &NewIncidentPin {
-                    kind: PinKind::Split,
-                    keys: moved.iter().map(|e| e.key.clone()).collect(),
-                    others: others.iter().map(|e| e.key.clone()).collect(),
-                    incidents: vec![inc.clone()],
-                    audit_event_id: moved[0].event_id,
-                    note: None,
-                },
-                "ana",
-            )
-            .unwrap();
+        common::split_out(&mut *store, &inc, &moved, &others, "ana");
         lantern_store::incidents::regroup(&mut *store, &[inc]).unwrap();
         assert_ne!(
             incident_of_report(&*store, &a),
@@ -395,6 +365,17 @@ fn assert_same_as_full(store: &mut dyn Store, what: &str) {
     assert_eq!(after, full, "{what}");
 }
 
+/// The start of the racing tests: 34 fixture reports with incidents computed, 4 more
+/// stored since, and a second handle on the store for the other writer.
+fn racing_start(store: &mut common::TestStore) -> (Vec<FileInput>, Box<dyn Store>) {
+    let files = shuffled(fixtures(), 9);
+    store.ingest_batch(&files[..34]).unwrap();
+    recompute(&mut **store).unwrap();
+    store.ingest_batch(&files[34..38]).unwrap();
+    let other = store.reopen();
+    (files, other)
+}
+
 /// An ingest that commits while a refresh is between its reads and its write: the
 /// refresh must not record incidents as current for it (before the fix, the version
 /// recorded after the write took the ingest in, the ingest's own refresh found
@@ -402,11 +383,7 @@ fn assert_same_as_full(store: &mut dyn Store, what: &str) {
 #[test]
 fn an_ingest_committed_during_a_refresh_is_refreshed_after() {
     for mut store in common::stores() {
-        let files = shuffled(fixtures(), 9);
-        store.ingest_batch(&files[..34]).unwrap();
-        recompute(&mut *store).unwrap();
-        store.ingest_batch(&files[34..38]).unwrap();
-        let mut other = store.reopen();
+        let (files, mut other) = racing_start(&mut store);
         let state = refresh_incremental_racing(&mut *store, MAX_NEW_SHARE, &mut || {
             other.ingest_batch(&files[38..42]).map(|_| ())
         })
@@ -431,11 +408,7 @@ fn an_ingest_committed_during_a_refresh_is_refreshed_after() {
 #[test]
 fn an_unguarded_recompute_does_not_lose_a_concurrent_refresh() {
     for mut store in common::stores() {
-        let files = shuffled(fixtures(), 9);
-        store.ingest_batch(&files[..34]).unwrap();
-        recompute(&mut *store).unwrap();
-        store.ingest_batch(&files[34..38]).unwrap();
-        let mut other = store.reopen();
+        let (files, mut other) = racing_start(&mut store);
         recompute_racing(&mut *store, false, &mut || {
             other.ingest_batch(&files[38..42])?;
             let state = refresh(&mut *other)?.expect("refreshed");
