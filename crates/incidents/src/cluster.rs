@@ -512,6 +512,7 @@ pub fn group_incidents(
             None => vec![i64::MIN],
         }
     };
+    const NO_PLACE: usize = usize::MAX;
     // Compact copies of what the candidate search reads, stored in the blocks
     // themselves so that scanning a block touches contiguous memory only.
     let days = |d: NaiveDate| d.num_days_from_ce();
@@ -530,6 +531,19 @@ pub fn group_incidents(
             idx: i,
         }
     };
+    let anchors_of = |e: &EventItem| -> Vec<usize> {
+        let mut anchors: Vec<usize> = e
+            .places
+            .iter()
+            .filter_map(|&p| geo.anchor.get(p).copied().flatten())
+            .collect();
+        if e.places.is_empty() {
+            anchors.push(NO_PLACE);
+        }
+        anchors.sort_unstable();
+        anchors.dedup();
+        anchors
+    };
     let mut fine: FastMap<(usize, i64, EventType), Vec<Slot>> = FastMap::default();
     let mut coarse: FastMap<(usize, i64, EventType), Vec<Slot>> = FastMap::default();
     for (i, e) in events.iter().enumerate() {
@@ -537,7 +551,14 @@ pub fn group_incidents(
             continue;
         }
         let sl = slot(i);
-        let (anchors, provs, _) = block_parts(geo, e);
+        let anchors = anchors_of(e);
+        let mut provs: Vec<usize> = e
+            .places
+            .iter()
+            .filter_map(|&p| geo.province.get(p).copied().flatten())
+            .collect();
+        provs.sort_unstable();
+        provs.dedup();
         for b in buckets_of(e) {
             for &a in &anchors {
                 fine.entry((a, b, e.event_type)).or_default().push(sl);
@@ -569,7 +590,11 @@ pub fn group_incidents(
             .into_iter()
             .filter(|t| type_match(e.event_type, *t).is_some())
             .collect();
-        let (anchors, _, vague) = block_parts(geo, e);
+        let is_coarse = !e.places.is_empty()
+            && e.places
+                .iter()
+                .any(|&p| geo.anchor.get(p).copied().flatten().is_none());
+        let anchors = anchors_of(e);
         for b in buckets_of(e) {
             for &t in &compatible {
                 for &a in &anchors {
@@ -579,10 +604,12 @@ pub fn group_incidents(
                 }
                 // An event known only by its province is vague: it is compared with
                 // events of its own type only.
-                if t == e.event_type {
-                    for &p in &vague {
-                        if let Some(block) = coarse.get(&(p, b, t)) {
-                            nearest(block, me.centre, k, &mut take);
+                if is_coarse && t == e.event_type {
+                    for &p in &e.places {
+                        if geo.is_province(p) {
+                            if let Some(block) = coarse.get(&(p, b, t)) {
+                                nearest(block, me.centre, k, &mut take);
+                            }
                         }
                     }
                 }
@@ -798,10 +825,7 @@ const KEY_FINE: u64 = 0x66;
 const KEY_IN_PROVINCE: u64 = 0x71;
 const KEY_COARSE: u64 = 0x63;
 
-/// Places, provinces and coarseness of an event as the blocking sees them: the
-/// county-level anchors of its places (one "no place" anchor when it has none), the
-/// provinces of its places, and, for an event known only by its province (vague), its
-/// province places (else none). Sorted and without repeats.
+/// Places, provinces and coarseness of an event as the blocking sees them.
 fn block_parts(geo: &Geo, e: &EventItem) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
     const NO_PLACE: usize = usize::MAX;
     let mut anchors: Vec<usize> = e
