@@ -2,7 +2,7 @@
 //! banding to find candidate pairs in near-linear time, and a link from every copy to
 //! its original (the earliest published, then the earliest captured).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use lantern_ingest::{Language, Report};
@@ -134,10 +134,27 @@ pub fn near_duplicates(reports: &[&Report], params: &DupParams) -> Vec<Duplicate
 
 /// [`near_duplicates`] over precomputed signatures (for example stored ones).
 pub fn near_duplicates_of(docs: &[DocInfo], params: &DupParams) -> Vec<DuplicateLink> {
-    let n = docs.len();
-    let mut uf = UnionFind::new(n);
-    let mut verified: HashMap<(usize, usize), f32> = HashMap::new();
-    let mut keyed: Vec<(u64, usize)> = Vec::with_capacity(n);
+    let mut uf = UnionFind::new(docs.len());
+    // Large buckets (many copies of one text) are compared in a star from their first
+    // members, which keeps the work linear and still connects the copies.
+    let heads = |len: usize| if len > 64 { 4 } else { len };
+    union_similar(docs, &mut uf, params, heads, |_, _| true);
+    links_of(docs, &mut uf)
+}
+
+/// Compare the docs that share an LSH band, each pair once, and join those at least
+/// `params.threshold` similar in `uf`. In each bucket (the docs with one band key, in
+/// doc order) only the first `heads(bucket length)` members are compared with the
+/// members after them, and only the pairs `wanted` admits.
+fn union_similar(
+    docs: &[DocInfo],
+    uf: &mut UnionFind,
+    params: &DupParams,
+    heads: impl Fn(usize) -> usize,
+    wanted: impl Fn(usize, usize) -> bool,
+) {
+    let mut verified: HashSet<(usize, usize)> = HashSet::new();
+    let mut keyed: Vec<(u64, usize)> = Vec::with_capacity(docs.len());
     for band in 0..BANDS {
         // Bucket by sorting (key, report): contiguous memory, no hash map per band.
         keyed.clear();
@@ -151,25 +168,18 @@ pub fn near_duplicates_of(docs: &[DocInfo], params: &DupParams) -> Vec<Duplicate
             if bucket.len() < 2 {
                 continue;
             }
-            // Large buckets (many copies of one text) are compared in a star from their
-            // first members, which keeps the work linear and still connects the copies.
-            let heads = if bucket.len() > 64 { 4 } else { bucket.len() };
-            for (x, &(_, i)) in bucket.iter().enumerate().take(heads) {
+            for (x, &(_, i)) in bucket.iter().enumerate().take(heads(bucket.len())) {
                 for &(_, j) in &bucket[x + 1..] {
-                    let key = (i.min(j), i.max(j));
-                    if verified.contains_key(&key) {
+                    if !wanted(i, j) || !verified.insert((i.min(j), i.max(j))) {
                         continue;
                     }
-                    let s = docs[i].signature.similarity(&docs[j].signature);
-                    verified.insert(key, s);
-                    if s >= params.threshold {
+                    if docs[i].signature.similarity(&docs[j].signature) >= params.threshold {
                         uf.union(i, j);
                     }
                 }
             }
         }
     }
-    links_of(docs, &mut uf)
 }
 
 /// The LSH key of one band of a signature; `None` for an empty text (all rows empty) or
@@ -215,36 +225,14 @@ pub fn near_duplicates_with(
             }
         }
     }
-    let mut verified: HashMap<(usize, usize), f32> = HashMap::new();
-    let mut keyed: Vec<(u64, usize)> = Vec::with_capacity(n);
-    for band in 0..BANDS {
-        keyed.clear();
-        for (i, d) in docs.iter().enumerate() {
-            if let Some(key) = band_key(&d.signature, band) {
-                keyed.push((key, i));
-            }
-        }
-        keyed.sort_unstable();
-        for bucket in keyed.chunk_by(|a, b| a.0 == b.0) {
-            for (x, &(_, i)) in bucket.iter().enumerate() {
-                for &(_, j) in &bucket[x + 1..] {
-                    let is_new = |k: usize| new.get(k).copied().unwrap_or(false);
-                    if !is_new(i) && !is_new(j) {
-                        continue;
-                    }
-                    let key = (i.min(j), i.max(j));
-                    if verified.contains_key(&key) {
-                        continue;
-                    }
-                    let s = docs[i].signature.similarity(&docs[j].signature);
-                    verified.insert(key, s);
-                    if s >= params.threshold {
-                        uf.union(i, j);
-                    }
-                }
-            }
-        }
-    }
+    let is_new = |k: usize| new.get(k).copied().unwrap_or(false);
+    union_similar(
+        docs,
+        &mut uf,
+        params,
+        |len| len,
+        |i, j| is_new(i) || is_new(j),
+    );
     links_of(docs, &mut uf)
 }
 

@@ -17,9 +17,41 @@ const MAX_ENTRIES: usize = 4096;
 enum Counts {
     Facet(Vec<FacetCount>),
     Months(Vec<MonthCount>),
+    Count(u64),
     Hits(Vec<SearchHit>),
     Ranked(RankedHits),
     Events(Vec<StoredEvent>),
+}
+
+/// A value the cache holds: which [`Counts`] variant carries it.
+trait Cached: Clone + Sized {
+    fn into_counts(self) -> Counts;
+    fn from_counts(counts: Counts) -> Option<Self>;
+}
+
+macro_rules! cached_as {
+    ($($t:ty => $variant:ident),* $(,)?) => {$(
+        impl Cached for $t {
+            fn into_counts(self) -> Counts {
+                Counts::$variant(self)
+            }
+            fn from_counts(counts: Counts) -> Option<Self> {
+                match counts {
+                    Counts::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+cached_as! {
+    Vec<FacetCount> => Facet,
+    Vec<MonthCount> => Months,
+    u64 => Count,
+    Vec<SearchHit> => Hits,
+    RankedHits => Ranked,
+    Vec<StoredEvent> => Events,
 }
 
 /// Counts by (query, data version).
@@ -44,6 +76,21 @@ impl CountCache {
         map.insert(key, (version, counts));
     }
 
+    /// The value cached under `key` at `version`, else `compute`'s (then cached).
+    fn cached<T: Cached>(
+        &self,
+        key: String,
+        version: u64,
+        compute: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if let Some(v) = self.get(&key, version).and_then(T::from_counts) {
+            return Ok(v);
+        }
+        let v = compute()?;
+        self.put(key, version, v.clone().into_counts());
+        Ok(v)
+    }
+
     /// [`Store::facet_counts`], cached.
     pub fn facet_counts(
         &self,
@@ -53,13 +100,9 @@ impl CountCache {
         facet: Facet,
         limit: usize,
     ) -> Result<Vec<FacetCount>, StoreError> {
-        let key = format!("f {facet:?} {limit} {filter:?}");
-        if let Some(Counts::Facet(c)) = self.get(&key, version) {
-            return Ok(c);
-        }
-        let c = store.facet_counts(filter, facet, limit)?;
-        self.put(key, version, Counts::Facet(c.clone()));
-        Ok(c)
+        self.cached(format!("f {facet:?} {limit} {filter:?}"), version, || {
+            store.facet_counts(filter, facet, limit)
+        })
     }
 
     /// [`Store::month_counts`], cached.
@@ -69,34 +112,21 @@ impl CountCache {
         version: u64,
         filter: &EventFilter,
     ) -> Result<Vec<MonthCount>, StoreError> {
-        let key = format!("m {filter:?}");
-        if let Some(Counts::Months(c)) = self.get(&key, version) {
-            return Ok(c);
-        }
-        let c = store.month_counts(filter)?;
-        self.put(key, version, Counts::Months(c.clone()));
-        Ok(c)
+        self.cached(format!("m {filter:?}"), version, || {
+            store.month_counts(filter)
+        })
     }
 
-    /// [`Store::count_events`], cached (as a one-value facet).
+    /// [`Store::count_events`], cached.
     pub fn count_events(
         &self,
         store: &dyn Store,
         version: u64,
         filter: &EventFilter,
     ) -> Result<u64, StoreError> {
-        let key = format!("c {filter:?}");
-        if let Some(Counts::Facet(c)) = self.get(&key, version) {
-            return Ok(c.first().map_or(0, |c| c.count));
-        }
-        let n = store.count_events(filter)?;
-        let one = vec![FacetCount {
-            value: String::new(),
-            label: String::new(),
-            count: n,
-        }];
-        self.put(key, version, Counts::Facet(one));
-        Ok(n)
+        self.cached(format!("c {filter:?}"), version, || {
+            store.count_events(filter)
+        })
     }
 
     /// [`Store::count_search`], cached.
@@ -106,18 +136,9 @@ impl CountCache {
         version: u64,
         query: &str,
     ) -> Result<u64, StoreError> {
-        let key = format!("s {query:?}");
-        if let Some(Counts::Facet(c)) = self.get(&key, version) {
-            return Ok(c.first().map_or(0, |c| c.count));
-        }
-        let n = store.count_search(query)?;
-        let one = vec![FacetCount {
-            value: String::new(),
-            label: String::new(),
-            count: n,
-        }];
-        self.put(key, version, Counts::Facet(one));
-        Ok(n)
+        self.cached(format!("s {query:?}"), version, || {
+            store.count_search(query)
+        })
     }
 
     /// [`Store::search`], cached.
@@ -129,13 +150,9 @@ impl CountCache {
         limit: usize,
         offset: usize,
     ) -> Result<Vec<SearchHit>, StoreError> {
-        let key = format!("h {limit} {offset} {query:?}");
-        if let Some(Counts::Hits(h)) = self.get(&key, version) {
-            return Ok(h);
-        }
-        let h = store.search(query, limit, offset)?;
-        self.put(key, version, Counts::Hits(h.clone()));
-        Ok(h)
+        self.cached(format!("h {limit} {offset} {query:?}"), version, || {
+            store.search(query, limit, offset)
+        })
     }
 
     /// [`Store::search_bounded`], cached.
@@ -148,13 +165,11 @@ impl CountCache {
         offset: usize,
         candidates: usize,
     ) -> Result<RankedHits, StoreError> {
-        let key = format!("b {limit} {offset} {candidates} {query:?}");
-        if let Some(Counts::Ranked(h)) = self.get(&key, version) {
-            return Ok(h);
-        }
-        let h = store.search_bounded(query, limit, offset, candidates)?;
-        self.put(key, version, Counts::Ranked(h.clone()));
-        Ok(h)
+        self.cached(
+            format!("b {limit} {offset} {candidates} {query:?}"),
+            version,
+            || store.search_bounded(query, limit, offset, candidates),
+        )
     }
 
     /// [`Store::events`] (one page), cached.
@@ -164,12 +179,6 @@ impl CountCache {
         version: u64,
         filter: &EventFilter,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let key = format!("e {filter:?}");
-        if let Some(Counts::Events(e)) = self.get(&key, version) {
-            return Ok(e);
-        }
-        let e = store.events(filter)?;
-        self.put(key, version, Counts::Events(e.clone()));
-        Ok(e)
+        self.cached(format!("e {filter:?}"), version, || store.events(filter))
     }
 }

@@ -36,6 +36,7 @@ use lantern_ingest::{Language, Report};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
+use crate::sqlite::{from_json, to_json};
 use crate::types::{EventFilter, StoredEvent};
 use crate::Store;
 
@@ -200,6 +201,22 @@ pub struct NewIncidentPin {
     pub note: Option<String>,
 }
 
+impl NewIncidentPin {
+    /// The decision as recorded under `id`, at `at`, by `who`.
+    pub(crate) fn stored(&self, id: i64, at: &str, who: &str) -> IncidentPin {
+        IncidentPin {
+            id,
+            at: at.to_string(),
+            who: who.to_string(),
+            kind: self.kind,
+            keys: self.keys.clone(),
+            others: self.others.clone(),
+            incidents: self.incidents.clone(),
+            note: self.note.clone(),
+        }
+    }
+}
+
 /// A recorded analyst decision on incidents. Decisions are append-only and replayed in
 /// order on every recomputation ([`effective_pins`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -291,6 +308,57 @@ pub struct IncidentSet {
     /// `signatures`, the copy links of `relinked` and `state`; `None` with `only` is a
     /// regrouping (`regroup`), incidents only.
     pub generation: Option<u64>,
+    /// A refresh (full or incremental): what it records in the same transaction, so
+    /// that [`stale`] and the next [`refresh`] see exactly what it covered.
+    pub mark: Option<RefreshMark>,
+    /// A full write without `generation` (the last attempt of [`recompute`]): the
+    /// reports it read. Another writer may have stored signatures for reports this
+    /// run did not see; the store removes those signatures (and band keys), so that
+    /// the next refresh takes those reports as new instead of leaving their events
+    /// out of incidents.
+    pub read: Option<Vec<String>>,
+}
+
+/// What a refresh records with its write (see [`IncidentSet::mark`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RefreshMark {
+    /// The watermark taken before reading, for the next [`refresh_incremental`].
+    pub watermark: IncidentWatermark,
+    /// [`Store::data_version`] as the refresh's reads saw it ([`IncidentDelta`]).
+    pub data_version: u64,
+}
+
+impl RefreshMark {
+    /// The data version to record as "incidents computed at", given the version the
+    /// write itself bumped the store to: that version when nothing else was committed
+    /// since the reads (the write is the only change), else the version the reads
+    /// saw, which is below the current one, so [`stale`] stays true and the next
+    /// [`refresh`] picks up what was committed meanwhile.
+    pub(crate) fn computed_at(&self, bumped_to: u64) -> u64 {
+        if bumped_to == self.data_version + 1 {
+            bumped_to
+        } else {
+            self.data_version
+        }
+    }
+
+    /// The watermark as stored (JSON).
+    pub(crate) fn watermark_json(&self) -> Result<String> {
+        serde_json::to_string(&self.watermark).map_err(|e| crate::StoreError::Json {
+            what: "incident watermark".into(),
+            source: e,
+        })
+    }
+}
+
+/// Of the reports with a stored signature, those a full write did not read
+/// ([`IncidentSet::read`]).
+pub(crate) fn unread(signed: Vec<String>, read: &[String]) -> Vec<String> {
+    let read: std::collections::HashSet<&str> = read.iter().map(String::as_str).collect();
+    signed
+        .into_iter()
+        .filter(|id| !read.contains(id.as_str()))
+        .collect()
 }
 
 /// Where the last incident refresh started: what [`Store::incident_delta`] compares
@@ -318,6 +386,8 @@ pub struct IncidentDelta {
     pub generation: u64,
     /// Number of reports stored.
     pub reports: u64,
+    /// [`Store::data_version`] in the same snapshot.
+    pub data_version: u64,
 }
 
 /// Index look-ups of an incremental refresh ([`Store::incident_lookup`]).
@@ -350,6 +420,81 @@ pub fn event_keys(report_id: &str, events: &[&Event]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// Check an analyst decision before it is stored (the same rules on every backend;
+/// `who` already trimmed).
+pub(crate) fn check_pin(pin: &NewIncidentPin, who: &str) -> Result<()> {
+    let invalid = |what: &str, reason: &str| crate::StoreError::Invalid {
+        what: what.to_string(),
+        reason: reason.to_string(),
+    };
+    if who.is_empty() {
+        return Err(invalid("analyst", "empty name"));
+    }
+    if pin.keys.is_empty() || pin.keys.iter().any(|k| k.trim().is_empty()) {
+        return Err(invalid("pin keys", "no event key, or an empty one"));
+    }
+    match pin.kind {
+        PinKind::Merge if pin.keys.len() < 2 => {
+            Err(invalid("merge", "needs events of at least two incidents"))
+        }
+        PinKind::Split if pin.others.is_empty() => {
+            Err(invalid("split", "no events left to split from"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A pin's lists as every backend stores them: `keys_json`, `others_json`,
+/// `incidents_json`.
+pub(crate) fn pin_lists(pin: &NewIncidentPin) -> Result<[String; 3]> {
+    Ok([
+        to_json(&pin.keys, "pin keys")?,
+        to_json(&pin.others, "pin others")?,
+        to_json(&pin.incidents, "pin incidents")?,
+    ])
+}
+
+/// The audit entry of the stored pin `id`: (action, old value, new value), as JSON.
+pub(crate) fn pin_audit(pin: &NewIncidentPin, id: i64) -> Result<(String, String, String)> {
+    let old = serde_json::json!({ "incidents": pin.incidents });
+    let new = serde_json::json!({
+        "pin": id,
+        "kind": pin.kind,
+        "keys": pin.keys,
+        "others": pin.others,
+    });
+    Ok((
+        format!("incident_{}", pin.kind.as_str()),
+        to_json(&old, "audit old value")?,
+        to_json(&new, "audit new value")?,
+    ))
+}
+
+/// A stored pin back from its columns (`lists` as in [`pin_lists`]).
+pub(crate) fn pin_of_row(
+    id: i64,
+    at: String,
+    who: String,
+    kind: &str,
+    lists: [&str; 3],
+    note: Option<String>,
+) -> Result<IncidentPin> {
+    let what = |col: &str| format!("incident_pins.{col} of pin {id}");
+    Ok(IncidentPin {
+        id,
+        at,
+        who,
+        kind: PinKind::parse(kind).ok_or_else(|| crate::StoreError::Corrupt {
+            what: what("kind"),
+            reason: format!("unknown kind '{kind}'"),
+        })?,
+        keys: from_json(lists[0], || what("keys_json"))?,
+        others: from_json(lists[1], || what("others_json"))?,
+        incidents: from_json(lists[2], || what("incidents_json"))?,
+        note,
+    })
 }
 
 /// Replay analyst decisions, oldest first, into the pins clustering honours:
@@ -426,8 +571,9 @@ pub fn effective_pins(pins: &[IncidentPin]) -> Pins {
 /// so that an incremental refresh can tell it raced with another writer.
 pub(crate) const GENERATION_KEY: &str = "incidents_generation";
 
-/// The setting holding the [`Store::data_version`] the stored incidents were computed at.
-const COMPUTED_AT_VERSION: &str = "incidents_data_version";
+/// The setting holding the [`Store::data_version`] the stored incidents were computed at
+/// (written by [`Store::replace_incidents`] with a [`RefreshMark`]).
+pub(crate) const COMPUTED_AT_VERSION: &str = "incidents_data_version";
 
 /// True when reports, events or reviews changed since incidents were last computed
 /// (or they never were).
@@ -437,7 +583,7 @@ pub fn stale(store: &dyn Store) -> Result<bool> {
 }
 
 /// The setting holding the [`IncidentWatermark`] of the last refresh (JSON).
-const WATERMARK_KEY: &str = "incidents_watermark";
+pub(crate) const WATERMARK_KEY: &str = "incidents_watermark";
 
 /// [`refresh`] recomputes everything when the new reports are more than this share of
 /// the reports stored before them.
@@ -457,16 +603,25 @@ pub fn refresh(store: &mut dyn Store) -> Result<Option<IncidentState>> {
     }
 }
 
-/// Remember that incidents are current as of `watermark` (taken before reading).
-fn mark_refreshed(store: &mut dyn Store, watermark: &IncidentWatermark) -> Result<()> {
-    let json = serde_json::to_string(watermark).map_err(|e| crate::StoreError::Json {
-        what: "incident watermark".into(),
-        source: e,
-    })?;
-    store.set_setting(WATERMARK_KEY, &json)?;
-    let version = store.data_version()?;
-    store.set_setting(COMPUTED_AT_VERSION, &version.to_string())?;
-    Ok(())
+/// A report's events as grouping items ([`EventItem::of_report`], the report at
+/// `index`) with their stable keys ([`event_keys`]), each with its stored event.
+fn keyed_items<'a>(
+    index: usize,
+    report: &Report,
+    events: &'a [StoredEvent],
+) -> Vec<(EventItem, &'a StoredEvent)> {
+    let plain: Vec<Event> = events.iter().map(|e| e.event.clone()).collect();
+    let refs: Vec<&Event> = plain.iter().collect();
+    let keys = event_keys(&report.id, &refs);
+    EventItem::of_report(index, report, &plain)
+        .into_iter()
+        .zip(keys)
+        .zip(events)
+        .map(|((mut item, key), stored)| {
+            item.key = key;
+            (item, stored)
+        })
+        .collect()
 }
 
 /// Block keys of each incident of a grouping: those of its events.
@@ -557,6 +712,17 @@ fn load_into(
 pub fn refresh_incremental(
     store: &mut dyn Store,
     max_new_share: f64,
+) -> Result<Option<IncidentState>> {
+    refresh_incremental_racing(store, max_new_share, &mut || Ok(()))
+}
+
+/// [`refresh_incremental`] that runs `before_write` between its reads and its write:
+/// for tests that make another writer act in that window.
+#[doc(hidden)]
+pub fn refresh_incremental_racing(
+    store: &mut dyn Store,
+    max_new_share: f64,
+    before_write: &mut dyn FnMut() -> Result<()>,
 ) -> Result<Option<IncidentState>> {
     let started = Instant::now();
     let since: Option<IncidentWatermark> = store
@@ -728,15 +894,7 @@ pub fn refresh_incremental(
         }
         let index = report_ids.len();
         infos.push(ReportInfo::of(&l.report));
-        let events: Vec<Event> = l.events.iter().map(|e| e.event.clone()).collect();
-        let refs: Vec<&Event> = events.iter().collect();
-        let keys = event_keys(id, &refs);
-        for ((mut item, key), stored) in EventItem::of_report(index, &l.report, &events)
-            .into_iter()
-            .zip(keys)
-            .zip(&l.events)
-        {
-            item.key = key;
+        for (item, stored) in keyed_items(index, &l.report, &l.events) {
             probes.extend(probe_keys(&item, &params));
             items.push(item);
             event_ids.push(stored.id);
@@ -783,22 +941,14 @@ pub fn refresh_incremental(
         }
         infos.push(info);
         // Keys and report places come from all the report's events, as in recompute.
-        let events: Vec<Event> = l.events.iter().map(|e| e.event.clone()).collect();
-        let refs: Vec<&Event> = events.iter().collect();
-        let keys = event_keys(id, &refs);
-        for ((mut item, key), stored) in EventItem::of_report(index, &l.report, &events)
-            .into_iter()
-            .zip(keys)
-            .zip(&l.events)
-        {
+        for (item, stored) in keyed_items(index, &l.report, &l.events) {
             let Some(&inc) = wanted.get(&stored.id) else {
                 continue;
             };
             match &first_key[inc] {
-                Some(f) => local.merges.push((f.clone(), key.clone())),
-                None => first_key[inc] = Some(key.clone()),
+                Some(f) => local.merges.push((f.clone(), item.key.clone())),
+                None => first_key[inc] = Some(item.key.clone()),
             }
-            item.key = key;
             items.push(item);
             event_ids.push(stored.id);
         }
@@ -914,13 +1064,18 @@ pub fn refresh_incremental(
         blocks,
         relinked,
         generation: Some(delta.generation),
+        mark: Some(RefreshMark {
+            watermark: delta.now,
+            data_version: delta.data_version,
+        }),
+        read: None,
     };
+    before_write()?;
     match store.replace_incidents(&set) {
         Ok(()) => {}
         Err(crate::StoreError::IncidentsChanged) => return Ok(None),
         Err(e) => return Err(e),
     }
-    mark_refreshed(store, &delta.now)?;
     let mut state = store.incident_state()?.unwrap_or(set.state);
     state.millis = started.elapsed().as_millis() as u64;
     Ok(Some(state))
@@ -935,19 +1090,27 @@ pub fn refresh_incremental(
 /// wins, as concurrent recomputations always did).
 pub fn recompute(store: &mut dyn Store) -> Result<IncidentState> {
     for _ in 0..2 {
-        match recompute_guarded(store, true) {
+        match recompute_racing(store, true, &mut || Ok(())) {
             Err(crate::StoreError::IncidentsChanged) => continue,
             other => return other,
         }
     }
-    recompute_guarded(store, false)
+    recompute_racing(store, false, &mut || Ok(()))
 }
 
-fn recompute_guarded(store: &mut dyn Store, guarded: bool) -> Result<IncidentState> {
+/// One attempt of [`recompute`], with the generation check (`guarded`) or without (its
+/// last attempt: then the signatures other writers stored meanwhile for reports it
+/// did not read are removed, see [`IncidentSet::read`]); `before_write` runs between
+/// its reads and its write (for tests that make another writer act in that window).
+#[doc(hidden)]
+pub fn recompute_racing(
+    store: &mut dyn Store,
+    guarded: bool,
+    before_write: &mut dyn FnMut() -> Result<()>,
+) -> Result<IncidentState> {
     let started = Instant::now();
     // Taken before reading: whatever is stored after it is new to the next refresh.
     let delta = store.incident_delta(None)?;
-    let watermark = delta.now;
     let pins = effective_pins(&store.incident_pins()?);
 
     let mut report_ids: Vec<String> = Vec::new();
@@ -973,17 +1136,10 @@ fn recompute_guarded(store: &mut dyn Store, guarded: bool) -> Result<IncidentSta
             captured_at: report.captured_at.clone(),
         });
         infos.push(ReportInfo::of(report));
-        let events: Vec<Event> = input.events.iter().map(|e| e.event.clone()).collect();
-        let refs: Vec<&Event> = events.iter().collect();
-        let keys = event_keys(&report.id, &refs);
-        for (mut item, key) in EventItem::of_report(index, report, &events)
-            .into_iter()
-            .zip(keys)
-        {
-            item.key = key;
+        for (item, stored) in keyed_items(index, report, &input.events) {
             items.push(item);
+            event_ids.push(stored.id);
         }
-        event_ids.extend(input.events.iter().map(|e| e.id));
         report_ids.push(report.id.clone());
         Ok(())
     })?;
@@ -1036,10 +1192,15 @@ fn recompute_guarded(store: &mut dyn Store, guarded: bool) -> Result<IncidentSta
         blocks,
         relinked: Vec::new(),
         generation: guarded.then_some(delta.generation),
+        mark: Some(RefreshMark {
+            watermark: delta.now,
+            data_version: delta.data_version,
+        }),
+        read: (!guarded).then_some(report_ids),
     };
     set.state.millis = started.elapsed().as_millis() as u64;
+    before_write()?;
     store.replace_incidents(&set)?;
-    mark_refreshed(store, &watermark)?;
     let mut state = store.incident_state()?.unwrap_or(set.state);
     state.millis = started.elapsed().as_millis() as u64;
     Ok(state)
@@ -1134,16 +1295,8 @@ pub fn regroup(store: &mut dyn Store, incident_ids: &[String]) -> Result<Vec<Str
         let report = &input.report;
         infos.push(ReportInfo::of(report));
         // Keys and report places come from all the report's events, as in recompute.
-        let events: Vec<Event> = input.events.iter().map(|e| e.event.clone()).collect();
-        let refs: Vec<&Event> = events.iter().collect();
-        let keys = event_keys(&report.id, &refs);
-        for ((mut item, key), stored) in EventItem::of_report(index, report, &events)
-            .into_iter()
-            .zip(keys)
-            .zip(&input.events)
-        {
+        for (item, stored) in keyed_items(index, report, &input.events) {
             if wanted.contains(&stored.id) {
-                item.key = key;
                 items.push(item);
                 event_ids.push(stored.id);
             }

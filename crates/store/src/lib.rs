@@ -59,7 +59,8 @@ pub use error::{Result, StoreError};
 pub use incidents::{
     DuplicateOf, IncidentDelta, IncidentDetail, IncidentDisagreement, IncidentEvent,
     IncidentFilter, IncidentInput, IncidentLookup, IncidentPin, IncidentSet, IncidentState,
-    IncidentSummary, IncidentWatermark, NewIncident, NewIncidentPin, PinKind, ReportValue,
+    IncidentSummary, IncidentWatermark, NewIncident, NewIncidentPin, PinKind, RefreshMark,
+    ReportValue,
 };
 pub use interop::*;
 pub use open::{open, redact_url, StoreSpec};

@@ -1646,16 +1646,7 @@ impl Store for PostgresStore {
         check_text(|| "incident pin".into(), &texts)?;
         let at = now();
         let id = self.write(|tx| incidents::add_incident_pin(tx, pin, who, &at))?;
-        Ok(crate::IncidentPin {
-            id,
-            at,
-            who: who.to_string(),
-            kind: pin.kind,
-            keys: pin.keys.clone(),
-            others: pin.others.clone(),
-            incidents: pin.incidents.clone(),
-            note: pin.note.clone(),
-        })
+        Ok(pin.stored(id, &at, who))
     }
 
     fn incident_pins(&self) -> Result<Vec<crate::IncidentPin>> {

@@ -2,8 +2,6 @@
 //! re-clustering and re-extraction. Uses the labelled fixture reports of the incidents
 //! crate (written for this project).
 
-use std::path::PathBuf;
-
 use lantern_store::incidents::{effective_pins, recompute, regroup};
 use lantern_store::{
     EventFilter, Facet, FileInput, IncidentFilter, NewIncidentPin, PinKind, Store,
@@ -12,26 +10,7 @@ use lantern_store::{
 mod common;
 
 fn fixture(name: &str) -> FileInput {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../incidents/tests/fixtures/reports")
-        .join(format!("{name}.txt"));
-    let bytes = std::fs::read(&path).unwrap();
-    let reports =
-        lantern_ingest::parse_file(&bytes, &format!("{name}.txt"), "2026-11-28T12:00:00Z")
-            .unwrap()
-            .into_iter()
-            .map(|r| {
-                let r = r.unwrap();
-                let e = lantern_extract::extract(&r);
-                (r, e)
-            })
-            .collect();
-    FileInput {
-        original: bytes,
-        source_path: format!("{name}.txt"),
-        reports,
-        extractor_version: lantern_extract::EXTRACTOR_VERSION.into(),
-    }
+    common::extracted_file(&common::incident_fixtures().join(format!("{name}.txt")))
 }
 
 /// Ingest the fixture reports; returns (fixture name, report id) pairs.
@@ -349,19 +328,7 @@ fn pins_survive_recompute_and_reextract_on(store: &mut dyn Store) {
         .iter()
         .partition(|e| c_events.contains(&e.event_id));
     assert!(!moved.is_empty());
-    store
-        .add_incident_pin(
-            &NewIncidentPin {
-                kind: PinKind::Split,
-                keys: moved.iter().map(|e| e.key.clone()).collect(),
-                others: rest.iter().map(|e| e.key.clone()).collect(),
-                incidents: vec![merged.clone()],
-                audit_event_id: moved[0].event_id,
-                note: None,
-            },
-            "ben",
-        )
-        .unwrap();
+    common::split_out(&mut *store, &merged, &moved, &rest, "ben");
     assert_eq!(
         store
             .audit_log(Some(moved[0].event_id))

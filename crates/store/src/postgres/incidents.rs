@@ -10,8 +10,7 @@
 use postgres::{Client, IsolationLevel, Transaction};
 
 use super::{
-    bump_data_version, col, filter_clauses, load_report, stored_event, where_sql, Params,
-    PostgresStore, EVENT_COLS,
+    col, filter_clauses, load_report, stored_event, where_sql, Params, PostgresStore, EVENT_COLS,
 };
 use crate::error::{Result, StoreError};
 use crate::incidents::*;
@@ -133,8 +132,7 @@ pub(super) fn replace_incidents(
             set_duplicates(tx, &set.duplicates)?;
             write_state(tx, &set.state, at)?;
         }
-        bump_data_version(tx)?;
-        return Ok(());
+        return finish_write(tx, set);
     }
     insert_signatures(tx, &set.signatures)?;
     // Signatures stored before band keys were kept (older stores) get them now.
@@ -147,6 +145,24 @@ pub(super) fn replace_incidents(
         .map(|r| Ok((col::<String>(r, 0)?, signature_of(&col::<Vec<u8>>(r, 1)?))))
         .collect::<Result<Vec<_>>>()?;
     insert_signatures(tx, &unbanded)?;
+    if let Some(read) = &set.read {
+        let signed = tx
+            .query("SELECT report_id FROM report_signatures", &[])?
+            .iter()
+            .map(|r| col::<String>(r, 0))
+            .collect::<Result<Vec<_>>>()?;
+        let gone = unread(signed, read);
+        if !gone.is_empty() {
+            tx.execute(
+                "DELETE FROM report_bands WHERE report_id = ANY($1)",
+                &[&gone],
+            )?;
+            tx.execute(
+                "DELETE FROM report_signatures WHERE report_id = ANY($1)",
+                &[&gone],
+            )?;
+        }
+    }
     tx.execute(
         "UPDATE report_signatures SET duplicate_of = NULL, similarity = NULL
          WHERE duplicate_of IS NOT NULL",
@@ -159,7 +175,28 @@ pub(super) fn replace_incidents(
     insert_incidents(tx, &set.incidents)?;
     insert_blocks(tx, &set.blocks)?;
     write_state(tx, &set.state, at)?;
-    bump_data_version(tx)?;
+    finish_write(tx, set)
+}
+
+/// Bump the data version and, for a refresh, record its [`RefreshMark`] in the same
+/// transaction. The `UPDATE ... RETURNING` waits for any transaction that bumped the
+/// version before and has not committed yet, so the version it returns is one more
+/// than the version of everything committed before this write.
+fn finish_write(tx: &mut Transaction<'_>, set: &IncidentSet) -> Result<()> {
+    let row = tx.query_one(
+        "UPDATE data_version SET value = value + 1 RETURNING value",
+        &[],
+    )?;
+    let version = to_u64(col(&row, 0)?);
+    if let Some(mark) = &set.mark {
+        let put = tx.prepare(
+            "INSERT INTO settings(key, value) VALUES ($1, $2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )?;
+        tx.execute(&put, &[&WATERMARK_KEY, &mark.watermark_json()?])?;
+        let at = mark.computed_at(version).to_string();
+        tx.execute(&put, &[&COMPUTED_AT_VERSION, &at])?;
+    }
     Ok(())
 }
 
@@ -255,6 +292,7 @@ pub(super) fn incident_delta(
         .map(|r| col::<String>(r, 0))
         .collect::<Result<Vec<_>>>()?;
     let reports: i64 = col(&tx.query_one("SELECT count(*) FROM reports", &[])?, 0)?;
+    let data_version: i64 = col(&tx.query_one("SELECT value FROM data_version", &[])?, 0)?;
     let only_new = match since {
         Some(w) if w.event_changes == event_changes => tx
             .query_opt(
@@ -276,26 +314,22 @@ pub(super) fn incident_delta(
         only_new,
         generation,
         reports: to_u64(reports),
+        data_version: to_u64(data_version),
     })
 }
 
 pub(super) fn incident_lookup(c: &mut Client, lookup: &IncidentLookup) -> Result<Vec<String>> {
     let rows = match lookup {
-        IncidentLookup::ReportsByBands(keys) => {
-            let keys: Vec<i64> = keys.iter().map(|&k| k as i64).collect();
-            c.query(
+        IncidentLookup::ReportsByBands(keys) | IncidentLookup::IncidentsByBlocks(keys) => {
+            let sql = if matches!(lookup, IncidentLookup::ReportsByBands(_)) {
                 "SELECT DISTINCT report_id FROM report_bands WHERE band_key = ANY($1)
-                 ORDER BY report_id",
-                &[&keys],
-            )?
-        }
-        IncidentLookup::IncidentsByBlocks(keys) => {
-            let keys: Vec<i64> = keys.iter().map(|&k| k as i64).collect();
-            c.query(
+                 ORDER BY report_id"
+            } else {
                 "SELECT DISTINCT incident_id FROM incident_blocks WHERE block_key = ANY($1)
-                 ORDER BY incident_id",
-                &[&keys],
-            )?
+                 ORDER BY incident_id"
+            };
+            let keys: Vec<i64> = keys.iter().map(|&k| k as i64).collect();
+            c.query(sql, &[&keys])?
         }
         IncidentLookup::IncidentsOfReports(reports) => c.query(
             "SELECT DISTINCT ie.incident_id FROM events e
@@ -307,6 +341,15 @@ pub(super) fn incident_lookup(c: &mut Client, lookup: &IncidentLookup) -> Result
     rows.iter().map(|r| col::<String>(r, 0)).collect()
 }
 
+/// A row (report_id, duplicate_of, similarity) of `report_signatures`.
+fn copy_link(r: &postgres::Row) -> Result<DuplicateOf> {
+    Ok(DuplicateOf {
+        report_id: col(r, 0)?,
+        original_id: col(r, 1)?,
+        similarity: col::<Option<f64>>(r, 2)?.unwrap_or(0.0) as f32,
+    })
+}
+
 pub(super) fn copy_links_of(c: &mut Client, reports: &[String]) -> Result<Vec<DuplicateOf>> {
     c.query(
         "SELECT report_id, duplicate_of, similarity FROM report_signatures
@@ -315,13 +358,7 @@ pub(super) fn copy_links_of(c: &mut Client, reports: &[String]) -> Result<Vec<Du
         &[&reports],
     )?
     .iter()
-    .map(|r| {
-        Ok(DuplicateOf {
-            report_id: col(r, 0)?,
-            original_id: col(r, 1)?,
-            similarity: col::<Option<f64>>(r, 2)?.unwrap_or(0.0) as f32,
-        })
-    })
+    .map(copy_link)
     .collect()
 }
 
@@ -468,38 +505,11 @@ pub(super) fn duplicate_links(c: &mut Client) -> Result<Vec<DuplicateOf>> {
         &[],
     )?
     .iter()
-    .map(|r| {
-        Ok(DuplicateOf {
-            report_id: col(r, 0)?,
-            original_id: col(r, 1)?,
-            similarity: col::<Option<f64>>(r, 2)?.unwrap_or(0.0) as f32,
-        })
-    })
+    .map(copy_link)
     .collect()
 }
 
-/// Check a pin before writing it (the same rules as SQLite's).
-pub(super) fn check_pin(pin: &NewIncidentPin, who: &str) -> Result<()> {
-    let invalid = |what: &str, reason: &str| StoreError::Invalid {
-        what: what.to_string(),
-        reason: reason.to_string(),
-    };
-    if who.is_empty() {
-        return Err(invalid("analyst", "empty name"));
-    }
-    if pin.keys.is_empty() || pin.keys.iter().any(|k| k.trim().is_empty()) {
-        return Err(invalid("pin keys", "no event key, or an empty one"));
-    }
-    match pin.kind {
-        PinKind::Merge if pin.keys.len() < 2 => {
-            Err(invalid("merge", "needs events of at least two incidents"))
-        }
-        PinKind::Split if pin.others.is_empty() => {
-            Err(invalid("split", "no events left to split from"))
-        }
-        _ => Ok(()),
-    }
-}
+pub(super) use crate::incidents::check_pin;
 
 /// Write a checked pin and its audit entry; returns the pin's id.
 pub(super) fn add_incident_pin(
@@ -514,9 +524,7 @@ pub(super) fn add_incident_pin(
     if !exists {
         return Err(StoreError::NoSuchEvent(pin.audit_event_id));
     }
-    let keys = to_json(&pin.keys, "pin keys")?;
-    let others = to_json(&pin.others, "pin others")?;
-    let incidents = to_json(&pin.incidents, "pin incidents")?;
+    let [keys, others, incidents] = pin_lists(pin)?;
     let row = tx.query_one(
         "INSERT INTO incident_pins(at, who, kind, keys_json, others_json, incidents_json, note)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -531,13 +539,7 @@ pub(super) fn add_incident_pin(
         ],
     )?;
     let id: i64 = col(&row, 0)?;
-    let old = serde_json::json!({ "incidents": pin.incidents });
-    let new = serde_json::json!({
-        "pin": id,
-        "kind": pin.kind,
-        "keys": pin.keys,
-        "others": pin.others,
-    });
+    let (action, old, new) = pin_audit(pin, id)?;
     tx.execute(
         "INSERT INTO audit_log(at, who, event_id, action, old_json, new_json, note)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -545,9 +547,9 @@ pub(super) fn add_incident_pin(
             &at,
             &who,
             &pin.audit_event_id,
-            &format!("incident_{}", pin.kind.as_str()),
-            &to_json(&old, "audit old value")?,
-            &to_json(&new, "audit new value")?,
+            &action,
+            &old,
+            &new,
             &pin.note,
         ],
     )?;
@@ -562,22 +564,15 @@ pub(super) fn incident_pins(c: &mut Client) -> Result<Vec<IncidentPin>> {
     )?
     .iter()
     .map(|r| {
-        let id: i64 = col(r, 0)?;
-        let what = |c: &str| format!("incident_pins.{c} of pin {id}");
-        let kind: String = col(r, 3)?;
-        Ok(IncidentPin {
-            id,
-            at: col(r, 1)?,
-            who: col(r, 2)?,
-            kind: PinKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
-                what: what("kind"),
-                reason: format!("unknown kind '{kind}'"),
-            })?,
-            keys: from_json(&col::<String>(r, 4)?, || what("keys_json"))?,
-            others: from_json(&col::<String>(r, 5)?, || what("others_json"))?,
-            incidents: from_json(&col::<String>(r, 6)?, || what("incidents_json"))?,
-            note: col(r, 7)?,
-        })
+        let lists: [String; 3] = [col(r, 4)?, col(r, 5)?, col(r, 6)?];
+        pin_of_row(
+            col(r, 0)?,
+            col(r, 1)?,
+            col(r, 2)?,
+            &col::<String>(r, 3)?,
+            [&lists[0], &lists[1], &lists[2]],
+            col(r, 7)?,
+        )
     })
     .collect()
 }

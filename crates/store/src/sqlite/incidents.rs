@@ -118,7 +118,7 @@ pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &s
                 write_state(&tx, &set.state, at)?;
             }
         }
-        bump_data_version(&tx)?;
+        finish_write(&tx, set)?;
         tx.commit()?;
         return Ok(());
     }
@@ -134,6 +134,18 @@ pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &s
             .map(|(id, b)| (id, signature_of(&b)))
             .collect();
         insert_signatures(&tx, &unbanded)?;
+        if let Some(read) = &set.read {
+            let signed = tx
+                .prepare("SELECT report_id FROM report_signatures")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            let mut bands = tx.prepare("DELETE FROM report_bands WHERE report_id = ?1")?;
+            let mut sigs = tx.prepare("DELETE FROM report_signatures WHERE report_id = ?1")?;
+            for id in unread(signed, read) {
+                bands.execute([&id])?;
+                sigs.execute([&id])?;
+            }
+        }
         tx.execute(
             "UPDATE report_signatures SET duplicate_of = NULL, similarity = NULL
              WHERE duplicate_of IS NOT NULL",
@@ -147,8 +159,29 @@ pub(super) fn replace_incidents(conn: &mut Connection, set: &IncidentSet, at: &s
         insert_blocks(&tx, &set.blocks)?;
         write_state(&tx, &set.state, at)?;
     }
-    bump_data_version(&tx)?;
+    finish_write(&tx, set)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Bump the data version and, for a refresh, record its [`RefreshMark`] in the same
+/// (immediate, so serialised) transaction.
+fn finish_write(tx: &rusqlite::Transaction<'_>, set: &IncidentSet) -> Result<()> {
+    bump_data_version(tx)?;
+    if let Some(mark) = &set.mark {
+        let version: i64 = tx.query_row(
+            "SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?1",
+            [super::DATA_VERSION_KEY],
+            |r| r.get(0),
+        )?;
+        let mut put = tx.prepare_cached(
+            "INSERT INTO settings(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )?;
+        put.execute(params![WATERMARK_KEY, mark.watermark_json()?])?;
+        let at = mark.computed_at(to_u64(version)).to_string();
+        put.execute(params![COMPUTED_AT_VERSION, at])?;
+    }
     Ok(())
 }
 
@@ -220,6 +253,13 @@ pub(super) fn incident_delta(
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     let reports: i64 = tx.query_row("SELECT count(*) FROM reports", [], |r| r.get(0))?;
+    let data_version: Option<i64> = tx
+        .query_row(
+            "SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?1",
+            [super::DATA_VERSION_KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
     let only_new = match since {
         Some(w) if w.event_changes == event_changes => !tx
             .prepare(
@@ -246,6 +286,7 @@ pub(super) fn incident_delta(
         only_new,
         generation: generation.and_then(|v| v.parse().ok()).unwrap_or(0),
         reports: to_u64(reports),
+        data_version: data_version.map_or(0, to_u64),
     })
 }
 
@@ -280,15 +321,17 @@ pub(super) fn incident_lookup(conn: &Connection, lookup: &IncidentLookup) -> Res
     Ok(out.into_iter().collect())
 }
 
+/// A row (report_id, duplicate_of, similarity) of `report_signatures`.
+fn copy_link(r: &rusqlite::Row<'_>) -> rusqlite::Result<DuplicateOf> {
+    Ok(DuplicateOf {
+        report_id: r.get(0)?,
+        original_id: r.get(1)?,
+        similarity: r.get::<_, Option<f64>>(2)?.unwrap_or(0.0) as f32,
+    })
+}
+
 pub(super) fn copy_links_of(conn: &Connection, reports: &[String]) -> Result<Vec<DuplicateOf>> {
     let mut out: std::collections::BTreeMap<String, DuplicateOf> = Default::default();
-    let row = |r: &rusqlite::Row<'_>| {
-        Ok(DuplicateOf {
-            report_id: r.get(0)?,
-            original_id: r.get(1)?,
-            similarity: r.get::<_, Option<f64>>(2)?.unwrap_or(0.0) as f32,
-        })
-    };
     let mut as_copy = conn.prepare_cached(
         "SELECT report_id, duplicate_of, similarity FROM report_signatures
          WHERE report_id = ?1 AND duplicate_of IS NOT NULL",
@@ -298,11 +341,11 @@ pub(super) fn copy_links_of(conn: &Connection, reports: &[String]) -> Result<Vec
          WHERE duplicate_of = ?1 AND duplicate_of IS NOT NULL",
     )?;
     for id in reports {
-        for d in as_copy.query_map([id], row)? {
+        for d in as_copy.query_map([id], copy_link)? {
             let d = d?;
             out.insert(d.report_id.clone(), d);
         }
-        for d in as_original.query_map([id], row)? {
+        for d in as_original.query_map([id], copy_link)? {
             let d = d?;
             out.insert(d.report_id.clone(), d);
         }
@@ -458,13 +501,7 @@ pub(super) fn duplicate_links(conn: &Connection) -> Result<Vec<DuplicateOf>> {
             "SELECT report_id, duplicate_of, similarity FROM report_signatures
              WHERE duplicate_of IS NOT NULL ORDER BY report_id",
         )?
-        .query_map([], |r| {
-            Ok(DuplicateOf {
-                report_id: r.get(0)?,
-                original_id: r.get(1)?,
-                similarity: r.get::<_, Option<f64>>(2)?.unwrap_or(0.0) as f32,
-            })
-        })?
+        .query_map([], copy_link)?
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -475,25 +512,7 @@ pub(super) fn add_incident_pin(
     at: &str,
 ) -> Result<IncidentPin> {
     let who = who.trim();
-    let invalid = |what: &str, reason: &str| StoreError::Invalid {
-        what: what.to_string(),
-        reason: reason.to_string(),
-    };
-    if who.is_empty() {
-        return Err(invalid("analyst", "empty name"));
-    }
-    if pin.keys.is_empty() || pin.keys.iter().any(|k| k.trim().is_empty()) {
-        return Err(invalid("pin keys", "no event key, or an empty one"));
-    }
-    match pin.kind {
-        PinKind::Merge if pin.keys.len() < 2 => {
-            return Err(invalid("merge", "needs events of at least two incidents"));
-        }
-        PinKind::Split if pin.others.is_empty() => {
-            return Err(invalid("split", "no events left to split from"));
-        }
-        _ => {}
-    }
+    check_pin(pin, who)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let exists = tx
         .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?
@@ -501,9 +520,7 @@ pub(super) fn add_incident_pin(
     if !exists {
         return Err(StoreError::NoSuchEvent(pin.audit_event_id));
     }
-    let keys = to_json(&pin.keys, "pin keys")?;
-    let others = to_json(&pin.others, "pin others")?;
-    let incidents = to_json(&pin.incidents, "pin incidents")?;
+    let [keys, others, incidents] = pin_lists(pin)?;
     tx.prepare_cached(
         "INSERT INTO incident_pins(at, who, kind, keys_json, others_json, incidents_json, note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -518,13 +535,7 @@ pub(super) fn add_incident_pin(
         pin.note
     ])?;
     let id = tx.last_insert_rowid();
-    let old = serde_json::json!({ "incidents": pin.incidents });
-    let new = serde_json::json!({
-        "pin": id,
-        "kind": pin.kind,
-        "keys": pin.keys,
-        "others": pin.others,
-    });
+    let (action, old, new) = pin_audit(pin, id)?;
     tx.prepare_cached(
         "INSERT INTO audit_log(at, who, event_id, action, old_json, new_json, note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -533,22 +544,13 @@ pub(super) fn add_incident_pin(
         at,
         who,
         pin.audit_event_id,
-        format!("incident_{}", pin.kind.as_str()),
-        to_json(&old, "audit old value")?,
-        to_json(&new, "audit new value")?,
+        action,
+        old,
+        new,
         pin.note
     ])?;
     tx.commit()?;
-    Ok(IncidentPin {
-        id,
-        at: at.to_string(),
-        who: who.to_string(),
-        kind: pin.kind,
-        keys: pin.keys.clone(),
-        others: pin.others.clone(),
-        incidents: pin.incidents.clone(),
-        note: pin.note.clone(),
-    })
+    Ok(pin.stored(id, at, who))
 }
 
 pub(super) fn incident_pins(conn: &Connection) -> Result<Vec<IncidentPin>> {
@@ -582,20 +584,7 @@ pub(super) fn incident_pins(conn: &Connection) -> Result<Vec<IncidentPin>> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(id, at, who, kind, keys, others, incidents, note)| {
-            let what = |col: &str| format!("incident_pins.{col} of pin {id}");
-            Ok(IncidentPin {
-                id,
-                at,
-                who,
-                kind: PinKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
-                    what: what("kind"),
-                    reason: format!("unknown kind '{kind}'"),
-                })?,
-                keys: from_json(&keys, || what("keys_json"))?,
-                others: from_json(&others, || what("others_json"))?,
-                incidents: from_json(&incidents, || what("incidents_json"))?,
-                note,
-            })
+            pin_of_row(id, at, who, &kind, [&keys, &others, &incidents], note)
         })
         .collect()
 }

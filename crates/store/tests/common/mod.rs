@@ -317,3 +317,61 @@ pub fn stores() -> Vec<TestStore> {
     }
     v
 }
+
+/// An analyst's split: `moved` out of `incident`, away from `rest`, recorded as `who`
+/// (filed in the audit log under the first moved event).
+pub fn split_out(
+    store: &mut dyn lantern_store::Store,
+    incident: &str,
+    moved: &[&lantern_store::IncidentEvent],
+    rest: &[&lantern_store::IncidentEvent],
+    who: &str,
+) -> lantern_store::IncidentPin {
+    let keys = |events: &[&lantern_store::IncidentEvent]| -> Vec<String> {
+        events.iter().map(|e| e.key.clone()).collect()
+    };
+    store
+        .add_incident_pin(
+            &lantern_store::NewIncidentPin {
+                kind: lantern_store::PinKind::Split,
+                keys: keys(moved),
+                others: keys(rest),
+                incidents: vec![incident.to_string()],
+                audit_event_id: moved[0].event_id,
+                note: None,
+            },
+            who,
+        )
+        .expect("split pin")
+}
+
+/// The folder of the labelled fixture reports of the incidents crate (written for this
+/// project).
+pub fn incident_fixtures() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../incidents/tests/fixtures/reports")
+}
+
+/// A report file parsed and extracted as `lantern ingest` would, ready to store.
+pub fn extracted_file(path: &std::path::Path) -> FileInput {
+    let name = path
+        .file_name()
+        .expect("file name")
+        .to_string_lossy()
+        .to_string();
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let reports = lantern_ingest::parse_file(&bytes, &name, "2026-11-28T12:00:00Z")
+        .expect("parse")
+        .into_iter()
+        .map(|r| {
+            let r = r.expect("item");
+            let e = lantern_extract::extract(&r);
+            (r, e)
+        })
+        .collect();
+    FileInput {
+        original: bytes,
+        source_path: name,
+        reports,
+        extractor_version: lantern_extract::EXTRACTOR_VERSION.into(),
+    }
+}
