@@ -43,8 +43,9 @@ enum Command {
         /// Never draw a progress bar.
         #[arg(long)]
         quiet: bool,
-        /// Files per database transaction.
-        #[arg(long, default_value_t = 256)]
+        /// Files per database transaction (fewer if they exceed 32 MB). Larger
+        /// transactions rewrite the stored indexes' pages less often.
+        #[arg(long, default_value_t = 1024)]
         batch: usize,
         /// Do not recompute incidents afterwards.
         #[arg(long)]

@@ -102,7 +102,7 @@ fn prepare(path: &Path, original: Vec<u8>) -> (Prepared, Vec<(String, String)>) 
 type PreparedChunk = Vec<(Prepared, Vec<(String, String)>, PathBuf)>;
 
 /// Ingest files into an open store, as a pipeline: this thread reads and hashes each
-/// chunk of `batch` files, skips originals already stored, and hands the rest to an
+/// chunk of `batch` files (or 32 MB of new originals, whichever comes first), skips originals already stored, and hands the rest to an
 /// extraction thread (which parses and extracts on all cores); meanwhile it writes the
 /// chunks already extracted, each in one transaction. So SQLite writes and extraction
 /// overlap, with at most two chunks in flight.
@@ -141,6 +141,9 @@ pub fn ingest_into(
         .clamp(1, 8);
     /// Chunks handed to the extraction thread and not yet written.
     const MAX_IN_FLIGHT: usize = 2;
+    /// A chunk (one transaction) ends after this many bytes of new originals even
+    /// before `batch` files, so that large files do not multiply the memory in flight.
+    const MAX_CHUNK_BYTES: usize = 32 * 1024 * 1024;
     let mut seen_in_run: HashSet<String> = HashSet::new();
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let (job_tx, job_rx) = std::sync::mpsc::channel::<(Vec<(PathBuf, Vec<u8>)>, u64)>();
@@ -156,7 +159,7 @@ pub fn ingest_into(
                 }
             }
         });
-        let mut chunks = files.chunks(batch.max(1));
+        let mut pending = files.iter();
         let mut in_flight = 0usize;
         loop {
             // Write what is ready first; queue new work while fewer than two chunks are
@@ -176,7 +179,7 @@ pub fn ingest_into(
                 bar.inc(files_in_chunk);
                 continue;
             }
-            let Some(chunk) = chunks.next() else {
+            if pending.len() == 0 {
                 if in_flight == 0 {
                     break;
                 }
@@ -187,11 +190,17 @@ pub fn ingest_into(
                 write_prepared(store, prepared, &mut summary)?;
                 bar.inc(files_in_chunk);
                 continue;
-            };
-            // Read and hash, then skip originals already stored (or seen earlier in this
-            // run) before spending extraction on them.
+            }
+            // Read and hash up to `batch` files (or `MAX_CHUNK_BYTES`), then skip
+            // originals already stored (or seen earlier in this run) before spending
+            // extraction on them.
             let mut todo: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-            for path in chunk {
+            let (mut chunk_files, mut chunk_bytes) = (0usize, 0usize);
+            while chunk_files < batch.max(1) && chunk_bytes < MAX_CHUNK_BYTES {
+                let Some(path) = pending.next() else {
+                    break;
+                };
+                chunk_files += 1;
                 match read_bytes(path) {
                     Err(reason) => summary.failed.push((path.display().to_string(), reason)),
                     Ok(bytes) => {
@@ -200,13 +209,14 @@ pub fn ingest_into(
                         if !seen_in_run.insert(sha.clone()) || store.has_original(&sha)? {
                             summary.files_duplicate += 1;
                         } else {
+                            chunk_bytes += bytes.len();
                             todo.push((path.clone(), bytes));
                         }
                     }
                 }
             }
             job_tx
-                .send((todo, chunk.len() as u64))
+                .send((todo, chunk_files as u64))
                 .context("the extraction thread stopped unexpectedly")?;
             in_flight += 1;
         }
