@@ -287,11 +287,12 @@ fn a_broad_query_pages_through_every_match() {
 
 #[test]
 fn a_broad_text_filter_lists_the_events_of_matching_reports_in_order() {
-    // 1,650 reports, "wolfram" in two of every three (1,100: a broad text filter), their
-    // events interleaved in listing order with those of the other reports. Pages far
-    // into the listing walk past the per-event probe's window and take the other path.
+    // 3,000 reports, "wolfram" in two of every three (2,000: a broad text filter), their
+    // events interleaved in listing order with those of the other reports. Short first
+    // pages are found by the per-event probe; longer and later pages walk past its
+    // window (2,000 / 64 events) and take the other path.
     for mut store in stores() {
-        let files: Vec<_> = (0..1650)
+        let files: Vec<_> = (0..3000)
             .map(|i| {
                 let word = if i % 3 == 2 { "tungsten" } else { "wolfram" };
                 let bytes = text_file(
@@ -302,17 +303,17 @@ fn a_broad_text_filter_lists_the_events_of_matching_reports_in_order() {
                 file_input(bytes, &format!("ore/note-{i}.txt"), three_events())
             })
             .collect();
-        for chunk in files.chunks(550) {
+        for chunk in files.chunks(1000) {
             store.ingest_batch(chunk).unwrap();
         }
-        assert_eq!(store.count_search("wolfram").unwrap(), 1100);
+        assert_eq!(store.count_search("wolfram").unwrap(), 2000);
         let matching: std::collections::HashSet<String> = store
-            .search("wolfram", 2000, 0)
+            .search("wolfram", 3000, 0)
             .unwrap()
             .into_iter()
             .map(|h| h.report_id)
             .collect();
-        assert_eq!(matching.len(), 1100);
+        assert_eq!(matching.len(), 2000);
         let filters = [
             EventFilter::default(),
             EventFilter {
@@ -334,11 +335,19 @@ fn a_broad_text_filter_lists_the_events_of_matching_reports_in_order() {
                 .map(|e| e.id)
                 .collect();
             assert!(expected.len() > 300, "{base:?}");
-            for offset in [0, 25, 290, 1500, 3000, 3290] {
+            for (offset, limit) in [
+                (0, 10),
+                (10, 10),
+                (0, 25),
+                (25, 25),
+                (290, 25),
+                (1500, 25),
+                (3000, 25),
+            ] {
                 let got: Vec<i64> = store
                     .events(&EventFilter {
                         text: Some("wolfram".into()),
-                        limit: Some(25),
+                        limit: Some(limit),
                         offset,
                         ..base.clone()
                     })
@@ -346,7 +355,7 @@ fn a_broad_text_filter_lists_the_events_of_matching_reports_in_order() {
                     .into_iter()
                     .map(|e| e.id)
                     .collect();
-                let want: Vec<i64> = expected.iter().skip(offset).take(25).copied().collect();
+                let want: Vec<i64> = expected.iter().skip(offset).take(limit).copied().collect();
                 assert_eq!(got, want, "{} {base:?} offset {offset}", store.name());
             }
         }
