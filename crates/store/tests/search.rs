@@ -2,7 +2,10 @@
 
 mod common;
 
+use chrono::NaiveDate;
 use common::*;
+use lantern_extract::EventType;
+use lantern_store::EventFilter;
 
 /// One store per backend holding `docs`, with the report ids in order.
 fn stores_with(docs: &[(&str, &str)]) -> Vec<(TestStore, Vec<String>)> {
@@ -279,5 +282,82 @@ fn a_broad_query_pages_through_every_match() {
         let narrow = store.search("\"number 1007\"", 5, 0).unwrap();
         assert_eq!(narrow.len(), 1, "{}", store.name());
         assert!(narrow[0].score > 0.0, "{}", store.name());
+    }
+}
+
+#[test]
+fn a_broad_text_filter_lists_the_events_of_matching_reports_in_order() {
+    // 3,000 reports, "wolfram" in two of every three (2,000: a broad text filter), their
+    // events interleaved in listing order with those of the other reports. Short first
+    // pages are found by the per-event probe; longer and later pages walk past its
+    // window (2,000 / 64 events) and take the other path.
+    for mut store in stores() {
+        let files: Vec<_> = (0..3000)
+            .map(|i| {
+                let word = if i % 3 == 2 { "tungsten" } else { "wolfram" };
+                let bytes = text_file(
+                    &format!("Ore note {i}"),
+                    &format!("2024-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
+                    &format!("Note number {i} on {word} prices at the border."),
+                );
+                file_input(bytes, &format!("ore/note-{i}.txt"), three_events())
+            })
+            .collect();
+        for chunk in files.chunks(1000) {
+            store.ingest_batch(chunk).unwrap();
+        }
+        assert_eq!(store.count_search("wolfram").unwrap(), 2000);
+        let matching: std::collections::HashSet<String> = store
+            .search("wolfram", 3000, 0)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.report_id)
+            .collect();
+        assert_eq!(matching.len(), 2000);
+        let filters = [
+            EventFilter::default(),
+            EventFilter {
+                event_type: Some(EventType::Arrest),
+                ..EventFilter::default()
+            },
+            EventFilter {
+                from: NaiveDate::from_ymd_opt(2024, 3, 1),
+                to: NaiveDate::from_ymd_opt(2024, 6, 30),
+                ..EventFilter::default()
+            },
+        ];
+        for base in filters {
+            let expected: Vec<i64> = store
+                .events(&base)
+                .unwrap()
+                .into_iter()
+                .filter(|e| matching.contains(&e.report_id))
+                .map(|e| e.id)
+                .collect();
+            assert!(expected.len() > 300, "{base:?}");
+            for (offset, limit) in [
+                (0, 10),
+                (10, 10),
+                (0, 25),
+                (25, 25),
+                (290, 25),
+                (1500, 25),
+                (3000, 25),
+            ] {
+                let got: Vec<i64> = store
+                    .events(&EventFilter {
+                        text: Some("wolfram".into()),
+                        limit: Some(limit),
+                        offset,
+                        ..base.clone()
+                    })
+                    .unwrap()
+                    .into_iter()
+                    .map(|e| e.id)
+                    .collect();
+                let want: Vec<i64> = expected.iter().skip(offset).take(limit).copied().collect();
+                assert_eq!(got, want, "{} {base:?} offset {offset}", store.name());
+            }
+        }
     }
 }
