@@ -6,18 +6,19 @@
 //! of *tags*: its distinct provinces (`p`), places (`l`, by gazetteer id), actors (`a`)
 //! and its report's outlet (`o`). The table holds, per combination of the scalars, the
 //! number of events carrying:
-//! - nothing in particular (`k1 = ''`), at both granularities;
-//! - one tag (`k1, v1`), at both granularities (places for all dates only: by month they
-//!   would be most of the table);
-//! - two tags of different kinds (`k1, v1, k2, v2`, stored in both orders), for all dates
-//!   and by year.
+//! - nothing in particular (`k1 = ''`), by month and by year;
+//! - one tag (`k1, v1`), by month and by year (places by year only: by month they would
+//!   be most of the table);
+//! - two tags of different kinds (`k1, v1, k2, v2`, stored in both orders), by year.
 //!
-//! Granularity `g = 0` rows are for all dates (`m0 = m1 = ''`); `g = 1` rows keep the
-//! month of the effective start and end (`''` when undated); `g = 2` rows (migration 6)
-//! keep the year of each (`YYYY`) and hold every shape of `g = 0` (places and tag pairs
-//! included), so that a filter over whole years with a tag still has its place, actor
-//! and outlet facets in the table. A whole-month range uses `g = 1` when that holds the
-//! answer, a whole-year range falls back to `g = 2` otherwise.
+//! Plans of granularity `g = 0` are for all dates; `g = 1` rows keep the month of the
+//! effective start and end (`''` when undated); `g = 2` rows (migration 6) keep the year
+//! of each (`YYYY`) and hold every shape (places and tag pairs included), so that a
+//! filter over whole years with a tag still has its place, actor and outlet facets in
+//! the table. A whole-month range uses `g = 1` when that holds the answer, a whole-year
+//! range falls back to `g = 2` otherwise. All-dates plans read the `g = 2` rows summed
+//! over the years: since migration 9 no `g = 0` rows are stored (they were the same sums,
+//! and half of the keys an ingest wrote).
 //!
 //! Because an event's tags are distinct within a kind, summing `n` over rows with a fixed
 //! tag counts each event once: the answers are exact. A filter the table cannot answer
@@ -96,6 +97,14 @@ impl Dims {
     }
 }
 
+/// The granularity whose rows answer the all-dates plans (`g = 0`): the rows by year,
+/// summed over every year pair (undated events have the years `''`). They hold every
+/// shape `g = 0` rows would, with the same keys but for `m0`, `m1`, so the sums are the
+/// same; a read scans the few year pairs of each key instead of one row, and an ingest
+/// writes about half the keys it would with separate all-dates rows (migration 9 deleted
+/// them).
+const STORED_ALL_DATES: i64 = 2;
+
 /// Kinds of tag that also get rows by month (places, the most numerous, do not).
 fn monthly(kind: &str) -> bool {
     kind != "l"
@@ -169,18 +178,18 @@ impl Delta {
         };
         let counts = &mut self.counts;
         let mut bump = |k: Key| *counts.entry(k).or_insert(0) += sign;
-        for g in [0, 1, 2] {
+        // No `g = 0` rows: they would be the sums of the `g = 2` rows over the years
+        // (see [`STORED_ALL_DATES`]).
+        for g in [1, 2] {
             bump(key(g, "", 0, "", 0));
         }
         for &(k, v) in &tags {
-            bump(key(0, k, v, "", 0));
             bump(key(2, k, v, "", 0));
             if monthly(k) {
                 bump(key(1, k, v, "", 0));
             }
             for &(k2, v2) in &tags {
                 if k2 != k {
-                    bump(key(0, k, v, k2, v2));
                     bump(key(2, k, v, k2, v2));
                 }
             }
@@ -690,7 +699,13 @@ impl Plan {
     /// Conditions for the rows holding exactly `tags` (plus, when `group_kind` is set,
     /// one more tag of that kind, any value).
     fn conditions(&self, q: &mut Sql, group_kind: Option<&'static str>) -> Vec<String> {
-        let g = q.arg(Arg::Int(self.g));
+        // All dates are read as the sum of the rows by year.
+        let stored = if self.g == 0 {
+            STORED_ALL_DATES
+        } else {
+            self.g
+        };
+        let g = q.arg(Arg::Int(stored));
         let mut c = vec![format!("g = {g}")];
         let mut slots: Vec<(&str, Option<&str>)> = self
             .tags
