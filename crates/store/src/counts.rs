@@ -123,10 +123,50 @@ fn year_of(month: &str) -> &str {
     month.get(..4).unwrap_or(month)
 }
 
+/// A fast hasher for the small integer keys of [`Delta`] (the multiply-rotate step of
+/// rustc's `FxHasher`): SipHash was most of the cost of summing an event's keys. The
+/// keys come from this program, not from an adversary.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl KeyHasher {
+    fn add(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type KeyMap<V> = HashMap<Key, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 /// Count changes, summed in memory and written once per key.
 #[derive(Debug, Default)]
 pub(crate) struct Delta {
-    counts: HashMap<Key, i64>,
+    counts: KeyMap<i64>,
     texts: Vec<String>,
     ids: HashMap<String, u32>,
 }
@@ -227,21 +267,56 @@ impl Delta {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT DO UPDATE SET n = n + excluded.n",
         )?;
-        let mut rows = self.rows();
-        // In key order, so the B-tree is walked once.
-        rows.sort_unstable_by(|a, b| (a.1, &a.0[..4]).cmp(&(b.1, &b.0[..4])));
-        for (cols, g, n) in rows {
-            let [k1, v1, k2, v2, event_type, review_state, m0, m1] = cols;
+        // In the table's key order, so the B-tree is walked once: the texts are ranked
+        // once (ASCII case-insensitively, as the NOCASE columns sort), the keys sorted by
+        // their ranks as integers.
+        let mut order: Vec<u32> =
+            (0..u32::try_from(self.texts.len()).unwrap_or(u32::MAX)).collect();
+        let text = |i: u32| self.texts.get(i as usize).map_or("", String::as_str);
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (text(a), text(b));
+            a.bytes()
+                .map(|c| c.to_ascii_lowercase())
+                .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+                .then_with(|| a.cmp(b))
+        });
+        let mut rank = vec![0u32; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(i as usize) {
+                *slot = u32::try_from(r).unwrap_or(u32::MAX);
+            }
+        }
+        let rank_of = |i: u32| rank.get(i as usize).copied().unwrap_or(0);
+        let mut rows: Vec<(&Key, i64)> = self
+            .counts
+            .iter()
+            .filter(|(_, n)| **n != 0)
+            .map(|(k, n)| (k, *n))
+            .collect();
+        rows.sort_unstable_by_key(|(k, _)| {
+            (
+                k.g,
+                k.k1,
+                rank_of(k.v1),
+                k.k2,
+                rank_of(k.v2),
+                rank_of(k.event_type),
+                rank_of(k.review_state),
+                rank_of(k.m0),
+                rank_of(k.m1),
+            )
+        });
+        for (k, n) in rows {
             up.execute(rusqlite::params![
-                g,
-                k1,
-                v1,
-                k2,
-                v2,
-                event_type,
-                review_state,
-                m0,
-                m1,
+                k.g,
+                k.k1,
+                text(k.v1),
+                k.k2,
+                text(k.v2),
+                text(k.event_type),
+                text(k.review_state),
+                text(k.m0),
+                text(k.m1),
                 n
             ])?;
         }
