@@ -286,27 +286,29 @@ impl Delta {
                 *slot = u32::try_from(r).unwrap_or(u32::MAX);
             }
         }
-        let rank_of = |i: u32| rank.get(i as usize).copied().unwrap_or(0);
-        let mut rows: Vec<(&Key, i64)> = self
+        let rank_of = |i: u32| u64::from(rank.get(i as usize).copied().unwrap_or(0));
+        let kind = |k: &str| u64::from(k.bytes().next().unwrap_or(0));
+        // Each row's sort key packed once into four integers (compared many times).
+        let mut rows: Vec<([u64; 4], &Key, i64)> = self
             .counts
             .iter()
             .filter(|(_, n)| **n != 0)
-            .map(|(k, n)| (k, *n))
+            .map(|(k, n)| {
+                let g = u64::try_from(k.g).unwrap_or(0);
+                (
+                    [
+                        g << 40 | kind(k.k1) << 32 | rank_of(k.v1),
+                        kind(k.k2) << 32 | rank_of(k.v2),
+                        rank_of(k.event_type) << 32 | rank_of(k.review_state),
+                        rank_of(k.m0) << 32 | rank_of(k.m1),
+                    ],
+                    k,
+                    *n,
+                )
+            })
             .collect();
-        rows.sort_unstable_by_key(|(k, _)| {
-            (
-                k.g,
-                k.k1,
-                rank_of(k.v1),
-                k.k2,
-                rank_of(k.v2),
-                rank_of(k.event_type),
-                rank_of(k.review_state),
-                rank_of(k.m0),
-                rank_of(k.m1),
-            )
-        });
-        for (k, n) in rows {
+        rows.sort_unstable_by_key(|r| r.0);
+        for (_, k, n) in rows {
             up.execute(rusqlite::params![
                 k.g,
                 k.k1,
