@@ -6,18 +6,19 @@
 //! of *tags*: its distinct provinces (`p`), places (`l`, by gazetteer id), actors (`a`)
 //! and its report's outlet (`o`). The table holds, per combination of the scalars, the
 //! number of events carrying:
-//! - nothing in particular (`k1 = ''`), at both granularities;
-//! - one tag (`k1, v1`), at both granularities (places for all dates only: by month they
-//!   would be most of the table);
-//! - two tags of different kinds (`k1, v1, k2, v2`, stored in both orders), for all dates
-//!   and by year.
+//! - nothing in particular (`k1 = ''`), by month and by year;
+//! - one tag (`k1, v1`), by month and by year (places by year only: by month they would
+//!   be most of the table);
+//! - two tags of different kinds (`k1, v1, k2, v2`, stored in both orders), by year.
 //!
-//! Granularity `g = 0` rows are for all dates (`m0 = m1 = ''`); `g = 1` rows keep the
-//! month of the effective start and end (`''` when undated); `g = 2` rows (migration 6)
-//! keep the year of each (`YYYY`) and hold every shape of `g = 0` (places and tag pairs
-//! included), so that a filter over whole years with a tag still has its place, actor
-//! and outlet facets in the table. A whole-month range uses `g = 1` when that holds the
-//! answer, a whole-year range falls back to `g = 2` otherwise.
+//! Plans of granularity `g = 0` are for all dates; `g = 1` rows keep the month of the
+//! effective start and end (`''` when undated); `g = 2` rows (migration 6) keep the year
+//! of each (`YYYY`) and hold every shape (places and tag pairs included), so that a
+//! filter over whole years with a tag still has its place, actor and outlet facets in
+//! the table. A whole-month range uses `g = 1` when that holds the answer, a whole-year
+//! range falls back to `g = 2` otherwise. All-dates plans read the `g = 2` rows summed
+//! over the years: since migration 9 no `g = 0` rows are stored (they were the same sums,
+//! and half of the keys an ingest wrote).
 //!
 //! Because an event's tags are distinct within a kind, summing `n` over rows with a fixed
 //! tag counts each event once: the answers are exact. A filter the table cannot answer
@@ -96,6 +97,14 @@ impl Dims {
     }
 }
 
+/// The granularity whose rows answer the all-dates plans (`g = 0`): the rows by year,
+/// summed over every year pair (undated events have the years `''`). They hold every
+/// shape `g = 0` rows would, with the same keys but for `m0`, `m1`, so the sums are the
+/// same; a read scans the few year pairs of each key instead of one row, and an ingest
+/// writes about half the keys it would with separate all-dates rows (migration 9 deleted
+/// them).
+const STORED_ALL_DATES: i64 = 2;
+
 /// Kinds of tag that also get rows by month (places, the most numerous, do not).
 fn monthly(kind: &str) -> bool {
     kind != "l"
@@ -114,10 +123,50 @@ fn year_of(month: &str) -> &str {
     month.get(..4).unwrap_or(month)
 }
 
+/// A fast hasher for the small integer keys of [`Delta`] (the multiply-rotate step of
+/// rustc's `FxHasher`): SipHash was most of the cost of summing an event's keys. The
+/// keys come from this program, not from an adversary.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.add(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl KeyHasher {
+    fn add(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type KeyMap<V> = HashMap<Key, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 /// Count changes, summed in memory and written once per key.
 #[derive(Debug, Default)]
 pub(crate) struct Delta {
-    counts: HashMap<Key, i64>,
+    counts: KeyMap<i64>,
     texts: Vec<String>,
     ids: HashMap<String, u32>,
 }
@@ -169,18 +218,18 @@ impl Delta {
         };
         let counts = &mut self.counts;
         let mut bump = |k: Key| *counts.entry(k).or_insert(0) += sign;
-        for g in [0, 1, 2] {
+        // No `g = 0` rows: they would be the sums of the `g = 2` rows over the years
+        // (see [`STORED_ALL_DATES`]).
+        for g in [1, 2] {
             bump(key(g, "", 0, "", 0));
         }
         for &(k, v) in &tags {
-            bump(key(0, k, v, "", 0));
             bump(key(2, k, v, "", 0));
             if monthly(k) {
                 bump(key(1, k, v, "", 0));
             }
             for &(k2, v2) in &tags {
                 if k2 != k {
-                    bump(key(0, k, v, k2, v2));
                     bump(key(2, k, v, k2, v2));
                 }
             }
@@ -218,21 +267,58 @@ impl Delta {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT DO UPDATE SET n = n + excluded.n",
         )?;
-        let mut rows = self.rows();
-        // In key order, so the B-tree is walked once.
-        rows.sort_unstable_by(|a, b| (a.1, &a.0[..4]).cmp(&(b.1, &b.0[..4])));
-        for (cols, g, n) in rows {
-            let [k1, v1, k2, v2, event_type, review_state, m0, m1] = cols;
+        // In the table's key order, so the B-tree is walked once: the texts are ranked
+        // once (ASCII case-insensitively, as the NOCASE columns sort), the keys sorted by
+        // their ranks as integers.
+        let mut order: Vec<u32> =
+            (0..u32::try_from(self.texts.len()).unwrap_or(u32::MAX)).collect();
+        let text = |i: u32| self.texts.get(i as usize).map_or("", String::as_str);
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (text(a), text(b));
+            a.bytes()
+                .map(|c| c.to_ascii_lowercase())
+                .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+                .then_with(|| a.cmp(b))
+        });
+        let mut rank = vec![0u32; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            if let Some(slot) = rank.get_mut(i as usize) {
+                *slot = u32::try_from(r).unwrap_or(u32::MAX);
+            }
+        }
+        let rank_of = |i: u32| u64::from(rank.get(i as usize).copied().unwrap_or(0));
+        let kind = |k: &str| u64::from(k.bytes().next().unwrap_or(0));
+        // Each row's sort key packed once into four integers (compared many times).
+        let mut rows: Vec<([u64; 4], &Key, i64)> = self
+            .counts
+            .iter()
+            .filter(|(_, n)| **n != 0)
+            .map(|(k, n)| {
+                let g = u64::try_from(k.g).unwrap_or(0);
+                (
+                    [
+                        g << 40 | kind(k.k1) << 32 | rank_of(k.v1),
+                        kind(k.k2) << 32 | rank_of(k.v2),
+                        rank_of(k.event_type) << 32 | rank_of(k.review_state),
+                        rank_of(k.m0) << 32 | rank_of(k.m1),
+                    ],
+                    k,
+                    *n,
+                )
+            })
+            .collect();
+        rows.sort_unstable_by_key(|r| r.0);
+        for (_, k, n) in rows {
             up.execute(rusqlite::params![
-                g,
-                k1,
-                v1,
-                k2,
-                v2,
-                event_type,
-                review_state,
-                m0,
-                m1,
+                k.g,
+                k.k1,
+                text(k.v1),
+                k.k2,
+                text(k.v2),
+                text(k.event_type),
+                text(k.review_state),
+                text(k.m0),
+                text(k.m1),
                 n
             ])?;
         }
@@ -690,7 +776,13 @@ impl Plan {
     /// Conditions for the rows holding exactly `tags` (plus, when `group_kind` is set,
     /// one more tag of that kind, any value).
     fn conditions(&self, q: &mut Sql, group_kind: Option<&'static str>) -> Vec<String> {
-        let g = q.arg(Arg::Int(self.g));
+        // All dates are read as the sum of the rows by year.
+        let stored = if self.g == 0 {
+            STORED_ALL_DATES
+        } else {
+            self.g
+        };
+        let g = q.arg(Arg::Int(stored));
         let mut c = vec![format!("g = {g}")];
         let mut slots: Vec<(&str, Option<&str>)> = self
             .tags

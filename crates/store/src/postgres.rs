@@ -326,7 +326,7 @@ fn migrate(client: &mut Client, url: &str) -> Result<()> {
             let run = |client: &mut Client| -> Result<()> {
                 let mut tx = client.transaction()?;
                 tx.batch_execute(&schema::step_sql(step))?;
-                if version == schema::COUNTS_VERSION {
+                if schema::COUNTS_VERSIONS.contains(&version) {
                     counts::rebuild(&mut tx)?;
                 }
                 tx.execute(
