@@ -316,6 +316,12 @@ CREATE INDEX events_type_order ON events(event_type, eff_start IS NULL, eff_star
     r#"
 DELETE FROM event_counts WHERE g = 0;
 "#,
+    // 12: the report listing (`lantern reports`, newest published first) follows an index
+    // instead of sorting every report: at 1,000,000 reports the sort read the whole
+    // `reports` table (3 min 52 s for the first page).
+    r#"
+CREATE INDEX IF NOT EXISTS reports_listing ON reports(published IS NULL, published DESC);
+"#,
 ];
 
 /// Migration steps followed by a recount of `event_counts` written in Rust, run in the

@@ -143,6 +143,16 @@ pub(crate) fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// A page of reports, newest published first. `reports_listing` (migration 12) gives this
+/// order, so a page reads its rows from the index instead of sorting every report.
+pub(crate) const REPORTS_PAGE_SQL: &str =
+    "SELECT r.id, r.title, r.outlet, r.published, r.language, r.source_path,
+        (SELECT count(*) FROM events e
+         WHERE e.report_id = r.id AND e.review_state <> 'rejected')
+     FROM reports r
+     ORDER BY r.published IS NULL, r.published DESC, r.rowid
+     LIMIT ?1 OFFSET ?2";
+
 impl SqliteStore {
     /// Open (or create) the store in `data_dir`: creates the folder and `lantern.db`,
     /// configures the connection and applies pending schema migrations.
@@ -1117,14 +1127,7 @@ impl Store for SqliteStore {
     }
 
     fn reports(&self, limit: usize, offset: usize) -> Result<Vec<ReportSummary>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.id, r.title, r.outlet, r.published, r.language, r.source_path,
-                (SELECT count(*) FROM events e
-                 WHERE e.report_id = r.id AND e.review_state <> 'rejected')
-             FROM reports r
-             ORDER BY r.published IS NULL, r.published DESC, r.rowid
-             LIMIT ?1 OFFSET ?2",
-        )?;
+        let mut stmt = self.conn.prepare_cached(REPORTS_PAGE_SQL)?;
         let rows = stmt
             .query_map(params![to_i64(limit), to_i64(offset)], |r| {
                 Ok((

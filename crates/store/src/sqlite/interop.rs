@@ -458,6 +458,33 @@ mod tests {
         }
     }
 
+    /// The report listing reads its page in index order (`reports_listing`), never
+    /// sorting every report.
+    #[test]
+    fn report_listing_follows_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let mut stmt = store
+            .conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                crate::sqlite::REPORTS_PAGE_SQL
+            ))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map([25, 0], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|l| l.contains("USING INDEX reports_listing")
+                    || l.contains("USING COVERING INDEX reports_listing")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|l| l.contains("TEMP B-TREE")), "{plan:?}");
+    }
+
     /// Date ranges (with or without a type) search a date-ordered index instead of
     /// scanning the events (migration 7 dropped the plain date indexes).
     #[test]
