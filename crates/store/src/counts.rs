@@ -236,28 +236,28 @@ impl Delta {
         }
     }
 
+    /// A key's text columns, in the table's order after `g`: k1, v1, k2, v2, event_type,
+    /// review_state, m0, m1.
+    fn columns<'a>(&'a self, k: &Key) -> [&'a str; 8] {
+        let text = |i: u32| self.texts.get(i as usize).map_or("", String::as_str);
+        [
+            k.k1,
+            text(k.v1),
+            k.k2,
+            text(k.v2),
+            text(k.event_type),
+            text(k.review_state),
+            text(k.m0),
+            text(k.m1),
+        ]
+    }
+
     /// The changed rows (nonzero), texts resolved: (key columns, change).
     pub(crate) fn rows(&self) -> Vec<([&str; 8], i64, i64)> {
-        let text = |i: u32| self.texts.get(i as usize).map_or("", String::as_str);
         self.counts
             .iter()
             .filter(|(_, n)| **n != 0)
-            .map(|(k, n)| {
-                (
-                    [
-                        k.k1,
-                        text(k.v1),
-                        k.k2,
-                        text(k.v2),
-                        text(k.event_type),
-                        text(k.review_state),
-                        text(k.m0),
-                        text(k.m1),
-                    ],
-                    k.g,
-                    *n,
-                )
-            })
+            .map(|(k, n)| (self.columns(k), k.g, *n))
             .collect()
     }
 
@@ -309,16 +309,17 @@ impl Delta {
             .collect();
         rows.sort_unstable_by_key(|r| r.0);
         for (_, k, n) in rows {
+            let [k1, v1, k2, v2, event_type, review_state, m0, m1] = self.columns(k);
             up.execute(rusqlite::params![
                 k.g,
-                k.k1,
-                text(k.v1),
-                k.k2,
-                text(k.v2),
-                text(k.event_type),
-                text(k.review_state),
-                text(k.m0),
-                text(k.m1),
+                k1,
+                v1,
+                k2,
+                v2,
+                event_type,
+                review_state,
+                m0,
+                m1,
                 n
             ])?;
         }
