@@ -115,6 +115,23 @@ fn main() {
                 samples.push(ms(t));
             }
             report(&format!("bounded.{name}"), samples);
+            // What the web app and the API ask since branch p1m: the bounded ranking and
+            // the matches counted up to 10,000 (past it: "more than", an estimate).
+            let mut samples = Vec::with_capacity(reps);
+            let mut count = lantern_store::SearchCount::exact(0);
+            for _ in 0..reps {
+                let t = Instant::now();
+                store.search_bounded(q, 20, 0, 10_000)?;
+                count = store.count_search_upto(q, 10_000)?;
+                samples.push(ms(t));
+            }
+            println!(
+                "capped.{name}.count {} exact {} estimate {}",
+                count.count,
+                count.exact,
+                count.estimate.map_or("-".to_string(), |e| e.to_string())
+            );
+            report(&format!("capped.{name}"), samples);
         }
         if std::env::var_os("LANTERN_SCALE_SEARCH_ONLY").is_some() {
             return Ok(());
@@ -161,6 +178,24 @@ fn main() {
                 }
             }
         }
+        // The same, with the facets of one filter counted together
+        // (`Store::facet_counts_many`, as the search page asks them since branch p1m).
+        let mut many = Vec::new();
+        for round in 0..2 {
+            for f in &filters {
+                let t = Instant::now();
+                store.events(&EventFilter {
+                    limit: Some(25),
+                    ..f.clone()
+                })?;
+                store.count_events(f)?;
+                store.facet_counts_many(f, &Facet::ALL, 20)?;
+                if round == 1 {
+                    many.push(ms(t));
+                }
+            }
+        }
+        report("facet.many", many);
         println!("facet.combos {}", filters.len());
         println!("facet.events_matched {matched}");
         report("facet", samples);

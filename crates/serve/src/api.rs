@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use lantern_store::{EventFilter, Facet, Role, StoredEvent};
+use lantern_store::{EventFilter, Facet, Role, SearchCount, StoredEvent};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -14,7 +14,7 @@ use crate::app::Shared;
 use crate::auth::{same, Access};
 use crate::error::{ApiError, AppError};
 use crate::filter::Params;
-use crate::search::{BROAD_TEXT_REPORTS, RANK_CANDIDATES};
+use crate::search::{BROAD_TEXT_REPORTS, COUNT_CAP, RANK_CANDIDATES};
 
 /// Largest page size.
 const MAX_PER_PAGE: usize = 500;
@@ -95,10 +95,10 @@ async fn events(
             // As on the search page: a broad text query's events are listed, not
             // counted, unless the client asks for the exact count.
             let hit_total = match &filter.text {
-                Some(q) => Some(cache.count_search(store, version, q)?),
+                Some(q) => Some(cache.count_search_upto(store, version, q, COUNT_CAP)?),
                 None => None,
             };
-            let broad = !exact && hit_total.is_some_and(|n| n > BROAD_TEXT_REPORTS);
+            let broad = !exact && hit_total.is_some_and(|n| n.more_than(BROAD_TEXT_REPORTS));
             let total = if broad {
                 None
             } else {
@@ -118,7 +118,7 @@ async fn events(
         "events": list,
     });
     if let Some(n) = hit_total {
-        v["matching_reports"] = json!(n);
+        put_report_count(&mut v, "matching_reports", &n);
     }
     Ok(Json(v))
 }
@@ -250,12 +250,29 @@ async fn report(
     Ok(Json(v))
 }
 
+/// A count of matching reports as JSON: `KEY` is the number when counted exactly, else
+/// null with `KEY_more_than` (the cap: more than this many match) and, when there is
+/// one, `KEY_estimate` (an estimate, not a count).
+fn put_report_count(v: &mut Value, key: &str, n: &SearchCount) {
+    if n.exact {
+        v[key] = json!(n.count);
+    } else {
+        v[key] = Value::Null;
+        v[format!("{key}_more_than")] = json!(n.count);
+        if let Some(e) = n.estimate {
+            v[format!("{key}_estimate")] = json!(e);
+        }
+    }
+}
+
 /// `/search` parameters.
 #[derive(Deserialize)]
 struct SearchQuery {
     q: String,
     limit: Option<usize>,
     offset: Option<usize>,
+    /// `exact`: count every matching report (else counted up to [`COUNT_CAP`]).
+    count: Option<String>,
 }
 
 async fn search(
@@ -269,18 +286,35 @@ async fn search(
     }
     let limit = q.limit.unwrap_or(20).clamp(1, MAX_PER_PAGE);
     let offset = q.offset.unwrap_or(0).min(100_000);
+    let exact = match q.count.as_deref() {
+        None => false,
+        Some("exact") => true,
+        Some(other) => {
+            return Err(AppError::bad_request(format!(
+                "count: '{other}' is not a counting mode (only 'exact')"
+            ))
+            .into())
+        }
+    };
     let (total, ranked) = state
         .pool
         .run(move |store| {
+            let total = if exact {
+                SearchCount::exact(store.count_search(&q.q)?)
+            } else {
+                store.count_search_upto(&q.q, COUNT_CAP)?
+            };
             Ok((
-                store.count_search(&q.q)?,
+                total,
                 store.search_bounded(&q.q, limit, offset, RANK_CANDIDATES)?,
             ))
         })
         .await?;
-    Ok(Json(
-        json!({ "total": total, "ranked_among": ranked.ranked_among, "hits": ranked.hits }),
-    ))
+    let mut v = json!({
+        "counted": total.exact, "ranked_among": ranked.ranked_among, "hits": ranked.hits,
+    });
+    put_report_count(&mut v, "total", &total);
+    Ok(Json(v))
 }
 
 fn facet_name(f: Facet) -> &'static str {
@@ -299,10 +333,13 @@ async fn facets(
         .pool
         .run(move |store| {
             let version = store.data_version()?;
-            let mut out = serde_json::Map::new();
+            let mut asks = Vec::new();
             for f in Facet::ALL {
-                let without = params.with(Params::facet_key(f), None).filter()?;
-                let counts = cache.facet_counts(store, version, &without, f, 50)?;
+                asks.push((params.with(Params::facet_key(f), None).filter()?, f));
+            }
+            let counted = cache.facet_counts_each(store, version, &asks, 50)?;
+            let mut out = serde_json::Map::new();
+            for (f, counts) in Facet::ALL.into_iter().zip(counted) {
                 out.insert(
                     facet_name(f).to_string(),
                     serde_json::to_value(counts).map_err(|e| AppError::internal(e.to_string()))?,

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use lantern_store::{
-    EventFilter, Facet, FacetCount, MonthCount, RankedHits, SearchHit, Store, StoreError,
-    StoredEvent,
+    EventFilter, Facet, FacetCount, MonthCount, RankedHits, SearchCount, SearchHit, Store,
+    StoreError, StoredEvent,
 };
 
 /// Entries kept before the cache starts over.
@@ -18,6 +18,7 @@ enum Counts {
     Facet(Vec<FacetCount>),
     Months(Vec<MonthCount>),
     Count(u64),
+    SearchCount(SearchCount),
     Hits(Vec<SearchHit>),
     Ranked(RankedHits),
     Events(Vec<StoredEvent>),
@@ -49,6 +50,7 @@ cached_as! {
     Vec<FacetCount> => Facet,
     Vec<MonthCount> => Months,
     u64 => Count,
+    SearchCount => SearchCount,
     Vec<SearchHit> => Hits,
     RankedHits => Ranked,
     Vec<StoredEvent> => Events,
@@ -105,6 +107,48 @@ impl CountCache {
         })
     }
 
+    /// [`Store::facet_counts`] of several facets, each under its own filter: the
+    /// facets not cached whose filters are equal are asked together
+    /// ([`Store::facet_counts_many`], which finds their events once). In the order of
+    /// `asks`.
+    pub fn facet_counts_each(
+        &self,
+        store: &dyn Store,
+        version: u64,
+        asks: &[(EventFilter, Facet)],
+        limit: usize,
+    ) -> Result<Vec<Vec<FacetCount>>, StoreError> {
+        let key = |filter: &EventFilter, facet: Facet| format!("f {facet:?} {limit} {filter:?}");
+        let mut out: Vec<Option<Vec<FacetCount>>> = asks
+            .iter()
+            .map(|(filter, facet)| {
+                self.get(&key(filter, *facet), version)
+                    .and_then(Vec::<FacetCount>::from_counts)
+            })
+            .collect();
+        // The missing ones, grouped by filter (asks' indexes).
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for i in (0..asks.len()).filter(|&i| out[i].is_none()) {
+            match groups.iter_mut().find(|g| asks[g[0]].0 == asks[i].0) {
+                Some(g) => g.push(i),
+                None => groups.push(vec![i]),
+            }
+        }
+        for g in groups {
+            let facets: Vec<Facet> = g.iter().map(|&i| asks[i].1).collect();
+            let counted = store.facet_counts_many(&asks[g[0]].0, &facets, limit)?;
+            for (i, rows) in g.into_iter().zip(counted) {
+                self.put(
+                    key(&asks[i].0, asks[i].1),
+                    version,
+                    rows.clone().into_counts(),
+                );
+                out[i] = Some(rows);
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
     /// [`Store::month_counts`], cached.
     pub fn month_counts(
         &self,
@@ -138,6 +182,19 @@ impl CountCache {
     ) -> Result<u64, StoreError> {
         self.cached(format!("s {query:?}"), version, || {
             store.count_search(query)
+        })
+    }
+
+    /// [`Store::count_search_upto`], cached.
+    pub fn count_search_upto(
+        &self,
+        store: &dyn Store,
+        version: u64,
+        query: &str,
+        cap: u64,
+    ) -> Result<SearchCount, StoreError> {
+        self.cached(format!("su {cap} {query:?}"), version, || {
+            store.count_search_upto(query, cap)
         })
     }
 

@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::response::Html;
 use lantern_extract::{Actor, EventType};
-use lantern_store::{EventFilter, Facet, FacetCount, SearchHit, StoredEvent};
+use lantern_store::{EventFilter, Facet, FacetCount, SearchCount, SearchHit, StoredEvent};
 use maud::{html, Markup};
 
 use crate::app::Shared;
@@ -25,6 +25,13 @@ pub const BROAD_TEXT_REPORTS: u64 = 1_000;
 /// matches); the page says so when more match.
 pub const RANK_CANDIDATES: usize = 10_000;
 
+/// The reports a text query matches are counted exactly up to this many; past it the
+/// page says "more than 10,000" and gives an estimate labelled as one (counting a
+/// phrase walks the positions of every match: 282,219 matches at 1,000,000 reports
+/// took most of the 200 ms budget). Equal to [`RANK_CANDIDATES`], so a query that is
+/// counted exactly is also ranked in full.
+pub const COUNT_CAP: u64 = 10_000;
+
 /// Everything the search page shows.
 pub struct Results {
     /// Number of matching events; `None` for a broad text query (not counted).
@@ -34,7 +41,8 @@ pub struct Results {
     /// without its text, and no counts are shown.
     pub facets: Vec<(Facet, Vec<FacetCount>)>,
     pub hits: Vec<SearchHit>,
-    pub hit_total: u64,
+    /// Matching reports, counted up to [`COUNT_CAP`].
+    pub hit_total: SearchCount,
     /// `Some(n)`: the hits are the best of the `n` most recently stored matching
     /// reports (more match, see [`RANK_CANDIDATES`]).
     pub ranked_among: Option<u64>,
@@ -53,10 +61,10 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
         .run(move |store| {
             let version = store.data_version()?;
             let hit_total = match &filter.text {
-                Some(q) => cache.count_search(store, version, q)?,
-                None => 0,
+                Some(q) => cache.count_search_upto(store, version, q, COUNT_CAP)?,
+                None => SearchCount::exact(0),
             };
-            let broad = filter.text.is_some() && hit_total > BROAD_TEXT_REPORTS;
+            let broad = filter.text.is_some() && hit_total.more_than(BROAD_TEXT_REPORTS);
             let total = if broad {
                 None
             } else {
@@ -71,17 +79,19 @@ pub async fn run(state: &Shared, params: &Params, with_hits: bool) -> Result<Res
                     ..filter.clone()
                 },
             )?;
-            let mut facets = Vec::new();
+            let mut asks = Vec::new();
             for f in Facet::ALL {
                 let mut without = params.with(Params::facet_key(f), None);
                 if broad {
                     without = without.with("q", None);
                 }
-                facets.push((
-                    f,
-                    cache.facet_counts(store, version, &without.filter()?, f, FACET_VALUES)?,
-                ));
+                asks.push((without.filter()?, f));
             }
+            // Facets under the same filter are counted together (one pass over its
+            // events for those not in the count table).
+            let counted = cache.facet_counts_each(store, version, &asks, FACET_VALUES)?;
+            let facets: Vec<(Facet, Vec<FacetCount>)> =
+                Facet::ALL.into_iter().zip(counted).collect();
             let (hits, ranked_among) = match (&filter.text, with_hits) {
                 (Some(q), true) => {
                     let r = cache.search_bounded(store, version, q, 10, 0, RANK_CANDIDATES)?;
@@ -130,7 +140,7 @@ pub async fn search_page(
         div.layout {
             aside.facets {
                 @if r.broad {
-                    p.note { "The text query matches " (r.hit_total) " reports, too many to count their events: the values below are those of the other filters, without counts." }
+                    p.note { "The text query matches " (hit_count_text(&r.hit_total)) " reports, too many to count their events: the values below are those of the other filters, without counts." }
                 }
                 @for (f, counts) in &r.facets {
                     (facet_box(&params, *f, counts, !r.broad))
@@ -139,11 +149,14 @@ pub async fn search_page(
             }
             section {
                 @if params.get("q").is_some() {
-                    h2 { "Reports (" (r.hit_total) ")" }
+                    h2 { "Reports (" (hit_count_text(&r.hit_total)) ")" }
+                    @if !r.hit_total.exact {
+                        p.note.estimate { (estimate_note(&r.hit_total)) }
+                    }
                     @if r.ranked_among == Some(0) {
-                        p.note { "Newest first: " (r.hit_total) " reports match, too many to rank here. Add a word or a phrase to rank them." }
+                        p.note { "Newest first: " (hit_count_text(&r.hit_total)) " reports match, too many to rank here. Add a word or a phrase to rank them." }
                     } @else if let Some(n) = r.ranked_among {
-                        p.note { "Best matches among the " (n) " most recently stored matching reports (ranking all " (r.hit_total) " would take long). Add a word or a phrase to rank them all." }
+                        p.note { "Best matches among the " (n) " most recently stored matching reports (ranking all " (hit_count_text(&r.hit_total)) " would take long). Add a word or a phrase to rank them all." }
                     }
                     @if r.hits.is_empty() { p { "No report matches." } }
                     ul.hits {
@@ -175,6 +188,40 @@ pub async fn search_page(
         }
     };
     Ok(Html(page("Search", &access, body).into_string()))
+}
+
+/// The number of matching reports as shown: the count, or "more than N" past the cap.
+pub fn hit_count_text(c: &SearchCount) -> String {
+    if c.exact {
+        c.count.to_string()
+    } else {
+        format!("more than {}", c.count)
+    }
+}
+
+/// Past the cap: what the page knows and how (an estimate is labelled as one).
+pub fn estimate_note(c: &SearchCount) -> String {
+    let counted = format!(
+        "Counted up to {}: more than {} reports match.",
+        c.count, c.count
+    );
+    match c.estimate {
+        Some(e) => format!(
+            "{counted} Estimated total: about {} (an estimate, not a count: from how densely the {} most recently stored matches fill the most recently stored reports).",
+            round_estimate(e),
+            c.count.saturating_add(1)
+        ),
+        None => counted,
+    }
+}
+
+/// An estimate rounded to two significant digits, so it does not read as a count.
+pub fn round_estimate(n: u64) -> u64 {
+    let mut unit = 1u64;
+    while n / unit >= 100 {
+        unit = unit.saturating_mul(10);
+    }
+    n.saturating_add(unit / 2) / unit * unit
 }
 
 /// The search box and date range, keeping the other filters as hidden fields.
@@ -342,4 +389,36 @@ pub fn all_types() -> impl Iterator<Item = &'static str> {
 /// Every actor id, for forms.
 pub fn all_actors() -> impl Iterator<Item = &'static str> {
     Actor::ALL.into_iter().map(Actor::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capped_count_reads_as_a_lower_bound_and_its_estimate_as_one() {
+        assert_eq!(hit_count_text(&SearchCount::exact(282_219)), "282219");
+        let c = SearchCount {
+            count: 10_000,
+            exact: false,
+            estimate: Some(282_219),
+        };
+        assert_eq!(hit_count_text(&c), "more than 10000");
+        let note = estimate_note(&c);
+        assert!(note.contains("more than 10000 reports match"), "{note}");
+        assert!(
+            note.contains("about 280000 (an estimate, not a count"),
+            "{note}"
+        );
+        let bare = SearchCount {
+            estimate: None,
+            ..c
+        };
+        assert!(!estimate_note(&bare).contains("about"));
+        assert_eq!(round_estimate(282_219), 280_000);
+        assert_eq!(round_estimate(286_000), 290_000);
+        assert_eq!(round_estimate(99), 99);
+        assert_eq!(round_estimate(10_001), 10_000);
+        assert_eq!(round_estimate(u64::MAX), round_estimate(u64::MAX));
+    }
 }

@@ -50,6 +50,125 @@ pub(crate) fn facet_counts(
     direct_facet_counts(conn, filter, facet, limit)
 }
 
+/// [`facet_counts`] of several facets under one filter. The facets the count table
+/// does not hold and that join the events to other rows (place, province, actor,
+/// outlet) share one pass over the filter's events when two or more of them are
+/// counted directly: the ids are collected once into a temporary table and each facet
+/// joins it, instead of each facet walking the filter again (at 1,000,000 reports,
+/// type x province x month walks ~16,000 events with a province test each, ~6,400
+/// pages, for each of place, actor and outlet).
+pub(crate) fn facet_counts_many(
+    conn: &Connection,
+    filter: &EventFilter,
+    facets: &[Facet],
+    limit: usize,
+) -> Result<Vec<Vec<FacetCount>>> {
+    let plan = counts::plan(conn, filter)?;
+    let mut out: Vec<Option<Vec<FacetCount>>> = vec![None; facets.len()];
+    let mut joined = Vec::new();
+    for (i, &f) in facets.iter().enumerate() {
+        if let Some(plan) = &plan {
+            if let Some(rows) = plan.facet(conn, f, limit)? {
+                out[i] = Some(label(conn, f, rows)?);
+                continue;
+            }
+        }
+        if matches!(
+            f,
+            Facet::Place | Facet::Province | Facet::Actor | Facet::Outlet
+        ) {
+            joined.push(i);
+        } else {
+            out[i] = Some(direct_facet_counts(conn, filter, f, limit)?);
+        }
+    }
+    if joined.len() >= 2 {
+        let counted = shared_facet_counts(conn, filter, &joined, facets, limit)?;
+        for (i, rows) in joined.into_iter().zip(counted) {
+            out[i] = Some(rows);
+        }
+    } else {
+        for i in joined {
+            out[i] = Some(direct_facet_counts(conn, filter, facets[i], limit)?);
+        }
+    }
+    Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+/// The facets `which` (indexes into `facets`) counted over the filter's event ids,
+/// collected once into `temp.facet_events`. `CROSS JOIN` keeps the temporary table
+/// the outer loop: it has no statistics, and the planner otherwise scanned the whole
+/// `event_places`, `event_actors` or `events` index and looked each row up in it.
+fn shared_facet_counts(
+    conn: &Connection,
+    filter: &EventFilter,
+    which: &[usize],
+    facets: &[Facet],
+    limit: usize,
+) -> Result<Vec<Vec<FacetCount>>> {
+    let (mut clauses, mut params) = filter_clauses(filter);
+    start_bound(conn, filter, &mut clauses, &mut params)?;
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS facet_events (id INTEGER PRIMARY KEY);
+         DELETE FROM temp.facet_events;",
+    )?;
+    let fill = format!(
+        "INSERT INTO temp.facet_events (id) SELECT e.id FROM events e{}",
+        where_sql(&clauses, &[])
+    );
+    let counted = (|| -> Result<Vec<Vec<FacetCount>>> {
+        conn.prepare_cached(&fill)?
+            .execute(params_from_iter(params.iter()))?;
+        which
+            .iter()
+            .map(|&i| {
+                let (cols, join, extra) = match facets[i] {
+                    Facet::Place => (
+                        "fp.place_id, max(fp.name), count(DISTINCT t.id)",
+                        " CROSS JOIN event_places fp ON fp.event_id = t.id",
+                        "",
+                    ),
+                    Facet::Province => (
+                        "fp.admin1, fp.admin1, count(DISTINCT t.id)",
+                        " CROSS JOIN event_places fp ON fp.event_id = t.id",
+                        "",
+                    ),
+                    Facet::Actor => (
+                        "fa.actor, fa.actor, count(DISTINCT t.id)",
+                        " CROSS JOIN event_actors fa ON fa.event_id = t.id",
+                        "",
+                    ),
+                    _ => (
+                        "fr.outlet COLLATE NOCASE, fr.outlet, count(*)",
+                        " CROSS JOIN events e ON e.id = t.id CROSS JOIN reports fr ON fr.id = e.report_id",
+                        " WHERE fr.outlet IS NOT NULL",
+                    ),
+                };
+                let sql = format!(
+                    "SELECT {cols} FROM temp.facet_events t{join}{extra}
+                     GROUP BY 1 ORDER BY 3 DESC, 1 COLLATE NOCASE LIMIT ?"
+                );
+                let mut stmt = conn.prepare_cached(&sql)?;
+                let rows = stmt
+                    .query_map([to_i64(limit)], |r| {
+                        Ok(FacetCount {
+                            value: r.get(0)?,
+                            label: r.get(1)?,
+                            count: to_u64(r.get(2)?),
+                        })
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .collect()
+    })();
+    // Emptied whatever happened, so that no later call sees these ids.
+    let cleared = conn.execute_batch("DELETE FROM temp.facet_events");
+    let counted = counted?;
+    cleared?;
+    Ok(counted)
+}
+
 /// Attach labels (place names) to table counts.
 fn label(conn: &Connection, facet: Facet, rows: Vec<(String, u64)>) -> Result<Vec<FacetCount>> {
     let mut name =

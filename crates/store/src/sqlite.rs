@@ -378,21 +378,47 @@ impl SqliteStore {
         query_events(&self.conn, sql, params)
     }
 
-    /// The number of reports `query` matches, counted up to `cap` (reads at most `cap`
-    /// rowids of the full-text index, unlike [`Store::count_search`], which reads them
-    /// all).
-    fn count_matches_upto(&self, query: &str, cap: usize) -> Result<u64> {
-        let Some(q) = Query::parse(query) else {
-            return Ok(0);
-        };
-        let found: i64 = self
+    /// The number of reports the full-text expression `fts` matches, counted exactly up
+    /// to `cap`: reads at most `cap + 1` rowids of the index, newest first (unlike
+    /// [`Store::count_search`], which reads every match, and for a phrase every match's
+    /// positions). Past the cap, the estimate assumes the matches are spread over the
+    /// reports' rowids as densely as among the `cap + 1` newest: matches × (largest
+    /// rowid) / (rowids from the oldest of them to the largest).
+    fn match_count(&self, fts: &str, cap: u64) -> Result<SearchCount> {
+        let (found, oldest): (i64, Option<i64>) = self
             .conn
             .prepare_cached(
-                "SELECT count(*) FROM (SELECT rowid FROM report_fts WHERE report_fts MATCH ?1
-                 LIMIT ?2)",
+                "SELECT count(*), min(rid) FROM (SELECT rowid AS rid FROM report_fts
+                 WHERE report_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2)",
             )?
-            .query_row(params![q.fts_expression(), to_i64(cap)], |r| r.get(0))?;
-        Ok(to_u64(found))
+            .query_row(
+                params![
+                    fts,
+                    i64::try_from(cap).unwrap_or(i64::MAX - 1).saturating_add(1)
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+        let found = to_u64(found);
+        if found <= cap {
+            return Ok(SearchCount::exact(found));
+        }
+        let newest: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(rowid) FROM reports")?
+            .query_row([], |r| r.get(0))?;
+        let estimate = match (oldest, newest) {
+            (Some(lo), Some(hi)) if hi >= lo && lo > 0 => {
+                let span = (hi - lo + 1) as f64;
+                let est = (found as f64 * hi as f64 / span).round() as u64;
+                Some(est.max(found))
+            }
+            _ => None,
+        };
+        Ok(SearchCount {
+            count: cap,
+            exact: false,
+            estimate,
+        })
     }
 
     /// One page of a text-filtered listing whose text matches many reports: walk the
@@ -479,6 +505,11 @@ const PROBE_WINDOW: usize = 4_000;
 /// Korean, ~10 k a report), so the walk is bounded by the matches / `PROBE_COST`: a
 /// walk that fails costs at most about as much again as the set it falls back to.
 const PROBE_COST: usize = 64;
+
+/// Matches of a broad text filter counted exactly to size the probe walk; past this the
+/// walk is sized from [`SqliteStore::match_count`]'s estimate (counting a phrase's
+/// 282,219 matches at 1M reports to size it cost more than the page).
+const PROBE_COUNT_CAP: u64 = 16_000;
 
 /// The listing index a walk in listing order uses for this filter's other columns.
 fn listing_index(filter: &EventFilter) -> &'static str {
@@ -1211,18 +1242,27 @@ impl Store for SqliteStore {
         Ok(to_u64(n))
     }
 
+    fn count_search_upto(&self, query: &str, cap: u64) -> Result<SearchCount> {
+        match Query::parse(query) {
+            Some(q) => self.match_count(&q.fts_expression(), cap),
+            None => Ok(SearchCount::exact(0)),
+        }
+    }
+
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
         // A text query matching many reports: walk the events in listing order and keep
         // those of matching reports (the first page comes quickly), instead of reading
         // every event of every matching report and sorting them.
-        let hits = match &filter.text {
-            Some(q) => self.count_matches_upto(q, PROBE_WINDOW * PROBE_COST)?,
-            None => 0,
+        let hits = match filter.text.as_deref().and_then(Query::parse) {
+            Some(q) => self.match_count(&q.fts_expression(), PROBE_COUNT_CAP)?,
+            None => SearchCount::exact(0),
         };
-        let broad_text = hits > BROAD_TEXT_REPORTS;
+        let broad_text = hits.more_than(BROAD_TEXT_REPORTS);
         if broad_text {
             // A probe costs about as much as collecting PROBE_COST matching reports.
-            let window = usize::try_from(hits).map_or(PROBE_WINDOW, |h| h / PROBE_COST);
+            // Sized from an estimate past PROBE_COUNT_CAP: the page is exact either way.
+            let window =
+                usize::try_from(hits.approximate()).map_or(PROBE_WINDOW, |h| h / PROBE_COST);
             if let Some(page) = self.events_by_probe(filter, window.min(PROBE_WINDOW))? {
                 return Ok(page);
             }
@@ -1503,6 +1543,15 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<FacetCount>> {
         crate::facets::facet_counts(&self.conn, filter, facet, limit)
+    }
+
+    fn facet_counts_many(
+        &self,
+        filter: &EventFilter,
+        facets: &[Facet],
+        limit: usize,
+    ) -> Result<Vec<Vec<FacetCount>>> {
+        crate::facets::facet_counts_many(&self.conn, filter, facets, limit)
     }
 
     fn month_counts(&self, filter: &EventFilter) -> Result<Vec<MonthCount>> {

@@ -126,6 +126,52 @@ pub struct RankedHits {
     pub ranked_among: Option<u64>,
 }
 
+/// How many reports a text query matches, counted up to a cap
+/// ([`Store::count_search_upto`](crate::Store::count_search_upto)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SearchCount {
+    /// The number of matching reports when `exact`; otherwise the cap, and more than
+    /// this many reports match (a lower bound).
+    pub count: u64,
+    /// Whether `count` is the exact number of matches.
+    pub exact: bool,
+    /// When not `exact`: an estimate of the number of matches (not a count), from how
+    /// densely the `count + 1` most recently stored matches fill the most recently
+    /// stored reports. At least `count + 1`.
+    pub estimate: Option<u64>,
+}
+
+impl SearchCount {
+    /// An exact count.
+    pub fn exact(count: u64) -> SearchCount {
+        SearchCount {
+            count,
+            exact: true,
+            estimate: None,
+        }
+    }
+
+    /// Whether more than `n` reports match (known from the count whenever `n` is at
+    /// most the cap).
+    pub fn more_than(&self, n: u64) -> bool {
+        if self.exact {
+            self.count > n
+        } else {
+            self.count >= n
+        }
+    }
+
+    /// The exact count, or else the estimate (else the lower bound): for sizing work,
+    /// never for display as a count.
+    pub fn approximate(&self) -> u64 {
+        if self.exact {
+            self.count
+        } else {
+            self.estimate.unwrap_or(self.count.saturating_add(1))
+        }
+    }
+}
+
 /// The review state of a stored event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -351,6 +351,34 @@ fn check_filters(store: &Case, rng: &mut Rng, n: usize) {
                 "{name}: {facet:?} (limit 3) of {f:?}"
             );
         }
+        // All facets at once (SQLite: the joined ones over one set of ids), in order.
+        for limit in [1000, 3] {
+            let many = store.facet_counts_many(&f, &Facet::ALL, limit).unwrap();
+            assert_eq!(many.len(), Facet::ALL.len());
+            for (facet, got) in Facet::ALL.into_iter().zip(many) {
+                assert_eq!(
+                    pairs(got),
+                    pairs(store.facets_direct(&f, facet, limit)),
+                    "{name}: {facet:?} (many, limit {limit}) of {f:?}"
+                );
+            }
+        }
+        // A subset in another order, and with text filters (every report; one).
+        let some = [Facet::Outlet, Facet::Place, Facet::Actor];
+        let text = |t: &str| EventFilter {
+            text: Some(t.to_string()),
+            ..f.clone()
+        };
+        for g in [f.clone(), text("traders"), text("\"report 3\"")] {
+            let many = store.facet_counts_many(&g, &some, 1000).unwrap();
+            for (facet, got) in some.into_iter().zip(many) {
+                assert_eq!(
+                    pairs(got),
+                    pairs(store.facets_direct(&g, facet, 1000)),
+                    "{name}: {facet:?} (many, subset) of {g:?}"
+                );
+            }
+        }
         assert_eq!(
             store.month_counts(&f).unwrap(),
             store.months_direct(&f),

@@ -5,7 +5,7 @@ mod common;
 use chrono::NaiveDate;
 use common::*;
 use lantern_extract::EventType;
-use lantern_store::EventFilter;
+use lantern_store::{EventFilter, SearchCount};
 
 /// One store per backend holding `docs`, with the report ids in order.
 fn stores_with(docs: &[(&str, &str)]) -> Vec<(TestStore, Vec<String>)> {
@@ -237,6 +237,58 @@ fn bounded_ranking_ranks_the_newest_matches_and_says_so() {
             .unwrap()
             .hits
             .is_empty());
+    }
+}
+
+#[test]
+fn a_capped_count_is_exact_up_to_the_cap_then_a_lower_bound_with_an_estimate() {
+    // 40 reports; the phrase "pine lumber" in every other one (20), "lumber" in all.
+    let docs: Vec<(String, String)> = (0..40)
+        .map(|i| {
+            let body = if i % 2 == 0 {
+                format!("Pine lumber left the yard, entry {i}.")
+            } else {
+                format!("Lumber of pine left the yard, entry {i}.")
+            };
+            (format!("Note {i}"), body)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = docs.iter().map(|(t, b)| (t.as_str(), b.as_str())).collect();
+    for (store, _) in stores_with(&refs) {
+        let phrase = "\"pine lumber\"";
+        assert_eq!(store.count_search(phrase).unwrap(), 20);
+        // At or under the cap: exact, whatever the backend.
+        for cap in [20, 25, 1_000] {
+            let c = store.count_search_upto(phrase, cap).unwrap();
+            assert_eq!(c, SearchCount::exact(20), "cap {cap} {}", store.name());
+            assert!(c.more_than(19) && !c.more_than(20));
+        }
+        let none = store.count_search_upto("no-such-word-here", 5).unwrap();
+        assert_eq!(none, SearchCount::exact(0));
+        assert_eq!(
+            store.count_search_upto("-", 5).unwrap(),
+            SearchCount::exact(0)
+        );
+        if store.is_postgres() {
+            // PostgreSQL counts exactly (the trait's default).
+            assert_eq!(
+                store.count_search_upto(phrase, 5).unwrap(),
+                SearchCount::exact(20)
+            );
+            continue;
+        }
+        // Past the cap: a lower bound, and an estimate from the density of the newest
+        // matches (six matches among the newest 11 or 12 rowids of 40: about 20).
+        let c = store.count_search_upto(phrase, 5).unwrap();
+        assert!(!c.exact);
+        assert_eq!(c.count, 5);
+        assert!(c.more_than(5) && c.more_than(1) && !c.more_than(6));
+        let e = c.estimate.expect("an estimate");
+        assert!((18..=24).contains(&e), "estimate {e}");
+        assert_eq!(c.approximate(), e);
+        let all = store.count_search_upto("lumber", 10).unwrap();
+        assert!(!all.exact);
+        assert_eq!(all.estimate, Some(40), "every report matches");
     }
 }
 
