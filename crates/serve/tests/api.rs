@@ -367,6 +367,19 @@ async fn api_filters_facets_timeline_and_review() {
         .await
         .json();
     assert_eq!(s["total"], 1);
+    // Under the cap (10,000) the count is exact, and `count=exact` changes nothing.
+    assert_eq!(s["counted"], true, "{s}");
+    assert!(s.get("total_more_than").is_none(), "{s}");
+    let e = get_bearer(&app, "/api/v1/search?q=traders&count=exact", TOKEN)
+        .await
+        .json();
+    assert_eq!(
+        (e["total"].clone(), e["counted"].clone()),
+        (1.into(), true.into())
+    );
+    let bad = get_bearer(&app, "/api/v1/search?q=traders&count=some", TOKEN).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.json()["error"].as_str().unwrap().starts_with("count:"));
     let rid = s["hits"][0]["report_id"].as_str().unwrap();
     let rep = get_bearer(&app, &format!("/api/v1/reports/{}", &rid[..10]), TOKEN)
         .await

@@ -82,8 +82,14 @@ pub(crate) fn facet_counts_many(
             out[i] = Some(direct_facet_counts(conn, filter, f, limit)?);
         }
     }
-    if joined.len() >= 2 {
-        let counted = shared_facet_counts(conn, filter, &joined, facets, limit)?;
+    // The shared pass writes a temporary table; should that be refused (a connection
+    // that may not write at all), the facets are counted one by one instead.
+    let shared = if joined.len() >= 2 {
+        shared_facet_counts(conn, filter, &joined, facets, limit).ok()
+    } else {
+        None
+    };
+    if let Some(counted) = shared {
         for (i, rows) in joined.into_iter().zip(counted) {
             out[i] = Some(rows);
         }
