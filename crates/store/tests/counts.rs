@@ -378,6 +378,14 @@ fn check_filters(store: &Case, rng: &mut Rng, n: usize) {
                     "{name}: {facet:?} (many, subset) of {g:?}"
                 );
             }
+            let many = store.facet_counts_many(&g, &Facet::ALL, 3).unwrap();
+            for (facet, got) in Facet::ALL.into_iter().zip(many) {
+                assert_eq!(
+                    pairs(got),
+                    pairs(store.facets_direct(&g, facet, 3)),
+                    "{name}: {facet:?} (many, all, limit 3) of {g:?}"
+                );
+            }
         }
         assert_eq!(
             store.month_counts(&f).unwrap(),
