@@ -142,8 +142,11 @@ impl PostgresStore {
             url: redacted.clone(),
             source,
         })?;
+        // No JIT compilation: the store's queries are short, and at 100k reports the
+        // planner's cost estimates of the direct facet counts pass `jit_above_cost`, so
+        // each paid about 100-200 ms of compilation for nothing (BENCHMARKS.md, pgq).
         client
-            .batch_execute("SET client_min_messages = warning")
+            .batch_execute("SET client_min_messages = warning; SET jit = off")
             .map_err(|source| StoreError::Connect {
                 url: redacted.clone(),
                 source,
