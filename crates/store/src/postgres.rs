@@ -142,10 +142,9 @@ impl PostgresStore {
             url: redacted.clone(),
             source,
         })?;
-        // No JIT compilation: the store's queries are short, and once their cost
-        // estimates pass `jit_above_cost` (the faceted total at 100k reports before the
-        // count table, most direct counts at 1M) each pays 100-200 ms of compilation
-        // (BENCHMARKS.md, "Team scale", 100k; pgq).
+        // No JIT compilation: the store's queries are short, and once a cost estimate
+        // passes `jit_above_cost` the query pays for compiling (190 ms for the faceted
+        // total at 100k reports before the count table; the estimates grow with N).
         client
             .batch_execute("SET client_min_messages = warning; SET jit = off")
             .map_err(|source| StoreError::Connect {
