@@ -142,8 +142,11 @@ impl PostgresStore {
             url: redacted.clone(),
             source,
         })?;
+        // No JIT compilation: the store's queries are short, and once a cost estimate
+        // passes `jit_above_cost` the query pays for compiling (190 ms for the faceted
+        // total at 100k reports before the count table; the estimates grow with N).
         client
-            .batch_execute("SET client_min_messages = warning")
+            .batch_execute("SET client_min_messages = warning; SET jit = off")
             .map_err(|source| StoreError::Connect {
                 url: redacted.clone(),
                 source,
@@ -1744,13 +1747,22 @@ impl Store for PostgresStore {
 
 /// Refuse a report whose text PostgreSQL cannot hold.
 /// Number of reports matching a `tsquery` (a bitmap of the GIN index's posting lists
-/// and a visit of the matching rows, without reading their vectors).
+/// and a visit of the matching rows, without reading their vectors unless the query
+/// needs positions, as a phrase does). Sequential and index scans are turned off for
+/// it: the planner does not count the reading of each row's out-of-line vector, so
+/// for a word in about half of the reports it chose a sequential scan that reads
+/// every report's vector (at 100k reports: 438k buffers and 6.4 s for `river`,
+/// against about 12k buffers for the bitmap; BENCHMARKS.md, pgq).
 fn count_matches(c: &mut Client, ts_query: &str) -> Result<u64> {
-    let row = c.query_one(
+    let mut tx = c.transaction()?;
+    tx.batch_execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")?;
+    let row = tx.query_one(
         "SELECT count(*) FROM reports WHERE fts @@ CAST($1 AS text)::tsquery",
         &[&ts_query],
     )?;
-    Ok(to_u64(col(&row, 0)?))
+    let n = to_u64(col(&row, 0)?);
+    tx.commit()?;
+    Ok(n)
 }
 
 /// [`count_matches`], counting no further than `cap`: the bitmap of the index, then

@@ -425,3 +425,108 @@ fn an_unguarded_recompute_does_not_lose_a_concurrent_refresh() {
         assert_same_as_full(&mut *store, &what);
     }
 }
+
+/// A raw connection to a PostgreSQL test store's database.
+fn raw_postgres(store: &common::TestStore) -> postgres::Client {
+    let common::Backend::Postgres { url, .. } = &store.backend else {
+        panic!("not a PostgreSQL store");
+    };
+    postgres::Client::connect(url, postgres::NoTls).expect("raw connection")
+}
+
+/// A review whose `UPDATE` ran before a refresh read the event-change counter, and that
+/// committed after the refresh: the counter the refresh records must not count it, so
+/// that the next refresh notices the review (PostgreSQL only; SQLite has one writer at
+/// a time). Before schema step 8 the counter was a sequence, bumped by the `UPDATE`
+/// itself: the refresh recorded a value that already counted the review, the next
+/// refresh found the counter unchanged, ran incrementally, and the rejected event
+/// stayed in its incident.
+#[test]
+fn a_review_committed_after_a_refresh_read_the_counter_is_noticed() {
+    let Some(mut store) = common::postgres_store() else {
+        return;
+    };
+    let files = shuffled(fixtures(), 9);
+    store.ingest_batch(&files[..34]).unwrap();
+    recompute(&mut *store).unwrap();
+    store.ingest_batch(&files[34..36]).unwrap();
+    // An event that is in an incident now.
+    let (event, _) = files[..34]
+        .iter()
+        .flat_map(|f| store.report_events(&f.reports[0].0.id).unwrap())
+        .find_map(|e| Some((e.id, store.incident_of_event(e.id).unwrap()?)))
+        .expect("an event in an incident");
+    // The review's transaction: the event changed, not committed yet.
+    let mut raw = raw_postgres(&store);
+    let mut review = raw.transaction().unwrap();
+    review
+        .execute(
+            "UPDATE events SET review_state = 'rejected' WHERE id = $1",
+            &[&event],
+        )
+        .unwrap();
+    // A refresh now: its snapshot does not see the review.
+    refresh(&mut *store)
+        .unwrap()
+        .expect("new reports, so refreshed");
+    // The review commits (bumping the data version, as `review_event` does).
+    review
+        .execute("UPDATE data_version SET value = value + 1", &[])
+        .unwrap();
+    review.commit().unwrap();
+    assert!(stale(&*store).unwrap());
+    let state = refresh(&mut *store).unwrap().expect("stale, so refreshed");
+    assert!(!state.incremental, "the review must make the refresh full");
+    assert_eq!(store.incident_of_event(event).unwrap(), None);
+    assert_same_as_full(&mut *store, "review committed after a refresh");
+}
+
+/// Schema step 8 carries the sequence's value over to the counter rows, so that a
+/// watermark stored before the migration still compares equal when nothing changed.
+#[test]
+fn the_event_change_counter_survives_its_migration() {
+    let Some(mut store) = common::postgres_store() else {
+        return;
+    };
+    let files = fixtures();
+    store.ingest_batch(&files[..4]).unwrap();
+    let before = store.incident_delta(None).unwrap().now;
+    // Back to step 7: the counter a sequence, at 5.
+    store
+        .raw_exec(
+            "DROP TABLE event_change_slots;
+             CREATE SEQUENCE event_changes;
+             SELECT setval('event_changes', 5);
+             CREATE OR REPLACE FUNCTION lantern_events_changed() RETURNS trigger
+                 LANGUAGE plpgsql AS $$
+             BEGIN
+                 PERFORM nextval('event_changes');
+                 RETURN NULL;
+             END
+             $$;
+             UPDATE schema_version SET version = 7",
+        )
+        .unwrap();
+    let mut again = store.reopen();
+    assert_eq!(again.schema_version().unwrap(), 8);
+    let now = again.incident_delta(None).unwrap().now;
+    assert_eq!(now.event_changes, 5);
+    assert_eq!(now.max_event_id, before.max_event_id);
+    // Each statement that changes events adds one, counted once committed.
+    let report = &files[0].reports[0].0.id;
+    let ev = again.report_events(report).unwrap();
+    again
+        .review_event(ev[0].id, "ana", &ReviewDecision::Reject, None)
+        .unwrap();
+    assert_eq!(again.incident_delta(None).unwrap().now.event_changes, 6);
+    let mut raw = raw_postgres(&store);
+    let mut tx = raw.transaction().unwrap();
+    tx.execute(
+        "UPDATE events SET review_state = 'rejected' WHERE id = $1",
+        &[&ev[1].id],
+    )
+    .unwrap();
+    assert_eq!(again.incident_delta(None).unwrap().now.event_changes, 6);
+    tx.rollback().unwrap();
+    assert_eq!(again.incident_delta(None).unwrap().now.event_changes, 6);
+}

@@ -15,7 +15,12 @@ pub(super) fn facet_counts(
     limit: usize,
 ) -> Result<Vec<FacetCount>> {
     let mut p = Params::default();
-    let clauses = filter_clauses(filter, &mut p);
+    let mut clauses = filter_clauses(filter, &mut p);
+    // `from` bounds only `eff_end`, which no index orders: bound `eff_start` too, as the
+    // listing does (without it a month filter walks every event before its end).
+    if let Some(lo) = super::counts::earliest_start(c, filter)? {
+        clauses.push(format!("e.eff_start >= {}", p.add(lo)));
+    }
     // (value, label, count) columns; join; extra condition; order of equal counts.
     // Places and provinces compare without ASCII case in SQLite: so do their ties here.
     let sql = if clauses.is_empty() {
@@ -105,6 +110,9 @@ pub(super) fn facet_counts(
 pub(super) fn month_counts(c: &mut Client, filter: &EventFilter) -> Result<Vec<MonthCount>> {
     let mut p = Params::default();
     let mut clauses = filter_clauses(filter, &mut p);
+    if let Some(lo) = super::counts::earliest_start(c, filter)? {
+        clauses.push(format!("e.eff_start >= {}", p.add(lo)));
+    }
     clauses.push("e.eff_start IS NOT NULL".into());
     let sql = format!(
         "SELECT substr(e.eff_start, 1, 7) AS month, e.event_type, count(*) FROM events e{}

@@ -276,12 +276,15 @@ pub(super) fn incident_delta(
         &tx.query_one("SELECT coalesce(max(id), 0)::bigint FROM events", &[])?,
         0,
     )?;
-    let row = tx.query_one("SELECT last_value, is_called FROM event_changes", &[])?;
-    let event_changes: i64 = if col::<bool>(&row, 1)? {
-        col(&row, 0)?
-    } else {
-        0
-    };
+    // Read in this snapshot: a change counts once its transaction has committed, as
+    // do the events it changed (schema step 8).
+    let event_changes: i64 = col(
+        &tx.query_one(
+            "SELECT coalesce(sum(n), 0)::int8 FROM event_change_slots",
+            &[],
+        )?,
+        0,
+    )?;
     let new_reports = tx
         .query(
             "SELECT r.id FROM reports r WHERE NOT EXISTS

@@ -304,6 +304,40 @@ CREATE TRIGGER events_changed AFTER UPDATE OR DELETE ON events
     r#"
 LOCK TABLE event_counts IN EXCLUSIVE MODE;
 "#,
+    // 8: the event-change counter becomes transactional. The sequence of step 6 was
+    // bumped when a statement ran, not when it committed, so a refresh could read a
+    // value that already counted a review its snapshot did not see, record it, and
+    // never notice the review. Now each statement that updates or deletes events adds
+    // 1 to a row of `event_change_slots` in its own transaction, and the refresh sums
+    // the rows in its snapshot. The row is one of 64 slots, taken with a
+    // transaction-scoped advisory try-lock (key "lchg", the slot) as the count table's
+    // writers do (`postgres/counts.rs`), so
+    // concurrent reviews do not wait for each other's commits. The sum goes on from the
+    // sequence's value, so a stored watermark stays valid.
+    r#"
+CREATE TABLE event_change_slots (
+    slot smallint PRIMARY KEY,
+    n    bigint NOT NULL
+);
+INSERT INTO event_change_slots(slot, n)
+    SELECT 0, CASE WHEN is_called THEN last_value ELSE 0 END FROM event_changes;
+CREATE OR REPLACE FUNCTION lantern_events_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    s int;
+BEGIN
+    SELECT g INTO s FROM generate_series(0, 63) g
+        WHERE pg_try_advisory_xact_lock(1818454119, g) LIMIT 1;
+    IF s IS NULL THEN
+        s := pg_backend_pid() % 64;
+        PERFORM pg_advisory_xact_lock(1818454119, s);
+    END IF;
+    INSERT INTO event_change_slots(slot, n) VALUES (s, 1)
+        ON CONFLICT (slot) DO UPDATE SET n = event_change_slots.n + 1;
+    RETURN NULL;
+END
+$$;
+DROP SEQUENCE event_changes;
+"#,
 ];
 
 /// The steps whose migration is followed by the count table's recount.
