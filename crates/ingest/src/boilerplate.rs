@@ -195,16 +195,18 @@ static SHORT_CAPTION: LazyLock<RegexSet> = LazyLock::new(|| {
     ])
 });
 
-fn is_caption(t: &str) -> bool {
-    let n = char_len(t);
+fn is_caption(t: &str, n: usize) -> bool {
     (n <= 400 && CAPTION.is_match(t)) || (n <= 250 && SHORT_CAPTION.is_match(t))
 }
 
 /// A line that is only a date (optionally labelled and with a time).
 fn is_date_line(t: &str) -> bool {
-    if char_len(t) > 60
-        || t.ends_with('.') && !t.chars().rev().nth(1).is_some_and(|c| c.is_ascii_digit())
-    {
+    is_date_line_n(t, char_len(t))
+}
+
+/// [`is_date_line`] for a line of `n` chars.
+fn is_date_line_n(t: &str, n: usize) -> bool {
+    if n > 60 || t.ends_with('.') && !t.chars().rev().nth(1).is_some_and(|c| c.is_ascii_digit()) {
         return false;
     }
     let rest = DATE_LABEL.replace(t, "");
@@ -258,14 +260,21 @@ fn is_korean_tag_candidate(t: &str) -> bool {
         '에', '서', '의', '을', '를', '은', '는', '이', '가', '고', '며', '다', '도', '로', '와',
         '과', '만', '게', '요', '면',
     ];
-    let words: Vec<&str> = t.split_whitespace().collect();
-    (3..=8).contains(&words.len())
-        && words.iter().all(|w| {
-            let n = w.chars().count();
-            (1..=6).contains(&n)
-                && w.chars().all(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c))
-                && !w.ends_with(ENDINGS)
-        })
+    // One pass over the words, stopping at the first that does not fit (most lines fail
+    // on their first word); no vector of words.
+    let mut words = 0;
+    for w in t.split_whitespace() {
+        words += 1;
+        let n = w.chars().count();
+        if words > 8
+            || !(1..=6).contains(&n)
+            || !w.chars().all(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c))
+            || w.ends_with(ENDINGS)
+        {
+            return false;
+        }
+    }
+    (3..=8).contains(&words)
 }
 
 fn is_price_row(t: &str) -> bool {
@@ -293,11 +302,16 @@ fn is_loose_price_row(t: &str) -> bool {
 
 /// A one-line price ticker: "MARKET PRICES (won) | Pyongyang rice/kg 6,200 | ...".
 fn is_price_ticker(t: &str) -> bool {
+    is_price_ticker_n(t, char_len(t))
+}
+
+/// [`is_price_ticker`] for a line of `n` chars.
+fn is_price_ticker_n(t: &str, n: usize) -> bool {
     t.matches('|').count() >= 2
         && t.chars().filter(|c| c.is_ascii_digit()).count() >= 4
         && PRICE_TOKEN.is_match(t)
         && !ends_like_sentence(t)
-        && char_len(t) <= 400
+        && n <= 400
 }
 
 /// Line-local classification: the kind of boilerplate a line is by its own shape.
@@ -305,41 +319,41 @@ fn line_kind(t: &str) -> Option<SpanKind> {
     if t.is_empty() {
         return None;
     }
-    if is_caption(t) {
+    let n = char_len(t);
+    if is_caption(t, n) {
         return Some(SpanKind::Caption);
     }
-    if char_len(t) <= 200 && FOOTER.is_match(t) {
+    if n <= 200 && FOOTER.is_match(t) {
         return Some(SpanKind::Footer);
     }
-    if char_len(t) <= 300 && TAG_MARKED.is_match(t) {
+    if n <= 300 && TAG_MARKED.is_match(t) {
         return Some(SpanKind::TagLine);
     }
-    if char_len(t) <= 150 && !ends_like_sentence(t) && RELATED.is_match(t) {
+    if n <= 150 && !ends_like_sentence(t) && RELATED.is_match(t) {
         return Some(SpanKind::Nav);
     }
-    if char_len(t) <= 120 && NAV.is_match(t) {
+    if n <= 120 && NAV.is_match(t) {
         return Some(SpanKind::Nav);
     }
-    if char_len(t) <= 120
+    if n <= 120
         && !ends_like_sentence(t)
         && t.chars().filter(|c| matches!(c, '>' | '›' | '»')).count() >= 2
     {
         return Some(SpanKind::Nav);
     }
-    if char_len(t) <= 150 && (t.starts_with('▶') || t.starts_with('►')) && !ends_like_sentence(t)
-    {
+    if n <= 150 && (t.starts_with('▶') || t.starts_with('►')) && !ends_like_sentence(t) {
         return Some(SpanKind::Nav);
     }
-    if char_len(t) <= 100 && (BYLINE_EN.is_match(t) || BYLINE_KO.is_match(t)) {
+    if n <= 100 && (BYLINE_EN.is_match(t) || BYLINE_KO.is_match(t)) {
         return Some(SpanKind::Byline);
     }
-    if char_len(t) <= 250 && CREDIT.is_match(t) {
+    if n <= 250 && CREDIT.is_match(t) {
         return Some(SpanKind::Byline);
     }
-    if is_date_line(t) {
+    if is_date_line_n(t, n) {
         return Some(SpanKind::Byline);
     }
-    if is_price_ticker(t) {
+    if is_price_ticker_n(t, n) {
         return Some(SpanKind::Other);
     }
     None

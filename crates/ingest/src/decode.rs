@@ -125,8 +125,9 @@ pub fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     None
 }
 
+/// The first occurrence of `needle` in `hay` (memchr's vectorised search).
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 fn strict(enc: &'static Encoding, bytes: &[u8]) -> Option<String> {
