@@ -193,7 +193,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, IngestError> {
     if let Some(kind) = binary_kind(bytes) {
         return Err(err(format!("binary file ({kind}), not a report")));
     }
-    if bytes.contains(&0) {
+    if memchr::memchr(0, bytes).is_some() {
         if let Some(enc) = bomless_utf16(bytes) {
             if let Some(text) = strict(enc, bytes) {
                 return Ok(Decoded {

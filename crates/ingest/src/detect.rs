@@ -13,8 +13,8 @@ pub fn detect_format(bytes: &[u8], path: &str) -> &'static str {
         Some((enc, len)) if enc == UTF_16LE || enc == UTF_16BE => {
             enc.decode_without_bom_handling(&head[len..]).0
         }
-        Some((_, len)) => String::from_utf8_lossy(&head[len..]),
-        None => String::from_utf8_lossy(head),
+        Some((_, len)) => lossy(&head[len..]),
+        None => lossy(head),
     };
     let ext = path
         .rsplit_once('.')
@@ -61,6 +61,15 @@ pub fn detect_format(bytes: &[u8], path: &str) -> &'static str {
             }
         }
         _ => "text",
+    }
+}
+
+/// `String::from_utf8_lossy`, with the faster validation of `str::from_utf8` first (most
+/// files are valid UTF-8).
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
