@@ -125,8 +125,9 @@ pub fn declared_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     None
 }
 
+/// The first occurrence of `needle` in `hay` (memchr's vectorised search).
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 fn strict(enc: &'static Encoding, bytes: &[u8]) -> Option<String> {
@@ -192,7 +193,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, IngestError> {
     if let Some(kind) = binary_kind(bytes) {
         return Err(err(format!("binary file ({kind}), not a report")));
     }
-    if bytes.contains(&0) {
+    if memchr::memchr(0, bytes).is_some() {
         if let Some(enc) = bomless_utf16(bytes) {
             if let Some(text) = strict(enc, bytes) {
                 return Ok(Decoded {

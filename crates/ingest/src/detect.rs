@@ -1,31 +1,34 @@
 //! Format detection: content first, the file extension as a hint.
 
+use std::borrow::Cow;
+
 use encoding_rs::{UTF_16BE, UTF_16LE};
 
 /// Sniff the format of a file: `"html"`, `"rss"`, `"atom"`, `"jsonl"` or `"text"`.
 /// Only the first 64 KiB are looked at.
 pub fn detect_format(bytes: &[u8], path: &str) -> &'static str {
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    let text: String = match crate::decode::bom(head) {
+    // Borrowed when the head is valid UTF-8 (no copy of it).
+    let text: Cow<'_, str> = match crate::decode::bom(head) {
         Some((enc, len)) if enc == UTF_16LE || enc == UTF_16BE => {
-            enc.decode_without_bom_handling(&head[len..]).0.into_owned()
+            enc.decode_without_bom_handling(&head[len..]).0
         }
-        Some((_, len)) => String::from_utf8_lossy(&head[len..]).into_owned(),
-        None => String::from_utf8_lossy(head).into_owned(),
+        Some((_, len)) => lossy(&head[len..]),
+        None => lossy(head),
     };
     let ext = path
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
     let t = text.trim_start();
-    let lower: String = t
-        .chars()
-        .take(4096)
-        .collect::<String>()
-        .to_ascii_lowercase();
+    // The first 4096 chars, ASCII-lowercased; only markup-like files need it.
+    let lower = || {
+        let end = t.char_indices().nth(4096).map_or(t.len(), |(i, _)| i);
+        t[..end].to_ascii_lowercase()
+    };
 
     if t.starts_with('<') {
-        if let Some(root) = first_element(&lower) {
+        if let Some(root) = first_element(&lower()) {
             match root.as_str() {
                 "rss" | "rdf:rdf" => return "rss",
                 "feed" => return "atom",
@@ -49,12 +52,24 @@ pub fn detect_format(bytes: &[u8], path: &str) -> &'static str {
         return "jsonl";
     }
     match ext.as_str() {
-        "html" | "htm" | "xhtml"
-            if lower.contains("<html") || lower.contains("<body") || lower.contains("<p") =>
-        {
-            "html"
+        "html" | "htm" | "xhtml" => {
+            let lower = lower();
+            if lower.contains("<html") || lower.contains("<body") || lower.contains("<p") {
+                "html"
+            } else {
+                "text"
+            }
         }
         _ => "text",
+    }
+}
+
+/// `String::from_utf8_lossy`, with the faster validation of `str::from_utf8` first (most
+/// files are valid UTF-8).
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 

@@ -8,8 +8,33 @@ use crate::model::Language;
 /// up at least half, otherwise `Other` (also for text without letters).
 pub fn detect_language(text: &str) -> Language {
     let (mut hangul, mut latin, mut letters) = (0usize, 0usize, 0usize);
-    for c in text.chars() {
-        if !c.is_alphabetic() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // ASCII (most of an English report): a letter is Latin, nothing else counts. No
+        // char decoding and no Unicode table look-up for these bytes.
+        let b = bytes[i];
+        if b < 0x80 {
+            if b.is_ascii_alphabetic() {
+                letters += 1;
+                latin += 1;
+            }
+            i += 1;
+            continue;
+        }
+        // A multi-byte char: decode it (`text` is valid UTF-8, so `i` is a boundary).
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
+        // Hangul syllables are all letters, and general punctuation (curly quotes, dashes)
+        // none: decided without the Unicode table (the tests check both ranges whole).
+        if is_hangul_syllable(c) {
+            letters += 1;
+            hangul += 1;
+            continue;
+        }
+        if is_general_punctuation(c) || !c.is_alphabetic() {
             continue;
         }
         letters += 1;
@@ -30,6 +55,16 @@ pub fn detect_language(text: &str) -> Language {
     }
 }
 
+/// Precomposed Hangul syllables (every one of them alphabetic).
+fn is_hangul_syllable(c: char) -> bool {
+    ('\u{ac00}'..='\u{d7a3}').contains(&c)
+}
+
+/// The General Punctuation block (none of it alphabetic).
+fn is_general_punctuation(c: char) -> bool {
+    ('\u{2000}'..='\u{206f}').contains(&c)
+}
+
 /// Hangul syllables, jamo and compatibility jamo.
 pub(crate) fn is_hangul(c: char) -> bool {
     ('\u{ac00}'..='\u{d7a3}').contains(&c)
@@ -40,6 +75,55 @@ pub(crate) fn is_hangul(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcuts of `detect_language` agree with the Unicode table.
+    #[test]
+    fn shortcut_ranges() {
+        for c in '\u{ac00}'..='\u{d7a3}' {
+            assert!(
+                is_hangul_syllable(c) && c.is_alphabetic() && is_hangul(c),
+                "{c:?}"
+            );
+        }
+        for c in '\u{2000}'..='\u{206f}' {
+            assert!(is_general_punctuation(c) && !c.is_alphabetic(), "{c:?}");
+        }
+        for b in 0u8..0x80 {
+            let c = char::from(b);
+            assert_eq!(c.is_alphabetic(), b.is_ascii_alphabetic());
+        }
+        // Mixed text: the same counts as a plain walk over the chars.
+        let reference = |text: &str| {
+            let (mut h, mut l, mut n) = (0, 0, 0);
+            for c in text.chars().filter(|c| c.is_alphabetic()) {
+                n += 1;
+                if is_hangul(c) {
+                    h += 1;
+                } else if c.is_ascii_alphabetic() || ('\u{00c0}'..='\u{024f}').contains(&c) {
+                    l += 1;
+                }
+            }
+            if n == 0 {
+                Language::Other
+            } else if h * 10 >= n * 3 {
+                Language::Ko
+            } else if l * 2 >= n {
+                Language::En
+            } else {
+                Language::Other
+            }
+        };
+        for t in [
+            "",
+            "“Quoted” — text…",
+            "북한 소식통은 “말했다” said the source",
+            "Ёлка und Straße ㄱㄴㄷ ᄀᄁ",
+            "abc ㅎ ㅏ 한 Источник 東京 ⁱⁿ",
+            "ok 한국어 한국어 한국어 Ж",
+        ] {
+            assert_eq!(detect_language(t), reference(t), "{t}");
+        }
+    }
 
     #[test]
     fn scripts() {

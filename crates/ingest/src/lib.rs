@@ -98,7 +98,7 @@ pub(crate) struct FileCtx<'a> {
 /// Normalise line ends: `\r\n` and lone `\r` become `\n`; a leading BOM is dropped.
 pub(crate) fn normalise_newlines(s: &str) -> String {
     let s = s.strip_prefix('\u{feff}').unwrap_or(s);
-    if !s.contains('\r') {
+    if memchr::memchr(b'\r', s.as_bytes()).is_none() {
         return s.to_string();
     }
     s.replace("\r\n", "\n").replace('\r', "\n")
@@ -160,6 +160,29 @@ pub fn parse_file(
     source_path: &str,
     captured_at: &str,
 ) -> Result<Vec<Result<Report, ItemError>>, IngestError> {
+    parse(bytes, source_path, captured_at, None)
+}
+
+/// [`parse_file`] for a caller that has already hashed the file, as `lantern ingest` does
+/// to skip originals it has stored: `original_sha256` must be `sha256_hex(bytes)` (checked
+/// in debug builds) and becomes each report's `original_sha256`, which saves a second
+/// SHA-256 pass over the file. The reports are the same as [`parse_file`]'s.
+pub fn parse_file_hashed(
+    bytes: &[u8],
+    original_sha256: String,
+    source_path: &str,
+    captured_at: &str,
+) -> Result<Vec<Result<Report, ItemError>>, IngestError> {
+    debug_assert_eq!(original_sha256, sha256_hex(bytes), "{source_path}");
+    parse(bytes, source_path, captured_at, Some(original_sha256))
+}
+
+fn parse(
+    bytes: &[u8],
+    source_path: &str,
+    captured_at: &str,
+    original_sha256: Option<String>,
+) -> Result<Vec<Result<Report, ItemError>>, IngestError> {
     let fail = |reason: String| IngestError { reason };
     if bytes.len() > MAX_FILE_BYTES {
         return Err(fail(format!(
@@ -191,7 +214,7 @@ pub fn parse_file(
     let text = normalise_newlines(&decoded.text);
     drop(decoded);
     let ctx = FileCtx {
-        original_sha256: sha256_hex(bytes),
+        original_sha256: original_sha256.unwrap_or_else(|| sha256_hex(bytes)),
         source_path,
         captured_at,
     };

@@ -358,3 +358,28 @@ fn plain_json_object_and_array() {
     assert!(items[0].is_ok());
     assert_eq!(items[1].as_ref().expect_err("no body").item, 2);
 }
+
+#[test]
+fn parse_file_hashed_is_parse_file() {
+    let files: [(&str, &[u8]); 3] = [
+        (
+            "a.txt",
+            b"---\ntitle: T\n---\nA source said the market was closed.\n\nPhoto: X\n",
+        ),
+        (
+            "b.jsonl",
+            b"{\"text\": \"One line.\"}\n{\"text\": \"\"}\n{\"text\": \"Two.\"}\n",
+        ),
+        (
+            "c.html",
+            b"<html><body><p>Text of the page.</p></body></html>",
+        ),
+    ];
+    for (path, bytes) in files {
+        let sha = lantern_ingest::sha256_hex(bytes);
+        let at = "2026-01-01T00:00:00Z";
+        let plain = lantern_ingest::parse_file(bytes, path, at).expect("parses");
+        let hashed = lantern_ingest::parse_file_hashed(bytes, sha, path, at).expect("parses");
+        assert_eq!(plain, hashed, "{path}");
+    }
+}
