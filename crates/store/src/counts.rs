@@ -30,6 +30,15 @@
 //! `postgres/counts.rs` the PostgreSQL one (one row per key and writer slot, summed by
 //! the same queries).
 //!
+//! On SQLite (migration 13) the key columns are integers, so an upsert's B-tree search
+//! compares integers rather than NOCASE texts: kinds are their ASCII code (0 none), tag
+//! values, event types and review states their id in the dictionary `count_terms`
+//! (`term` UNIQUE COLLATE NOCASE, id 0 the empty text; written by [`term_id`]), months
+//! `YYYYMM` and years `YYYY` (0 undated, [`month_number`]). Queries name a value by
+//! `(SELECT id FROM count_terms WHERE term = ?)` (evaluated once; an unknown term
+//! matches no row) and name the ids they group by after summing. PostgreSQL keeps the
+//! text columns.
+//!
 //! The write path keeps the table in step inside the same transaction: [`adjust`] adds
 //! (+1) or removes (-1) the contributions of a set of events, read back from the events
 //! and their link rows as they are at that moment, summed in memory and written once per
@@ -1008,12 +1017,11 @@ impl Plan {
         };
         let c = plan.conditions(&mut q, None);
         let sql = match dialect {
-            // Months as numbers (`YYYYMM`), types by term id then named.
+            // Months as numbers (`YYYYMM`), types as term ids: [`Plan::months`] names
+            // the few types and sorts (naming each row in SQL cost more than the sums).
             Dialect::Sqlite => format!(
-                "SELECT c.m0, (SELECT term FROM count_terms WHERE id = c.t), c.n FROM
-                 (SELECT m0, event_type AS t, {} AS n FROM event_counts WHERE {} AND m0 <> 0
-                  GROUP BY 1, 2 HAVING sum(n) > 0) c
-                 ORDER BY 1, 2",
+                "SELECT m0, event_type, {} FROM event_counts WHERE {} AND m0 <> 0
+                 GROUP BY 1, 2 HAVING sum(n) > 0",
                 q.sum(),
                 c.join(" AND ")
             ),
@@ -1069,17 +1077,31 @@ impl Plan {
             .prepare_cached(&sql)?
             .query_map(params_from_iter(values(args)), |r| {
                 Ok((
-                    month_text(r.get::<_, i64>(0)?),
-                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
                     r.get::<_, i64>(2)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Some(
-            rows.into_iter()
-                .map(|(m, t, n)| (m, t, u64::try_from(n).unwrap_or(0)))
-                .collect(),
-        ))
+        let mut names: HashMap<i64, String> = HashMap::new();
+        let mut term = conn.prepare_cached("SELECT term FROM count_terms WHERE id = ?1")?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (m, t, n) in rows {
+            let name = match names.get(&t) {
+                Some(name) => name.clone(),
+                None => {
+                    let name: String = term.query_row([t], |r| r.get(0))?;
+                    names.insert(t, name.clone());
+                    name
+                }
+            };
+            out.push((month_text(m), name, u64::try_from(n).unwrap_or(0)));
+        }
+        // By month, then type, as the direct counts order them.
+        out.sort_unstable_by(|a, b| {
+            (a.0.as_str(), a.1.as_str()).cmp(&(b.0.as_str(), b.1.as_str()))
+        });
+        Ok(Some(out))
     }
 }
 
