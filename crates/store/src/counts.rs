@@ -30,6 +30,15 @@
 //! `postgres/counts.rs` the PostgreSQL one (one row per key and writer slot, summed by
 //! the same queries).
 //!
+//! On SQLite (migration 13) the key columns are integers, so an upsert's B-tree search
+//! compares integers rather than NOCASE texts: kinds are their ASCII code (0 none), tag
+//! values, event types and review states their id in the dictionary `count_terms`
+//! (`term` UNIQUE COLLATE NOCASE, id 0 the empty text; written by [`term_id`]), months
+//! `YYYYMM` and years `YYYY` (0 undated, [`month_number`]). Queries name a value by
+//! `(SELECT id FROM count_terms WHERE term = ?)` (evaluated once; an unknown term
+//! matches no row) and name the ids they group by after summing. PostgreSQL keeps the
+//! text columns.
+//!
 //! The write path keeps the table in step inside the same transaction: [`adjust`] adds
 //! (+1) or removes (-1) the contributions of a set of events, read back from the events
 //! and their link rows as they are at that moment, summed in memory and written once per
@@ -261,70 +270,113 @@ impl Delta {
             .collect()
     }
 
+    /// Add the changes to the SQLite table (integer keys, see [`term_id`] and
+    /// [`month_number`]), in the table's key order so the B-tree is walked once.
     fn write(self, conn: &Connection) -> Result<()> {
+        // Each text's term id, looked up once (`None`: not yet looked up).
+        let mut terms: Vec<Option<i64>> = vec![None; self.texts.len()];
+        let mut term = |i: u32| -> Result<i64> {
+            if i == 0 {
+                return Ok(0);
+            }
+            match terms.get(i as usize).copied().flatten() {
+                Some(id) => Ok(id),
+                None => {
+                    let text = self.texts.get(i as usize).map_or("", String::as_str);
+                    let id = term_id(conn, text)?;
+                    if let Some(slot) = terms.get_mut(i as usize) {
+                        *slot = Some(id);
+                    }
+                    Ok(id)
+                }
+            }
+        };
+        let month = |i: u32| month_number(self.texts.get(i as usize).map_or("", String::as_str));
+        let kind = |k: &str| i64::from(k.bytes().next().unwrap_or(0));
+        let mut rows: Vec<([i64; 9], i64)> = Vec::with_capacity(self.counts.len());
+        for (k, n) in &self.counts {
+            if *n == 0 {
+                continue;
+            }
+            rows.push((
+                [
+                    k.g,
+                    kind(k.k1),
+                    term(k.v1)?,
+                    kind(k.k2),
+                    term(k.v2)?,
+                    term(k.event_type)?,
+                    term(k.review_state)?,
+                    month(k.m0),
+                    month(k.m1),
+                ],
+                *n,
+            ));
+        }
+        rows.sort_unstable();
         let mut up = conn.prepare_cached(
             "INSERT INTO event_counts(g, k1, v1, k2, v2, event_type, review_state, m0, m1, n)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT DO UPDATE SET n = n + excluded.n",
         )?;
-        // In the table's key order, so the B-tree is walked once: the texts are ranked
-        // once (ASCII case-insensitively, as the NOCASE columns sort), the keys sorted by
-        // their ranks as integers.
-        let mut order: Vec<u32> =
-            (0..u32::try_from(self.texts.len()).unwrap_or(u32::MAX)).collect();
-        let text = |i: u32| self.texts.get(i as usize).map_or("", String::as_str);
-        order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (text(a), text(b));
-            a.bytes()
-                .map(|c| c.to_ascii_lowercase())
-                .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-                .then_with(|| a.cmp(b))
-        });
-        let mut rank = vec![0u32; order.len()];
-        for (r, &i) in order.iter().enumerate() {
-            if let Some(slot) = rank.get_mut(i as usize) {
-                *slot = u32::try_from(r).unwrap_or(u32::MAX);
+        // Texts equal but for ASCII case share a term id: their rows are summed here.
+        let mut merged: Vec<([i64; 9], i64)> = Vec::with_capacity(rows.len());
+        for (key, n) in rows {
+            match merged.last_mut() {
+                Some((k, m)) if *k == key => *m += n,
+                _ => merged.push((key, n)),
             }
         }
-        let rank_of = |i: u32| u64::from(rank.get(i as usize).copied().unwrap_or(0));
-        let kind = |k: &str| u64::from(k.bytes().next().unwrap_or(0));
-        // Each row's sort key packed once into four integers (compared many times).
-        let mut rows: Vec<([u64; 4], &Key, i64)> = self
-            .counts
-            .iter()
-            .filter(|(_, n)| **n != 0)
-            .map(|(k, n)| {
-                let g = u64::try_from(k.g).unwrap_or(0);
-                (
-                    [
-                        g << 40 | kind(k.k1) << 32 | rank_of(k.v1),
-                        kind(k.k2) << 32 | rank_of(k.v2),
-                        rank_of(k.event_type) << 32 | rank_of(k.review_state),
-                        rank_of(k.m0) << 32 | rank_of(k.m1),
-                    ],
-                    k,
-                    *n,
-                )
-            })
-            .collect();
-        rows.sort_unstable_by_key(|r| r.0);
-        for (_, k, n) in rows {
-            let [k1, v1, k2, v2, event_type, review_state, m0, m1] = self.columns(k);
-            up.execute(rusqlite::params![
-                k.g,
-                k1,
-                v1,
-                k2,
-                v2,
-                event_type,
-                review_state,
-                m0,
-                m1,
-                n
-            ])?;
+        for ([g, k1, v1, k2, v2, t, st, m0, m1], n) in merged {
+            if n != 0 {
+                up.execute(rusqlite::params![g, k1, v1, k2, v2, t, st, m0, m1, n])?;
+            }
         }
         Ok(())
     }
+}
+
+/// The id of `text` in the SQLite dictionary `count_terms` (ASCII case-insensitive, like
+/// the NOCASE columns it replaced), added when new. The empty text is 0.
+fn term_id(conn: &Connection, text: &str) -> Result<i64> {
+    if text.is_empty() {
+        return Ok(0);
+    }
+    if let Some(id) = conn
+        .prepare_cached("SELECT id FROM count_terms WHERE term = ?1")?
+        .query_row([text], |r| r.get(0))
+        .optional()?
+    {
+        return Ok(id);
+    }
+    conn.prepare_cached("INSERT INTO count_terms(term) VALUES (?1)")?
+        .execute([text])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The integer a month (`YYYY-MM`, as `YYYYMM`) or year (`YYYY`) is stored as in the
+/// SQLite table; 0 for undated (`''`). Order is kept: months compare as their texts.
+/// Stored dates are `YYYY-MM-DD` with a four-digit year; anything else counts as
+/// undated.
+pub(crate) fn month_number(s: &str) -> i64 {
+    let digits = |t: &str| -> Option<i64> {
+        if t.bytes().all(|b| b.is_ascii_digit()) {
+            t.parse().ok()
+        } else {
+            None
+        }
+    };
+    let n = match (s.len(), s.get(..4), s.get(4..5), s.get(5..)) {
+        (4, Some(y), _, _) => digits(y),
+        (7, Some(y), Some("-"), Some(m)) => digits(y).zip(digits(m)).map(|(y, m)| y * 100 + m),
+        _ => None,
+    };
+    n.unwrap_or(0)
+}
+
+/// `YYYY-MM` of a stored month number ([`month_number`] of a month).
+fn month_text(n: i64) -> String {
+    format!("{:04}-{:02}", n / 100, n % 100)
 }
 
 /// The contributions of events as they are written, summed in memory (no read-back of
@@ -498,8 +550,13 @@ pub(crate) fn max_event_id(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
+/// [`LONGEST_SPAN_SQL`] on SQLite, whose months are numbers (`YYYYMM`).
+const LONGEST_SPAN_SQLITE: &str =
+    "SELECT max((m1 / 100 * 12 + m1 % 100) - (m0 / 100 * 12 + m0 % 100))
+     FROM event_counts WHERE g = 1 AND k1 = 0 AND m0 <> 0 AND n > 0";
+
 /// The longest span in months, end month minus start month, of any dated event, read
-/// from the table's monthly rows (one integer or NULL; the same SQL on both backends).
+/// from the table's monthly rows (one integer or NULL; PostgreSQL's text months).
 pub(crate) const LONGEST_SPAN_SQL: &str =
     "SELECT CAST(max((CAST(substr(m1, 1, 4) AS INTEGER) * 12 + CAST(substr(m1, 6, 2) AS INTEGER))
                    - (CAST(substr(m0, 1, 4) AS INTEGER) * 12 + CAST(substr(m0, 6, 2) AS INTEGER)))
@@ -511,7 +568,7 @@ pub(crate) const LONGEST_SPAN_SQL: &str =
 /// the monthly rows). `None` when no event is dated.
 pub(crate) fn earliest_start(conn: &Connection, from: NaiveDate) -> Result<Option<String>> {
     let span: Option<i64> = conn
-        .prepare_cached(LONGEST_SPAN_SQL)?
+        .prepare_cached(LONGEST_SPAN_SQLITE)?
         .query_row([], |r| r.get(0))?;
     Ok(start_bound(from, span))
 }
@@ -744,13 +801,41 @@ impl Sql {
         }
     }
 
-    /// `col = value`, without ASCII case for the tag columns.
+    /// `col = value`, without ASCII case for the tag columns. On SQLite the key columns
+    /// hold integers: kinds (`k1`, `k2`) their ASCII code, the others the value's id in
+    /// `count_terms` (looked up once per query; no id, no row).
     fn eq(&mut self, col: &str, value: &str) -> String {
+        if self.dialect == Dialect::Sqlite {
+            if col.starts_with('k') {
+                let code = i64::from(value.bytes().next().unwrap_or(0));
+                let ph = self.arg(Arg::Int(code));
+                return format!("{col} = {ph}");
+            }
+            let ph = self.arg(Arg::Text(value.to_string()));
+            return format!("{col} = (SELECT id FROM count_terms WHERE term = {ph})");
+        }
         let nocase = col.starts_with('v');
         let ph = self.arg(Arg::Text(value.to_string()));
         match (self.dialect, nocase) {
             (Dialect::Postgres, true) => format!("lower({col}) = lower({ph})"),
             _ => format!("{col} = {ph}"),
+        }
+    }
+
+    /// The empty key value: `''`, on SQLite 0.
+    fn none(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Sqlite => "0",
+            Dialect::Postgres => "''",
+        }
+    }
+
+    /// A month (`YYYY-MM`) or year (`YYYY`) parameter: on SQLite its number
+    /// ([`month_number`]).
+    fn month(&mut self, m: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => self.arg(Arg::Int(month_number(m))),
+            Dialect::Postgres => self.arg(Arg::Text(m.to_string())),
         }
     }
 
@@ -803,8 +888,9 @@ impl Plan {
                     }
                 }
                 None => {
-                    c.push(format!("{kc} = ''"));
-                    c.push(format!("{vc} = ''"));
+                    let none = q.none();
+                    c.push(format!("{kc} = {none}"));
+                    c.push(format!("{vc} = {none}"));
                 }
             }
         }
@@ -818,13 +904,14 @@ impl Plan {
             (2, Some((from, to))) => (from, to),
             _ => (&self.from_month, &self.to_month),
         };
+        let none = q.none();
         if let Some(m) = from {
-            let ph = q.arg(Arg::Text(m.clone()));
+            let ph = q.month(m);
             c.push(format!("m1 >= {ph}"));
         }
         if let Some(m) = to {
-            let ph = q.arg(Arg::Text(m.clone()));
-            c.push(format!("m0 <= {ph} AND m0 <> ''"));
+            let ph = q.month(m);
+            c.push(format!("m0 <= {ph} AND m0 <> {none}"));
         }
         c
     }
@@ -896,11 +983,21 @@ impl Plan {
         };
         let sum = q.sum();
         let lim = q.arg(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
-        let sql = format!(
-            "SELECT {col}, {sum} FROM event_counts WHERE {} GROUP BY 1 HAVING sum(n) > 0
-             ORDER BY 2 DESC, {order} LIMIT {lim}",
-            c.join(" AND ")
-        );
+        let sql = match dialect {
+            // Summed by term id, then the ids named.
+            Dialect::Sqlite => format!(
+                "SELECT (SELECT term FROM count_terms WHERE id = c.v), c.n FROM
+                 (SELECT {col} AS v, {sum} AS n FROM event_counts WHERE {}
+                  GROUP BY 1 HAVING sum(n) > 0) c
+                 ORDER BY 2 DESC, {order} LIMIT {lim}",
+                c.join(" AND ")
+            ),
+            Dialect::Postgres => format!(
+                "SELECT {col}, {sum} FROM event_counts WHERE {} GROUP BY 1 HAVING sum(n) > 0
+                 ORDER BY 2 DESC, {order} LIMIT {lim}",
+                c.join(" AND ")
+            ),
+        };
         Some((sql, q.args))
     }
 
@@ -919,12 +1016,22 @@ impl Plan {
             args: Vec::new(),
         };
         let c = plan.conditions(&mut q, None);
-        let sql = format!(
-            "SELECT m0, event_type, {} FROM event_counts WHERE {} AND m0 <> ''
-             GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2",
-            q.sum(),
-            c.join(" AND ")
-        );
+        let sql = match dialect {
+            // Months as numbers (`YYYYMM`), types as term ids: [`Plan::months`] names
+            // the few types and sorts (naming each row in SQL cost more than the sums).
+            Dialect::Sqlite => format!(
+                "SELECT m0, event_type, {} FROM event_counts WHERE {} AND m0 <> 0
+                 GROUP BY 1, 2 HAVING sum(n) > 0",
+                q.sum(),
+                c.join(" AND ")
+            ),
+            Dialect::Postgres => format!(
+                "SELECT m0, event_type, {} FROM event_counts WHERE {} AND m0 <> ''
+                 GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2",
+                q.sum(),
+                c.join(" AND ")
+            ),
+        };
         Some((sql, q.args))
     }
 
@@ -970,17 +1077,31 @@ impl Plan {
             .prepare_cached(&sql)?
             .query_map(params_from_iter(values(args)), |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
                     r.get::<_, i64>(2)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Some(
-            rows.into_iter()
-                .map(|(m, t, n)| (m, t, u64::try_from(n).unwrap_or(0)))
-                .collect(),
-        ))
+        let mut names: HashMap<i64, String> = HashMap::new();
+        let mut term = conn.prepare_cached("SELECT term FROM count_terms WHERE id = ?1")?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (m, t, n) in rows {
+            let name = match names.get(&t) {
+                Some(name) => name.clone(),
+                None => {
+                    let name: String = term.query_row([t], |r| r.get(0))?;
+                    names.insert(t, name.clone());
+                    name
+                }
+            };
+            out.push((month_text(m), name, u64::try_from(n).unwrap_or(0)));
+        }
+        // By month, then type, as the direct counts order them.
+        out.sort_unstable_by(|a, b| {
+            (a.0.as_str(), a.1.as_str()).cmp(&(b.0.as_str(), b.1.as_str()))
+        });
+        Ok(Some(out))
     }
 }
 
@@ -992,4 +1113,91 @@ fn values(args: Vec<Arg>) -> Vec<Value> {
             Arg::Text(s) => Value::Text(s),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::ReviewState;
+    use lantern_extract::{Actor, EventType};
+
+    #[test]
+    fn month_numbers_keep_the_order_of_month_texts() {
+        assert_eq!(month_number(""), 0);
+        assert_eq!(month_number("2021"), 2021);
+        assert_eq!(month_number("2021-03"), 202_103);
+        assert_eq!(month_number("2021-3"), 0);
+        assert_eq!(month_number("x021-03"), 0);
+        assert_eq!(month_text(202_103), "2021-03");
+        let months = ["1999-12", "2000-01", "2000-10", "2021-03"];
+        for w in months.windows(2) {
+            assert!(month_number(w[0]) < month_number(w[1]));
+        }
+    }
+
+    /// Every read of the table (counts, facets, months, the longest span) searches its
+    /// primary key on integer values; none scans the table.
+    #[test]
+    fn table_reads_search_the_integer_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::SqliteStore::open(dir.path()).unwrap();
+        let conn = &store.conn;
+        let filters = [
+            EventFilter::default(),
+            EventFilter {
+                event_type: Some(EventType::Arrest),
+                province: Some("Ryanggang".into()),
+                ..Default::default()
+            },
+            EventFilter {
+                actor: Some(Actor::StateSecurity),
+                review_state: Some(ReviewState::Machine),
+                from: NaiveDate::from_ymd_opt(2020, 3, 1),
+                to: NaiveDate::from_ymd_opt(2020, 5, 31),
+                ..Default::default()
+            },
+            EventFilter {
+                outlet: Some("Daily NK".into()),
+                from: NaiveDate::from_ymd_opt(2020, 1, 1),
+                to: NaiveDate::from_ymd_opt(2021, 12, 31),
+                ..Default::default()
+            },
+        ];
+        let mut queries: Vec<(String, Vec<Arg>)> =
+            vec![(LONGEST_SPAN_SQLITE.to_string(), Vec::new())];
+        for f in &filters {
+            let plan = plan(conn, f).unwrap().expect("held by the table");
+            queries.push(plan.count_sql(Dialect::Sqlite));
+            for facet in [
+                Facet::EventType,
+                Facet::ReviewState,
+                Facet::Province,
+                Facet::Place,
+                Facet::Actor,
+                Facet::Outlet,
+            ] {
+                queries.extend(plan.facet_sql(Dialect::Sqlite, facet, 10));
+            }
+            queries.extend(plan.months_sql(Dialect::Sqlite));
+        }
+        for (sql, args) in queries {
+            let lines: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(params_from_iter(values(args)), |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect();
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.contains("SEARCH event_counts USING PRIMARY KEY (g=? AND k1=?")),
+                "{sql}: {lines:?}"
+            );
+            assert!(
+                !lines.iter().any(|l| l.contains("SCAN event_counts")),
+                "{sql}: {lines:?}"
+            );
+        }
+    }
 }

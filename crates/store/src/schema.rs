@@ -322,11 +322,42 @@ DELETE FROM event_counts WHERE g = 0;
     r#"
 CREATE INDEX IF NOT EXISTS reports_listing ON reports(published IS NULL, published DESC);
 "#,
+    // 13 (branch `cdict`): the count table's key columns are integers. Texts (tag values,
+    // event type, review state) are numbered once in `count_terms` (NOCASE, as the old
+    // tag columns compared; id 0 is the empty text), kinds are their ASCII code (0 for
+    // none), months `YYYYMM` and years `YYYY` (0 undated): an upsert's B-tree search
+    // compares integers instead of NOCASE texts. The table is recounted from the events
+    // in Rust after this step (see `COUNTS_VERSIONS`).
+    r#"
+DROP TABLE IF EXISTS event_counts;
+DROP TABLE IF EXISTS count_terms;
+CREATE TABLE count_terms (
+    id   INTEGER PRIMARY KEY,
+    term TEXT NOT NULL UNIQUE COLLATE NOCASE
+);
+INSERT INTO count_terms(id, term) VALUES (0, '');
+CREATE TABLE event_counts (
+    g            INTEGER NOT NULL,
+    k1           INTEGER NOT NULL,
+    v1           INTEGER NOT NULL,
+    k2           INTEGER NOT NULL,
+    v2           INTEGER NOT NULL,
+    event_type   INTEGER NOT NULL,
+    review_state INTEGER NOT NULL,
+    m0           INTEGER NOT NULL,
+    m1           INTEGER NOT NULL,
+    n            INTEGER NOT NULL,
+    PRIMARY KEY (g, k1, v1, k2, v2, event_type, review_state, m0, m1)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Migration steps followed by a recount of `event_counts` written in Rust, run in the
-/// step's transaction: the one creating the table and the one adding its rows by year.
-pub(crate) const COUNTS_VERSIONS: &[u32] = &[5, 6];
+/// step's transaction: the one creating the table, the one adding its rows by year and
+/// the one making its keys integers. Only the last of them a migration runs recounts
+/// (the earlier ones' tables are replaced by step 13's; a crash in between leaves a
+/// version below 13, so step 13 and its recount run again).
+pub(crate) const COUNTS_VERSIONS: &[u32] = &[5, 6, 13];
 
 /// The schema version this program writes.
 pub(crate) fn latest_version() -> u32 {

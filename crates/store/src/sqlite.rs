@@ -37,7 +37,7 @@ const BM25: &str = "bm25(report_fts, 4.0, 1.0)";
 /// `synchronous = NORMAL`, foreign keys enforced, 10 s busy timeout, 16 MB page cache
 /// (64 MB and rarer checkpoints once it writes large batches, see [`BULK_PRAGMAS`]).
 pub struct SqliteStore {
-    conn: Connection,
+    pub(crate) conn: Connection,
     path: PathBuf,
     /// Whether this connection has been set up for bulk writing (see [`BULK_PRAGMAS`]).
     bulk: bool,
@@ -563,7 +563,10 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
                 return Ok(());
             }
             tx.execute_batch(step)?;
-            if COUNTS_VERSIONS.contains(&version) {
+            // Only the last recounting step this run reaches recounts: the tables of the
+            // earlier ones are dropped by the later ones.
+            let recount_later = COUNTS_VERSIONS.iter().any(|v| *v > version && *v <= latest);
+            if COUNTS_VERSIONS.contains(&version) && !recount_later {
                 crate::counts::rebuild(&tx).map_err(|e| match e {
                     StoreError::Sqlite(s) => s,
                     other => rusqlite::Error::InvalidParameterName(other.to_string()),
