@@ -90,8 +90,8 @@ impl FileRows {
                     None => None,
                 },
                 removed_json: to_json(&r.removed, "report removed spans")?,
-                fts_title: index_text(r.title.as_deref().unwrap_or("")),
-                fts_body: index_text(&r.body),
+                fts_title: fts_form(r.title.as_deref().unwrap_or("")),
+                fts_body: fts_form(&r.body),
                 events: events
                     .iter()
                     .map(|e| EventColumns::new(e, published))
@@ -102,14 +102,25 @@ impl FileRows {
     }
 }
 
+/// [`index_text`] of `text` when it differs from `text`.
+fn fts_form(text: &str) -> Option<String> {
+    if text.is_ascii() {
+        return None;
+    }
+    let form = index_text(text);
+    (form != text).then_some(form)
+}
+
 /// The computed columns of one report and its events.
 #[derive(Debug, Clone)]
 pub(crate) struct ReportRows {
     pub(crate) published: Option<String>,
     pub(crate) published_json: Option<String>,
     pub(crate) removed_json: String,
-    pub(crate) fts_title: String,
-    pub(crate) fts_body: String,
+    /// The title's and body's full-text form ([`index_text`]), `None` when it is the
+    /// text itself (no Hangul, already NFC): no second copy of the body in memory.
+    pub(crate) fts_title: Option<String>,
+    pub(crate) fts_body: Option<String>,
     /// One per event of the report, in order.
     pub(crate) events: Vec<EventColumns>,
 }

@@ -946,7 +946,13 @@ impl SqliteStore {
                         continue;
                     }
                     let rowid = tx.last_insert_rowid();
-                    insert_fts.execute(params![rowid, rr.fts_title, rr.fts_body])?;
+                    insert_fts.execute(params![
+                        rowid,
+                        rr.fts_title
+                            .as_deref()
+                            .unwrap_or(r.title.as_deref().unwrap_or("")),
+                        rr.fts_body.as_deref().unwrap_or(&r.body)
+                    ])?;
                     let n = events_writer.insert(
                         &r.id,
                         events,
