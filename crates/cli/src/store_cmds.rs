@@ -55,12 +55,7 @@ fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(T) -> R +
     std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .into_iter()
-            .map(|part| {
-                scope.spawn(move || {
-                    lower_priority();
-                    part.into_iter().map(f).collect::<Vec<R>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
             .collect();
         handles
             .into_iter()
@@ -70,19 +65,6 @@ fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(T) -> R +
             })
             .collect()
     })
-}
-
-/// Lower the calling thread's scheduling priority (nice 10), so that the store's single
-/// writing thread keeps a core to itself while parsing and extraction use what is left
-/// (the writer is the slower stage of an ingest; with equal priorities the extraction
-/// threads took a share of its core whenever they ran). Linux only; elsewhere a no-op.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: `setpriority` only reads its integer arguments; on Linux, `who = 0` with
-    // `PRIO_PROCESS` names the calling thread. A failure leaves the priority as it was.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-    }
 }
 
 /// Parse and extract one file's bytes; item errors come back separately.
@@ -175,7 +157,6 @@ pub fn ingest_into(
         let (job_tx, job_rx) = std::sync::mpsc::channel::<(Vec<(PathBuf, Vec<u8>)>, u64)>();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<(PreparedChunk, u64)>();
         scope.spawn(move || {
-            lower_priority();
             for (todo, files_in_chunk) in job_rx {
                 let prepared = par_map(todo, threads, |(path, bytes)| {
                     let (prep, item_errors) = prepare(&path, bytes);
