@@ -149,9 +149,6 @@ pub fn ingest_into(
     /// A chunk (one transaction) ends after this many bytes of new originals even
     /// before `batch` files, so that large files do not multiply the memory in flight.
     const MAX_CHUNK_BYTES: usize = 32 * 1024 * 1024;
-    /// Files in the first chunk: the writer waits for its extraction, so it is small
-    /// (still at least the store's bulk threshold of 64 files).
-    const FIRST_CHUNK: usize = 128;
     let mut seen_in_run: HashSet<String> = HashSet::new();
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let (job_tx, job_rx) = std::sync::mpsc::channel::<(Vec<(PathBuf, Vec<u8>)>, u64)>();
@@ -169,7 +166,6 @@ pub fn ingest_into(
         });
         let mut pending = files.iter();
         let mut in_flight = 0usize;
-        let mut first_chunk = true;
         loop {
             // Write what is ready first; queue new work while fewer than two chunks are
             // in flight; otherwise wait for the extraction thread.
@@ -203,13 +199,7 @@ pub fn ingest_into(
             // Read and hash up to `batch` files (or `MAX_CHUNK_BYTES`), then skip
             // originals already stored (or seen earlier in this run) before spending
             // extraction on them.
-            // The first chunk is small, so that the writer starts early.
-            let limit = if first_chunk {
-                batch.clamp(1, FIRST_CHUNK)
-            } else {
-                batch.max(1)
-            };
-            first_chunk = false;
+            let limit = batch.max(1);
             let mut todo: Vec<(PathBuf, Vec<u8>)> = Vec::new();
             let (mut chunk_files, mut chunk_bytes) = (0usize, 0usize);
             while chunk_files < limit && chunk_bytes < MAX_CHUNK_BYTES {
