@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use lantern_extract::{Actor, EventType, EXTRACTOR_VERSION};
-use lantern_store::{EventFilter, FileInput, ReportOutcome, Store, StoreSpec};
+use lantern_store::{EventFilter, FileInput, PreparedFile, ReportOutcome, Store, StoreSpec};
 
 use crate::read::{extract_guarded, read_bytes, FileReports};
 use crate::util::ellipsize;
@@ -36,7 +36,7 @@ pub struct IngestSummary {
 
 /// One file after reading, parsing and extraction.
 enum Prepared {
-    Input(FileInput),
+    Input(PreparedFile),
     Failed(String),
 }
 
@@ -93,7 +93,12 @@ fn prepare(path: &Path, original: Vec<u8>) -> (Prepared, Vec<(String, String)>) 
                 reports,
                 extractor_version: EXTRACTOR_VERSION.to_string(),
             };
-            (Prepared::Input(input), item_errors)
+            // The rows the store writes (hash, JSON columns, full-text form) are computed
+            // here, on a worker thread, not on the writing one.
+            match PreparedFile::new(input) {
+                Ok(prepared) => (Prepared::Input(prepared), item_errors),
+                Err(e) => (Prepared::Failed(e.to_string()), item_errors),
+            }
         }
     }
 }
@@ -194,9 +199,10 @@ pub fn ingest_into(
             // Read and hash up to `batch` files (or `MAX_CHUNK_BYTES`), then skip
             // originals already stored (or seen earlier in this run) before spending
             // extraction on them.
+            let limit = batch.max(1);
             let mut todo: Vec<(PathBuf, Vec<u8>)> = Vec::new();
             let (mut chunk_files, mut chunk_bytes) = (0usize, 0usize);
-            while chunk_files < batch.max(1) && chunk_bytes < MAX_CHUNK_BYTES {
+            while chunk_files < limit && chunk_bytes < MAX_CHUNK_BYTES {
                 let Some(path) = pending.next() else {
                     break;
                 };
@@ -244,7 +250,7 @@ fn write_prepared(
         return Ok(());
     }
     let outcomes = store
-        .ingest_batch(&inputs)
+        .ingest_prepared(inputs)
         .context("writing to the store failed; this batch was rolled back")?;
     for outcome in outcomes {
         if !outcome.original_new {

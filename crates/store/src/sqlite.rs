@@ -12,8 +12,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Result, StoreError};
+use crate::prepared::{EventColumns, FileRows, PreparedFile};
 use crate::schema::{latest_version, COUNTS_VERSIONS, MIGRATIONS};
-use crate::search::{index_text, Query};
+use crate::search::Query;
 use crate::types::*;
 use crate::Store;
 
@@ -673,49 +674,14 @@ impl RawEvent {
     }
 }
 
-/// The JSON and normalised columns of one event.
-struct EventColumns {
-    event_type: &'static str,
-    modality: String,
-    actors: String,
-    places: String,
-    date: Option<String>,
-    attribution: Option<String>,
-    quantities: String,
-    evidence: String,
-    eff_start: Option<String>,
-    eff_end: Option<String>,
-}
-
-impl EventColumns {
-    fn new(e: &Event, published: Option<NaiveDate>) -> Result<EventColumns> {
-        let d = e.date.as_ref();
-        let start = d.and_then(|d| d.start.or(d.end)).or(published);
-        let end = d.and_then(|d| d.end.or(d.start)).or(published);
-        Ok(EventColumns {
-            event_type: e.event_type.as_str(),
-            modality: word(&e.modality)?,
-            actors: to_json(&e.actors, "event actors")?,
-            places: to_json(&e.places, "event places")?,
-            date: match &e.date {
-                Some(d) => Some(to_json(d, "event date")?),
-                None => None,
-            },
-            attribution: match &e.attribution {
-                Some(a) => Some(to_json(a, "event attribution")?),
-                None => None,
-            },
-            quantities: to_json(&e.quantities, "event quantities")?,
-            evidence: to_json(&e.evidence, "event evidence")?,
-            eff_start: start.map(|d| d.to_string()),
-            eff_end: end.map(|d| d.to_string()),
-        })
-    }
-}
-
 /// Insert the normalised actor and place rows of an event.
 fn insert_event_links(tx: &Transaction<'_>, event_id: i64, e: &Event) -> Result<()> {
-    EventWriter::new(tx)?.links(event_id, e)
+    let roles = e
+        .places
+        .iter()
+        .map(|p| word(&p.role))
+        .collect::<Result<Vec<_>>>()?;
+    EventWriter::new(tx)?.links(event_id, e, &roles)
 }
 
 /// Insert `events` of a report as machine events of `version`; returns how many.
@@ -727,7 +693,11 @@ fn insert_events(
     version: &str,
     at: &str,
 ) -> Result<usize> {
-    EventWriter::new(tx)?.insert(report_id, published, events, version, at, None)
+    let columns = events
+        .iter()
+        .map(|e| EventColumns::new(e, published))
+        .collect::<Result<Vec<_>>>()?;
+    EventWriter::new(tx)?.insert(report_id, events, &columns, version, at, None)
 }
 
 /// The statements that write events and their link rows, prepared once and reused for
@@ -760,37 +730,32 @@ impl<'c> EventWriter<'c> {
     }
 
     /// Insert the normalised actor and place rows of an event.
-    fn links(&mut self, event_id: i64, e: &Event) -> Result<()> {
+    /// `roles` are the places' `role` words, in order.
+    fn links(&mut self, event_id: i64, e: &Event, roles: &[String]) -> Result<()> {
         for a in &e.actors {
             self.actor.execute(params![event_id, a.as_str()])?;
         }
-        for (i, p) in e.places.iter().enumerate() {
-            self.place.execute(params![
-                event_id,
-                to_i64(i),
-                p.id,
-                p.name,
-                p.admin1,
-                word(&p.role)?
-            ])?;
+        for (i, (p, role)) in e.places.iter().zip(roles).enumerate() {
+            self.place
+                .execute(params![event_id, to_i64(i), p.id, p.name, p.admin1, role])?;
         }
         Ok(())
     }
 
-    /// Insert `events` of a report as machine events of `version`; returns how many.
+    /// Insert `events` of a report (with their `columns`, one per event, see
+    /// [`EventColumns::new`]) as machine events of `version`; returns how many.
     /// With `tally` (the report's outlet and the running count-table sum), each event's
     /// count-table contributions are added to it as the event is written.
     fn insert(
         &mut self,
         report_id: &str,
-        published: Option<NaiveDate>,
         events: &[Event],
+        columns: &[EventColumns],
         version: &str,
         at: &str,
         mut tally: Option<(Option<&str>, &mut crate::counts::Tally)>,
     ) -> Result<usize> {
-        for (i, e) in events.iter().enumerate() {
-            let c = EventColumns::new(e, published)?;
+        for (i, (e, c)) in events.iter().zip(columns).enumerate() {
             let id = self.event.insert(params![
                 report_id,
                 to_i64(i),
@@ -809,7 +774,7 @@ impl<'c> EventWriter<'c> {
                 c.eff_end,
                 at,
             ])?;
-            self.links(id, e)?;
+            self.links(id, e, &c.place_roles)?;
             if let Some((outlet, tally)) = tally.as_mut() {
                 tally.add_event(e, c.eff_start.as_deref(), c.eff_end.as_deref(), *outlet);
             }
@@ -926,8 +891,10 @@ fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-impl Store for SqliteStore {
-    fn ingest_batch(&mut self, files: &[FileInput]) -> Result<Vec<FileOutcome>> {
+impl SqliteStore {
+    /// Write a batch of files with their prepared rows in one transaction (the SQLite
+    /// work of [`Store::ingest_batch`] and [`Store::ingest_prepared`]).
+    fn write_files(&mut self, files: &[(&FileInput, &FileRows)]) -> Result<Vec<FileOutcome>> {
         if !self.bulk && files.len() >= BULK_BATCH {
             self.conn.execute_batch(BULK_PRAGMAS)?;
             self.bulk = true;
@@ -966,28 +933,9 @@ impl Store for SqliteStore {
             let mut insert_fts = tx
                 .prepare_cached("INSERT INTO report_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?;
             let mut events_writer = EventWriter::new(&tx)?;
-            for file in files {
-                if file.original.len() > MAX_ORIGINAL {
-                    return Err(StoreError::Invalid {
-                        what: format!("file {}", file.source_path),
-                        reason: format!(
-                            "{} bytes is too large to store (limit {MAX_ORIGINAL} bytes)",
-                            file.original.len()
-                        ),
-                    });
-                }
-                let sha = sha256_hex(&file.original);
-                for (report, _) in &file.reports {
-                    if report.original_sha256 != sha {
-                        return Err(StoreError::OriginalMismatch {
-                            report: report.id.clone(),
-                            source_path: file.source_path.clone(),
-                            claimed: report.original_sha256.clone(),
-                            actual: sha,
-                        });
-                    }
-                }
-                let original_new = if original_exists.exists([&sha])? {
+            for &(file, rows) in files {
+                let sha = &rows.sha256;
+                let original_new = if original_exists.exists([sha])? {
                     false
                 } else {
                     insert_original.execute(params![
@@ -1002,23 +950,18 @@ impl Store for SqliteStore {
                 insert_sighting.execute(params![sha, file.source_path, at])?;
 
                 let mut reports = Vec::with_capacity(file.reports.len());
-                for (r, events) in &file.reports {
-                    let published = r.published.as_ref().map(|p| p.date);
-                    let published_json = match &r.published {
-                        Some(p) => Some(to_json(p, "report published")?),
-                        None => None,
-                    };
+                for ((r, events), rr) in file.reports.iter().zip(&rows.reports) {
                     let inserted = insert_report.execute(params![
                         r.id,
                         sha,
                         r.title,
                         r.outlet,
                         r.url,
-                        published.map(|d| d.to_string()),
-                        published_json,
+                        rr.published,
+                        rr.published_json,
                         r.language.as_str(),
                         r.text,
-                        to_json(&r.removed, "report removed spans")?,
+                        rr.removed_json,
                         r.body,
                         r.captured_at,
                         r.source_path,
@@ -1039,13 +982,15 @@ impl Store for SqliteStore {
                     let rowid = tx.last_insert_rowid();
                     insert_fts.execute(params![
                         rowid,
-                        index_text(r.title.as_deref().unwrap_or("")),
-                        index_text(&r.body)
+                        rr.fts_title
+                            .as_deref()
+                            .unwrap_or(r.title.as_deref().unwrap_or("")),
+                        rr.fts_body.as_deref().unwrap_or(&r.body)
                     ])?;
                     let n = events_writer.insert(
                         &r.id,
-                        published,
                         events,
+                        &rr.events,
                         &file.extractor_version,
                         &at,
                         Some((r.outlet.as_deref(), &mut tally)),
@@ -1056,7 +1001,7 @@ impl Store for SqliteStore {
                     });
                 }
                 outcomes.push(FileOutcome {
-                    original_sha256: sha,
+                    original_sha256: sha.clone(),
                     original_new,
                     reports,
                 });
@@ -1066,6 +1011,23 @@ impl Store for SqliteStore {
         bump_data_version(&tx)?;
         tx.commit()?;
         Ok(outcomes)
+    }
+}
+
+impl Store for SqliteStore {
+    fn ingest_batch(&mut self, files: &[FileInput]) -> Result<Vec<FileOutcome>> {
+        let rows = files
+            .iter()
+            .map(FileRows::new)
+            .collect::<Result<Vec<_>>>()?;
+        let pairs: Vec<(&FileInput, &FileRows)> = files.iter().zip(&rows).collect();
+        self.write_files(&pairs)
+    }
+
+    fn ingest_prepared(&mut self, files: Vec<PreparedFile>) -> Result<Vec<FileOutcome>> {
+        let pairs: Vec<(&FileInput, &FileRows)> =
+            files.iter().map(|f| (f.input(), f.rows())).collect();
+        self.write_files(&pairs)
     }
 
     fn has_original(&self, sha256: &str) -> Result<bool> {

@@ -342,3 +342,64 @@ fn open_creates_nested_folder() {
         0
     );
 }
+
+#[test]
+fn prepared_files_store_the_same_as_plain_ones() {
+    use lantern_store::{EventFilter, PreparedFile};
+    for (mut plain, mut prepared) in stores().into_iter().zip(stores()) {
+        let files = || {
+            vec![
+                synthetic(1),
+                synthetic(2),
+                file_input(
+                    text_file(
+                        "Phones",
+                        "2024-03-05",
+                        "혜산시에서 단속이 있었다. Agents searched homes.",
+                    ),
+                    "k.txt",
+                    three_events(),
+                ),
+                synthetic(1),
+            ]
+        };
+        let a = plain.ingest_batch(&files()).unwrap();
+        let inputs: Vec<PreparedFile> = files()
+            .into_iter()
+            .map(|f| PreparedFile::new(f).unwrap())
+            .collect();
+        assert_eq!(inputs[0].sha256(), a[0].original_sha256);
+        let b = prepared.ingest_prepared(inputs).unwrap();
+        assert_eq!(a, b);
+        let strip = |v: Vec<lantern_store::StoredEvent>| {
+            v.into_iter()
+                .map(|e| (e.report_id, e.event, e.review_state))
+                .collect::<Vec<_>>()
+        };
+        let filter = EventFilter::default();
+        assert_eq!(
+            strip(plain.events(&filter).unwrap()),
+            strip(prepared.events(&filter).unwrap())
+        );
+        for o in &a {
+            for r in &o.reports {
+                if let ReportOutcome::Stored { id, .. } = r {
+                    assert_eq!(plain.report(id).unwrap(), prepared.report(id).unwrap());
+                }
+            }
+        }
+        assert_eq!(
+            plain.search("혜산", 10, 0).unwrap().len(),
+            prepared.search("혜산", 10, 0).unwrap().len()
+        );
+        assert_eq!(prepared.search("혜산", 10, 0).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn a_prepared_file_checks_its_reports_hash() {
+    let mut f = synthetic(3);
+    f.original.push(b'x');
+    let err = lantern_store::PreparedFile::new(f).unwrap_err();
+    assert!(matches!(err, StoreError::OriginalMismatch { .. }), "{err}");
+}
