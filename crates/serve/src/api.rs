@@ -76,16 +76,7 @@ async fn events(
     let filter = params.filter()?;
     let page = params.page()?;
     let per_page = paging.per_page.unwrap_or(50).clamp(1, MAX_PER_PAGE);
-    let exact = match paging.count.as_deref() {
-        None => false,
-        Some("exact") => true,
-        Some(other) => {
-            return Err(AppError::bad_request(format!(
-                "count: '{other}' is not a counting mode (only 'exact')"
-            ))
-            .into())
-        }
-    };
+    let exact = exact_count(paging.count.as_deref())?;
     let sensitive = access.sensitive();
     let cache = state.counts.clone();
     let (total, hit_total, list) = state
@@ -286,16 +277,7 @@ async fn search(
     }
     let limit = q.limit.unwrap_or(20).clamp(1, MAX_PER_PAGE);
     let offset = q.offset.unwrap_or(0).min(100_000);
-    let exact = match q.count.as_deref() {
-        None => false,
-        Some("exact") => true,
-        Some(other) => {
-            return Err(AppError::bad_request(format!(
-                "count: '{other}' is not a counting mode (only 'exact')"
-            ))
-            .into())
-        }
-    };
+    let exact = exact_count(q.count.as_deref())?;
     let (total, ranked) = state
         .pool
         .run(move |store| {
@@ -367,4 +349,15 @@ async fn timeline(
         })
         .await?;
     Ok(Json(json!({ "months": months })))
+}
+
+/// The `count` parameter: absent (totals past the cap are estimates) or `exact`.
+fn exact_count(mode: Option<&str>) -> Result<bool, AppError> {
+    match mode {
+        None => Ok(false),
+        Some("exact") => Ok(true),
+        Some(other) => Err(AppError::bad_request(format!(
+            "count: '{other}' is not a counting mode (only 'exact')"
+        ))),
+    }
 }

@@ -169,13 +169,7 @@ fn shared_facet_counts(
                 );
                 let mut stmt = conn.prepare_cached(&sql)?;
                 let rows = stmt
-                    .query_map([to_i64(limit)], |r| {
-                        Ok(FacetCount {
-                            value: r.get(0)?,
-                            label: r.get(1)?,
-                            count: to_u64(r.get(2)?),
-                        })
-                    })?
+                    .query_map([to_i64(limit)], facet_row)?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 Ok(rows)
             })
@@ -251,13 +245,7 @@ pub(crate) fn direct_facet_counts(
     params.push(Value::Integer(to_i64(limit)));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
-        .query_map(params_from_iter(params.iter()), |r| {
-            Ok(FacetCount {
-                value: r.get(0)?,
-                label: r.get(1)?,
-                count: to_u64(r.get(2)?),
-            })
-        })?
+        .query_map(params_from_iter(params.iter()), facet_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
@@ -319,4 +307,13 @@ pub(crate) fn direct_month_counts(
             })
         })
         .collect()
+}
+
+/// A facet row of the queries here: value, label, count.
+fn facet_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FacetCount> {
+    Ok(FacetCount {
+        value: r.get(0)?,
+        label: r.get(1)?,
+        count: to_u64(r.get(2)?),
+    })
 }

@@ -27,7 +27,6 @@ use crate::error::{Result, StoreError};
 use crate::search::{ts_vector, Query};
 use crate::sqlite::{
     from_json, from_word, now, parse_date, to_i64, to_json, to_u64, word, BROAD_TEXT_REPORTS,
-    MAX_ORIGINAL,
 };
 use crate::types::*;
 use crate::Store;
@@ -1032,25 +1031,8 @@ impl Store for PostgresStore {
         let at = now();
         let mut shas = Vec::with_capacity(files.len());
         for file in files {
-            if file.original.len() > MAX_ORIGINAL {
-                return Err(StoreError::Invalid {
-                    what: format!("file {}", file.source_path),
-                    reason: format!(
-                        "{} bytes is too large to store (limit {MAX_ORIGINAL} bytes)",
-                        file.original.len()
-                    ),
-                });
-            }
-            let sha = sha256_hex(&file.original);
+            let sha = crate::prepared::checked_sha256(file)?;
             for (report, _) in &file.reports {
-                if report.original_sha256 != sha {
-                    return Err(StoreError::OriginalMismatch {
-                        report: report.id.clone(),
-                        source_path: file.source_path.clone(),
-                        claimed: report.original_sha256.clone(),
-                        actual: sha,
-                    });
-                }
                 check_report_text(report)?;
             }
             check_text(

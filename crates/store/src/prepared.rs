@@ -62,26 +62,9 @@ pub(crate) struct FileRows {
 
 impl FileRows {
     pub(crate) fn new(file: &FileInput) -> Result<FileRows> {
-        if file.original.len() > MAX_ORIGINAL {
-            return Err(StoreError::Invalid {
-                what: format!("file {}", file.source_path),
-                reason: format!(
-                    "{} bytes is too large to store (limit {MAX_ORIGINAL} bytes)",
-                    file.original.len()
-                ),
-            });
-        }
-        let sha256 = sha256_hex(&file.original);
+        let sha256 = checked_sha256(file)?;
         let mut reports = Vec::with_capacity(file.reports.len());
         for (r, events) in &file.reports {
-            if r.original_sha256 != sha256 {
-                return Err(StoreError::OriginalMismatch {
-                    report: r.id.clone(),
-                    source_path: file.source_path.clone(),
-                    claimed: r.original_sha256.clone(),
-                    actual: sha256,
-                });
-            }
             let published = r.published.as_ref().map(|p| p.date);
             reports.push(ReportRows {
                 published: published.map(|d| d.to_string()),
@@ -171,4 +154,30 @@ impl EventColumns {
                 .collect::<Result<_>>()?,
         })
     }
+}
+
+/// The SHA-256 of a file's original, after checking that the original is not over the
+/// size limit and that every report of the file claims that hash.
+pub(crate) fn checked_sha256(file: &FileInput) -> Result<String> {
+    if file.original.len() > MAX_ORIGINAL {
+        return Err(StoreError::Invalid {
+            what: format!("file {}", file.source_path),
+            reason: format!(
+                "{} bytes is too large to store (limit {MAX_ORIGINAL} bytes)",
+                file.original.len()
+            ),
+        });
+    }
+    let sha256 = sha256_hex(&file.original);
+    for (r, _) in &file.reports {
+        if r.original_sha256 != sha256 {
+            return Err(StoreError::OriginalMismatch {
+                report: r.id.clone(),
+                source_path: file.source_path.clone(),
+                claimed: r.original_sha256.clone(),
+                actual: sha256,
+            });
+        }
+    }
+    Ok(sha256)
 }
