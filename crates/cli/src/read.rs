@@ -54,9 +54,20 @@ pub fn read_reports(path: &Path) -> FileReports {
 
 /// Parse bytes already read.
 pub fn parse_bytes(original: Vec<u8>, source_path: &str) -> FileReports {
+    parse_bytes_hashed(original, source_path, None)
+}
+
+/// [`parse_bytes`], given the bytes' SHA-256 (hex) when the caller has computed it, which
+/// saves the parser a second pass over the file.
+pub fn parse_bytes_hashed(
+    original: Vec<u8>,
+    source_path: &str,
+    sha256: Option<String>,
+) -> FileReports {
     let captured_at = now_rfc3339();
-    let parsed = catch_unwind(AssertUnwindSafe(|| {
-        lantern_ingest::parse_file(&original, source_path, &captured_at)
+    let parsed = catch_unwind(AssertUnwindSafe(|| match sha256 {
+        Some(sha) => lantern_ingest::parse_file_hashed(&original, sha, source_path, &captured_at),
+        None => lantern_ingest::parse_file(&original, source_path, &captured_at),
     }));
     match parsed {
         Err(_) => FileReports::Failed("internal error while parsing (please report it)".into()),

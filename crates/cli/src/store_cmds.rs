@@ -67,10 +67,14 @@ fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(T) -> R +
     })
 }
 
-/// Parse and extract one file's bytes; item errors come back separately.
-fn prepare(path: &Path, original: Vec<u8>) -> (Prepared, Vec<(String, String)>) {
+/// A file read by the ingest loop: its path, bytes and their SHA-256 (hex).
+type ReadFile = (PathBuf, Vec<u8>, String);
+
+/// Parse and extract one file's bytes, whose SHA-256 the reader has computed; item errors
+/// come back separately.
+fn prepare(path: &Path, original: Vec<u8>, sha256: String) -> (Prepared, Vec<(String, String)>) {
     let display = path.display().to_string();
-    match crate::read::parse_bytes(original, &display) {
+    match crate::read::parse_bytes_hashed(original, &display, Some(sha256)) {
         FileReports::Failed(reason) => (Prepared::Failed(reason), Vec::new()),
         FileReports::Parsed {
             original, items, ..
@@ -151,12 +155,12 @@ pub fn ingest_into(
     const MAX_CHUNK_BYTES: usize = 32 * 1024 * 1024;
     let mut seen_in_run: HashSet<String> = HashSet::new();
     std::thread::scope(|scope| -> anyhow::Result<()> {
-        let (job_tx, job_rx) = std::sync::mpsc::channel::<(Vec<(PathBuf, Vec<u8>)>, u64)>();
+        let (job_tx, job_rx) = std::sync::mpsc::channel::<(Vec<ReadFile>, u64)>();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<(PreparedChunk, u64)>();
         scope.spawn(move || {
             for (todo, files_in_chunk) in job_rx {
-                let prepared = par_map(todo, threads, |(path, bytes)| {
-                    let (prep, item_errors) = prepare(&path, bytes);
+                let prepared = par_map(todo, threads, |(path, bytes, sha)| {
+                    let (prep, item_errors) = prepare(&path, bytes, sha);
                     (prep, item_errors, path)
                 });
                 if done_tx.send((prepared, files_in_chunk)).is_err() {
@@ -200,7 +204,7 @@ pub fn ingest_into(
             // originals already stored (or seen earlier in this run) before spending
             // extraction on them.
             let limit = batch.max(1);
-            let mut todo: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+            let mut todo: Vec<ReadFile> = Vec::new();
             let (mut chunk_files, mut chunk_bytes) = (0usize, 0usize);
             while chunk_files < limit && chunk_bytes < MAX_CHUNK_BYTES {
                 let Some(path) = pending.next() else {
@@ -216,7 +220,7 @@ pub fn ingest_into(
                             summary.files_duplicate += 1;
                         } else {
                             chunk_bytes += bytes.len();
-                            todo.push((path.clone(), bytes));
+                            todo.push((path.clone(), bytes, sha));
                         }
                     }
                 }
