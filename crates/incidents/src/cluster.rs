@@ -512,7 +512,6 @@ pub fn group_incidents(
             None => vec![i64::MIN],
         }
     };
-    const NO_PLACE: usize = usize::MAX;
     // Compact copies of what the candidate search reads, stored in the blocks
     // themselves so that scanning a block touches contiguous memory only.
     let days = |d: NaiveDate| d.num_days_from_ce();
@@ -531,19 +530,6 @@ pub fn group_incidents(
             idx: i,
         }
     };
-    let anchors_of = |e: &EventItem| -> Vec<usize> {
-        let mut anchors: Vec<usize> = e
-            .places
-            .iter()
-            .filter_map(|&p| geo.anchor.get(p).copied().flatten())
-            .collect();
-        if e.places.is_empty() {
-            anchors.push(NO_PLACE);
-        }
-        anchors.sort_unstable();
-        anchors.dedup();
-        anchors
-    };
     let mut fine: FastMap<(usize, i64, EventType), Vec<Slot>> = FastMap::default();
     let mut coarse: FastMap<(usize, i64, EventType), Vec<Slot>> = FastMap::default();
     for (i, e) in events.iter().enumerate() {
@@ -551,7 +537,7 @@ pub fn group_incidents(
             continue;
         }
         let sl = slot(i);
-        let anchors = anchors_of(e);
+        let anchors = anchors_of(geo, e);
         let mut provs: Vec<usize> = e
             .places
             .iter()
@@ -594,7 +580,7 @@ pub fn group_incidents(
             && e.places
                 .iter()
                 .any(|&p| geo.anchor.get(p).copied().flatten().is_none());
-        let anchors = anchors_of(e);
+        let anchors = anchors_of(geo, e);
         for b in buckets_of(e) {
             for &t in &compatible {
                 for &a in &anchors {
@@ -825,9 +811,12 @@ const KEY_FINE: u64 = 0x66;
 const KEY_IN_PROVINCE: u64 = 0x71;
 const KEY_COARSE: u64 = 0x63;
 
-/// Places, provinces and coarseness of an event as the blocking sees them.
-fn block_parts(geo: &Geo, e: &EventItem) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
-    const NO_PLACE: usize = usize::MAX;
+/// The anchor of an event without places.
+const NO_PLACE: usize = usize::MAX;
+
+/// The anchor places of an event, sorted and without repeats; an event without places
+/// has the one anchor [`NO_PLACE`].
+fn anchors_of(geo: &Geo, e: &EventItem) -> Vec<usize> {
     let mut anchors: Vec<usize> = e
         .places
         .iter()
@@ -838,6 +827,12 @@ fn block_parts(geo: &Geo, e: &EventItem) -> (Vec<usize>, Vec<usize>, Vec<usize>)
     }
     anchors.sort_unstable();
     anchors.dedup();
+    anchors
+}
+
+/// Places, provinces and coarseness of an event as the blocking sees them.
+fn block_parts(geo: &Geo, e: &EventItem) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+    let anchors = anchors_of(geo, e);
     let mut provs: Vec<usize> = e
         .places
         .iter()
