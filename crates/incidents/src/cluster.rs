@@ -538,13 +538,7 @@ pub fn group_incidents(
         }
         let sl = slot(i);
         let anchors = anchors_of(geo, e);
-        let mut provs: Vec<usize> = e
-            .places
-            .iter()
-            .filter_map(|&p| geo.province.get(p).copied().flatten())
-            .collect();
-        provs.sort_unstable();
-        provs.dedup();
+        let provs = provinces_of(geo, e);
         for b in buckets_of(e) {
             for &a in &anchors {
                 fine.entry((a, b, e.event_type)).or_default().push(sl);
@@ -830,9 +824,8 @@ fn anchors_of(geo: &Geo, e: &EventItem) -> Vec<usize> {
     anchors
 }
 
-/// Places, provinces and coarseness of an event as the blocking sees them.
-fn block_parts(geo: &Geo, e: &EventItem) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
-    let anchors = anchors_of(geo, e);
+/// The provinces of an event's places, sorted and without repeats.
+fn provinces_of(geo: &Geo, e: &EventItem) -> Vec<usize> {
     let mut provs: Vec<usize> = e
         .places
         .iter()
@@ -840,6 +833,13 @@ fn block_parts(geo: &Geo, e: &EventItem) -> (Vec<usize>, Vec<usize>, Vec<usize>)
         .collect();
     provs.sort_unstable();
     provs.dedup();
+    provs
+}
+
+/// Places, provinces and coarseness of an event as the blocking sees them.
+fn block_parts(geo: &Geo, e: &EventItem) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+    let anchors = anchors_of(geo, e);
+    let provs = provinces_of(geo, e);
     let is_coarse = !e.places.is_empty()
         && e.places
             .iter()
