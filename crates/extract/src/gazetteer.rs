@@ -72,6 +72,9 @@ pub struct Gazetteer {
     keys: HashMap<String, Vec<(PlaceIdx, bool)>>,
     /// Pattern id of the automaton -> key.
     patterns: Vec<String>,
+    /// Pattern id of the automaton -> the key's entry of `keys` (a match needs no hash
+    /// lookup of its key).
+    pattern_cands: Vec<Vec<(PlaceIdx, bool)>>,
     automaton: Option<DFA>,
     /// Default preference among places sharing a name (lower is preferred).
     rank: Vec<u32>,
@@ -141,12 +144,17 @@ impl Gazetteer {
         }
         let mut patterns: Vec<String> = keys.keys().cloned().collect();
         patterns.sort();
+        let pattern_cands = patterns
+            .iter()
+            .map(|k| keys.get(k).cloned().unwrap_or_default())
+            .collect();
         let automaton = crate::overlap::build(&patterns, false).ok();
         let rank = places.iter().map(default_rank).collect();
         Gazetteer {
             places,
             keys,
             patterns,
+            pattern_cands,
             automaton,
             rank,
         }
@@ -239,7 +247,7 @@ impl Gazetteer {
             let Some(key) = self.patterns.get(pat) else {
                 return;
             };
-            let Some(cands) = self.keys.get(key) else {
+            let Some(cands) = self.pattern_cands.get(pat) else {
                 return;
             };
             if let Some(hit) = self.check_hit(text, start, end, key, cands) {

@@ -185,7 +185,9 @@ pub enum Precision {
 /// When an event happened, with the report's own words.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventDate {
+    #[serde(serialize_with = "iso_date")]
     pub start: Option<NaiveDate>,
+    #[serde(serialize_with = "iso_date")]
     pub end: Option<NaiveDate>,
     pub precision: Precision,
     /// The original words ("late last month", "지난 20일").
@@ -238,4 +240,80 @@ pub struct Event {
     /// Byte ranges `[start, end)` into `Report::body`.
     pub evidence: Vec<(usize, usize)>,
     pub confidence: f32,
+}
+
+/// Serializes a date as chrono does ("2024-05-03"), written into a stack buffer for the
+/// years 0 to 9999 rather than through `Display` one char at a time (the JSON of every
+/// stored event has two of these); other years go through chrono's own impl.
+fn iso_date<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    use chrono::Datelike;
+    let Some(d) = d else {
+        return s.serialize_none();
+    };
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        return s.serialize_some(d);
+    }
+    let y = y as u32;
+    let digit = |v: u32| b'0' + (v % 10) as u8;
+    let buf = [
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ];
+    // only ASCII digits and '-': always UTF-8
+    match std::str::from_utf8(&buf) {
+        Ok(text) => s.serialize_some(text),
+        Err(_) => s.serialize_some(d),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `iso_date` writes what chrono's own `Serialize` writes, for every day of some
+    /// ordinary years and the edges of the four-digit range and beyond.
+    #[test]
+    fn iso_date_matches_chrono() {
+        let mut days: Vec<NaiveDate> = Vec::new();
+        for y in [1, 999, 1000, 1999, 2000, 2024, 2025, 9999] {
+            let mut d = NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+            while chrono::Datelike::year(&d) == y {
+                days.push(d);
+                d = d.succ_opt().unwrap();
+            }
+        }
+        for y in [-1, 0, 10000, 12345] {
+            days.push(NaiveDate::from_ymd_opt(y, 2, 28).unwrap());
+        }
+        days.push(NaiveDate::MIN);
+        days.push(NaiveDate::MAX);
+        for d in days {
+            for (start, end) in [(Some(d), None), (None, Some(d)), (Some(d), Some(d))] {
+                let e = EventDate {
+                    start,
+                    end,
+                    precision: Precision::Day,
+                    text: "x".into(),
+                    span: (0, 1),
+                };
+                let chrono_json = format!(
+                    r#"{{"start":{},"end":{},"precision":"day","text":"x","span":[0,1]}}"#,
+                    serde_json::to_string(&start).unwrap(),
+                    serde_json::to_string(&end).unwrap()
+                );
+                assert_eq!(serde_json::to_string(&e).unwrap(), chrono_json, "{d}");
+                let back: EventDate = serde_json::from_str(&chrono_json).unwrap();
+                assert_eq!(back, e);
+            }
+        }
+    }
 }
