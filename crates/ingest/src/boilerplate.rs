@@ -383,8 +383,9 @@ fn is_korean_tag_candidate(t: &str) -> bool {
     (3..=8).contains(&words)
 }
 
-fn is_price_row(t: &str) -> bool {
-    if char_len(t) > 200 || ends_like_sentence(t) || !t.chars().any(|c| c.is_ascii_digit()) {
+/// A market-price widget row of `n` chars.
+fn is_price_row_n(t: &str, n: usize) -> bool {
+    if n > 200 || ends_like_sentence(t) || !t.chars().any(|c| c.is_ascii_digit()) {
         return false;
     }
     if !PRICE_TOKEN.is_match(t) {
@@ -393,39 +394,41 @@ fn is_price_row(t: &str) -> bool {
     t.contains('|') || t.contains('\t') || LABEL_ROW.is_match(t)
 }
 
-fn is_price_header(t: &str) -> bool {
-    char_len(t) <= 80 && !ends_like_sentence(t) && PRICE_HEADER.is_match(t)
+/// A market-price widget header of `n` chars.
+fn is_price_header_n(t: &str, n: usize) -> bool {
+    n <= 80 && !ends_like_sentence(t) && PRICE_HEADER.is_match(t)
 }
 
 /// Under a widget header, a short line with a number and a price unit is a row even
 /// without a separator ("Rice 5,000 won/kg").
-fn is_loose_price_row(t: &str) -> bool {
-    char_len(t) <= 60
+fn is_loose_price_row_n(t: &str, n: usize) -> bool {
+    n <= 60
         && !ends_like_sentence(t)
         && t.chars().any(|c| c.is_ascii_digit())
         && PRICE_TOKEN.is_match(t)
 }
 
 /// A one-line price ticker: "MARKET PRICES (won) | Pyongyang rice/kg 6,200 | ...".
-fn is_price_ticker(t: &str) -> bool {
-    is_price_ticker_n(t, char_len(t))
-}
-
-/// [`is_price_ticker`] for a line of `n` chars.
+/// `n` is the line's char count (the cheapest test first: the tests have no side effects).
 fn is_price_ticker_n(t: &str, n: usize) -> bool {
-    t.matches('|').count() >= 2
+    n <= 400
+        && t.matches('|').count() >= 2
         && t.chars().filter(|c| c.is_ascii_digit()).count() >= 4
         && PRICE_TOKEN.is_match(t)
         && !ends_like_sentence(t)
-        && n <= 400
 }
 
 /// Line-local classification: the kind of boilerplate a line is by its own shape.
+#[cfg(test)]
 fn line_kind(t: &str) -> Option<SpanKind> {
+    line_kind_n(t, char_len(t))
+}
+
+/// [`line_kind`] for a line of `n` chars.
+fn line_kind_n(t: &str, n: usize) -> Option<SpanKind> {
     if t.is_empty() {
         return None;
     }
-    let n = char_len(t);
     if is_caption(t, n) {
         return Some(SpanKind::Caption);
     }
@@ -484,6 +487,8 @@ struct Line<'a> {
     start: usize,
     end: usize,
     trimmed: &'a str,
+    /// `char_len(trimmed)`, counted once (the line tests below need it several times).
+    chars: usize,
 }
 
 fn split_lines(text: &str) -> Vec<Line<'_>> {
@@ -491,10 +496,12 @@ fn split_lines(text: &str) -> Vec<Line<'_>> {
     let mut start = 0;
     for piece in text.split_inclusive('\n') {
         let end = start + piece.len();
+        let trimmed = piece.trim();
         lines.push(Line {
             start,
             end,
-            trimmed: piece.trim(),
+            trimmed,
+            chars: char_len(trimmed),
         });
         start = end;
     }
@@ -506,7 +513,10 @@ fn split_lines(text: &str) -> Vec<Line<'_>> {
 pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
     let lines = split_lines(text);
     let n = lines.len();
-    let mut kinds: Vec<Option<SpanKind>> = lines.iter().map(|l| line_kind(l.trimmed)).collect();
+    let mut kinds: Vec<Option<SpanKind>> = lines
+        .iter()
+        .map(|l| line_kind_n(l.trimmed, l.chars))
+        .collect();
     let blank = |i: usize| lines[i].trimmed.is_empty();
 
     // Related-article lists: a bare "Related articles" header takes the short,
@@ -527,7 +537,7 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
         }
         while i < n && !blank(i) {
             let t = lines[i].trimmed;
-            if char_len(t) > 150 || ends_like_sentence(t) && !t.ends_with('?') {
+            if lines[i].chars > 150 || ends_like_sentence(t) && !t.ends_with('?') {
                 break;
             }
             kinds[i] = Some(SpanKind::Nav);
@@ -539,12 +549,12 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
     // holding at least one row, printed before the first or after the last prose line of
     // the story (a price table in the middle of a market report is evidence, so it stays).
     let is_prose = |i: usize, kinds: &[Option<SpanKind>]| {
-        let t = lines[i].trimmed;
+        let (t, c) = (lines[i].trimmed, lines[i].chars);
         kinds[i].is_none()
             && !t.is_empty()
-            && !is_price_header(t)
-            && !is_price_row(t)
-            && (char_len(t) >= 80 || ends_like_sentence(t))
+            && !is_price_header_n(t, c)
+            && !is_price_row_n(t, c)
+            && (c >= 80 || ends_like_sentence(t))
     };
     let mut prose_before = vec![0usize; n + 1];
     for i in 0..n {
@@ -553,21 +563,24 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
     let total_prose = prose_before[n];
     let mut i = 0;
     while i < n {
-        let t = lines[i].trimmed;
-        if kinds[i].is_none() && (is_price_header(t) || is_price_row(t)) {
+        let (t, c) = (lines[i].trimmed, lines[i].chars);
+        if kinds[i].is_none() && (is_price_header_n(t, c) || is_price_row_n(t, c)) {
             let mut j = i;
             let mut rows = 0;
             let mut has_header = false;
             let mut members = Vec::new();
             while j < n {
-                let tj = lines[j].trimmed;
+                let (tj, cj) = (lines[j].trimmed, lines[j].chars);
                 if tj.is_empty() {
                     j += 1;
                     continue;
                 }
-                if is_price_row(tj) || is_price_ticker(tj) || has_header && is_loose_price_row(tj) {
+                if is_price_row_n(tj, cj)
+                    || is_price_ticker_n(tj, cj)
+                    || has_header && is_loose_price_row_n(tj, cj)
+                {
                     rows += 1;
-                } else if is_price_header(tj) {
+                } else if is_price_header_n(tj, cj) {
                     has_header = true;
                 } else {
                     break;
@@ -606,7 +619,7 @@ pub fn find_boilerplate(text: &str) -> Vec<RemovedSpan> {
         let above_ok = i == 0
             || blank(i - 1)
             || kinds[i - 1].is_some()
-            || (char_len(lines[i - 1].trimmed) >= 60 && ends_like_sentence(lines[i - 1].trimmed));
+            || (lines[i - 1].chars >= 60 && ends_like_sentence(lines[i - 1].trimmed));
         let below_ok = i + 1 >= n
             || blank(i + 1)
             || kinds[i + 1].is_some()
