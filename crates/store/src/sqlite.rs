@@ -1,5 +1,6 @@
 //! The embedded SQLite implementation of [`Store`].
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -423,17 +424,19 @@ impl SqliteStore {
     }
 
     /// One page of a text-filtered listing whose text matches many reports: walk the
-    /// events of the other filters in listing order (an index, no sort) and ask the
-    /// full-text index, per event, whether its report matches (one rowid seek in the
-    /// term's doclist), stopping as soon as the page is full. The cost follows the
-    /// events walked, not the number of matching reports. `None` when the first
+    /// events of the other filters in listing order (an index, no sort) and keep those
+    /// whose report matches, stopping as soon as the page is full. The cost follows the
+    /// events walked, not the number of matching reports. Without `set`, each event's
+    /// report is asked of the full-text index (one rowid seek in the term's doclist,
+    /// 0.2 to 0.6 M instructions); with it, the report's rowid is looked up in the set of
+    /// every matching report's rowid (one seek in `reports`). `None` when the first
     /// `window` events did not fill the page (matches too sparse in listing order) or
-    /// the listing has no limit: the caller then collects the matching reports
-    /// instead. Exact either way.
-    fn events_by_probe(
+    /// the listing has no limit: the caller then tries the next way. Exact either way.
+    fn events_by_walk(
         &self,
         filter: &EventFilter,
         window: usize,
+        set: Option<&RowidSet>,
     ) -> Result<Option<Vec<StoredEvent>>> {
         let (Some(q), Some(limit)) = (filter.text.as_deref().and_then(Query::parse), filter.limit)
         else {
@@ -446,7 +449,15 @@ impl SqliteStore {
             ..filter.clone()
         };
         let (mut where_sql, rest_params) = filter_sql(&rest);
-        let mut params = vec![Value::Text(q.fts_expression())];
+        let mut params = Vec::new();
+        let test = match set {
+            None => {
+                params.push(Value::Text(q.fts_expression()));
+                "EXISTS (SELECT 1 FROM report_fts WHERE report_fts MATCH ?
+                 AND report_fts.rowid = (SELECT rt.rowid FROM reports rt WHERE rt.id = e.report_id))"
+            }
+            Some(_) => "e.report_id",
+        };
         params.extend(rest_params);
         if let Some(from) = filter.from {
             if let Some(lo) = crate::counts::earliest_start(&self.conn, from)? {
@@ -455,23 +466,45 @@ impl SqliteStore {
             }
         }
         let indexed = listing_index(filter);
+        let order = listing_order(filter);
         let sql = format!(
-            "SELECT e.id, EXISTS (SELECT 1 FROM report_fts WHERE report_fts MATCH ?
-                 AND report_fts.rowid = (SELECT rt.rowid FROM reports rt WHERE rt.id = e.report_id))
-             FROM events e{indexed}{where_sql}
-             ORDER BY e.eff_start IS NULL, e.eff_start, e.id LIMIT ?"
+            "SELECT e.id, {test} FROM events e{indexed}{where_sql}
+             ORDER BY {order} LIMIT ?"
         );
         params.push(Value::Integer(to_i64(window)));
         let want = filter.offset.saturating_add(limit);
         let mut ids: Vec<i64> = Vec::new();
         let mut walked = 0usize;
+        // With the set: whether each report seen matches (a report's events are often
+        // several in a walk: 14,760 events of 5,792 reports for 국경 at 1M).
+        let mut seen: HashMap<String, bool> = HashMap::new();
         {
             let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rowid_of = self
+                .conn
+                .prepare_cached("SELECT rowid FROM reports WHERE id = ?1")?;
             let mut rows = stmt.query(params_from_iter(params.iter()))?;
             while ids.len() < want {
                 let Some(row) = rows.next()? else { break };
                 walked += 1;
-                if row.get::<_, bool>(1)? {
+                let keep = match set {
+                    None => row.get::<_, bool>(1)?,
+                    Some(set) => {
+                        let report: String = row.get(1)?;
+                        match seen.get(&report) {
+                            Some(&m) => m,
+                            None => {
+                                let m = rowid_of
+                                    .query_row([&report], |r| r.get::<_, i64>(0))
+                                    .optional()?
+                                    .is_some_and(|rowid| set.contains(rowid));
+                                seen.insert(report, m);
+                                m
+                            }
+                        }
+                    }
+                };
+                if keep {
                     ids.push(row.get(0)?);
                 }
             }
@@ -494,23 +527,78 @@ impl SqliteStore {
         );
         self.query_events(&sql, &page).map(Some)
     }
+
+    /// The rowids of every report the full-text expression matches (one pass over the
+    /// index's doclists: about 0.4 k instructions a match for a word, ~1.8 k for a
+    /// phrase, which reads positions).
+    fn matching_rowids(&self, fts: &str) -> Result<RowidSet> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT rowid FROM report_fts WHERE report_fts MATCH ?1")?;
+        let mut rowids = stmt
+            .query_map([fts], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        // FTS5 returns them in rowid order already; sorting a sorted run is linear.
+        rowids.sort_unstable();
+        Ok(RowidSet { rowids })
+    }
 }
 
-/// Events of a broad text filter walked per event by
-/// [`SqliteStore::events_by_probe`] at most before it gives up for the collected
-/// report set.
+/// A set of report rowids, sorted (8 bytes a match; a lookup is a binary search).
+struct RowidSet {
+    rowids: Vec<i64>,
+}
+
+impl RowidSet {
+    fn contains(&self, rowid: i64) -> bool {
+        self.rowids.binary_search(&rowid).is_ok()
+    }
+}
+
+/// Events of a broad text filter walked with a full-text probe each by
+/// [`SqliteStore::events_by_walk`] at most before it turns to the set of matching reports.
 const PROBE_WINDOW: usize = 4_000;
 
-/// One probe costs about as much as collecting this many matching reports into the set
-/// (callgrind on a 100k-report store: 0.2 to 0.65 M instructions a probe, English and
-/// Korean, ~10 k a report), so the walk is bounded by the matches / `PROBE_COST`: a
-/// walk that fails costs at most about as much again as the set it falls back to.
-const PROBE_COST: usize = 64;
+/// One probe of the full-text index per event costs about as much as collecting this
+/// many matching rowids into a [`RowidSet`] (0.2 to 0.6 M instructions a probe, English
+/// and Korean; ~0.4 k a collected word match, ~1.8 k a phrase match), so the probe walk
+/// is bounded by the matches / `PROBE_COST`: a probe walk that fails costs at most about
+/// as much again as collecting the set. Matches spread evenly over listing order fill a
+/// page within a few hundred events (a word in half the reports: ~50), so they stay
+/// on the probe walk; a text whose matches come late in listing order (a Korean word
+/// when the oldest events are all from English reports) turns to the set early.
+const PROBE_COST: usize = 1_024;
+
+/// Least number of events the probe walk tries before it turns to the set.
+const PROBE_MIN: usize = 64;
+
+/// Events walked with the set of matching reports (one seek in `reports` each) at most,
+/// per matching report, before the exact query over every matching report's events
+/// (which reads at least one event row per matching report, and sorts them).
+const SET_WALK_PER_MATCH: usize = 1;
+
+/// Least number of events walked with the set before the exact query.
+const SET_WALK_MIN: usize = 20_000;
 
 /// Matches of a broad text filter counted exactly to size the probe walk; past this the
 /// walk is sized from [`SqliteStore::match_count`]'s estimate (counting a phrase's
 /// 282,219 matches at 1M reports to size it cost more than the page).
 const PROBE_COUNT_CAP: u64 = 16_000;
+
+/// The listing order of a filter's events, as its `ORDER BY` terms. Under a date range
+/// every event is dated (the filter says `(e.eff_start IS NULL) = 0`), so the leading
+/// `e.eff_start IS NULL` term is left out: SQLite does not see that the equality makes
+/// it constant, and with it sorted the whole range in a temporary B-tree instead of
+/// reading the listing index in order and stopping at the page (type x province x
+/// month at 1,000,000 reports: every one of the type's 16,266 events in the window
+/// tested for the province, instead of the first few hundred).
+fn listing_order(filter: &EventFilter) -> &'static str {
+    if filter.from.is_some() || filter.to.is_some() {
+        "e.eff_start, e.id"
+    } else {
+        "e.eff_start IS NULL, e.eff_start, e.id"
+    }
+}
 
 /// The listing index a walk in listing order uses for this filter's other columns.
 fn listing_index(filter: &EventFilter) -> &'static str {
@@ -1224,12 +1312,27 @@ impl Store for SqliteStore {
         };
         let broad_text = hits.more_than(BROAD_TEXT_REPORTS);
         if broad_text {
-            // A probe costs about as much as collecting PROBE_COST matching reports.
             // Sized from an estimate past PROBE_COUNT_CAP: the page is exact either way.
-            let window =
-                usize::try_from(hits.approximate()).map_or(PROBE_WINDOW, |h| h / PROBE_COST);
-            if let Some(page) = self.events_by_probe(filter, window.min(PROBE_WINDOW))? {
+            let matches = usize::try_from(hits.approximate()).unwrap_or(usize::MAX);
+            let window = (matches / PROBE_COST).clamp(PROBE_MIN, PROBE_WINDOW);
+            if let Some(page) = self.events_by_walk(filter, window, None)? {
                 return Ok(page);
+            }
+            // Matches sparse where the listing starts: collect the matching reports'
+            // rowids once (linear in the matches, cheap per match) and walk on with a
+            // cheap membership test instead of a full-text probe per event.
+            if let (Some(q), Some(_)) =
+                (filter.text.as_deref().and_then(Query::parse), filter.limit)
+            {
+                let set = self.matching_rowids(&q.fts_expression())?;
+                let window = set
+                    .rowids
+                    .len()
+                    .saturating_mul(SET_WALK_PER_MATCH)
+                    .max(SET_WALK_MIN);
+                if let Some(page) = self.events_by_walk(filter, window, Some(&set))? {
+                    return Ok(page);
+                }
             }
         }
         let (where_sql, mut params) = filter_sql(filter);
@@ -1247,11 +1350,13 @@ impl Store for SqliteStore {
                 params.push(Value::Text(lo));
             }
         }
-        // Pick the page's ids first (sorting only index keys), then read those rows.
+        // Pick the page's ids first (in index order where an index gives it), then read
+        // those rows.
+        let order = listing_order(filter);
         let sql = format!(
             "SELECT {EVENT_COLS} WHERE e.id IN (
                 SELECT e.id FROM events e{indexed}{where_sql}
-                ORDER BY e.eff_start IS NULL, e.eff_start, e.id LIMIT ? OFFSET ?)
+                ORDER BY {order} LIMIT ? OFFSET ?)
              ORDER BY e.eff_start IS NULL, e.eff_start, e.id"
         );
         params.push(Value::Integer(filter.limit.map(to_i64).unwrap_or(-1)));

@@ -413,3 +413,75 @@ fn a_broad_text_filter_lists_the_events_of_matching_reports_in_order() {
         }
     }
 }
+
+#[test]
+fn a_broad_text_filter_whose_matches_come_late_in_listing_order_is_listed_exactly() {
+    // 2,700 reports: the 1,500 oldest (dated 2023) never say "kestrel", the 1,200
+    // newest (2024) all do. A broad text filter (more than 1,000 matching reports) whose
+    // first match comes after 4,500 events in listing order: the per-event probe gives
+    // up early and the page comes from the walk with the set of matching reports.
+    for mut store in stores() {
+        let files: Vec<_> = (0..2700)
+            .map(|i| {
+                let (year, word) = if i < 1500 {
+                    (2023, "falcon")
+                } else {
+                    (2024, "kestrel")
+                };
+                let bytes = text_file(
+                    &format!("Bird note {i}"),
+                    &format!("{year}-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
+                    &format!("Note number {i} on a {word} seen near the border."),
+                );
+                file_input(bytes, &format!("birds/note-{i}.txt"), three_events())
+            })
+            .collect();
+        for chunk in files.chunks(900) {
+            store.ingest_batch(chunk).unwrap();
+        }
+        assert_eq!(store.count_search("kestrel").unwrap(), 1200);
+        let matching: std::collections::HashSet<String> = store
+            .search("kestrel", 3000, 0)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.report_id)
+            .collect();
+        let filters = [
+            EventFilter::default(),
+            EventFilter {
+                event_type: Some(EventType::Arrest),
+                ..EventFilter::default()
+            },
+            EventFilter {
+                from: NaiveDate::from_ymd_opt(2023, 6, 1),
+                to: NaiveDate::from_ymd_opt(2024, 6, 30),
+                ..EventFilter::default()
+            },
+        ];
+        for base in filters {
+            let expected: Vec<i64> = store
+                .events(&base)
+                .unwrap()
+                .into_iter()
+                .filter(|e| matching.contains(&e.report_id))
+                .map(|e| e.id)
+                .collect();
+            assert!(expected.len() > 300, "{base:?}");
+            for (offset, limit) in [(0, 25), (25, 25), (1000, 25), (5000, 25)] {
+                let got: Vec<i64> = store
+                    .events(&EventFilter {
+                        text: Some("kestrel".into()),
+                        limit: Some(limit),
+                        offset,
+                        ..base.clone()
+                    })
+                    .unwrap()
+                    .into_iter()
+                    .map(|e| e.id)
+                    .collect();
+                let want: Vec<i64> = expected.iter().skip(offset).take(limit).copied().collect();
+                assert_eq!(got, want, "{} {base:?} offset {offset}", store.name());
+            }
+        }
+    }
+}
