@@ -3,7 +3,7 @@
 use lantern_extract::EventType;
 use postgres::Client;
 
-use super::{col, filter_clauses, where_sql, Params};
+use super::{col, query_with, read_clauses, where_sql, Params, BITMAP_FOR_REPORTS};
 use crate::error::{Result, StoreError};
 use crate::sqlite::{to_i64, to_u64};
 use crate::types::{EventFilter, Facet, FacetCount, MonthCount};
@@ -15,7 +15,7 @@ pub(super) fn facet_counts(
     limit: usize,
 ) -> Result<Vec<FacetCount>> {
     let mut p = Params::default();
-    let mut clauses = filter_clauses(filter, &mut p);
+    let (mut clauses, broad) = read_clauses(c, filter, &mut p)?;
     // `from` bounds only `eff_end`, which no index orders: bound `eff_start` too, as the
     // listing does (without it a month filter walks every event before its end).
     if let Some(lo) = super::counts::earliest_start(c, filter)? {
@@ -95,7 +95,7 @@ pub(super) fn facet_counts(
         }
     };
     let sql = format!("{sql} LIMIT {}", p.add(to_i64(limit)));
-    c.query(&sql, &p.refs())?
+    query_with(c, broad.then_some(BITMAP_FOR_REPORTS), &sql, &p)?
         .iter()
         .map(|row| {
             Ok(FacetCount {
@@ -109,7 +109,7 @@ pub(super) fn facet_counts(
 
 pub(super) fn month_counts(c: &mut Client, filter: &EventFilter) -> Result<Vec<MonthCount>> {
     let mut p = Params::default();
-    let mut clauses = filter_clauses(filter, &mut p);
+    let (mut clauses, broad) = read_clauses(c, filter, &mut p)?;
     if let Some(lo) = super::counts::earliest_start(c, filter)? {
         clauses.push(format!("e.eff_start >= {}", p.add(lo)));
     }
@@ -119,7 +119,7 @@ pub(super) fn month_counts(c: &mut Client, filter: &EventFilter) -> Result<Vec<M
          GROUP BY 1, 2 ORDER BY 1, 2",
         where_sql(&clauses)
     );
-    c.query(&sql, &p.refs())?
+    query_with(c, broad.then_some(BITMAP_FOR_REPORTS), &sql, &p)?
         .iter()
         .map(|row| {
             let t: String = col(row, 1)?;
