@@ -337,19 +337,15 @@ fn a_broad_query_pages_through_every_match() {
             offset += page.len();
         }
         assert_eq!(seen.len(), 1015, "{}", store.name());
-        // Bounded ranking says what was done: PostgreSQL ranked the 1,000 most recently
+        // Bounded ranking says what was done: PostgreSQL ranked the 500 most recently
         // stored matches (its limit whatever the candidates asked), SQLite all 1,015
         // (fewer than the 10,000 candidates); with no candidates PostgreSQL ranked none.
         let bounded = store.search_bounded("Hyesan", 10, 0, 10_000).unwrap();
-        let expected = if store.is_postgres() {
-            Some(1000)
-        } else {
-            None
-        };
+        let expected = if store.is_postgres() { Some(500) } else { None };
         assert_eq!(bounded.ranked_among, expected, "{}", store.name());
         assert_eq!(bounded.hits.len(), 10);
         if store.is_postgres() {
-            // The 15 oldest (the first batch's first, in key order) were not ranked.
+            // The 515 stored first were not ranked.
             let ranked: std::collections::HashSet<String> = store
                 .search_bounded("Hyesan", 2000, 0, 10_000)
                 .unwrap()
@@ -357,7 +353,7 @@ fn a_broad_query_pages_through_every_match() {
                 .into_iter()
                 .map(|h| h.report_id)
                 .collect();
-            assert_eq!(ranked.len(), 1000);
+            assert_eq!(ranked.len(), 500);
             let oldest: Vec<String> = store
                 .search("Hyesan", 2000, 0)
                 .unwrap()
@@ -365,7 +361,7 @@ fn a_broad_query_pages_through_every_match() {
                 .map(|h| h.report_id)
                 .filter(|id| !ranked.contains(id))
                 .collect();
-            assert_eq!(oldest.len(), 15);
+            assert_eq!(oldest.len(), 515);
             assert!(bounded.hits.iter().all(|h| h.score > 0.0));
             let none = store.search_bounded("Hyesan", 10, 0, 0).unwrap();
             assert_eq!(none.ranked_among, Some(0));
