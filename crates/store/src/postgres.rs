@@ -1869,9 +1869,12 @@ const PHRASE_COUNT_CAP: u64 = 2_000;
 /// Settings of a statement that reads the matches of a full-text query through the GIN
 /// index: its bitmap, whatever the planner estimates (see [`count_matches`]), in one
 /// process (a parallel scan only adds start-up work to a bounded read, and visits the
-/// heap in no fixed order).
+/// heap in no fixed order), with room for an exact bitmap of a word in every heap page
+/// of a few million reports: past `work_mem` (4 MB by default, about 65,000 pages,
+/// some 600,000 reports) the bitmap turns lossy and every row of a lossy page is
+/// rechecked against its vector, which a `LIMIT` no longer bounds in heap pages.
 const BITMAP_ONLY: &str = "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off;
-     SET LOCAL max_parallel_workers_per_gather = 0";
+     SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '32MB'";
 
 /// The number of reports the `tsquery` text matches, counted exactly up to `cap`, as
 /// SQLite's `match_count`: the first `cap + 1` matches of the index's bitmap in heap
