@@ -3,14 +3,15 @@
 //! the ranked report hits, as `search::run` makes them.
 //!
 //! `first_request DATA 'q=river' 'type=arrest&province=North Hamgyong&from=2018-07-01&to=2018-07-31' ...`
-//! (values are not URL-decoded). Each query runs on a freshly opened store; prints one
+//! (values are not URL-decoded; DATA is a SQLite file or a `postgres://` URL, as
+//! `--database`). Each query runs on a freshly opened store; prints one
 //! line per query: milliseconds per piece and in all.
 
 use std::time::Instant;
 
 use lantern_serve::filter::{Params, PAGE_SIZE};
 use lantern_serve::search::{BROAD_TEXT_REPORTS, COUNT_CAP, RANK_CANDIDATES};
-use lantern_store::{EventFilter, Facet, SearchCount, SqliteStore, Store};
+use lantern_store::{EventFilter, Facet, SearchCount};
 
 fn params(s: &str) -> Params {
     let mut p = Params::default();
@@ -40,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(2);
     };
     for q in queries {
-        let store = SqliteStore::open(std::path::Path::new(data))?;
+        let store = lantern_store::open(data)?;
         let p = params(q);
         let filter = p.filter().map_err(|e| format!("{q}: {e:?}"))?;
         let mut parts: Vec<(String, f64)> = Vec::new();

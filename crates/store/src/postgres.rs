@@ -163,13 +163,22 @@ impl PostgresStore {
     pub fn count_events_direct(&self, filter: &EventFilter) -> Result<u64> {
         let mut c = self.conn()?;
         let mut p = Params::default();
-        let mut clauses = filter_clauses(filter, &mut p);
+        let (mut clauses, _) = read_clauses(&mut c, filter, &mut p)?;
         if let Some(lo) = counts::earliest_start(&mut c, filter)? {
             clauses.push(format!("e.eff_start >= {}", p.add(lo)));
         }
         let sql = format!("SELECT count(*) FROM events e{}", where_sql(&clauses));
-        let row = c.query_one(&sql, &p.refs())?;
-        Ok(to_u64(col(&row, 0)?))
+        let rows = query_with(
+            &mut c,
+            filter.text.is_some().then_some(BITMAP_FOR_REPORTS),
+            &sql,
+            &p,
+        )?;
+        let row = rows.first().ok_or_else(|| StoreError::Corrupt {
+            what: "count of events".into(),
+            reason: "no row".into(),
+        })?;
+        Ok(to_u64(col(row, 0)?))
     }
 
     /// [`Store::facet_counts`] counted from the events, without the count table.
@@ -747,6 +756,87 @@ pub(crate) fn where_sql(clauses: &[String]) -> String {
     }
 }
 
+/// Matching reports of a text filter read as a list of ids when at most this many
+/// match; past it the filter is broad (see [`read_clauses`]): the search page's
+/// threshold, past which it neither counts nor facets the text's events.
+const TEXT_IDS_CAP: u64 = BROAD_TEXT_REPORTS;
+
+/// [`filter_clauses`] for a read that may have a text condition, and whether that text
+/// is broad. The reports a text matches are collected first through the GIN index's
+/// bitmap (at most [`TEXT_IDS_CAP`] + 1 of them, so the cost follows the matches, not
+/// the store) and the condition becomes `e.report_id = ANY(ids)`; left to itself the
+/// planner read the text's `IN (SELECT … FROM reports …)` by a sequential scan of every
+/// report's vector (BENCHMARKS.md, pgq). A broad text keeps that subquery. Run the
+/// statement of a text filter with [`BITMAP_FOR_REPORTS`] either way.
+pub(crate) fn read_clauses(
+    c: &mut Client,
+    f: &EventFilter,
+    p: &mut Params,
+) -> Result<(Vec<String>, bool)> {
+    let Some(text) = &f.text else {
+        return Ok((filter_clauses(f, p), false));
+    };
+    let rest = EventFilter {
+        text: None,
+        ..f.clone()
+    };
+    let mut clauses = filter_clauses(&rest, p);
+    let Some(q) = Query::parse(text) else {
+        clauses.push("false".into());
+        return Ok((clauses, false));
+    };
+    let ts = q.ts_query();
+    let ids = matching_ids(c, &ts, TEXT_IDS_CAP + 1)?;
+    if ids.len() as u64 <= TEXT_IDS_CAP {
+        clauses.push(format!("e.report_id = ANY({})", p.add(ids)));
+        return Ok((clauses, false));
+    }
+    clauses.push(format!(
+        "e.report_id IN (SELECT frt.id FROM reports frt
+           WHERE frt.fts @@ CAST({} AS text)::tsquery)",
+        p.add(ts)
+    ));
+    Ok((clauses, true))
+}
+
+/// Setting of a statement with a text condition (see [`read_clauses`]): no sequential
+/// scans, so that a broad text's `reports` are read through the GIN index's bitmap,
+/// and the events of a text's ids joined to their link rows by key (for the place
+/// facet of the 550 `Hoeryong` reports at 100k the planner otherwise hashed a
+/// sequential scan of all of `event_places`: 16,872 buffers and 0.74 s, against
+/// 25,160 buffers in memory and 0.18 s by key, which do not grow with the store).
+const BITMAP_FOR_REPORTS: &str = "SET LOCAL enable_seqscan = off";
+
+/// Ids of the first `limit` reports the `tsquery` text matches (heap order), read
+/// through the GIN index's bitmap.
+fn matching_ids(c: &mut Client, ts_query: &str, limit: u64) -> Result<Vec<String>> {
+    let mut tx = c.transaction()?;
+    tx.batch_execute(BITMAP_ONLY)?;
+    let rows = tx.query(
+        "SELECT id FROM reports WHERE fts @@ CAST($1 AS text)::tsquery LIMIT $2",
+        &[&ts_query, &i64::try_from(limit).unwrap_or(i64::MAX)],
+    )?;
+    tx.commit()?;
+    rows.iter().map(|r| col(r, 0)).collect()
+}
+
+/// One query of a read: its rows, in a transaction with `settings` when there are any.
+pub(crate) fn query_with(
+    c: &mut Client,
+    settings: Option<&str>,
+    sql: &str,
+    p: &Params,
+) -> Result<Vec<Row>> {
+    let Some(settings) = settings else {
+        return Ok(c.query(sql, &p.refs())?);
+    };
+    let mut tx = c.transaction()?;
+    tx.batch_execute(settings)?;
+    let rows = tx.query(sql, &p.refs())?;
+    tx.commit()?;
+    Ok(rows)
+}
+
 fn is_hex(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -1172,7 +1262,7 @@ impl Store for PostgresStore {
     }
 
     fn search(&self, query: &str, limit: usize, offset: usize) -> Result<Vec<SearchHit>> {
-        Ok(self.search_listed(query, limit, offset)?.0)
+        Ok(self.search_listed(query, limit, offset, None)?.0)
     }
 
     fn search_bounded(
@@ -1182,13 +1272,10 @@ impl Store for PostgresStore {
         offset: usize,
         candidates: usize,
     ) -> Result<RankedHits> {
-        // A broad query is not ranked at all here (see `search`): `Some(0)` says so.
-        let _ = candidates;
-        let (hits, broad) = self.search_listed(query, limit, offset)?;
-        Ok(RankedHits {
-            hits,
-            ranked_among: broad.then_some(0),
-        })
+        // A broad query is ranked among its newest matches only, at most
+        // `RANK_CANDIDATES` of them (`Some(m)` says how many were ranked).
+        let (hits, ranked_among) = self.search_listed(query, limit, offset, Some(candidates))?;
+        Ok(RankedHits { hits, ranked_among })
     }
 
     fn count_search(&self, query: &str) -> Result<u64> {
@@ -1198,25 +1285,66 @@ impl Store for PostgresStore {
         count_matches(&mut *self.conn()?, &q.ts_query())
     }
 
+    /// Counted through the GIN index's bitmap up to `cap` matches, then no further
+    /// (see [`match_count`]). A query with a phrase (or a Korean word of three or more
+    /// syllables, a phrase of bigrams) is counted exactly only up to
+    /// [`PHRASE_COUNT_CAP`] when `cap` is larger: the index holds no positions, so each
+    /// candidate's vector is read to check the phrase (about 30 µs each), and past that
+    /// the answer is "more than [`PHRASE_COUNT_CAP`]" with its estimate.
+    fn count_search_upto(&self, query: &str, cap: u64) -> Result<SearchCount> {
+        let Some(q) = Query::parse(query) else {
+            return Ok(SearchCount::exact(0));
+        };
+        let ts = q.ts_query();
+        let cap = if ts.contains("<->") {
+            cap.min(PHRASE_COUNT_CAP)
+        } else {
+            cap
+        };
+        match_count(&mut *self.conn()?, &ts, cap)
+    }
+
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
         let mut c = self.conn()?;
         let mut p = Params::default();
-        let mut clauses = filter_clauses(filter, &mut p);
+        let (mut clauses, broad) = read_clauses(&mut c, filter, &mut p)?;
         // `from` bounds only `eff_end`, which no index orders: bound `eff_start` too.
-        if let Some(lo) = counts::earliest_start(&mut c, filter)? {
+        let lo = counts::earliest_start(&mut c, filter)?;
+        if broad {
+            if let Some(page) = events_by_probe(&mut c, filter, lo.as_deref(), PROBE_WINDOW)? {
+                return Ok(page);
+            }
+        }
+        if let Some(lo) = lo {
             clauses.push(format!("e.eff_start >= {}", p.add(lo)));
         }
         let limit = p.add(filter.limit.map(to_i64));
         let offset = p.add(to_i64(filter.offset));
         // Pick the page's ids first (ordering only index keys), then read those rows.
+        // The events of a text resolved to its reports' ids are found by report and
+        // sorted (`OFFSET 0` keeps the planner from walking the whole listing order for
+        // them, as it did for the 56 `Hoeryong` reports at 10k: 7,195 events read for
+        // 25, and ten times as many at ten times the reports).
+        let from = if filter.text.is_some() && !broad {
+            format!(
+                "(SELECT e.id, e.eff_start FROM events e{} OFFSET 0) e",
+                where_sql(&clauses)
+            )
+        } else {
+            format!("events e{}", where_sql(&clauses))
+        };
         let sql = format!(
             "SELECT {EVENT_COLS} WHERE e.id IN (
-                SELECT e.id FROM events e{}
+                SELECT e.id FROM {from}
                 ORDER BY e.eff_start, e.id LIMIT {limit} OFFSET {offset})
-             ORDER BY e.eff_start, e.id",
-            where_sql(&clauses)
+             ORDER BY e.eff_start, e.id"
         );
-        let rows = c.query(&sql, &p.refs())?;
+        let rows = query_with(
+            &mut c,
+            filter.text.is_some().then_some(BITMAP_FOR_REPORTS),
+            &sql,
+            &p,
+        )?;
         rows.iter().map(stored_event).collect()
     }
 
@@ -1747,21 +1875,130 @@ fn count_matches(c: &mut Client, ts_query: &str) -> Result<u64> {
     Ok(n)
 }
 
-/// [`count_matches`], counting no further than `cap`: the bitmap of the index, then
-/// only as many rows as needed (whatever the number of matches). Index and sequential
-/// scans are turned off for it: with a `LIMIT` the planner would otherwise walk rows
-/// and read each one's vector.
-fn count_matches_upto(c: &mut Client, ts_query: &str, cap: u64) -> Result<u64> {
-    let mut tx = c.transaction()?;
-    tx.batch_execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")?;
-    let row = tx.query_one(
-        "SELECT count(*) FROM (SELECT 1 FROM reports
-                                WHERE fts @@ CAST($1 AS text)::tsquery LIMIT $2) s",
-        &[&ts_query, &i64::try_from(cap).unwrap_or(i64::MAX)],
-    )?;
-    let n = to_u64(col(&row, 0)?);
-    tx.commit()?;
-    Ok(n)
+/// Matches of a query with a phrase counted exactly at most by
+/// [`Store::count_search_upto`]: each is checked against its report's vector (the GIN
+/// index has no positions), 2,000 of them in about 60 ms warm.
+const PHRASE_COUNT_CAP: u64 = 2_000;
+
+/// Settings of a statement that reads the matches of a full-text query through the GIN
+/// index: its bitmap, whatever the planner estimates (see [`count_matches`]), in one
+/// process (a parallel scan only adds start-up work to a bounded read, and visits the
+/// heap in no fixed order), with room for an exact bitmap of a word in every heap page
+/// of a few million reports: past `work_mem` (4 MB by default, about 65,000 pages,
+/// some 600,000 reports) the bitmap turns lossy and every row of a lossy page is
+/// rechecked against its vector, which a `LIMIT` no longer bounds in heap pages.
+const BITMAP_ONLY: &str = "SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off;
+     SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '32MB'";
+
+/// The number of reports the `tsquery` text matches, counted exactly up to `cap`, as
+/// SQLite's `match_count`: the first `cap + 1` matches of the index's bitmap in heap
+/// order (about the order of storage), then no further, whatever the number of
+/// matches; a phrase is rechecked against those rows' vectors only. Past the cap, the
+/// estimate assumes the matches are spread over the reports' numbers (`n`, in storage
+/// order) as densely as among those counted: matches × (span of all numbers) / (span
+/// of theirs).
+fn match_count(c: &mut Client, ts_query: &str, cap: u64) -> Result<SearchCount> {
+    let MatchSample { found, lo, hi } =
+        match_sample(c, ts_query, cap.min(i64::MAX as u64 - 1) + 1)?;
+    if found <= cap {
+        return Ok(SearchCount::exact(found));
+    }
+    let all = c.query_one("SELECT min(n), max(n) FROM reports", &[])?;
+    let (first, last): (Option<i64>, Option<i64>) = (col(&all, 0)?, col(&all, 1)?);
+    let estimate = match (lo, hi, first, last) {
+        (Some(lo), Some(hi), Some(first), Some(last)) if hi >= lo && last >= first => {
+            let span = (hi - lo + 1) as f64;
+            let total = (last - first + 1) as f64;
+            Some(((found as f64 * total / span).round() as u64).max(found))
+        }
+        _ => None,
+    };
+    Ok(SearchCount {
+        count: cap,
+        exact: false,
+        estimate,
+    })
+}
+
+/// Events of a broad text filter walked per event by [`events_by_probe`] at most
+/// before it gives up for the exact listing through the index.
+const PROBE_WINDOW: usize = 2_000;
+
+/// Rows fetched from the walk at a time.
+const PROBE_BATCH: i32 = 64;
+
+/// One page of a listing whose text matches many reports (as SQLite's
+/// `events_by_probe`): walk the events of the other filters in listing order (an index,
+/// no sort) and test, per event, its report's vector against the query (one row by its
+/// key), stopping as soon as the page is full. The cost follows the events walked, not
+/// the number of matching reports. `None` when the first `window` events did not fill
+/// the page (matches too sparse in listing order) or the listing has no limit: the
+/// caller then lists through the index. Exact either way.
+fn events_by_probe(
+    c: &mut Client,
+    filter: &EventFilter,
+    lo: Option<&str>,
+    window: usize,
+) -> Result<Option<Vec<StoredEvent>>> {
+    let (Some(q), Some(limit)) = (filter.text.as_deref().and_then(Query::parse), filter.limit)
+    else {
+        return Ok(None);
+    };
+    let rest = EventFilter {
+        text: None,
+        limit: None,
+        offset: 0,
+        ..filter.clone()
+    };
+    let mut p = Params::default();
+    let ts = p.add(q.ts_query());
+    let mut clauses = filter_clauses(&rest, &mut p);
+    if let Some(lo) = lo {
+        clauses.push(format!("e.eff_start >= {}", p.add(lo.to_string())));
+    }
+    let sql = format!(
+        "SELECT e.id, (SELECT r.fts @@ CAST({ts} AS text)::tsquery FROM reports r
+                       WHERE r.id = e.report_id)
+         FROM events e{} ORDER BY e.eff_start, e.id LIMIT {}",
+        where_sql(&clauses),
+        p.add(to_i64(window))
+    );
+    let want = filter.offset.saturating_add(limit);
+    let mut ids: Vec<i64> = Vec::new();
+    let mut walked = 0usize;
+    {
+        let mut tx = c.transaction()?;
+        let portal = tx.bind(sql.as_str(), &p.refs())?;
+        'walk: while ids.len() < want {
+            let rows = tx.query_portal(&portal, PROBE_BATCH)?;
+            for row in &rows {
+                walked += 1;
+                if col::<Option<bool>>(row, 1)? == Some(true) {
+                    ids.push(col(row, 0)?);
+                    if ids.len() >= want {
+                        break 'walk;
+                    }
+                }
+            }
+            if rows.len() < PROBE_BATCH as usize {
+                break;
+            }
+        }
+        tx.commit()?;
+    }
+    if ids.len() < want && walked >= window {
+        return Ok(None);
+    }
+    let page: Vec<i64> = ids.into_iter().skip(filter.offset).collect();
+    if page.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let sql = format!("SELECT {EVENT_COLS} WHERE e.id = ANY($1) ORDER BY e.eff_start, e.id");
+    let rows = c.query(&sql, &[&page])?;
+    rows.iter()
+        .map(stored_event)
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
 }
 
 pub(crate) fn check_report_text(r: &Report) -> Result<()> {
@@ -1782,58 +2019,155 @@ pub(crate) fn check_report_text(r: &Report) -> Result<()> {
 }
 
 impl PostgresStore {
-    /// The hits of [`Store::search`] and whether the query was broad (listed newest
-    /// first, unranked).
+    /// The hits of [`Store::search`] (`candidates` `None`) or
+    /// [`Store::search_bounded`], and what was ranked: `None` every match, `Some(0)`
+    /// none (a broad query listed newest first, unranked), `Some(m)` the `m` most
+    /// recently stored matches.
     fn search_listed(
         &self,
         query: &str,
         limit: usize,
         offset: usize,
-    ) -> Result<(Vec<SearchHit>, bool)> {
+        candidates: Option<usize>,
+    ) -> Result<(Vec<SearchHit>, Option<u64>)> {
         let Some(q) = Query::parse(query) else {
-            return Ok((Vec::new(), false));
+            return Ok((Vec::new(), None));
         };
         let ts = q.ts_query();
         let mut c = self.conn()?;
-        // Ranking reads every match's vector (out of line, compressed): hundreds of ms
-        // for a word in most reports. A broad query (the same threshold as the search
-        // page's) lists its hits newest first instead, unranked (score 0), which the
+        // Ranking reads every ranked match's vector (out of line, compressed): hundreds
+        // of ms for a word in most reports. A broad query (the same threshold as the
+        // search page's) is either ranked among its newest matches only (bounded
+        // search), or listed newest first, unranked (score 0), which the
         // `reports_listing` index gives after reading a few rows per hit.
-        let broad = count_matches_upto(&mut c, &ts, BROAD_TEXT_REPORTS + 1)? > BROAD_TEXT_REPORTS;
-        let sql = if broad {
-            "SELECT r.id, r.title, r.published, r.body, 0::float8 AS score
-             FROM reports r
-             WHERE r.fts @@ CAST($1 AS text)::tsquery
-             ORDER BY r.published DESC NULLS LAST, r.n
-             LIMIT $2 OFFSET $3"
-                .to_string()
-        } else {
-            format!(
+        let sample = match_sample(&mut c, &ts, BROAD_TEXT_REPORTS + 1)?;
+        let rows = if sample.found <= BROAD_TEXT_REPORTS {
+            let sql = format!(
                 "SELECT r.id, r.title, r.published, r.body, {RANK}::float8 AS score
                  FROM reports r, (SELECT CAST($1 AS text)::tsquery AS q) q
                  WHERE r.fts @@ q.q
                  ORDER BY score DESC, r.n
                  LIMIT $2 OFFSET $3"
-            )
+            );
+            let rows = c.query(&sql, &[&ts, &to_i64(limit), &to_i64(offset)])?;
+            return hits_of(&q, &rows).map(|h| (h, None));
+        } else {
+            let k = candidates.map_or(0, |k| k.min(RANK_CANDIDATES));
+            let newest = if k > 0 {
+                newest_matches(&mut c, &ts, k, &sample)?
+            } else {
+                Vec::new()
+            };
+            if !newest.is_empty() {
+                let sql = format!(
+                    "SELECT r.id, r.title, r.published, r.body, {RANK}::float8 AS score
+                     FROM reports r, (SELECT CAST($1 AS text)::tsquery AS q) q
+                     WHERE r.n = ANY($4)
+                     ORDER BY score DESC, r.n
+                     LIMIT $2 OFFSET $3"
+                );
+                let rows = c.query(&sql, &[&ts, &to_i64(limit), &to_i64(offset), &newest])?;
+                return hits_of(&q, &rows).map(|h| (h, Some(newest.len() as u64)));
+            }
+            c.query(
+                "SELECT r.id, r.title, r.published, r.body, 0::float8 AS score
+                 FROM reports r
+                 WHERE r.fts @@ CAST($1 AS text)::tsquery
+                 ORDER BY r.published DESC NULLS LAST, r.n
+                 LIMIT $2 OFFSET $3",
+                &[&ts, &to_i64(limit), &to_i64(offset)],
+            )?
         };
-        let rows = c.query(&sql, &[&ts, &to_i64(limit), &to_i64(offset)])?;
-        rows.iter()
-            .map(|row| {
-                let report_id: String = col(row, 0)?;
-                let published =
-                    parse_date(col(row, 2)?, || format!("reports.published of {report_id}"))?;
-                let body: &str = col(row, 3)?;
-                Ok(SearchHit {
-                    snippet: q.snippet(body, SNIPPET_WIDTH),
-                    title: col(row, 1)?,
-                    published,
-                    score: col(row, 4)?,
-                    report_id,
-                })
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(|hits| (hits, broad))
+        hits_of(&q, &rows).map(|h| (h, Some(0)))
     }
+}
+
+/// Matches of a broad query ranked at most by [`Store::search_bounded`] on PostgreSQL
+/// (whatever the candidates asked for): each ranked match's vector is read, about
+/// 30 µs each.
+const RANK_CANDIDATES: usize = 500;
+
+/// Most recent reports a bounded ranking looks at for its candidates: the planner
+/// reads them by their key and tests each one's vector (it does not know what that
+/// costs, so it seldom combines the key range with the GIN index), so a query whose
+/// candidates would need more (matches sparser than about one report in three) is
+/// listed newest first instead, unranked.
+const RANK_WINDOW: i64 = 2_000;
+
+/// The first `limit` matches of a `tsquery` text in heap order (about the order of
+/// storage), through the GIN index's bitmap: how many (at most `limit`) and the span of
+/// their report numbers.
+struct MatchSample {
+    found: u64,
+    lo: Option<i64>,
+    hi: Option<i64>,
+}
+
+fn match_sample(c: &mut Client, ts_query: &str, limit: u64) -> Result<MatchSample> {
+    let mut tx = c.transaction()?;
+    tx.batch_execute(BITMAP_ONLY)?;
+    let row = tx.query_one(
+        "SELECT count(*), min(n), max(n) FROM (SELECT n FROM reports
+                                WHERE fts @@ CAST($1 AS text)::tsquery LIMIT $2) s",
+        &[&ts_query, &i64::try_from(limit).unwrap_or(i64::MAX)],
+    )?;
+    tx.commit()?;
+    Ok(MatchSample {
+        found: to_u64(col(&row, 0)?),
+        lo: col(&row, 1)?,
+        hi: col(&row, 2)?,
+    })
+}
+
+/// Report numbers of the `k` most recently stored matches of a broad query (fewer when
+/// fewer match among the most recent reports): the matches among the last reports, as
+/// many as should hold about 1.5 `k` of them at the density of `sample`, newest first.
+/// None when that is more than [`RANK_WINDOW`] reports.
+fn newest_matches(
+    c: &mut Client,
+    ts_query: &str,
+    k: usize,
+    sample: &MatchSample,
+) -> Result<Vec<i64>> {
+    let (Some(lo), Some(hi)) = (sample.lo, sample.hi) else {
+        return Ok(Vec::new());
+    };
+    let span = (hi - lo + 1).max(1) as f64;
+    let density = (sample.found as f64 / span).clamp(f64::MIN_POSITIVE, 1.0);
+    let window = (1.5 * k as f64 / density).ceil().min(i64::MAX as f64 / 2.0) as i64;
+    if window > RANK_WINDOW {
+        return Ok(Vec::new());
+    }
+    let last: Option<i64> = col(&c.query_one("SELECT max(n) FROM reports", &[])?, 0)?;
+    let from = last.unwrap_or(0).saturating_sub(window);
+    let mut tx = c.transaction()?;
+    tx.batch_execute(BITMAP_ONLY)?;
+    let rows = tx.query(
+        "SELECT n FROM reports WHERE fts @@ CAST($1 AS text)::tsquery AND n > $2
+         ORDER BY n DESC LIMIT $3",
+        &[&ts_query, &from, &to_i64(k)],
+    )?;
+    tx.commit()?;
+    rows.iter().map(|r| col(r, 0)).collect()
+}
+
+/// Search hits of rows (id, title, published, body, score), snippets made from the body.
+fn hits_of(q: &Query, rows: &[Row]) -> Result<Vec<SearchHit>> {
+    rows.iter()
+        .map(|row| {
+            let report_id: String = col(row, 0)?;
+            let published =
+                parse_date(col(row, 2)?, || format!("reports.published of {report_id}"))?;
+            let body: &str = col(row, 3)?;
+            Ok(SearchHit {
+                snippet: q.snippet(body, SNIPPET_WIDTH),
+                title: col(row, 1)?,
+                published,
+                score: col(row, 4)?,
+                report_id,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

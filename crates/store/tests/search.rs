@@ -29,6 +29,25 @@ fn store_with(mut store: TestStore, docs: &[(&str, &str)]) -> (TestStore, Vec<St
     (store, ids)
 }
 
+/// [`stores_with`], one report per batch: stored in the order of `docs` (one batch is
+/// stored in key order on PostgreSQL).
+fn stores_in_order(docs: &[(&str, &str)]) -> Vec<TestStore> {
+    stores()
+        .into_iter()
+        .map(|mut store| {
+            for (i, (title, body)) in docs.iter().enumerate() {
+                let file = file_input(
+                    text_file(title, "2024-05-01", body),
+                    &format!("doc-{i}.txt"),
+                    vec![],
+                );
+                store.ingest_batch(&[file]).unwrap();
+            }
+            store
+        })
+        .collect()
+}
+
 #[test]
 fn english_ranked_hits_with_snippets() {
     for (store, ids) in stores_with(&[
@@ -254,7 +273,7 @@ fn a_capped_count_is_exact_up_to_the_cap_then_a_lower_bound_with_an_estimate() {
         })
         .collect();
     let refs: Vec<(&str, &str)> = docs.iter().map(|(t, b)| (t.as_str(), b.as_str())).collect();
-    for (store, _) in stores_with(&refs) {
+    for store in stores_in_order(&refs) {
         let phrase = "\"pine lumber\"";
         assert_eq!(store.count_search(phrase).unwrap(), 20);
         // At or under the cap: exact, whatever the backend.
@@ -269,16 +288,9 @@ fn a_capped_count_is_exact_up_to_the_cap_then_a_lower_bound_with_an_estimate() {
             store.count_search_upto("-", 5).unwrap(),
             SearchCount::exact(0)
         );
-        if store.is_postgres() {
-            // PostgreSQL counts exactly (the trait's default).
-            assert_eq!(
-                store.count_search_upto(phrase, 5).unwrap(),
-                SearchCount::exact(20)
-            );
-            continue;
-        }
-        // Past the cap: a lower bound, and an estimate from the density of the newest
-        // matches (six matches among the newest 11 or 12 rowids of 40: about 20).
+        // Past the cap: a lower bound, and an estimate from the density of the matches
+        // counted (SQLite: six among the newest 11 or 12 rowids of 40; PostgreSQL: the
+        // first six in storage order, among 11 numbers of 40: about 20).
         let c = store.count_search_upto(phrase, 5).unwrap();
         assert!(!c.exact);
         assert_eq!(c.count, 5);
@@ -325,11 +337,35 @@ fn a_broad_query_pages_through_every_match() {
             offset += page.len();
         }
         assert_eq!(seen.len(), 1015, "{}", store.name());
-        // Bounded ranking says what was done: PostgreSQL ranked none (listed newest
-        // first), SQLite ranked all 1,015 (fewer than the 10,000 candidates).
+        // Bounded ranking says what was done: PostgreSQL ranked the 500 most recently
+        // stored matches (its limit whatever the candidates asked), SQLite all 1,015
+        // (fewer than the 10,000 candidates); with no candidates PostgreSQL ranked none.
         let bounded = store.search_bounded("Hyesan", 10, 0, 10_000).unwrap();
-        let expected = if store.is_postgres() { Some(0) } else { None };
+        let expected = if store.is_postgres() { Some(500) } else { None };
         assert_eq!(bounded.ranked_among, expected, "{}", store.name());
+        assert_eq!(bounded.hits.len(), 10);
+        if store.is_postgres() {
+            // The 515 stored first were not ranked.
+            let ranked: std::collections::HashSet<String> = store
+                .search_bounded("Hyesan", 2000, 0, 10_000)
+                .unwrap()
+                .hits
+                .into_iter()
+                .map(|h| h.report_id)
+                .collect();
+            assert_eq!(ranked.len(), 500);
+            let oldest: Vec<String> = store
+                .search("Hyesan", 2000, 0)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.report_id)
+                .filter(|id| !ranked.contains(id))
+                .collect();
+            assert_eq!(oldest.len(), 515);
+            assert!(bounded.hits.iter().all(|h| h.score > 0.0));
+            let none = store.search_bounded("Hyesan", 10, 0, 0).unwrap();
+            assert_eq!(none.ranked_among, Some(0));
+        }
         // A narrow query is still ranked.
         let narrow = store.search("\"number 1007\"", 5, 0).unwrap();
         assert_eq!(narrow.len(), 1, "{}", store.name());
@@ -387,6 +423,31 @@ fn a_broad_text_filter_lists_the_events_of_matching_reports_in_order() {
                 .map(|e| e.id)
                 .collect();
             assert!(expected.len() > 300, "{base:?}");
+            // Counted and faceted exactly too (PostgreSQL: through the GIN index).
+            let texted = EventFilter {
+                text: Some("wolfram".into()),
+                ..base.clone()
+            };
+            assert_eq!(
+                store.count_events(&texted).unwrap(),
+                expected.len() as u64,
+                "{} {base:?}",
+                store.name()
+            );
+            let by_type: u64 = store
+                .facet_counts(&texted, lantern_store::Facet::EventType, 50)
+                .unwrap()
+                .iter()
+                .map(|f| f.count)
+                .sum();
+            assert_eq!(by_type, expected.len() as u64, "{base:?}");
+            let by_month: u64 = store
+                .month_counts(&texted)
+                .unwrap()
+                .iter()
+                .map(|m| m.count)
+                .sum();
+            assert_eq!(by_month, expected.len() as u64, "{base:?}");
             for (offset, limit) in [
                 (0, 10),
                 (10, 10),

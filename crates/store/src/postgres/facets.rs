@@ -3,7 +3,7 @@
 use lantern_extract::EventType;
 use postgres::Client;
 
-use super::{col, filter_clauses, where_sql, Params};
+use super::{col, query_with, read_clauses, where_sql, Params, BITMAP_FOR_REPORTS};
 use crate::error::{Result, StoreError};
 use crate::sqlite::{to_i64, to_u64};
 use crate::types::{EventFilter, Facet, FacetCount, MonthCount};
@@ -15,7 +15,7 @@ pub(super) fn facet_counts(
     limit: usize,
 ) -> Result<Vec<FacetCount>> {
     let mut p = Params::default();
-    let mut clauses = filter_clauses(filter, &mut p);
+    let (mut clauses, _) = read_clauses(c, filter, &mut p)?;
     // `from` bounds only `eff_end`, which no index orders: bound `eff_start` too, as the
     // listing does (without it a month filter walks every event before its end).
     if let Some(lo) = super::counts::earliest_start(c, filter)? {
@@ -95,21 +95,26 @@ pub(super) fn facet_counts(
         }
     };
     let sql = format!("{sql} LIMIT {}", p.add(to_i64(limit)));
-    c.query(&sql, &p.refs())?
-        .iter()
-        .map(|row| {
-            Ok(FacetCount {
-                value: col(row, 0)?,
-                label: col(row, 1)?,
-                count: to_u64(col(row, 2)?),
-            })
+    query_with(
+        c,
+        filter.text.is_some().then_some(BITMAP_FOR_REPORTS),
+        &sql,
+        &p,
+    )?
+    .iter()
+    .map(|row| {
+        Ok(FacetCount {
+            value: col(row, 0)?,
+            label: col(row, 1)?,
+            count: to_u64(col(row, 2)?),
         })
-        .collect()
+    })
+    .collect()
 }
 
 pub(super) fn month_counts(c: &mut Client, filter: &EventFilter) -> Result<Vec<MonthCount>> {
     let mut p = Params::default();
-    let mut clauses = filter_clauses(filter, &mut p);
+    let (mut clauses, _) = read_clauses(c, filter, &mut p)?;
     if let Some(lo) = super::counts::earliest_start(c, filter)? {
         clauses.push(format!("e.eff_start >= {}", p.add(lo)));
     }
@@ -119,19 +124,24 @@ pub(super) fn month_counts(c: &mut Client, filter: &EventFilter) -> Result<Vec<M
          GROUP BY 1, 2 ORDER BY 1, 2",
         where_sql(&clauses)
     );
-    c.query(&sql, &p.refs())?
-        .iter()
-        .map(|row| {
-            let t: String = col(row, 1)?;
-            let event_type = EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
-                what: "events.event_type".into(),
-                reason: format!("unknown event type '{t}'"),
-            })?;
-            Ok(MonthCount {
-                month: col(row, 0)?,
-                event_type,
-                count: to_u64(col(row, 2)?),
-            })
+    query_with(
+        c,
+        filter.text.is_some().then_some(BITMAP_FOR_REPORTS),
+        &sql,
+        &p,
+    )?
+    .iter()
+    .map(|row| {
+        let t: String = col(row, 1)?;
+        let event_type = EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
+            what: "events.event_type".into(),
+            reason: format!("unknown event type '{t}'"),
+        })?;
+        Ok(MonthCount {
+            month: col(row, 0)?,
+            event_type,
+            count: to_u64(col(row, 2)?),
         })
-        .collect()
+    })
+    .collect()
 }

@@ -1,0 +1,3 @@
+SELECT '{' || string_agg(id, ',') || '}' AS ids FROM (SELECT id FROM reports WHERE fts @@ '''hoeryong'''::tsquery LIMIT 1001) s \gset
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT fa.actor, fa.actor, count(*) FROM events e JOIN event_actors fa ON fa.event_id = e.id WHERE e.report_id = ANY(:'ids'::text[]) GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 12;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT fp.place_id, max(fp.name), count(*) FROM events e JOIN event_places fp ON fp.event_id = e.id AND fp.place_first WHERE e.report_id = ANY(:'ids'::text[]) GROUP BY 1 ORDER BY 3 DESC, lower(fp.place_id), 1 LIMIT 12;
