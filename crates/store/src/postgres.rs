@@ -641,7 +641,9 @@ pub(crate) fn next_ids(
         return Ok(Vec::new());
     }
     let rows = tx.query(
-        "SELECT nextval(pg_get_serial_sequence($1, $2)) FROM generate_series(1, $3::int8)",
+        // The sequence is looked up once (as regclass), not once per value.
+        "SELECT nextval(q.s) FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS s) q,
+            generate_series(1, $3::int8)",
         &[&table, &column, &to_i64(n)],
     )?;
     let mut ids = rows
@@ -1406,6 +1408,16 @@ impl Store for PostgresStore {
             })?;
             let outlet: Option<String> = col(&row, 1)?;
             counts::remove_machine_of(tx, &report_id)?;
+            // The link rows first (no cascade since step 9), then the events.
+            for table in ["event_actors", "event_places"] {
+                tx.execute(
+                    &format!(
+                        "DELETE FROM {table} WHERE event_id IN (SELECT id FROM events
+                         WHERE report_id = $1 AND review_state = 'machine')"
+                    ),
+                    &[&report_id],
+                )?;
+            }
             tx.execute(
                 "DELETE FROM events WHERE report_id = $1 AND review_state = 'machine'",
                 &[&report_id],

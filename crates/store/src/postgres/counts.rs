@@ -55,7 +55,9 @@ fn write(tx: &mut Transaction<'_>, delta: &Delta) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    rows.sort_unstable();
+    // In the primary key's order (g first, then the texts byte-wise as `COLLATE "C"`),
+    // so that consecutive upserts descend to the same or the next leaf pages.
+    rows.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
     let slot = take_slot(tx)?;
     let mut g: Vec<i16> = Vec::with_capacity(rows.len());
     let mut cols: [Vec<&str>; 8] = Default::default();
