@@ -338,6 +338,39 @@ END
 $$;
 DROP SEQUENCE event_changes;
 "#,
+    // 11 (branch `incx`; the coordinator renumbers at merge): events added to a report
+    // that already has a signature (a re-extraction that only adds events) count as an
+    // event change too, in the adding transaction. The refresh used to notice them only
+    // through event ids above its watermark, but an id is taken before its transaction
+    // commits: an id taken before a refresh read the watermark and committed after it
+    // was below the watermark and never seen. One statement-level trigger (the inserted
+    // rows as a transition table), so an ingest of new reports, whose reports have no
+    // signature yet, pays one probe of `report_signatures` per event and writes nothing.
+    r#"
+CREATE OR REPLACE FUNCTION lantern_events_added() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    s int;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM added a JOIN report_signatures r ON r.report_id = a.report_id)
+    THEN
+        RETURN NULL;
+    END IF;
+    SELECT g INTO s FROM generate_series(0, 63) g
+        WHERE pg_try_advisory_xact_lock(1818454119, g) LIMIT 1;
+    IF s IS NULL THEN
+        s := pg_backend_pid() % 64;
+        PERFORM pg_advisory_xact_lock(1818454119, s);
+    END IF;
+    INSERT INTO event_change_slots(slot, n) VALUES (s, 1)
+        ON CONFLICT (slot) DO UPDATE SET n = event_change_slots.n + 1;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS events_added ON events;
+CREATE TRIGGER events_added AFTER INSERT ON events
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION lantern_events_added();
+"#,
 ];
 
 /// The steps whose migration is followed by the count table's recount.
