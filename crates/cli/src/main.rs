@@ -214,6 +214,21 @@ enum Command {
         /// The backup file.
         input: PathBuf,
     },
+    /// Copy a whole store into a new, empty store of either backend (SQLite to
+    /// PostgreSQL or back): originals (hashes checked), reports, events with their ids
+    /// and reviews, the audit log, accounts, tokens, settings, alerts, feeds, imports
+    /// and incidents. The source is the store chosen by --database/--data unless --from.
+    Copy {
+        /// The source store (a data folder, sqlite:PATH or postgres:// URL).
+        #[arg(long)]
+        from: Option<String>,
+        /// The target store; must be empty (it is created when missing).
+        #[arg(long)]
+        to: String,
+        /// No progress lines, only the summary.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Write a synthetic corpus for benchmarks.
     Gen {
         /// Number of reports.
@@ -348,6 +363,14 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
         Command::Backup { out } => backup_cmd::backup(data, &out),
         Command::Restore { input } => backup_cmd::restore(data, &input),
+        Command::Copy { from, to, quiet } => {
+            let from = match from.as_deref() {
+                Some(spec) => StoreSpec::parse(spec).map_err(|e| anyhow::anyhow!("--from: {e}"))?,
+                None => data.clone(),
+            };
+            let to = StoreSpec::parse(&to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+            backup_cmd::copy(&from, &to, quiet)
+        }
         Command::Extract { paths, format } => extract_cmd::run(&paths, format),
         Command::Gen {
             reports,

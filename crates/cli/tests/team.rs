@@ -529,3 +529,187 @@ fn database_wins_over_data_and_bad_schemes_are_clear() {
     assert!(err.contains("unknown scheme 'mysql:'"), "{err}");
     assert!(!err.contains("secret"), "{err}");
 }
+
+/// What `lantern copy` must carry between backends, beyond [`snapshot`]: tokens,
+/// alerts, feed state, settings, incidents, copy links, pins, the data version and
+/// whether incidents are stale. Search hits compare as report ids (scores and the
+/// order of equal scores are the backend's own).
+fn copy_snapshot(store: &dyn Store) -> (Value, BTreeMap<String, Vec<u8>>) {
+    let (mut v, originals) = snapshot(store);
+    for (key, q) in [("search_en", "Hyesan"), ("search_ko", "혜산")] {
+        let mut ids: Vec<String> = store
+            .search(q, 50, 0)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.report_id)
+            .collect();
+        ids.sort();
+        v[key] = json!(ids);
+    }
+    v["tokens"] = json!(store.api_tokens().unwrap());
+    v["alerts"] = json!(store.alerts().unwrap());
+    v["feed"] = json!(format!(
+        "{:?}",
+        store.feed_state("https://example.org/feed.xml").unwrap()
+    ));
+    v["setting"] = json!(store.setting("site_name").unwrap());
+    v["incidents"] = json!(store
+        .incidents(&lantern_store::IncidentFilter::default())
+        .unwrap());
+    v["links"] = json!(store.duplicate_links().unwrap());
+    v["pins"] = json!(format!("{:?}", store.incident_pins().unwrap()));
+    v["data_version"] = json!(store.data_version().unwrap());
+    v["stale"] = json!(lantern_store::incidents::stale(store).unwrap());
+    (v, originals)
+}
+
+/// `lantern copy` from SQLite to PostgreSQL and back: everything that makes the record
+/// arrives, the copies work on (ingest, review, incremental refresh), and a copy never
+/// goes into a store that holds anything.
+#[test]
+fn copy_between_backends_round_trip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = new_db(Backend::Sqlite, tmp.path()).unwrap();
+    let Some(b) = new_db(Backend::Postgres, tmp.path()) else {
+        return skip("copy_between_backends_round_trip");
+    };
+    let c = new_db(Backend::Sqlite, tmp.path()).unwrap();
+    ok(&lantern(
+        &a.spec,
+        &["ingest", "--quiet", samples().to_str().unwrap()],
+    ));
+    // An import: a report of a store of its own, exported as JSON Lines.
+    let other = new_db(Backend::Sqlite, tmp.path()).unwrap();
+    let own = tmp.path().join("own");
+    std::fs::create_dir(&own).unwrap();
+    std::fs::write(
+        own.join("musan.txt"),
+        "Title: Border guards detain traders in Musan\nOutlet: Test Wire\nPublished: 2025-03-02\n\n\
+         Border guards in Musan detained three traders on 28 February, a source in \
+         North Hamgyong Province said. The traders had carried phones across the river.\n",
+    )
+    .unwrap();
+    ok(&lantern(
+        &other.spec,
+        &["ingest", "--quiet", own.to_str().unwrap()],
+    ));
+    let jsonl = tmp.path().join("own.jsonl");
+    ok(&lantern(
+        &other.spec,
+        &[
+            "export",
+            "--format",
+            "jsonl",
+            "--out",
+            jsonl.to_str().unwrap(),
+        ],
+    ));
+    ok(&lantern(
+        &a.spec,
+        &["import", "--format", "jsonl", jsonl.to_str().unwrap()],
+    ));
+    {
+        let mut s = open(&a.spec);
+        let events = s.events(&lantern_store::EventFilter::default()).unwrap();
+        assert!(events.len() >= 3, "samples give events");
+        s.review_event(events[0].id, "ann", &ReviewDecision::Confirm, Some("ok"))
+            .unwrap();
+        s.review_event(events[1].id, "ann", &ReviewDecision::Reject, None)
+            .unwrap();
+        let mut edited = events[2].event.clone();
+        edited.modality = lantern_extract::Modality::Feared;
+        s.review_event(
+            events[2].id,
+            "bo",
+            &ReviewDecision::Edit(Box::new(edited)),
+            None,
+        )
+        .unwrap();
+        s.put_user("ann", Role::Editor, "not-a-real-hash").unwrap();
+        s.create_api_token("feedbeef", "script", Role::Viewer)
+            .unwrap();
+        s.set_setting("site_name", "Border desk").unwrap();
+        s.save_alert("hyesan", &Default::default()).unwrap();
+        s.set_feed_state(&lantern_store::FeedState {
+            url: "https://example.org/feed.xml".into(),
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+            checked_at: Some("2026-11-29T09:00:00Z".into()),
+            ok_at: Some("2026-11-29T09:00:00Z".into()),
+            failures: 0,
+            last_error: None,
+        })
+        .unwrap();
+        // An analyst pin: two events of one report kept together.
+        let report = &events[3].report_id;
+        let mine = s.report_events(report).unwrap();
+        if mine.len() >= 2 {
+            let refs: Vec<_> = mine.iter().map(|e| &e.event).collect();
+            let keys = lantern_store::incidents::event_keys(report, &refs);
+            s.add_incident_pin(
+                &lantern_store::NewIncidentPin {
+                    kind: lantern_store::PinKind::Merge,
+                    keys: keys[..2].to_vec(),
+                    others: Vec::new(),
+                    incidents: Vec::new(),
+                    audit_event_id: mine[0].id,
+                    note: Some("same raid".into()),
+                },
+                "ann",
+            )
+            .unwrap();
+        }
+    }
+    ok(&lantern(&a.spec, &["incidents"]));
+    let (sa, oa) = copy_snapshot(open(&a.spec).as_ref());
+    assert!(!sa["incidents"].as_array().unwrap().is_empty());
+    assert!(!sa["search_ko"].as_array().unwrap().is_empty());
+    // SQLite to PostgreSQL.
+    let out = ok(&lantern(&a.spec, &["copy", "--quiet", "--to", &b.spec]));
+    assert!(out.contains("copied"), "{out}");
+    let (sb, ob) = copy_snapshot(open(&b.spec).as_ref());
+    assert_eq!(sa, sb, "the PostgreSQL copy differs");
+    assert_eq!(oa, ob, "originals differ in the PostgreSQL copy");
+    // And back to SQLite.
+    let out = ok(&bin()
+        .args(["copy", "--from", &b.spec, "--to", &c.spec])
+        .output()
+        .unwrap());
+    assert!(out.contains("copied"), "{out}");
+    let (sc, oc) = copy_snapshot(open(&c.spec).as_ref());
+    assert_eq!(sa, sc, "the SQLite copy of the copy differs");
+    assert_eq!(oa, oc, "originals differ in the SQLite copy");
+    for spec in [&b.spec, &c.spec] {
+        let v = ok(&lantern(spec, &["verify"]));
+        assert!(v.contains("all match"), "{v}");
+        // The copies go on: a review, new reports, an incremental refresh, counts.
+        let mut s = open(spec);
+        let e = s
+            .events(&lantern_store::EventFilter::default())
+            .unwrap()
+            .into_iter()
+            .find(|e| e.review_state == lantern_store::ReviewState::Machine)
+            .unwrap();
+        s.review_event(e.id, "cy", &ReviewDecision::Confirm, None)
+            .unwrap();
+        assert_eq!(
+            s.audit_log(None).unwrap().len(),
+            sa["audit"].as_array().unwrap().len() + 1
+        );
+        assert_eq!(
+            s.count_events(&lantern_store::EventFilter::default())
+                .unwrap(),
+            open(&a.spec)
+                .count_events(&lantern_store::EventFilter::default())
+                .unwrap()
+        );
+    }
+    // Never into a store that holds anything.
+    let refused = lantern(&a.spec, &["copy", "--to", &c.spec]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("not empty") && err.lines().count() == 1,
+        "{err}"
+    );
+}

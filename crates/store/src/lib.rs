@@ -43,6 +43,7 @@
 
 mod accounts;
 pub mod backup;
+pub mod copy;
 mod counts;
 mod error;
 mod facets;

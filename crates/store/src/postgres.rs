@@ -654,6 +654,11 @@ pub(crate) fn next_ids(
     Ok(ids)
 }
 
+/// Recount the count table inside `tx` (`lantern copy`, see `crate::copy`).
+pub(crate) fn rebuild_counts_in(tx: &mut Transaction<'_>) -> Result<()> {
+    counts::rebuild(tx)
+}
+
 /// Count one change of the data, inside the writing transaction.
 pub(crate) fn bump_data_version(tx: &mut Transaction<'_>) -> Result<()> {
     tx.execute("UPDATE data_version SET value = value + 1", &[])?;

@@ -508,7 +508,7 @@ fn the_event_change_counter_survives_its_migration() {
         )
         .unwrap();
     let mut again = store.reopen();
-    assert_eq!(again.schema_version().unwrap(), 9);
+    assert_eq!(again.schema_version().unwrap(), 10);
     let now = again.incident_delta(None).unwrap().now;
     assert_eq!(now.event_changes, 5);
     assert_eq!(now.max_event_id, before.max_event_id);
@@ -529,4 +529,167 @@ fn the_event_change_counter_survives_its_migration() {
     assert_eq!(again.incident_delta(None).unwrap().now.event_changes, 6);
     tx.rollback().unwrap();
     assert_eq!(again.incident_delta(None).unwrap().now.event_changes, 6);
+}
+
+/// A transaction of another connection that adds an event to a report that already has
+/// a signature (what a re-extraction that only adds events does), left open.
+enum AddingTx {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+/// The columns of an event copied into a new row (a new `seq`, far from the others).
+const EVENT_COPY: &str = "report_id, seq, extractor_version, review_state, event_type, modality,
+    negated, confidence, actors_json, places_json, date_json, attribution_json,
+    quantities_json, evidence_json, eff_start, eff_end, created_at, updated_at";
+
+impl AddingTx {
+    /// Begin, and add a copy of event `event` to its report, taking its id now.
+    fn begin(store: &common::TestStore, event: i64) -> AddingTx {
+        let seq_copy = EVENT_COPY.replacen("seq,", "seq + 1000,", 1);
+        match &store.backend {
+            common::Backend::Sqlite(dir) => {
+                let raw = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
+                raw.execute_batch("BEGIN IMMEDIATE").unwrap();
+                raw.execute(
+                    &format!(
+                        "INSERT INTO events({EVENT_COPY}) SELECT {seq_copy} FROM events
+                         WHERE id = ?1"
+                    ),
+                    [event],
+                )
+                .unwrap();
+                AddingTx::Sqlite(raw)
+            }
+            common::Backend::Postgres { .. } => {
+                let mut raw = raw_postgres(store);
+                raw.batch_execute("BEGIN").unwrap();
+                raw.execute(
+                    &format!(
+                        "INSERT INTO events(id, {EVENT_COPY})
+                         SELECT nextval(pg_get_serial_sequence('events', 'id')), {seq_copy}
+                         FROM events WHERE id = $1"
+                    ),
+                    &[&event],
+                )
+                .unwrap();
+                AddingTx::Postgres(raw)
+            }
+        }
+    }
+
+    /// Bump the data version (as every writer does) and commit.
+    fn commit(&mut self) {
+        match self {
+            AddingTx::Sqlite(raw) => raw
+                .execute_batch(
+                    "UPDATE settings SET value = CAST(value AS INTEGER) + 1
+                     WHERE key = 'data_version';
+                     COMMIT",
+                )
+                .unwrap(),
+            AddingTx::Postgres(raw) => raw
+                .batch_execute("UPDATE data_version SET value = value + 1; COMMIT")
+                .unwrap(),
+        }
+    }
+}
+
+/// An event added to a report that already has a signature, by a transaction that took
+/// the event's id before a refresh read its watermark and committed after the refresh's
+/// reads: the next refresh must notice it (run in full), not treat the store as holding
+/// only new reports.
+///
+/// On PostgreSQL, another ingest commits larger ids in between, so the watermark (the
+/// largest committed id) is above the added event's id. Before schema step 10 (branch
+/// `incx`) only ids above the watermark told that a signed report got events: the
+/// refresh ran incrementally and the event stayed out of incidents. On SQLite writers
+/// are serialized, so no id can be committed below the largest id a later snapshot
+/// sees (the ingest of new reports must come before the adding transaction): the id
+/// check catches it, before and after.
+#[test]
+fn an_event_added_to_a_signed_report_committed_after_a_refresh_read_is_noticed() {
+    for mut store in common::stores() {
+        let files = shuffled(fixtures(), 9);
+        store.ingest_batch(&files[..34]).unwrap();
+        recompute(&mut *store).unwrap();
+        // An event of a report that has a signature (every report does after the
+        // recomputation); it is in an incident.
+        let event = files[..34]
+            .iter()
+            .flat_map(|f| store.report_events(&f.reports[0].0.id).unwrap())
+            .find(|e| store.incident_of_event(e.id).unwrap().is_some())
+            .expect("an event in an incident")
+            .id;
+        let postgres = matches!(store.backend, common::Backend::Postgres { .. });
+        if !postgres {
+            store.ingest_batch(&files[34..36]).unwrap();
+        }
+        let mut adding = AddingTx::begin(&store, event);
+        if postgres {
+            // Committed while the adding transaction is open: larger ids, committed first.
+            store.ingest_batch(&files[34..36]).unwrap();
+        }
+        let state = refresh_incremental_racing(&mut *store, MAX_NEW_SHARE, &mut || {
+            adding.commit();
+            Ok(())
+        })
+        .unwrap()
+        .expect("new reports only, so incremental");
+        assert!(state.incremental);
+        assert!(stale(&*store).unwrap(), "{}", store.name());
+        let state = refresh(&mut *store).unwrap().expect("stale, so refreshed");
+        assert!(
+            !state.incremental,
+            "{}: the added event must make the refresh full",
+            store.name()
+        );
+        let what = format!("event added after a refresh read on {}", store.name());
+        assert_same_as_full(&mut *store, &what);
+    }
+}
+
+/// Events added to a stored report that no refresh has signed yet (a re-extraction),
+/// by a transaction that took their ids before a refresh read its watermark and
+/// committed before the refresh wrote: the refresh signs the report from a snapshot
+/// without those events, so the next refresh must notice them. On PostgreSQL, schema
+/// step 10 counts events added to a report stored by an earlier transaction; before,
+/// only events of reports with a signature counted, and this interleaving was missed.
+#[test]
+fn events_added_to_an_unsigned_report_while_a_refresh_signs_it_are_noticed() {
+    for mut store in common::stores() {
+        let files = shuffled(fixtures(), 9);
+        store.ingest_batch(&files[..34]).unwrap();
+        recompute(&mut *store).unwrap();
+        store.ingest_batch(&files[34..36]).unwrap();
+        // A stored report with no signature yet, and an event of it.
+        let report = &files[34].reports[0].0.id;
+        let event = store.report_events(report).unwrap()[0].id;
+        assert!(store
+            .incident_delta(None)
+            .unwrap()
+            .new_reports
+            .contains(report));
+        let postgres = matches!(store.backend, common::Backend::Postgres { .. });
+        let mut adding = AddingTx::begin(&store, event);
+        if postgres {
+            store.ingest_batch(&files[36..38]).unwrap();
+        }
+        let state = refresh_incremental_racing(&mut *store, MAX_NEW_SHARE, &mut || {
+            adding.commit();
+            Ok(())
+        })
+        .unwrap()
+        .expect("new reports only, so incremental");
+        assert!(state.incremental);
+        assert!(stale(&*store).unwrap(), "{}", store.name());
+        let state = refresh(&mut *store).unwrap().expect("stale, so refreshed");
+        assert!(
+            !state.incremental,
+            "{}: the added event must make the refresh full",
+            store.name()
+        );
+        let what = format!("event added to an unsigned report on {}", store.name());
+        assert_same_as_full(&mut *store, &what);
+    }
 }

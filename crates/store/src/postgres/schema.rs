@@ -366,6 +366,48 @@ BEGIN
 END
 $$;
 "#,
+    // 10 (branch `incx`): events added to a report
+    // that already has a signature (a re-extraction that only adds events) count as an
+    // event change too, in the adding transaction. The refresh used to notice them only
+    // through event ids above its watermark, but an id is taken before its transaction
+    // commits: an id taken before a refresh read the watermark and committed after it
+    // was below the watermark and never seen. Also counted: events added to a report
+    // stored by an earlier transaction (its row's `xmin` is not this transaction's), so
+    // that a re-extraction of a report no refresh has signed yet is noticed when a
+    // concurrent refresh signs the report from a snapshot without those events. One
+    // statement-level trigger (the inserted rows as a transition table): an ingest,
+    // which inserts the reports of its events in the same transaction, pays one probe of
+    // `reports` and `report_signatures` per event and writes nothing. (A report inserted
+    // under a savepoint has the subtransaction's xid: its events count as a change, and
+    // the next refresh is full; no write path uses savepoints.)
+    r#"
+CREATE OR REPLACE FUNCTION lantern_events_added() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    s int;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM added a JOIN reports r ON r.id = a.report_id
+                   WHERE r.xmin <> pg_current_xact_id()::xid
+                      OR EXISTS (SELECT 1 FROM report_signatures s
+                                 WHERE s.report_id = a.report_id))
+    THEN
+        RETURN NULL;
+    END IF;
+    SELECT g INTO s FROM generate_series(0, 63) g
+        WHERE pg_try_advisory_xact_lock(1818454119, g) LIMIT 1;
+    IF s IS NULL THEN
+        s := pg_backend_pid() % 64;
+        PERFORM pg_advisory_xact_lock(1818454119, s);
+    END IF;
+    INSERT INTO event_change_slots(slot, n) VALUES (s, 1)
+        ON CONFLICT (slot) DO UPDATE SET n = event_change_slots.n + 1;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS events_added ON events;
+CREATE TRIGGER events_added AFTER INSERT ON events
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION lantern_events_added();
+"#,
 ];
 
 /// The steps whose migration is followed by the count table's recount.
