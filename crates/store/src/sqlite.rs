@@ -42,7 +42,16 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Whether this connection has been set up for bulk writing (see [`BULK_PRAGMAS`]).
     bulk: bool,
+    /// Count-table contributions of this connection's committed bulk batches not yet
+    /// folded into the table (see [`crate::counts::fold`] and [`FOLD_EVENTS`]).
+    pending: Option<crate::counts::Pending>,
 }
+
+/// Events a bulk writer's batches may leave above the count table's watermark before
+/// it folds them into the table ([`Store::finish_ingest`] folds the rest). Readers count
+/// these events directly, so this bounds the extra work of a read during an ingest;
+/// folding less often saves the table's upserts of the keys the batches share.
+pub(crate) const FOLD_EVENTS: i64 = 100_000;
 
 /// Files in one [`Store::ingest_batch`] call from which the connection is treated as a
 /// bulk writer (`lantern ingest`, imports of folders).
@@ -188,11 +197,36 @@ impl SqliteStore {
         .map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn, &path)?;
-        Ok(SqliteStore {
+        let mut store = SqliteStore {
             conn,
             path,
             bulk: false,
-        })
+            pending: None,
+        };
+        // Events a stopped ingest left above the watermark are folded now, if the store
+        // can be written without waiting (reads are exact either way).
+        if crate::counts::unfolded_above(&store.conn)?.is_some() {
+            store.conn.busy_timeout(Duration::ZERO)?;
+            let _ = store.fold_counts();
+            store.conn.busy_timeout(Duration::from_secs(10))?;
+        }
+        Ok(store)
+    }
+
+    /// Fold every event above the count table's watermark into the table (with this
+    /// connection's pending sums when still exact), in one transaction.
+    fn fold_counts(&mut self) -> Result<()> {
+        let pending = self.pending.take();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (_, w) = crate::counts::insert_start(&tx)?;
+        if crate::counts::watermark(&tx)?.is_none() && pending.is_none() {
+            return Ok(());
+        }
+        crate::counts::fold(&tx, pending, w)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// [`Store::count_events`] counted from the events, without the count table (for
@@ -900,11 +934,20 @@ impl SqliteStore {
             self.bulk = true;
         }
         let at = now();
+        // Taken out for the batch: should it fail, the sums are dropped and the next
+        // fold reads the events of the earlier batches back instead.
+        let pending = self.pending.take();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // The count table's additions, summed as the events are written.
-        let mut tally = crate::counts::Tally::default();
+        let (before, w) = crate::counts::insert_start(&tx)?;
+        // The count table's additions, summed as the events are written, across the
+        // batches of a bulk writer.
+        let mut pending = match pending {
+            Some(p) => p,
+            None => crate::counts::Pending::start(&tx)?,
+        };
+        let tally = &mut pending.tally;
         let mut outcomes = Vec::with_capacity(files.len());
         {
             // Every statement is prepared once for the whole batch.
@@ -993,7 +1036,7 @@ impl SqliteStore {
                         &rr.events,
                         &file.extractor_version,
                         &at,
-                        Some((r.outlet.as_deref(), &mut tally)),
+                        Some((r.outlet.as_deref(), &mut *tally)),
                     )?;
                     reports.push(ReportOutcome::Stored {
                         id: r.id.clone(),
@@ -1007,9 +1050,22 @@ impl SqliteStore {
                 });
             }
         }
-        tally.write(&tx)?;
+        pending.written(before, crate::counts::max_event_id(&tx)?);
+        // A bulk writer folds its batches' sums every `FOLD_EVENTS` events (and at
+        // `finish_ingest`); other writers (the web app, small imports) at once.
+        let defer = self.bulk && files.len() >= BULK_BATCH && pending.events < FOLD_EVENTS;
+        let keep = if defer {
+            if crate::counts::watermark(&tx)?.is_none() {
+                crate::counts::set_watermark(&tx, w)?;
+            }
+            Some(pending)
+        } else {
+            crate::counts::fold(&tx, Some(pending), w)?;
+            None
+        };
         bump_data_version(&tx)?;
         tx.commit()?;
+        self.pending = keep;
         Ok(outcomes)
     }
 }
@@ -1028,6 +1084,13 @@ impl Store for SqliteStore {
         let pairs: Vec<(&FileInput, &FileRows)> =
             files.iter().map(|f| (f.input(), f.rows())).collect();
         self.write_files(&pairs)
+    }
+
+    fn finish_ingest(&mut self) -> Result<()> {
+        if self.pending.is_none() && crate::counts::unfolded_above(&self.conn)?.is_none() {
+            return Ok(());
+        }
+        self.fold_counts()
     }
 
     fn has_original(&self, sha256: &str) -> Result<bool> {
@@ -1260,8 +1323,8 @@ impl Store for SqliteStore {
     }
 
     fn count_events(&self, filter: &EventFilter) -> Result<u64> {
-        if let Some(plan) = crate::counts::plan(&self.conn, filter)? {
-            return plan.count(&self.conn);
+        if let Some(n) = crate::facets::count_events(&self.conn, filter)? {
+            return Ok(n);
         }
         self.count_events_direct(filter)
     }
@@ -1312,9 +1375,9 @@ impl Store for SqliteStore {
         crate::counts::adjust(&tx, crate::counts::EventSet::MachineOf(&report_id), -1)?;
         tx.prepare_cached("DELETE FROM events WHERE report_id = ?1 AND review_state = 'machine'")?
             .execute([&report_id])?;
-        let events_before = crate::counts::max_event_id(&tx)?;
+        let (events_before, w) = crate::counts::insert_start(&tx)?;
         let n = insert_events(&tx, &report_id, published, events, version, &at)?;
-        crate::counts::adjust(&tx, crate::counts::EventSet::After(events_before), 1)?;
+        crate::counts::add_inserted(&tx, events_before, w)?;
         tx.prepare_cached("UPDATE reports SET extracted_with = ?1 WHERE id = ?2")?
             .execute([version, &report_id])?;
         bump_data_version(&tx)?;
