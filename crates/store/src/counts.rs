@@ -423,6 +423,50 @@ impl Tally {
     pub(crate) fn write(self, conn: &Connection) -> Result<()> {
         self.delta.write(conn)
     }
+
+    /// The summed keys, compact (for a report's events, summed on the thread that
+    /// prepares its rows, see [`crate::PreparedFile::new`]).
+    pub(crate) fn contribution(self) -> Contribution {
+        Contribution {
+            texts: self.delta.texts,
+            keys: self
+                .delta
+                .counts
+                .into_iter()
+                .filter(|(_, n)| *n != 0)
+                .collect(),
+        }
+    }
+
+    /// Add a [`Contribution`]: its texts are looked up once each, then its keys are
+    /// added (instead of every event's keys).
+    pub(crate) fn merge(&mut self, c: &Contribution) {
+        let delta = &mut self.delta;
+        let ids: Vec<u32> = c.texts.iter().map(|t| delta.intern(t)).collect();
+        let id = |i: u32| ids.get(i as usize).copied().unwrap_or(0);
+        for (k, n) in &c.keys {
+            let key = Key {
+                g: k.g,
+                k1: k.k1,
+                v1: id(k.v1),
+                k2: k.k2,
+                v2: id(k.v2),
+                event_type: id(k.event_type),
+                review_state: id(k.review_state),
+                m0: id(k.m0),
+                m1: id(k.m1),
+            };
+            *delta.counts.entry(key).or_insert(0) += n;
+        }
+    }
+}
+
+/// The count-table keys of some events, summed, with their own text numbering (see
+/// [`Tally::contribution`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Contribution {
+    texts: Vec<String>,
+    keys: Vec<(Key, i64)>,
 }
 
 /// `YYYY-MM` of a stored `YYYY-MM-DD` date, `''` for none.

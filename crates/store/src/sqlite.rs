@@ -731,7 +731,7 @@ fn insert_events(
         .iter()
         .map(|e| EventColumns::new(e, published))
         .collect::<Result<Vec<_>>>()?;
-    EventWriter::new(tx)?.insert(report_id, events, &columns, version, at, None)
+    EventWriter::new(tx)?.insert(report_id, events, &columns, version, at)
 }
 
 /// The statements that write events and their link rows, prepared once and reused for
@@ -778,8 +778,6 @@ impl<'c> EventWriter<'c> {
 
     /// Insert `events` of a report (with their `columns`, one per event, see
     /// [`EventColumns::new`]) as machine events of `version`; returns how many.
-    /// With `tally` (the report's outlet and the running count-table sum), each event's
-    /// count-table contributions are added to it as the event is written.
     fn insert(
         &mut self,
         report_id: &str,
@@ -787,7 +785,6 @@ impl<'c> EventWriter<'c> {
         columns: &[EventColumns],
         version: &str,
         at: &str,
-        mut tally: Option<(Option<&str>, &mut crate::counts::Tally)>,
     ) -> Result<usize> {
         for (i, (e, c)) in events.iter().zip(columns).enumerate() {
             let id = self.event.insert(params![
@@ -809,9 +806,6 @@ impl<'c> EventWriter<'c> {
                 at,
             ])?;
             self.links(id, e, &c.place_roles)?;
-            if let Some((outlet, tally)) = tally.as_mut() {
-                tally.add_event(e, c.eff_start.as_deref(), c.eff_end.as_deref(), *outlet);
-            }
         }
         Ok(events.len())
     }
@@ -1036,8 +1030,9 @@ impl SqliteStore {
                         &rr.events,
                         &file.extractor_version,
                         &at,
-                        Some((r.outlet.as_deref(), &mut *tally)),
                     )?;
+                    // The report's keys, summed when its rows were prepared.
+                    tally.merge(&rr.counts);
                     reports.push(ReportOutcome::Stored {
                         id: r.id.clone(),
                         events: n,
