@@ -232,6 +232,11 @@ pub fn ingest_into(
         }
         Ok(())
     })?;
+    // Derived work the store deferred across the batches (SQLite: the count table's
+    // fold of the run's summed keys).
+    store
+        .finish_ingest()
+        .context("finishing the ingest (folding the event counts) failed")?;
     bar.finish_and_clear();
     Ok(summary)
 }

@@ -59,8 +59,6 @@ use crate::types::{EventFilter, Facet};
 pub(crate) enum EventSet<'a> {
     /// Every event.
     All,
-    /// Events with an id above this one (the rows of one ingest transaction).
-    After(i64),
     /// These events.
     Ids(&'a [i64]),
     /// The machine events of this report (before re-extraction deletes them).
@@ -425,6 +423,50 @@ impl Tally {
     pub(crate) fn write(self, conn: &Connection) -> Result<()> {
         self.delta.write(conn)
     }
+
+    /// The summed keys, compact (for a report's events, summed on the thread that
+    /// prepares its rows, see [`crate::PreparedFile::new`]).
+    pub(crate) fn contribution(self) -> Contribution {
+        Contribution {
+            texts: self.delta.texts,
+            keys: self
+                .delta
+                .counts
+                .into_iter()
+                .filter(|(_, n)| *n != 0)
+                .collect(),
+        }
+    }
+
+    /// Add a [`Contribution`]: its texts are looked up once each, then its keys are
+    /// added (instead of every event's keys).
+    pub(crate) fn merge(&mut self, c: &Contribution) {
+        let delta = &mut self.delta;
+        let ids: Vec<u32> = c.texts.iter().map(|t| delta.intern(t)).collect();
+        let id = |i: u32| ids.get(i as usize).copied().unwrap_or(0);
+        for (k, n) in &c.keys {
+            let key = Key {
+                g: k.g,
+                k1: k.k1,
+                v1: id(k.v1),
+                k2: k.k2,
+                v2: id(k.v2),
+                event_type: id(k.event_type),
+                review_state: id(k.review_state),
+                m0: id(k.m0),
+                m1: id(k.m1),
+            };
+            *delta.counts.entry(key).or_insert(0) += n;
+        }
+    }
+}
+
+/// The count-table keys of some events, summed, with their own text numbering (see
+/// [`Tally::contribution`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Contribution {
+    texts: Vec<String>,
+    keys: Vec<(Key, i64)>,
 }
 
 /// `YYYY-MM` of a stored `YYYY-MM-DD` date, `''` for none.
@@ -510,7 +552,6 @@ pub(crate) fn adjust(conn: &Connection, set: EventSet<'_>, sign: i64) -> Result<
             }
             return Ok(());
         }
-        EventSet::After(id) => ("e.id > ?1", vec![Value::Integer(id)]),
         EventSet::Ids(ids) => {
             if ids.is_empty() {
                 return Ok(());
@@ -530,11 +571,177 @@ pub(crate) fn adjust(conn: &Connection, set: EventSet<'_>, sign: i64) -> Result<
 }
 
 fn adjust_where(conn: &Connection, cond: &str, params: &[Value], sign: i64) -> Result<()> {
+    // Only folded events are in the table: those above the watermark are counted
+    // directly by readers and added by the next [`fold`].
+    let cond = format!("{cond} AND e.id <= {WATERMARK_SQL}");
     let mut delta = Delta::default();
-    for d in load(conn, cond, params)? {
+    for d in load(conn, &cond, params)? {
         delta.add(&d, sign);
     }
     delta.write(conn)
+}
+
+/// Add the contributions of the events with ids in `(lo, hi]` (the fold's read-back).
+fn add_range(conn: &Connection, lo: i64, hi: i64) -> Result<()> {
+    if hi <= lo {
+        return Ok(());
+    }
+    let mut delta = Delta::default();
+    for d in load(
+        conn,
+        "e.id > ?1 AND e.id <= ?2",
+        &[Value::Integer(lo), Value::Integer(hi)],
+    )? {
+        delta.add(&d, 1);
+    }
+    delta.write(conn)
+}
+
+/// The `settings` key of the count table's watermark: the table holds exactly the
+/// contributions of the events with an id at or below it. No row: every event is
+/// counted (the state before an ingest first deferred its counts).
+pub(crate) const WATERMARK_KEY: &str = "counts_watermark";
+
+/// The watermark in SQL (no row: every id).
+const WATERMARK_SQL: &str = "coalesce((SELECT CAST(value AS INTEGER) FROM settings
+     WHERE key = 'counts_watermark'), 9223372036854775807)";
+
+/// The stored watermark, if any (see [`WATERMARK_KEY`]).
+pub(crate) fn watermark(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT CAST(value AS INTEGER) FROM settings WHERE key = ?1")?
+        .query_row([WATERMARK_KEY], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_watermark(conn: &Connection, w: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO settings(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(rusqlite::params![WATERMARK_KEY, w.to_string()])?;
+    Ok(())
+}
+
+/// `Some(watermark)` when events above the watermark exist: committed events the
+/// table does not hold yet, which readers count directly (ids above it). One lookup of
+/// the setting and one rowid seek.
+pub(crate) fn unfolded_above(conn: &Connection) -> Result<Option<i64>> {
+    let Some(w) = watermark(conn)? else {
+        return Ok(None);
+    };
+    let any = conn
+        .prepare_cached("SELECT 1 FROM events WHERE id > ?1 LIMIT 1")?
+        .exists([w])?;
+    Ok(any.then_some(w))
+}
+
+/// The value of the SQLite event-change counter (bumped by triggers on every update
+/// or delete of an event, migration 8).
+fn event_changes(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT n FROM event_changes WHERE id = 1")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Before a transaction inserts events: the largest event id and the effective
+/// watermark (the stored one, or that id when none is stored). A watermark above the
+/// largest id (the newest events were deleted) is lowered to it first, because SQLite
+/// gives the next insert the id after the largest: a reused id must not count as
+/// folded.
+pub(crate) fn insert_start(conn: &Connection) -> Result<(i64, i64)> {
+    let before = max_event_id(conn)?;
+    match watermark(conn)? {
+        None => Ok((before, before)),
+        Some(w) if w > before => {
+            set_watermark(conn, before)?;
+            Ok((before, before))
+        }
+        Some(w) => Ok((before, w)),
+    }
+}
+
+/// After a transaction inserted events (ids above `before`, from [`insert_start`])
+/// without a [`Tally`]: counts them now when nothing below them is unfolded (the
+/// watermark was `before`), else leaves them to the next [`fold`], which reads every
+/// unfolded event back.
+pub(crate) fn add_inserted(conn: &Connection, before: i64, w: i64) -> Result<()> {
+    if w < before {
+        return Ok(());
+    }
+    let max = max_event_id(conn)?;
+    add_range(conn, before, max)?;
+    if watermark(conn)?.is_some() {
+        set_watermark(conn, max)?;
+    }
+    Ok(())
+}
+
+/// Count-table contributions of ingest batches committed but not yet folded into the
+/// table ([`fold`]), kept in memory by the writing connection.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    /// The summed contributions of the events in `ranges`, as they were written.
+    pub(crate) tally: Tally,
+    /// Id ranges `(lo, hi]` of the events written by this connection's batches.
+    ranges: Vec<(i64, i64)>,
+    /// Events in `ranges`.
+    pub(crate) events: i64,
+    /// [`event_changes`] when the first batch started: if any event was updated or
+    /// deleted since, the tally may be stale and the fold reads the events back.
+    changes: i64,
+}
+
+impl Pending {
+    /// A new, empty sum, in the transaction of its first batch.
+    pub(crate) fn start(conn: &Connection) -> Result<Pending> {
+        Ok(Pending {
+            tally: Tally::default(),
+            ranges: Vec::new(),
+            events: 0,
+            changes: event_changes(conn)?,
+        })
+    }
+
+    /// The batch wrote the events with ids in `(before, after]`.
+    pub(crate) fn written(&mut self, before: i64, after: i64) {
+        if after > before {
+            self.ranges.push((before, after));
+            self.events += after - before;
+        }
+    }
+}
+
+/// Fold the unfolded events into the table and move the watermark to the largest event
+/// id, in the caller's transaction. `w` is the effective watermark (from
+/// [`insert_start`] in this transaction, or [`watermark`]). The in-memory sum of
+/// `pending` is used when it still describes its events exactly: no event updated or
+/// deleted since it started (the counter) and none of its ranges folded by another
+/// connection meanwhile; events above the watermark that it does not cover (written by
+/// other connections, re-extraction, imports) and, when it is stale, all of them, are
+/// read back from the events and their link rows.
+pub(crate) fn fold(conn: &Connection, pending: Option<Pending>, w: i64) -> Result<()> {
+    let max = max_event_id(conn)?;
+    let usable = match &pending {
+        Some(p) => p.changes == event_changes(conn)? && p.ranges.iter().all(|&(lo, _)| lo >= w),
+        None => false,
+    };
+    match pending {
+        Some(p) if usable => {
+            let mut ranges = p.ranges;
+            ranges.sort_unstable();
+            p.tally.write(conn)?;
+            // The gaps between this connection's ranges.
+            let mut lo = w;
+            for (a, b) in ranges {
+                add_range(conn, lo, a.min(max))?;
+                lo = lo.max(b);
+            }
+            add_range(conn, lo, max)?;
+        }
+        _ => add_range(conn, w, max)?,
+    }
+    set_watermark(conn, max.max(0))
 }
 
 /// Recount the whole table from the events (the migration's backfill).
@@ -555,6 +762,12 @@ const LONGEST_SPAN_SQLITE: &str =
     "SELECT max((m1 / 100 * 12 + m1 % 100) - (m0 / 100 * 12 + m0 % 100))
      FROM event_counts WHERE g = 1 AND k1 = 0 AND m0 <> 0 AND n > 0";
 
+/// [`LONGEST_SPAN_SQLITE`] of the events above the watermark `?1`, from the events.
+const UNFOLDED_SPAN_SQLITE: &str =
+    "SELECT max((CAST(substr(e.eff_end, 1, 4) AS INTEGER) * 12 + CAST(substr(e.eff_end, 6, 2) AS INTEGER))
+              - (CAST(substr(e.eff_start, 1, 4) AS INTEGER) * 12 + CAST(substr(e.eff_start, 6, 2) AS INTEGER)))
+     FROM events e NOT INDEXED WHERE e.id > ?1 AND e.eff_start IS NOT NULL";
+
 /// The longest span in months, end month minus start month, of any dated event, read
 /// from the table's monthly rows (one integer or NULL; PostgreSQL's text months).
 pub(crate) const LONGEST_SPAN_SQL: &str =
@@ -567,9 +780,16 @@ pub(crate) const LONGEST_SPAN_SQL: &str =
 /// of the month `from`'s month minus the longest span in months of any event (read from
 /// the monthly rows). `None` when no event is dated.
 pub(crate) fn earliest_start(conn: &Connection, from: NaiveDate) -> Result<Option<String>> {
-    let span: Option<i64> = conn
+    let mut span: Option<i64> = conn
         .prepare_cached(LONGEST_SPAN_SQLITE)?
         .query_row([], |r| r.get(0))?;
+    // Events above the watermark are not in the table yet: their spans are read directly.
+    if let Some(w) = unfolded_above(conn)? {
+        let more: Option<i64> = conn
+            .prepare_cached(UNFOLDED_SPAN_SQLITE)?
+            .query_row([w], |r| r.get(0))?;
+        span = span.max(more);
+    }
     Ok(start_bound(from, span))
 }
 

@@ -1,5 +1,7 @@
 //! Counting events by facet and by month, for search pages, timelines and maps.
 
+use std::collections::HashMap;
+
 use lantern_extract::EventType;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension};
@@ -36,18 +38,104 @@ fn where_sql(clauses: &[&str], extra: &[&str]) -> String {
     }
 }
 
+/// Run `f` in one read snapshot (a deferred transaction, unless the connection is in
+/// one already), so that the count table, the watermark and the direct count of the
+/// events above it all see the same commits (a fold committed between two of them would
+/// count its events twice or not at all).
+pub(crate) fn in_snapshot<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    if !conn.is_autocommit() {
+        return f();
+    }
+    conn.execute_batch("BEGIN DEFERRED")?;
+    let out = f();
+    match &out {
+        Ok(_) => conn.execute_batch("COMMIT")?,
+        Err(_) => {
+            // The error of `f` is the one to report.
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+    }
+    out
+}
+
+/// A facet read from the count table, plus the events above the watermark (`unfolded`,
+/// see [`counts::unfolded_above`]) counted directly; `None` when the table does not
+/// hold it.
+fn table_facet(
+    conn: &Connection,
+    filter: &EventFilter,
+    plan: &counts::Plan,
+    facet: Facet,
+    limit: usize,
+    unfolded: Option<i64>,
+) -> Result<Option<Vec<FacetCount>>> {
+    let Some(w) = unfolded else {
+        return match plan.facet(conn, facet, limit)? {
+            Some(rows) => Ok(Some(label(conn, facet, rows)?)),
+            None => Ok(None),
+        };
+    };
+    // Every value of both (the top `limit` of the sum need not be in either's top).
+    let Some(rows) = plan.facet(conn, facet, usize::MAX)? else {
+        return Ok(None);
+    };
+    let above = facet_rows(conn, filter, facet, usize::MAX, Some(w))?;
+    // Summed by value without ASCII case, as the table and the direct counts group them.
+    let mut sums: HashMap<String, (String, u64)> = HashMap::new();
+    let more = above.into_iter().map(|f| (f.value, f.count));
+    for (value, n) in rows.into_iter().chain(more) {
+        sums.entry(value.to_ascii_lowercase())
+            .or_insert_with(|| (value, 0))
+            .1 += n;
+    }
+    let mut rows: Vec<(String, (String, u64))> =
+        sums.into_iter().filter(|(_, (_, n))| *n > 0).collect();
+    // Most first, ties by value without ASCII case (`ORDER BY 2 DESC, 1 COLLATE NOCASE`).
+    rows.sort_unstable_by(|a, b| b.1 .1.cmp(&a.1 .1).then_with(|| a.0.cmp(&b.0)));
+    rows.truncate(limit);
+    let rows = rows.into_iter().map(|(_, v)| v).collect();
+    Ok(Some(label(conn, facet, rows)?))
+}
+
 pub(crate) fn facet_counts(
     conn: &Connection,
     filter: &EventFilter,
     facet: Facet,
     limit: usize,
 ) -> Result<Vec<FacetCount>> {
-    if let Some(plan) = counts::plan(conn, filter)? {
-        if let Some(rows) = plan.facet(conn, facet, limit)? {
-            return label(conn, facet, rows);
+    in_snapshot(conn, || {
+        if let Some(plan) = counts::plan(conn, filter)? {
+            let unfolded = counts::unfolded_above(conn)?;
+            if let Some(rows) = table_facet(conn, filter, &plan, facet, limit, unfolded)? {
+                return Ok(rows);
+            }
         }
-    }
-    direct_facet_counts(conn, filter, facet, limit)
+        direct_facet_counts(conn, filter, facet, limit)
+    })
+}
+
+/// [`counts::Plan::count`] plus the events above the watermark counted directly.
+pub(crate) fn count_events(conn: &Connection, filter: &EventFilter) -> Result<Option<u64>> {
+    in_snapshot(conn, || {
+        let Some(plan) = counts::plan(conn, filter)? else {
+            return Ok(None);
+        };
+        let n = plan.count(conn)?;
+        let Some(w) = counts::unfolded_above(conn)? else {
+            return Ok(Some(n));
+        };
+        let (mut clauses, mut params) = filter_clauses(filter);
+        clauses.push("e.id > ?");
+        params.push(Value::Integer(w));
+        let sql = format!(
+            "SELECT count(*) FROM events e NOT INDEXED{}",
+            where_sql(&clauses, &[])
+        );
+        let above: i64 = conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
+        Ok(Some(n + to_u64(above)))
+    })
 }
 
 /// [`facet_counts`] of several facets under one filter. The facets the count table
@@ -63,13 +151,26 @@ pub(crate) fn facet_counts_many(
     facets: &[Facet],
     limit: usize,
 ) -> Result<Vec<Vec<FacetCount>>> {
+    in_snapshot(conn, || facet_counts_many_in(conn, filter, facets, limit))
+}
+
+fn facet_counts_many_in(
+    conn: &Connection,
+    filter: &EventFilter,
+    facets: &[Facet],
+    limit: usize,
+) -> Result<Vec<Vec<FacetCount>>> {
     let plan = counts::plan(conn, filter)?;
+    let unfolded = match plan {
+        Some(_) => counts::unfolded_above(conn)?,
+        None => None,
+    };
     let mut out: Vec<Option<Vec<FacetCount>>> = vec![None; facets.len()];
     let mut joined = Vec::new();
     for (i, &f) in facets.iter().enumerate() {
         if let Some(plan) = &plan {
-            if let Some(rows) = plan.facet(conn, f, limit)? {
-                out[i] = Some(label(conn, f, rows)?);
+            if let Some(rows) = table_facet(conn, filter, plan, f, limit, unfolded)? {
+                out[i] = Some(rows);
                 continue;
             }
         }
@@ -211,8 +312,24 @@ pub(crate) fn direct_facet_counts(
     facet: Facet,
     limit: usize,
 ) -> Result<Vec<FacetCount>> {
+    facet_rows(conn, filter, facet, limit, None)
+}
+
+/// [`direct_facet_counts`]; with `above`, of the events with a larger id only, walked
+/// by rowid from it (the events above the count table's watermark).
+fn facet_rows(
+    conn: &Connection,
+    filter: &EventFilter,
+    facet: Facet,
+    limit: usize,
+    above: Option<i64>,
+) -> Result<Vec<FacetCount>> {
     let (mut clauses, mut params) = filter_clauses(filter);
     start_bound(conn, filter, &mut clauses, &mut params)?;
+    if let Some(w) = above {
+        clauses.push("e.id > ?");
+        params.push(Value::Integer(w));
+    }
     // (value, label, count) columns; join; extra condition.
     let (cols, join, extra): (&str, &str, &[&str]) = match facet {
         Facet::EventType => ("e.event_type, e.event_type, count(*)", "", &[]),
@@ -238,8 +355,14 @@ pub(crate) fn direct_facet_counts(
             &["fr.outlet IS NOT NULL"],
         ),
     };
+    // Above the watermark: the rowid range is the outer loop.
+    let (events, join) = match (above, join) {
+        (None, join) => ("events e", join.to_string()),
+        (Some(_), "") => ("events e NOT INDEXED", String::new()),
+        (Some(_), join) => ("events e NOT INDEXED", format!(" CROSS{join}")),
+    };
     let sql = format!(
-        "SELECT {cols} FROM events e{join}{} GROUP BY 1 ORDER BY 3 DESC, 1 COLLATE NOCASE LIMIT ?",
+        "SELECT {cols} FROM {events}{join}{} GROUP BY 1 ORDER BY 3 DESC, 1 COLLATE NOCASE LIMIT ?",
         where_sql(&clauses, extra)
     );
     params.push(Value::Integer(to_i64(limit)));
@@ -251,25 +374,57 @@ pub(crate) fn direct_facet_counts(
 }
 
 pub(crate) fn month_counts(conn: &Connection, filter: &EventFilter) -> Result<Vec<MonthCount>> {
-    if let Some(plan) = counts::plan(conn, filter)? {
-        if let Some(rows) = plan.months(conn)? {
-            return rows
-                .into_iter()
-                .map(|(month, t, count)| {
-                    let event_type = EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
-                        what: "event_counts.event_type".into(),
-                        reason: format!("unknown event type '{t}'"),
-                    })?;
-                    Ok(MonthCount {
-                        month,
-                        event_type,
-                        count,
+    in_snapshot(conn, || {
+        if let Some(plan) = counts::plan(conn, filter)? {
+            if let Some(rows) = plan.months(conn)? {
+                let mut out = rows
+                    .into_iter()
+                    .map(|(month, t, count)| {
+                        let event_type =
+                            EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
+                                what: "event_counts.event_type".into(),
+                                reason: format!("unknown event type '{t}'"),
+                            })?;
+                        Ok(MonthCount {
+                            month,
+                            event_type,
+                            count,
+                        })
                     })
-                })
-                .collect();
+                    .collect::<Result<Vec<_>>>()?;
+                if let Some(w) = counts::unfolded_above(conn)? {
+                    // Summed with the events above the watermark, counted directly.
+                    let mut sums: HashMap<(String, &'static str), u64> = HashMap::new();
+                    let above = month_rows(conn, filter, Some(w))?;
+                    for m in out.drain(..).chain(above) {
+                        *sums.entry((m.month, m.event_type.as_str())).or_insert(0) += m.count;
+                    }
+                    out = sums
+                        .into_iter()
+                        .filter(|(_, n)| *n > 0)
+                        .map(|((month, t), count)| {
+                            let event_type =
+                                EventType::parse(t).ok_or_else(|| StoreError::Corrupt {
+                                    what: "events.event_type".into(),
+                                    reason: format!("unknown event type '{t}'"),
+                                })?;
+                            Ok(MonthCount {
+                                month,
+                                event_type,
+                                count,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    out.sort_unstable_by(|a, b| {
+                        (a.month.as_str(), a.event_type.as_str())
+                            .cmp(&(b.month.as_str(), b.event_type.as_str()))
+                    });
+                }
+                return Ok(out);
+            }
         }
-    }
-    direct_month_counts(conn, filter)
+        direct_month_counts(conn, filter)
+    })
 }
 
 /// Month counts computed from the events themselves (any filter).
@@ -277,10 +432,28 @@ pub(crate) fn direct_month_counts(
     conn: &Connection,
     filter: &EventFilter,
 ) -> Result<Vec<MonthCount>> {
+    month_rows(conn, filter, None)
+}
+
+/// [`direct_month_counts`]; with `above`, of the events with a larger id only.
+fn month_rows(
+    conn: &Connection,
+    filter: &EventFilter,
+    above: Option<i64>,
+) -> Result<Vec<MonthCount>> {
     let (mut clauses, mut params) = filter_clauses(filter);
     start_bound(conn, filter, &mut clauses, &mut params)?;
+    if let Some(w) = above {
+        clauses.push("e.id > ?");
+        params.push(Value::Integer(w));
+    }
+    let events = if above.is_some() {
+        "events e NOT INDEXED"
+    } else {
+        "events e"
+    };
     let sql = format!(
-        "SELECT substr(e.eff_start, 1, 7), e.event_type, count(*) FROM events e{}
+        "SELECT substr(e.eff_start, 1, 7), e.event_type, count(*) FROM {events}{}
          GROUP BY 1, 2 ORDER BY 1, 2",
         where_sql(&clauses, &[crate::sqlite::DATED])
     );

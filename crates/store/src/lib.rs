@@ -94,6 +94,14 @@ pub trait Store: Send {
         self.ingest_batch(&inputs)
     }
 
+    /// The end of an ingest run of [`Store::ingest_batch`] / [`Store::ingest_prepared`]
+    /// calls: a store that defers derived work across the batches of a run (SQLite
+    /// folds its batches' count-table sums into the table every so many events and
+    /// here) finishes it. Reads are exact before and after; the default does nothing.
+    fn finish_ingest(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Whether an original with this SHA-256 (hex) is stored.
     fn has_original(&self, sha256: &str) -> Result<bool>;
 

@@ -66,6 +66,20 @@ impl FileRows {
         let mut reports = Vec::with_capacity(file.reports.len());
         for (r, events) in &file.reports {
             let published = r.published.as_ref().map(|p| p.date);
+            let columns = events
+                .iter()
+                .map(|e| EventColumns::new(e, published))
+                .collect::<Result<Vec<_>>>()?;
+            // The report's count-table keys, summed here rather than on the writer.
+            let mut tally = crate::counts::Tally::default();
+            for (e, c) in events.iter().zip(&columns) {
+                tally.add_event(
+                    e,
+                    c.eff_start.as_deref(),
+                    c.eff_end.as_deref(),
+                    r.outlet.as_deref(),
+                );
+            }
             reports.push(ReportRows {
                 published: published.map(|d| d.to_string()),
                 published_json: match &r.published {
@@ -75,10 +89,8 @@ impl FileRows {
                 removed_json: to_json(&r.removed, "report removed spans")?,
                 fts_title: fts_form(r.title.as_deref().unwrap_or("")),
                 fts_body: fts_form(&r.body),
-                events: events
-                    .iter()
-                    .map(|e| EventColumns::new(e, published))
-                    .collect::<Result<_>>()?,
+                events: columns,
+                counts: tally.contribution(),
             });
         }
         Ok(FileRows { sha256, reports })
@@ -106,6 +118,8 @@ pub(crate) struct ReportRows {
     pub(crate) fts_body: Option<String>,
     /// One per event of the report, in order.
     pub(crate) events: Vec<EventColumns>,
+    /// The events' count-table keys, summed.
+    pub(crate) counts: crate::counts::Contribution,
 }
 
 /// The JSON and normalised columns of one event.

@@ -43,7 +43,16 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Whether this connection has been set up for bulk writing (see [`BULK_PRAGMAS`]).
     bulk: bool,
+    /// Count-table contributions of this connection's committed bulk batches not yet
+    /// folded into the table (see [`crate::counts::fold`] and [`FOLD_EVENTS`]).
+    pending: Option<crate::counts::Pending>,
 }
+
+/// Events a bulk writer's batches may leave above the count table's watermark before
+/// it folds them into the table ([`Store::finish_ingest`] folds the rest). Readers count
+/// these events directly, so this bounds the extra work of a read during an ingest;
+/// folding less often saves the table's upserts of the keys the batches share.
+pub(crate) const FOLD_EVENTS: i64 = 100_000;
 
 /// Files in one [`Store::ingest_batch`] call from which the connection is treated as a
 /// bulk writer (`lantern ingest`, imports of folders).
@@ -189,11 +198,36 @@ impl SqliteStore {
         .map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn, &path)?;
-        Ok(SqliteStore {
+        let mut store = SqliteStore {
             conn,
             path,
             bulk: false,
-        })
+            pending: None,
+        };
+        // Events a stopped ingest left above the watermark are folded now, if the store
+        // can be written without waiting (reads are exact either way).
+        if crate::counts::unfolded_above(&store.conn)?.is_some() {
+            store.conn.busy_timeout(Duration::ZERO)?;
+            let _ = store.fold_counts();
+            store.conn.busy_timeout(Duration::from_secs(10))?;
+        }
+        Ok(store)
+    }
+
+    /// Fold every event above the count table's watermark into the table (with this
+    /// connection's pending sums when still exact), in one transaction.
+    fn fold_counts(&mut self) -> Result<()> {
+        let pending = self.pending.take();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (_, w) = crate::counts::insert_start(&tx)?;
+        if crate::counts::watermark(&tx)?.is_none() && pending.is_none() {
+            return Ok(());
+        }
+        crate::counts::fold(&tx, pending, w)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// [`Store::count_events`] counted from the events, without the count table (for
@@ -785,7 +819,7 @@ fn insert_events(
         .iter()
         .map(|e| EventColumns::new(e, published))
         .collect::<Result<Vec<_>>>()?;
-    EventWriter::new(tx)?.insert(report_id, events, &columns, version, at, None)
+    EventWriter::new(tx)?.insert(report_id, events, &columns, version, at)
 }
 
 /// The statements that write events and their link rows, prepared once and reused for
@@ -832,8 +866,6 @@ impl<'c> EventWriter<'c> {
 
     /// Insert `events` of a report (with their `columns`, one per event, see
     /// [`EventColumns::new`]) as machine events of `version`; returns how many.
-    /// With `tally` (the report's outlet and the running count-table sum), each event's
-    /// count-table contributions are added to it as the event is written.
     fn insert(
         &mut self,
         report_id: &str,
@@ -841,7 +873,6 @@ impl<'c> EventWriter<'c> {
         columns: &[EventColumns],
         version: &str,
         at: &str,
-        mut tally: Option<(Option<&str>, &mut crate::counts::Tally)>,
     ) -> Result<usize> {
         for (i, (e, c)) in events.iter().zip(columns).enumerate() {
             let id = self.event.insert(params![
@@ -863,9 +894,6 @@ impl<'c> EventWriter<'c> {
                 at,
             ])?;
             self.links(id, e, &c.place_roles)?;
-            if let Some((outlet, tally)) = tally.as_mut() {
-                tally.add_event(e, c.eff_start.as_deref(), c.eff_end.as_deref(), *outlet);
-            }
         }
         Ok(events.len())
     }
@@ -988,11 +1016,20 @@ impl SqliteStore {
             self.bulk = true;
         }
         let at = now();
+        // Taken out for the batch: should it fail, the sums are dropped and the next
+        // fold reads the events of the earlier batches back instead.
+        let pending = self.pending.take();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // The count table's additions, summed as the events are written.
-        let mut tally = crate::counts::Tally::default();
+        let (before, w) = crate::counts::insert_start(&tx)?;
+        // The count table's additions, summed as the events are written, across the
+        // batches of a bulk writer.
+        let mut pending = match pending {
+            Some(p) => p,
+            None => crate::counts::Pending::start(&tx)?,
+        };
+        let tally = &mut pending.tally;
         let mut outcomes = Vec::with_capacity(files.len());
         {
             // Every statement is prepared once for the whole batch.
@@ -1081,8 +1118,9 @@ impl SqliteStore {
                         &rr.events,
                         &file.extractor_version,
                         &at,
-                        Some((r.outlet.as_deref(), &mut tally)),
                     )?;
+                    // The report's keys, summed when its rows were prepared.
+                    tally.merge(&rr.counts);
                     reports.push(ReportOutcome::Stored {
                         id: r.id.clone(),
                         events: n,
@@ -1095,9 +1133,22 @@ impl SqliteStore {
                 });
             }
         }
-        tally.write(&tx)?;
+        pending.written(before, crate::counts::max_event_id(&tx)?);
+        // A bulk writer folds its batches' sums every `FOLD_EVENTS` events (and at
+        // `finish_ingest`); other writers (the web app, small imports) at once.
+        let defer = self.bulk && files.len() >= BULK_BATCH && pending.events < FOLD_EVENTS;
+        let keep = if defer {
+            if crate::counts::watermark(&tx)?.is_none() {
+                crate::counts::set_watermark(&tx, w)?;
+            }
+            Some(pending)
+        } else {
+            crate::counts::fold(&tx, Some(pending), w)?;
+            None
+        };
         bump_data_version(&tx)?;
         tx.commit()?;
+        self.pending = keep;
         Ok(outcomes)
     }
 }
@@ -1116,6 +1167,13 @@ impl Store for SqliteStore {
         let pairs: Vec<(&FileInput, &FileRows)> =
             files.iter().map(|f| (f.input(), f.rows())).collect();
         self.write_files(&pairs)
+    }
+
+    fn finish_ingest(&mut self) -> Result<()> {
+        if self.pending.is_none() && crate::counts::unfolded_above(&self.conn)?.is_none() {
+            return Ok(());
+        }
+        self.fold_counts()
     }
 
     fn has_original(&self, sha256: &str) -> Result<bool> {
@@ -1365,8 +1423,8 @@ impl Store for SqliteStore {
     }
 
     fn count_events(&self, filter: &EventFilter) -> Result<u64> {
-        if let Some(plan) = crate::counts::plan(&self.conn, filter)? {
-            return plan.count(&self.conn);
+        if let Some(n) = crate::facets::count_events(&self.conn, filter)? {
+            return Ok(n);
         }
         self.count_events_direct(filter)
     }
@@ -1417,9 +1475,9 @@ impl Store for SqliteStore {
         crate::counts::adjust(&tx, crate::counts::EventSet::MachineOf(&report_id), -1)?;
         tx.prepare_cached("DELETE FROM events WHERE report_id = ?1 AND review_state = 'machine'")?
             .execute([&report_id])?;
-        let events_before = crate::counts::max_event_id(&tx)?;
+        let (events_before, w) = crate::counts::insert_start(&tx)?;
         let n = insert_events(&tx, &report_id, published, events, version, &at)?;
-        crate::counts::adjust(&tx, crate::counts::EventSet::After(events_before), 1)?;
+        crate::counts::add_inserted(&tx, events_before, w)?;
         tx.prepare_cached("UPDATE reports SET extracted_with = ?1 WHERE id = ?2")?
             .execute([version, &report_id])?;
         bump_data_version(&tx)?;

@@ -126,6 +126,7 @@ pub(super) fn import_reports(
     let at = now();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut out = ImportOutcome::default();
+    let (events_before, watermark) = crate::counts::insert_start(&tx)?;
     let mut new_events: Vec<i64> = Vec::new();
     for item in items {
         let r = &item.report;
@@ -275,7 +276,7 @@ pub(super) fn import_reports(
             out.events_stored += 1;
         }
     }
-    crate::counts::adjust(&tx, crate::counts::EventSet::Ids(&new_events), 1)?;
+    crate::counts::add_inserted(&tx, events_before, watermark)?;
     // Imported reports and events change what the web app counts.
     super::bump_data_version(&tx)?;
     tx.commit()?;
