@@ -852,7 +852,7 @@ impl PlaceLookup for SqlitePlaces<'_> {
     fn by_id(&mut self, value: &str) -> Result<Option<String>> {
         Ok(self
             .0
-            .prepare_cached("SELECT place_id FROM event_places WHERE place_id = ?1 LIMIT 1")?
+            .prepare_cached("SELECT place_id FROM places WHERE place_id = ?1 LIMIT 1")?
             .query_row([value], |r| r.get(0))
             .optional()?)
     }
@@ -860,7 +860,7 @@ impl PlaceLookup for SqlitePlaces<'_> {
         Ok(self
             .0
             .prepare_cached(
-                "SELECT place_id FROM event_places WHERE name = ?1 AND place_id <> ?1 LIMIT 1",
+                "SELECT place_id FROM places WHERE name = ?1 AND place_id <> ?1 LIMIT 1",
             )?
             .query_row([value], |r| r.get(0))
             .optional()?)
@@ -868,15 +868,13 @@ impl PlaceLookup for SqlitePlaces<'_> {
     fn is_admin1(&mut self, value: &str) -> Result<bool> {
         Ok(self
             .0
-            .prepare_cached("SELECT 1 FROM event_places WHERE admin1 = ?1 LIMIT 1")?
+            .prepare_cached("SELECT 1 FROM places WHERE admin1 = ?1 LIMIT 1")?
             .exists([value])?)
     }
     fn other_named(&mut self, value: &str, id: &str) -> Result<bool> {
         Ok(self
             .0
-            .prepare_cached(
-                "SELECT 1 FROM event_places WHERE name = ?1 AND place_id <> ?2 LIMIT 1",
-            )?
+            .prepare_cached("SELECT 1 FROM places WHERE name = ?1 AND place_id <> ?2 LIMIT 1")?
             .exists([value, id])?)
     }
 }

@@ -285,8 +285,7 @@ fn shared_facet_counts(
 
 /// Attach labels (place names) to table counts.
 fn label(conn: &Connection, facet: Facet, rows: Vec<(String, u64)>) -> Result<Vec<FacetCount>> {
-    let mut name =
-        conn.prepare_cached("SELECT name FROM event_places WHERE place_id = ?1 LIMIT 1")?;
+    let mut name = conn.prepare_cached("SELECT name FROM places WHERE place_id = ?1 LIMIT 1")?;
     rows.into_iter()
         .map(|(value, count)| {
             let label = if facet == Facet::Place {

@@ -350,6 +350,32 @@ CREATE TABLE event_counts (
     PRIMARY KEY (g, k1, v1, k2, v2, event_type, review_state, m0, m1)
 ) WITHOUT ROWID;
 "#,
+    // 14 (branch `evrow`):
+    // fewer B-tree writes per ingested place. The three NOCASE indexes of
+    // `event_places` (place_id, name, admin1: three index inserts per place row, a
+    // fifth of the event and link rows' cost at ingest) served only lookups of whether
+    // a place id, name or province is stored at all (`counts::SqlitePlaces`, the place
+    // labels of facets), never the filters (those test an event's rows by its key).
+    // `places` keeps each distinct (place_id, name, admin1) once, written once per
+    // batch per place; it may keep a place whose events are gone (reviews,
+    // re-extraction), which only makes a lookup fall back to a direct count or count 0.
+    // Fills from `event_places` (one scan) and drops the indexes; `events` is not
+    // rewritten.
+    r#"
+CREATE TABLE places (
+    place_id TEXT NOT NULL COLLATE NOCASE,
+    name     TEXT NOT NULL COLLATE NOCASE,
+    admin1   TEXT NOT NULL COLLATE NOCASE,
+    PRIMARY KEY (place_id, name, admin1)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO places(place_id, name, admin1)
+    SELECT place_id, name, admin1 FROM event_places;
+CREATE INDEX places_name ON places(name);
+CREATE INDEX places_admin1 ON places(admin1);
+DROP INDEX IF EXISTS event_places_id;
+DROP INDEX IF EXISTS event_places_name;
+DROP INDEX IF EXISTS event_places_admin1;
+"#,
 ];
 
 /// Migration steps followed by a recount of `event_counts` written in Rust, run in the

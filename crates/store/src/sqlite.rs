@@ -828,6 +828,13 @@ struct EventWriter<'c> {
     event: rusqlite::CachedStatement<'c>,
     actor: rusqlite::CachedStatement<'c>,
     place: rusqlite::CachedStatement<'c>,
+    /// Adds a place to the `places` dictionary (migration 14).
+    known_place: rusqlite::CachedStatement<'c>,
+    /// The places (place_id, name and admin1 joined by NUL) already put in `places` by
+    /// this writer, so that a batch writes each distinct place once, not once per event.
+    places_seen: std::collections::HashSet<String>,
+    /// The key being looked up in `places_seen` (reused).
+    place_key: String,
 }
 
 impl<'c> EventWriter<'c> {
@@ -848,6 +855,11 @@ impl<'c> EventWriter<'c> {
                 "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
+            known_place: conn.prepare_cached(
+                "INSERT OR IGNORE INTO places(place_id, name, admin1) VALUES (?1, ?2, ?3)",
+            )?,
+            places_seen: std::collections::HashSet::new(),
+            place_key: String::new(),
         })
     }
 
@@ -860,6 +872,17 @@ impl<'c> EventWriter<'c> {
         for (i, (p, role)) in e.places.iter().zip(roles).enumerate() {
             self.place
                 .execute(params![event_id, to_i64(i), p.id, p.name, p.admin1, role])?;
+            self.place_key.clear();
+            for (j, part) in [&p.id, &p.name, &p.admin1].into_iter().enumerate() {
+                if j > 0 {
+                    self.place_key.push('\0');
+                }
+                self.place_key.push_str(part);
+            }
+            if !self.places_seen.contains(self.place_key.as_str()) {
+                self.known_place.execute(params![p.id, p.name, p.admin1])?;
+                self.places_seen.insert(self.place_key.clone());
+            }
         }
         Ok(())
     }

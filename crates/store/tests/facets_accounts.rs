@@ -135,10 +135,11 @@ fn users_sessions_tokens_settings() {
         // by year, 7 the dropped plain date indexes, 8 incremental incidents, 9 the
         // dropped `events_state` and `reports_original` indexes, 10 the listing indexes
         // with `eff_end`, 11 no all-dates count rows, 12 the report listing's index, 13
-        // the count table's integer keys. PostgreSQL: 8 the transactional event-change counter,
+        // the count table's integer keys, 14 the `places` dictionary instead of
+        // `event_places`' indexes. PostgreSQL: 8 the transactional event-change counter,
         // 9 cheaper ingest writes (no link-row foreign keys, count-table fillfactor, lz4),
         // 10 events added to signed reports counted as changes.
-        let latest = if store.is_postgres() { 10 } else { 13 };
+        let latest = if store.is_postgres() { 10 } else { 14 };
         assert_eq!(store.schema_version().unwrap(), latest, "{}", store.name());
         assert!(store.put_user("bad name", Role::Viewer, "h").is_err());
         store.put_user("ana", Role::Editor, "hash1").unwrap();
@@ -202,12 +203,13 @@ fn a_version_1_database_is_migrated_keeping_its_data() {
              DROP INDEX events_state_order; DROP INDEX reports_rowid_id;
              DROP TABLE report_bands; DROP TABLE incident_blocks; DROP TABLE event_changes;
              DROP TRIGGER events_changed_update; DROP TRIGGER events_changed_delete;
+             DROP TABLE places;
              PRAGMA user_version = 1;",
         )
         .unwrap();
     }
     let mut store = SqliteStore::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 13);
+    assert_eq!(store.schema_version().unwrap(), 14);
     assert_eq!(store.count_reports().unwrap(), 1);
     store.put_user("ana", Role::Viewer, "h").unwrap();
     // Migration 5 filled the count table from the existing events.
