@@ -13,7 +13,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use lantern_store::{ReviewDecision, Role, Store};
+use lantern_store::{EventFilter, Facet, ReviewDecision, Role, Store};
 use serde_json::{json, Value};
 
 const POSTGRES_ENV: &str = "LANTERN_TEST_POSTGRES";
@@ -166,6 +166,11 @@ fn snapshot(store: &dyn Store) -> (Value, BTreeMap<String, Vec<u8>>) {
         .into_iter()
         .map(|u| json!([u.name, u.role.as_str()]))
         .collect();
+    let all = EventFilter::default();
+    let yanggang = EventFilter {
+        province: Some("Yanggang".into()),
+        ..EventFilter::default()
+    };
     let v = json!({
         "reports": reports,
         "originals": store.count_originals().unwrap(),
@@ -173,6 +178,12 @@ fn snapshot(store: &dyn Store) -> (Value, BTreeMap<String, Vec<u8>>) {
         "users": users,
         "search_en": store.search("Hyesan", 50, 0).unwrap(),
         "search_ko": store.search("혜산", 50, 0).unwrap(),
+        // Counts and facets read the count table and the stored places, which a copy
+        // rebuilds rather than copies.
+        "yanggang": store.count_events(&yanggang).unwrap(),
+        "place_facet": store.facet_counts(&all, Facet::Place, 50).unwrap(),
+        "province_facet": store.facet_counts(&all, Facet::Province, 50).unwrap(),
+        "yanggang_places": store.facet_counts(&yanggang, Facet::Place, 50).unwrap(),
     });
     (v, originals)
 }

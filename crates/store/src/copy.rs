@@ -67,9 +67,10 @@ const TABLES: &[(&str, &str)] = &[
 ];
 
 /// Settings that are not copied as they are: the SQLite data version (PostgreSQL keeps
-/// it in a table; set from the source's afterwards) and the refresh watermark
-/// (translated, see the module documentation).
-const SETTINGS_SKIPPED: &[&str] = &["data_version", WATERMARK_KEY];
+/// it in a table; set from the source's afterwards), the refresh watermark
+/// (translated, see the module documentation) and SQLite's count-table watermark (the
+/// target's count table is rebuilt from every copied event, so it has none).
+const SETTINGS_SKIPPED: &[&str] = &["data_version", WATERMARK_KEY, crate::counts::WATERMARK_KEY];
 
 /// Progress of a copy, reported after each batch.
 #[derive(Debug, Clone)]
@@ -384,6 +385,12 @@ fn finish(src: &mut Src<'_>, dst: &mut Dst<'_>, summary: &mut CopySummary) -> Re
         .and_then(|json| serde_json::from_str(&json).ok());
     match dst {
         Dst::Sqlite(conn) => {
+            // The dictionary of stored places (SQLite migration 14), from the copied rows.
+            conn.execute(
+                "INSERT OR IGNORE INTO places(place_id, name, admin1)
+                 SELECT place_id, name, admin1 FROM event_places",
+                [],
+            )?;
             crate::counts::rebuild(conn)?;
             conn.execute(
                 "INSERT INTO settings(key, value) VALUES ('data_version', ?1)
