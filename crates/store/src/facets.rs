@@ -379,16 +379,7 @@ pub(crate) fn month_counts(conn: &Connection, filter: &EventFilter) -> Result<Ve
                 let mut out = rows
                     .into_iter()
                     .map(|(month, t, count)| {
-                        let event_type =
-                            EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
-                                what: "event_counts.event_type".into(),
-                                reason: format!("unknown event type '{t}'"),
-                            })?;
-                        Ok(MonthCount {
-                            month,
-                            event_type,
-                            count,
-                        })
+                        month_count(month, &t, count, "event_counts.event_type")
                     })
                     .collect::<Result<Vec<_>>>()?;
                 if let Some(w) = counts::unfolded_above(conn)? {
@@ -402,16 +393,7 @@ pub(crate) fn month_counts(conn: &Connection, filter: &EventFilter) -> Result<Ve
                         .into_iter()
                         .filter(|(_, n)| *n > 0)
                         .map(|((month, t), count)| {
-                            let event_type =
-                                EventType::parse(t).ok_or_else(|| StoreError::Corrupt {
-                                    what: "events.event_type".into(),
-                                    reason: format!("unknown event type '{t}'"),
-                                })?;
-                            Ok(MonthCount {
-                                month,
-                                event_type,
-                                count,
-                            })
+                            month_count(month, t, count, "events.event_type")
                         })
                         .collect::<Result<Vec<_>>>()?;
                     out.sort_unstable_by(|a, b| {
@@ -487,5 +469,18 @@ fn facet_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FacetCount> {
         value: r.get(0)?,
         label: r.get(1)?,
         count: to_u64(r.get(2)?),
+    })
+}
+
+/// One [`MonthCount`] row; `what` names the column the type came from in the error.
+fn month_count(month: String, t: &str, count: u64, what: &str) -> Result<MonthCount> {
+    let event_type = EventType::parse(t).ok_or_else(|| StoreError::Corrupt {
+        what: what.into(),
+        reason: format!("unknown event type '{t}'"),
+    })?;
+    Ok(MonthCount {
+        month,
+        event_type,
+        count,
     })
 }

@@ -1957,15 +1957,8 @@ fn events_by_probe(
     lo: Option<&str>,
     window: usize,
 ) -> Result<Option<Vec<StoredEvent>>> {
-    let (Some(q), Some(limit)) = (filter.text.as_deref().and_then(Query::parse), filter.limit)
-    else {
+    let Some((q, limit, rest)) = Query::split_listing(filter) else {
         return Ok(None);
-    };
-    let rest = EventFilter {
-        text: None,
-        limit: None,
-        offset: 0,
-        ..filter.clone()
     };
     let mut p = Params::default();
     let ts = p.add(q.ts_query());

@@ -264,6 +264,23 @@ pub struct Query {
 }
 
 impl Query {
+    /// A limited event listing with a text filter, split for a walk in listing order:
+    /// the parsed text, the limit, and the same filter without its text, limit and
+    /// offset. `None` without a (parsable) text or a limit.
+    pub(crate) fn split_listing(
+        filter: &crate::types::EventFilter,
+    ) -> Option<(Query, usize, crate::types::EventFilter)> {
+        let q = filter.text.as_deref().and_then(Query::parse)?;
+        let limit = filter.limit?;
+        let rest = crate::types::EventFilter {
+            text: None,
+            limit: None,
+            offset: 0,
+            ..filter.clone()
+        };
+        Some((q, limit, rest))
+    }
+
     /// Parse user text. Never fails: unusable parts are dropped. `None` when nothing
     /// searchable remains (e.g. only punctuation, or only exclusions).
     pub fn parse(input: &str) -> Option<Query> {

@@ -472,15 +472,8 @@ impl SqliteStore {
         window: usize,
         set: Option<&RowidSet>,
     ) -> Result<Option<Vec<StoredEvent>>> {
-        let (Some(q), Some(limit)) = (filter.text.as_deref().and_then(Query::parse), filter.limit)
-        else {
+        let Some((q, limit, rest)) = Query::split_listing(filter) else {
             return Ok(None);
-        };
-        let rest = EventFilter {
-            text: None,
-            limit: None,
-            offset: 0,
-            ..filter.clone()
         };
         let (mut where_sql, rest_params) = filter_sql(&rest);
         let mut params = Vec::new();

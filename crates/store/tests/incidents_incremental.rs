@@ -543,6 +543,31 @@ const EVENT_COPY: &str = "report_id, seq, extractor_version, review_state, event
     negated, confidence, actors_json, places_json, date_json, attribution_json,
     quantities_json, evidence_json, eff_start, eff_end, created_at, updated_at";
 
+/// An incremental refresh during which `adding` commits; the next refresh must notice
+/// the added event (full) and give what a full recomputation gives.
+fn added_during_a_refresh_is_noticed(
+    store: &mut common::TestStore,
+    mut adding: AddingTx,
+    what: &str,
+) {
+    let state = refresh_incremental_racing(&mut **store, MAX_NEW_SHARE, &mut || {
+        adding.commit();
+        Ok(())
+    })
+    .unwrap()
+    .expect("new reports only, so incremental");
+    assert!(state.incremental);
+    assert!(stale(&**store).unwrap(), "{}", store.name());
+    let state = refresh(&mut **store).unwrap().expect("stale, so refreshed");
+    assert!(
+        !state.incremental,
+        "{}: the added event must make the refresh full",
+        store.name()
+    );
+    let what = format!("{what} on {}", store.name());
+    assert_same_as_full(&mut **store, &what);
+}
+
 impl AddingTx {
     /// Begin, and add a copy of event `event` to its report, taking its id now.
     fn begin(store: &common::TestStore, event: i64) -> AddingTx {
@@ -625,27 +650,12 @@ fn an_event_added_to_a_signed_report_committed_after_a_refresh_read_is_noticed()
         if !postgres {
             store.ingest_batch(&files[34..36]).unwrap();
         }
-        let mut adding = AddingTx::begin(&store, event);
+        let adding = AddingTx::begin(&store, event);
         if postgres {
             // Committed while the adding transaction is open: larger ids, committed first.
             store.ingest_batch(&files[34..36]).unwrap();
         }
-        let state = refresh_incremental_racing(&mut *store, MAX_NEW_SHARE, &mut || {
-            adding.commit();
-            Ok(())
-        })
-        .unwrap()
-        .expect("new reports only, so incremental");
-        assert!(state.incremental);
-        assert!(stale(&*store).unwrap(), "{}", store.name());
-        let state = refresh(&mut *store).unwrap().expect("stale, so refreshed");
-        assert!(
-            !state.incremental,
-            "{}: the added event must make the refresh full",
-            store.name()
-        );
-        let what = format!("event added after a refresh read on {}", store.name());
-        assert_same_as_full(&mut *store, &what);
+        added_during_a_refresh_is_noticed(&mut store, adding, "event added after a refresh read");
     }
 }
 
@@ -671,25 +681,10 @@ fn events_added_to_an_unsigned_report_while_a_refresh_signs_it_are_noticed() {
             .new_reports
             .contains(report));
         let postgres = matches!(store.backend, common::Backend::Postgres { .. });
-        let mut adding = AddingTx::begin(&store, event);
+        let adding = AddingTx::begin(&store, event);
         if postgres {
             store.ingest_batch(&files[36..38]).unwrap();
         }
-        let state = refresh_incremental_racing(&mut *store, MAX_NEW_SHARE, &mut || {
-            adding.commit();
-            Ok(())
-        })
-        .unwrap()
-        .expect("new reports only, so incremental");
-        assert!(state.incremental);
-        assert!(stale(&*store).unwrap(), "{}", store.name());
-        let state = refresh(&mut *store).unwrap().expect("stale, so refreshed");
-        assert!(
-            !state.incremental,
-            "{}: the added event must make the refresh full",
-            store.name()
-        );
-        let what = format!("event added to an unsigned report on {}", store.name());
-        assert_same_as_full(&mut *store, &what);
+        added_during_a_refresh_is_noticed(&mut store, adding, "event added to an unsigned report");
     }
 }
