@@ -168,12 +168,7 @@ impl PostgresStore {
             clauses.push(format!("e.eff_start >= {}", p.add(lo)));
         }
         let sql = format!("SELECT count(*) FROM events e{}", where_sql(&clauses));
-        let rows = query_with(
-            &mut c,
-            filter.text.is_some().then_some(BITMAP_FOR_REPORTS),
-            &sql,
-            &p,
-        )?;
+        let rows = query_filtered(&mut c, filter, &sql, &p)?;
         let row = rows.first().ok_or_else(|| StoreError::Corrupt {
             what: "count of events".into(),
             reason: "no row".into(),
@@ -827,6 +822,22 @@ fn matching_ids(c: &mut Client, ts_query: &str, limit: u64) -> Result<Vec<String
     rows.iter().map(|r| col(r, 0)).collect()
 }
 
+/// [`query_with`] for a read under `filter`: with a text filter, the settings that make
+/// the planner reach matching reports through the GIN index ([`BITMAP_FOR_REPORTS`]).
+pub(crate) fn query_filtered(
+    c: &mut Client,
+    filter: &EventFilter,
+    sql: &str,
+    p: &Params,
+) -> Result<Vec<Row>> {
+    query_with(
+        c,
+        filter.text.is_some().then_some(BITMAP_FOR_REPORTS),
+        sql,
+        p,
+    )
+}
+
 /// One query of a read: its rows, in a transaction with `settings` when there are any.
 pub(crate) fn query_with(
     c: &mut Client,
@@ -1346,12 +1357,7 @@ impl Store for PostgresStore {
                 ORDER BY e.eff_start, e.id LIMIT {limit} OFFSET {offset})
              ORDER BY e.eff_start, e.id"
         );
-        let rows = query_with(
-            &mut c,
-            filter.text.is_some().then_some(BITMAP_FOR_REPORTS),
-            &sql,
-            &p,
-        )?;
+        let rows = query_filtered(&mut c, filter, &sql, &p)?;
         rows.iter().map(stored_event).collect()
     }
 

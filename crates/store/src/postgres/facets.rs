@@ -3,7 +3,7 @@
 use lantern_extract::EventType;
 use postgres::Client;
 
-use super::{col, query_with, read_clauses, where_sql, Params, BITMAP_FOR_REPORTS};
+use super::{col, query_filtered, read_clauses, where_sql, Params};
 use crate::error::{Result, StoreError};
 use crate::sqlite::{to_i64, to_u64};
 use crate::types::{EventFilter, Facet, FacetCount, MonthCount};
@@ -95,21 +95,16 @@ pub(super) fn facet_counts(
         }
     };
     let sql = format!("{sql} LIMIT {}", p.add(to_i64(limit)));
-    query_with(
-        c,
-        filter.text.is_some().then_some(BITMAP_FOR_REPORTS),
-        &sql,
-        &p,
-    )?
-    .iter()
-    .map(|row| {
-        Ok(FacetCount {
-            value: col(row, 0)?,
-            label: col(row, 1)?,
-            count: to_u64(col(row, 2)?),
+    query_filtered(c, filter, &sql, &p)?
+        .iter()
+        .map(|row| {
+            Ok(FacetCount {
+                value: col(row, 0)?,
+                label: col(row, 1)?,
+                count: to_u64(col(row, 2)?),
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 pub(super) fn month_counts(c: &mut Client, filter: &EventFilter) -> Result<Vec<MonthCount>> {
@@ -124,24 +119,19 @@ pub(super) fn month_counts(c: &mut Client, filter: &EventFilter) -> Result<Vec<M
          GROUP BY 1, 2 ORDER BY 1, 2",
         where_sql(&clauses)
     );
-    query_with(
-        c,
-        filter.text.is_some().then_some(BITMAP_FOR_REPORTS),
-        &sql,
-        &p,
-    )?
-    .iter()
-    .map(|row| {
-        let t: String = col(row, 1)?;
-        let event_type = EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
-            what: "events.event_type".into(),
-            reason: format!("unknown event type '{t}'"),
-        })?;
-        Ok(MonthCount {
-            month: col(row, 0)?,
-            event_type,
-            count: to_u64(col(row, 2)?),
+    query_filtered(c, filter, &sql, &p)?
+        .iter()
+        .map(|row| {
+            let t: String = col(row, 1)?;
+            let event_type = EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
+                what: "events.event_type".into(),
+                reason: format!("unknown event type '{t}'"),
+            })?;
+            Ok(MonthCount {
+                month: col(row, 0)?,
+                event_type,
+                count: to_u64(col(row, 2)?),
+            })
         })
-    })
-    .collect()
+        .collect()
 }
