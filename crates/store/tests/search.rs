@@ -31,6 +31,50 @@ fn store_with(mut store: TestStore, docs: &[(&str, &str)]) -> (TestStore, Vec<St
 
 /// [`stores_with`], one report per batch: stored in the order of `docs` (one batch is
 /// stored in key order on PostgreSQL).
+/// For three filters (none, arrests, the dates `range`), the ids of the events of the
+/// reports matching `word` (which `n` reports match), in listing order: what a listing
+/// with `word` as its text filter must give.
+fn events_of_matching_reports(
+    store: &TestStore,
+    word: &str,
+    n: usize,
+    range: (Option<NaiveDate>, Option<NaiveDate>),
+) -> Vec<(EventFilter, Vec<i64>)> {
+    let matching: std::collections::HashSet<String> = store
+        .search(word, 3000, 0)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.report_id)
+        .collect();
+    assert_eq!(matching.len(), n);
+    let filters = [
+        EventFilter::default(),
+        EventFilter {
+            event_type: Some(EventType::Arrest),
+            ..EventFilter::default()
+        },
+        EventFilter {
+            from: range.0,
+            to: range.1,
+            ..EventFilter::default()
+        },
+    ];
+    filters
+        .into_iter()
+        .map(|base| {
+            let expected: Vec<i64> = store
+                .events(&base)
+                .unwrap()
+                .into_iter()
+                .filter(|e| matching.contains(&e.report_id))
+                .map(|e| e.id)
+                .collect();
+            assert!(expected.len() > 300, "{base:?}");
+            (base, expected)
+        })
+        .collect()
+}
+
 fn stores_in_order(docs: &[(&str, &str)]) -> Vec<TestStore> {
     stores()
         .into_iter()
@@ -395,34 +439,11 @@ fn a_broad_text_filter_lists_the_events_of_matching_reports_in_order() {
             store.ingest_batch(chunk).unwrap();
         }
         assert_eq!(store.count_search("wolfram").unwrap(), 2000);
-        let matching: std::collections::HashSet<String> = store
-            .search("wolfram", 3000, 0)
-            .unwrap()
-            .into_iter()
-            .map(|h| h.report_id)
-            .collect();
-        assert_eq!(matching.len(), 2000);
-        let filters = [
-            EventFilter::default(),
-            EventFilter {
-                event_type: Some(EventType::Arrest),
-                ..EventFilter::default()
-            },
-            EventFilter {
-                from: NaiveDate::from_ymd_opt(2024, 3, 1),
-                to: NaiveDate::from_ymd_opt(2024, 6, 30),
-                ..EventFilter::default()
-            },
-        ];
-        for base in filters {
-            let expected: Vec<i64> = store
-                .events(&base)
-                .unwrap()
-                .into_iter()
-                .filter(|e| matching.contains(&e.report_id))
-                .map(|e| e.id)
-                .collect();
-            assert!(expected.len() > 300, "{base:?}");
+        let ranges = (
+            NaiveDate::from_ymd_opt(2024, 3, 1),
+            NaiveDate::from_ymd_opt(2024, 6, 30),
+        );
+        for (base, expected) in events_of_matching_reports(&store, "wolfram", 2000, ranges) {
             // Counted and faceted exactly too (PostgreSQL: through the GIN index).
             let texted = EventFilter {
                 text: Some("wolfram".into()),
@@ -501,33 +522,11 @@ fn a_broad_text_filter_whose_matches_come_late_in_listing_order_is_listed_exactl
             store.ingest_batch(chunk).unwrap();
         }
         assert_eq!(store.count_search("kestrel").unwrap(), 1200);
-        let matching: std::collections::HashSet<String> = store
-            .search("kestrel", 3000, 0)
-            .unwrap()
-            .into_iter()
-            .map(|h| h.report_id)
-            .collect();
-        let filters = [
-            EventFilter::default(),
-            EventFilter {
-                event_type: Some(EventType::Arrest),
-                ..EventFilter::default()
-            },
-            EventFilter {
-                from: NaiveDate::from_ymd_opt(2023, 6, 1),
-                to: NaiveDate::from_ymd_opt(2024, 6, 30),
-                ..EventFilter::default()
-            },
-        ];
-        for base in filters {
-            let expected: Vec<i64> = store
-                .events(&base)
-                .unwrap()
-                .into_iter()
-                .filter(|e| matching.contains(&e.report_id))
-                .map(|e| e.id)
-                .collect();
-            assert!(expected.len() > 300, "{base:?}");
+        let ranges = (
+            NaiveDate::from_ymd_opt(2023, 6, 1),
+            NaiveDate::from_ymd_opt(2024, 6, 30),
+        );
+        for (base, expected) in events_of_matching_reports(&store, "kestrel", 1200, ranges) {
             for (offset, limit) in [(0, 25), (25, 25), (1000, 25), (5000, 25)] {
                 let got: Vec<i64> = store
                     .events(&EventFilter {
