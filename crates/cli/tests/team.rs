@@ -143,6 +143,29 @@ fn open(spec: &str) -> Box<dyn Store> {
 }
 
 /// Everything a store holds that a restore must bring back, and the originals' bytes.
+/// Human decisions on the first three events (confirmed with `note`, rejected, edited)
+/// and an account: what a backup, restore or copy must keep. Returns the events as they
+/// were listed before the decisions.
+fn decide_and_add_a_user(s: &mut dyn Store, note: &str) -> Vec<lantern_store::StoredEvent> {
+    let events = s.events(&lantern_store::EventFilter::default()).unwrap();
+    assert!(events.len() >= 3, "samples give events");
+    s.review_event(events[0].id, "ann", &ReviewDecision::Confirm, Some(note))
+        .unwrap();
+    s.review_event(events[1].id, "ann", &ReviewDecision::Reject, None)
+        .unwrap();
+    let mut edited = events[2].event.clone();
+    edited.modality = lantern_extract::Modality::Feared;
+    s.review_event(
+        events[2].id,
+        "bo",
+        &ReviewDecision::Edit(Box::new(edited)),
+        None,
+    )
+    .unwrap();
+    s.put_user("ann", Role::Editor, "not-a-real-hash").unwrap();
+    events
+}
+
 fn snapshot(store: &dyn Store) -> (Value, BTreeMap<String, Vec<u8>>) {
     let n = store.count_reports().unwrap() as usize;
     let mut reports = Vec::new();
@@ -200,27 +223,7 @@ fn round_trip(backend: Backend) {
     // Human decisions and an account: a restore must keep them.
     {
         let mut s = open(&a.spec);
-        let events = s.events(&lantern_store::EventFilter::default()).unwrap();
-        assert!(events.len() >= 3, "samples give events");
-        s.review_event(
-            events[0].id,
-            "ann",
-            &ReviewDecision::Confirm,
-            Some("checked"),
-        )
-        .unwrap();
-        s.review_event(events[1].id, "ann", &ReviewDecision::Reject, None)
-            .unwrap();
-        let mut edited = events[2].event.clone();
-        edited.modality = lantern_extract::Modality::Feared;
-        s.review_event(
-            events[2].id,
-            "bo",
-            &ReviewDecision::Edit(Box::new(edited)),
-            None,
-        )
-        .unwrap();
-        s.put_user("ann", Role::Editor, "not-a-real-hash").unwrap();
+        decide_and_add_a_user(&mut *s, "checked");
     }
     let backup = tmp.path().join("lantern.backup");
     let out = ok(&lantern(&a.spec, &["backup", backup.to_str().unwrap()]));
@@ -621,22 +624,7 @@ fn copy_between_backends_round_trip() {
     ));
     {
         let mut s = open(&a.spec);
-        let events = s.events(&lantern_store::EventFilter::default()).unwrap();
-        assert!(events.len() >= 3, "samples give events");
-        s.review_event(events[0].id, "ann", &ReviewDecision::Confirm, Some("ok"))
-            .unwrap();
-        s.review_event(events[1].id, "ann", &ReviewDecision::Reject, None)
-            .unwrap();
-        let mut edited = events[2].event.clone();
-        edited.modality = lantern_extract::Modality::Feared;
-        s.review_event(
-            events[2].id,
-            "bo",
-            &ReviewDecision::Edit(Box::new(edited)),
-            None,
-        )
-        .unwrap();
-        s.put_user("ann", Role::Editor, "not-a-real-hash").unwrap();
+        let events = decide_and_add_a_user(&mut *s, "ok");
         s.create_api_token("feedbeef", "script", Role::Viewer)
             .unwrap();
         s.set_setting("site_name", "Border desk").unwrap();
