@@ -36,8 +36,12 @@
 //! (`term` UNIQUE COLLATE NOCASE, id 0 the empty text; written by [`term_id`]), months
 //! `YYYYMM` and years `YYYY` (0 undated, [`month_number`]). Queries name a value by
 //! `(SELECT id FROM count_terms WHERE term = ?)` (evaluated once; an unknown term
-//! matches no row) and name the ids they group by after summing. PostgreSQL keeps the
-//! text columns.
+//! matches no row) and name the ids they group by after summing. PostgreSQL (schema
+//! step 11) has the same integer columns and its own `count_terms`, whose `term` is
+//! case-sensitive (byte-wise, `COLLATE "C"`, as its text keys were), so the table keeps
+//! the rows it had: its queries name a tag value by every id whose term equals it
+//! without ASCII case (`v1 = ANY(ARRAY(SELECT id ... WHERE lower(term) = lower($n)))`),
+//! a type or state by its one id.
 //!
 //! The write path keeps the table in step inside the same transaction: [`adjust`] adds
 //! (+1) or removes (-1) the contributions of a set of events, read back from the events
@@ -243,53 +247,40 @@ impl Delta {
         }
     }
 
-    /// A key's text columns, in the table's order after `g`: k1, v1, k2, v2, event_type,
-    /// review_state, m0, m1.
-    fn columns<'a>(&'a self, k: &Key) -> [&'a str; 8] {
-        let text = |i: u32| self.texts.get(i as usize).map_or("", String::as_str);
-        [
-            k.k1,
-            text(k.v1),
-            k.k2,
-            text(k.v2),
-            text(k.event_type),
-            text(k.review_state),
-            text(k.m0),
-            text(k.m1),
-        ]
+    /// The text numbered `i` by this delta (`''` when none).
+    pub(crate) fn text(&self, i: u32) -> &str {
+        self.texts.get(i as usize).map_or("", String::as_str)
     }
 
-    /// The changed rows (nonzero), texts resolved: (key columns, change).
-    pub(crate) fn rows(&self) -> Vec<([&str; 8], i64, i64)> {
-        self.counts
-            .iter()
-            .filter(|(_, n)| **n != 0)
-            .map(|(k, n)| (self.columns(k), k.g, *n))
+    /// The numbers of the texts the changed keys name by dictionary id (tag values,
+    /// types, review states; not months, not the empty text), each once.
+    pub(crate) fn term_numbers(&self) -> Vec<u32> {
+        let mut used = vec![false; self.texts.len()];
+        for (k, n) in &self.counts {
+            if *n != 0 {
+                for i in [k.v1, k.v2, k.event_type, k.review_state] {
+                    if let Some(u) = used.get_mut(i as usize) {
+                        *u = true;
+                    }
+                }
+            }
+        }
+        (1..self.texts.len())
+            .filter(|&i| used[i])
+            .filter_map(|i| u32::try_from(i).ok())
             .collect()
     }
 
-    /// Add the changes to the SQLite table (integer keys, see [`term_id`] and
-    /// [`month_number`]), in the table's key order so the B-tree is walked once.
-    fn write(self, conn: &Connection) -> Result<()> {
-        // Each text's term id, looked up once (`None`: not yet looked up).
-        let mut terms: Vec<Option<i64>> = vec![None; self.texts.len()];
-        let mut term = |i: u32| -> Result<i64> {
-            if i == 0 {
-                return Ok(0);
-            }
-            match terms.get(i as usize).copied().flatten() {
-                Some(id) => Ok(id),
-                None => {
-                    let text = self.texts.get(i as usize).map_or("", String::as_str);
-                    let id = term_id(conn, text)?;
-                    if let Some(slot) = terms.get_mut(i as usize) {
-                        *slot = Some(id);
-                    }
-                    Ok(id)
-                }
-            }
-        };
-        let month = |i: u32| month_number(self.texts.get(i as usize).map_or("", String::as_str));
+    /// The changed rows as integer keys (g, k1, v1, k2, v2, event_type, review_state,
+    /// m0, m1) with their change, in key order, rows with equal keys summed (texts
+    /// equal but for ASCII case share a term id on SQLite), none zero. `term` gives the
+    /// dictionary id of a text number (never called for 0, the empty text: id 0).
+    pub(crate) fn integer_rows(
+        &self,
+        mut term: impl FnMut(u32) -> Result<i64>,
+    ) -> Result<Vec<([i64; 9], i64)>> {
+        let mut term = |i: u32| if i == 0 { Ok(0) } else { term(i) };
+        let month = |i: u32| month_number(self.text(i));
         let kind = |k: &str| i64::from(k.bytes().next().unwrap_or(0));
         let mut rows: Vec<([i64; 9], i64)> = Vec::with_capacity(self.counts.len());
         for (k, n) in &self.counts {
@@ -312,12 +303,6 @@ impl Delta {
             ));
         }
         rows.sort_unstable();
-        let mut up = conn.prepare_cached(
-            "INSERT INTO event_counts(g, k1, v1, k2, v2, event_type, review_state, m0, m1, n)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT DO UPDATE SET n = n + excluded.n",
-        )?;
-        // Texts equal but for ASCII case share a term id: their rows are summed here.
         let mut merged: Vec<([i64; 9], i64)> = Vec::with_capacity(rows.len());
         for (key, n) in rows {
             match merged.last_mut() {
@@ -325,10 +310,32 @@ impl Delta {
                 _ => merged.push((key, n)),
             }
         }
-        for ([g, k1, v1, k2, v2, t, st, m0, m1], n) in merged {
-            if n != 0 {
-                up.execute(rusqlite::params![g, k1, v1, k2, v2, t, st, m0, m1, n])?;
+        merged.retain(|(_, n)| *n != 0);
+        Ok(merged)
+    }
+
+    /// Add the changes to the SQLite table (integer keys, see [`term_id`] and
+    /// [`month_number`]), in the table's key order so the B-tree is walked once.
+    fn write(self, conn: &Connection) -> Result<()> {
+        // Each text's term id, looked up once (`None`: not yet looked up).
+        let mut terms: Vec<Option<i64>> = vec![None; self.texts.len()];
+        let rows = self.integer_rows(|i| match terms.get(i as usize).copied().flatten() {
+            Some(id) => Ok(id),
+            None => {
+                let id = term_id(conn, self.text(i))?;
+                if let Some(slot) = terms.get_mut(i as usize) {
+                    *slot = Some(id);
+                }
+                Ok(id)
             }
+        })?;
+        let mut up = conn.prepare_cached(
+            "INSERT INTO event_counts(g, k1, v1, k2, v2, event_type, review_state, m0, m1, n)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT DO UPDATE SET n = n + excluded.n",
+        )?;
+        for ([g, k1, v1, k2, v2, t, st, m0, m1], n) in rows {
+            up.execute(rusqlite::params![g, k1, v1, k2, v2, t, st, m0, m1, n])?;
         }
         Ok(())
     }
@@ -373,7 +380,7 @@ pub(crate) fn month_number(s: &str) -> i64 {
 }
 
 /// `YYYY-MM` of a stored month number ([`month_number`] of a month).
-fn month_text(n: i64) -> String {
+pub(crate) fn month_text(n: i64) -> String {
     format!("{:04}-{:02}", n / 100, n % 100)
 }
 
@@ -769,12 +776,10 @@ const UNFOLDED_SPAN_SQLITE: &str =
      FROM events e NOT INDEXED WHERE e.id > ?1 AND e.eff_start IS NOT NULL";
 
 /// The longest span in months, end month minus start month, of any dated event, read
-/// from the table's monthly rows (one integer or NULL; PostgreSQL's text months).
+/// from the table's monthly rows (one integer or NULL; PostgreSQL, months `YYYYMM`).
 pub(crate) const LONGEST_SPAN_SQL: &str =
-    "SELECT CAST(max((CAST(substr(m1, 1, 4) AS INTEGER) * 12 + CAST(substr(m1, 6, 2) AS INTEGER))
-                   - (CAST(substr(m0, 1, 4) AS INTEGER) * 12 + CAST(substr(m0, 6, 2) AS INTEGER)))
-                 AS BIGINT)
-     FROM event_counts WHERE g = 1 AND k1 = '' AND m0 <> '' AND n > 0";
+    "SELECT CAST(max((m1 / 100 * 12 + m1 % 100) - (m0 / 100 * 12 + m0 % 100)) AS BIGINT)
+     FROM event_counts WHERE g = 1 AND k1 = 0 AND m0 <> 0 AND n > 0";
 
 /// The earliest effective start an event ending on or after `from` can have: the first
 /// of the month `from`'s month minus the longest span in months of any event (read from
@@ -989,9 +994,10 @@ fn place_tag(places: &mut dyn PlaceLookup, value: &str) -> Result<Option<(&'stat
 /// The SQL flavour a plan's queries are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
-    /// `?` parameters, NOCASE tag columns.
+    /// `?` parameters, a NOCASE dictionary (one id per value without ASCII case).
     Sqlite,
-    /// `$n` parameters, tags compared through `lower()`, `bigint` sums.
+    /// `$n` parameters, a case-sensitive dictionary (a tag value is every id of its
+    /// term without ASCII case), `bigint` sums.
     Postgres,
 }
 
@@ -1019,42 +1025,34 @@ impl Sql {
         }
     }
 
-    /// `col = value`, without ASCII case for the tag columns. On SQLite the key columns
-    /// hold integers: kinds (`k1`, `k2`) their ASCII code, the others the value's id in
-    /// `count_terms` (looked up once per query; no id, no row).
+    /// `col = value`, without ASCII case for the tag columns. The key columns hold
+    /// integers: kinds (`k1`, `k2`) their ASCII code, the others the value's id in
+    /// `count_terms` (looked up once per query; no id, no row). SQLite's dictionary is
+    /// NOCASE (one id per value); PostgreSQL's is case-sensitive, so a tag value
+    /// (`v1`, `v2`) is every id whose term equals it without ASCII case.
     fn eq(&mut self, col: &str, value: &str) -> String {
-        if self.dialect == Dialect::Sqlite {
-            if col.starts_with('k') {
-                let code = i64::from(value.bytes().next().unwrap_or(0));
-                let ph = self.arg(Arg::Int(code));
-                return format!("{col} = {ph}");
-            }
-            let ph = self.arg(Arg::Text(value.to_string()));
-            return format!("{col} = (SELECT id FROM count_terms WHERE term = {ph})");
+        if col.starts_with('k') {
+            let code = i64::from(value.bytes().next().unwrap_or(0));
+            let ph = self.arg(Arg::Int(code));
+            return format!("{col} = {ph}");
         }
-        let nocase = col.starts_with('v');
         let ph = self.arg(Arg::Text(value.to_string()));
-        match (self.dialect, nocase) {
-            (Dialect::Postgres, true) => format!("lower({col}) = lower({ph})"),
-            _ => format!("{col} = {ph}"),
+        match (self.dialect, col.starts_with('v')) {
+            (Dialect::Postgres, true) => format!(
+                "{col} = ANY(ARRAY(SELECT id FROM count_terms WHERE lower(term) = lower({ph})))"
+            ),
+            _ => format!("{col} = (SELECT id FROM count_terms WHERE term = {ph})"),
         }
     }
 
-    /// The empty key value: `''`, on SQLite 0.
+    /// The empty key value (kind, term or month): 0.
     fn none(&self) -> &'static str {
-        match self.dialect {
-            Dialect::Sqlite => "0",
-            Dialect::Postgres => "''",
-        }
+        "0"
     }
 
-    /// A month (`YYYY-MM`) or year (`YYYY`) parameter: on SQLite its number
-    /// ([`month_number`]).
+    /// A month (`YYYY-MM`) or year (`YYYY`) parameter: its number ([`month_number`]).
     fn month(&mut self, m: &str) -> String {
-        match self.dialect {
-            Dialect::Sqlite => self.arg(Arg::Int(month_number(m))),
-            Dialect::Postgres => self.arg(Arg::Text(m.to_string())),
-        }
+        self.arg(Arg::Int(month_number(m)))
     }
 
     /// `sum(n)` as an integer.
@@ -1195,9 +1193,9 @@ impl Plan {
         let c = self.conditions(&mut q, group_kind);
         // The same order of ties as the direct counts of each backend.
         let order = match (dialect, facet) {
-            (Dialect::Sqlite, _) => "1 COLLATE NOCASE".to_string(),
-            (Dialect::Postgres, Facet::Place | Facet::Province) => format!("lower({col}), 1"),
-            (Dialect::Postgres, _) => "1".to_string(),
+            (Dialect::Sqlite, _) => "1 COLLATE NOCASE",
+            (Dialect::Postgres, Facet::Place | Facet::Province) => "lower(t.term), t.term",
+            (Dialect::Postgres, _) => "t.term",
         };
         let sum = q.sum();
         let lim = q.arg(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
@@ -1210,8 +1208,12 @@ impl Plan {
                  ORDER BY 2 DESC, {order} LIMIT {lim}",
                 c.join(" AND ")
             ),
+            // Summed by term id, then named (`term` byte-wise, `COLLATE "C"`).
             Dialect::Postgres => format!(
-                "SELECT {col}, {sum} FROM event_counts WHERE {} GROUP BY 1 HAVING sum(n) > 0
+                "SELECT t.term, c.n FROM
+                 (SELECT {col} AS v, {sum} AS n FROM event_counts WHERE {}
+                  GROUP BY 1 HAVING sum(n) > 0) c
+                 JOIN count_terms t ON t.id = c.v
                  ORDER BY 2 DESC, {order} LIMIT {lim}",
                 c.join(" AND ")
             ),
@@ -1243,9 +1245,13 @@ impl Plan {
                 q.sum(),
                 c.join(" AND ")
             ),
+            // Months as numbers (`YYYYMM`, in order), types named.
             Dialect::Postgres => format!(
-                "SELECT m0, event_type, {} FROM event_counts WHERE {} AND m0 <> ''
-                 GROUP BY 1, 2 HAVING sum(n) > 0 ORDER BY 1, 2",
+                "SELECT c.m0, t.term, c.n FROM
+                 (SELECT m0, event_type, {} AS n FROM event_counts WHERE {} AND m0 <> 0
+                  GROUP BY 1, 2 HAVING sum(n) > 0) c
+                 JOIN count_terms t ON t.id = c.event_type
+                 ORDER BY 1, 2",
                 q.sum(),
                 c.join(" AND ")
             ),

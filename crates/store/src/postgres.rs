@@ -333,7 +333,20 @@ fn migrate(client: &mut Client, url: &str) -> Result<()> {
                 let mut tx = client.transaction()?;
                 tx.batch_execute(&schema::step_sql(step))?;
                 if schema::COUNTS_VERSIONS.contains(&version) {
-                    counts::rebuild(&mut tx)?;
+                    // Only the last recounting step of the run recounts; an earlier one
+                    // empties the table, which that step then recounts (an empty table
+                    // with events is never a counted one, so a run stopped between
+                    // steps still recounts).
+                    let later = schema::COUNTS_VERSIONS
+                        .iter()
+                        .any(|v| *v > version && *v <= latest);
+                    if later {
+                        tx.batch_execute("DELETE FROM event_counts")?;
+                    } else if version != schema::INTEGER_COUNTS_VERSION
+                        || counts::needs_recount(&mut tx)?
+                    {
+                        counts::rebuild(&mut tx)?;
+                    }
                 }
                 tx.execute(
                     "UPDATE schema_version SET version = $1",
@@ -892,6 +905,7 @@ fn ingest_tx(
     files: &[FileInput],
     shas: &[String],
     at: &str,
+    terms: &counts::TermIds,
 ) -> Result<Vec<FileOutcome>> {
     // Originals: each distinct hash once (first path wins), in hash order.
     let mut originals: BTreeMap<&str, (&[u8], &str)> = BTreeMap::new();
@@ -1079,7 +1093,7 @@ fn ingest_tx(
     }
     arrays.insert_with(tx, at, Some(&mut pending))?;
     // The batch's counts, summed over its chunks, in one statement.
-    counts::write_pending(tx, &pending)?;
+    counts::write_pending(tx, &pending, terms)?;
     // Where the reports not inserted here were first read from.
     let others: Vec<&str> = candidates
         .iter()
@@ -1149,7 +1163,9 @@ impl Store for PostgresStore {
             )?;
             shas.push(sha);
         }
-        self.write(|tx| ingest_tx(tx, files, &shas, &at))
+        // The count table's new terms, each in a short transaction of its own.
+        let terms = counts::batch_term_ids(&mut *self.conn()?, files)?;
+        self.write(|tx| ingest_tx(tx, files, &shas, &at, &terms))
     }
 
     fn has_original(&self, sha256: &str) -> Result<bool> {

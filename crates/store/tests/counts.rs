@@ -276,9 +276,22 @@ impl Case {
 
     /// The table's keys with a nonzero count (summed over PostgreSQL's writer slots).
     fn table(&self) -> Vec<Vec<String>> {
-        let sql = "SELECT g, k1, lower(v1), k2, lower(v2), event_type, review_state, m0, m1,
+        // PostgreSQL too (step 11), its dictionary case-sensitive: shown as the texts.
+        let sql = "SELECT g, CASE k1 WHEN 0 THEN '' ELSE chr(k1) END, lower(t1.term),
+                          CASE k2 WHEN 0 THEN '' ELSE chr(k2) END, lower(t2.term),
+                          tt.term::text, ts.term::text,
+                          CASE WHEN m0 = 0 THEN '' WHEN g = 1
+                               THEN to_char(m0 / 100, 'FM0000') || '-' || to_char(m0 % 100, 'FM00')
+                               ELSE to_char(m0, 'FM0000') END,
+                          CASE WHEN m1 = 0 THEN '' WHEN g = 1
+                               THEN to_char(m1 / 100, 'FM0000') || '-' || to_char(m1 % 100, 'FM00')
+                               ELSE to_char(m1, 'FM0000') END,
                           CAST(sum(n) AS BIGINT)
-                   FROM event_counts GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(n) <> 0
+                   FROM event_counts
+                   JOIN count_terms t1 ON t1.id = v1 JOIN count_terms t2 ON t2.id = v2
+                   JOIN count_terms tt ON tt.id = event_type
+                   JOIN count_terms ts ON ts.id = review_state
+                   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 HAVING sum(n) <> 0
                    ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9";
         // SQLite keeps integer keys (migration 13): shown as the same texts.
         let sqlite_sql = "SELECT g, CASE k1 WHEN 0 THEN '' ELSE char(k1) END, lower(t1.term),
@@ -611,14 +624,15 @@ fn a_postgres_store_migrates_to_the_count_table_with_its_data() {
     store
         .test
         .raw_exec(
-            "DROP TABLE event_counts; DROP TABLE report_bands; DROP TABLE incident_blocks;
+            "DROP TABLE event_counts; DROP TABLE count_terms;
+             DROP TABLE report_bands; DROP TABLE incident_blocks;
              ALTER TABLE report_signatures DROP COLUMN banded;
              DROP TRIGGER events_changed ON events; DROP FUNCTION lantern_events_changed();
              DROP TABLE event_change_slots; UPDATE schema_version SET version = 4",
         )
         .unwrap();
     let again = Case::new(store.test);
-    assert_eq!(again.schema_version().unwrap(), 10);
+    assert_eq!(again.schema_version().unwrap(), 11);
     assert_eq!(again.table(), kept);
     check_filters(&again, &mut rng, 30);
 }
@@ -775,4 +789,226 @@ fn sqlite_counts_stay_exact_between_folds() {
     assert_eq!(w, Some(max5));
     check_filters(&store, &mut rng, 25);
     check_table(&mut store);
+}
+
+/// A report of outlet `outlet` with one event at the new place `place_id` (province
+/// `province`): terms no stored event has.
+fn file_with_terms(i: usize, outlet: &str, place_id: &str, province: &str) -> FileInput {
+    let bytes = format!(
+        "---\ntitle: Terms {i}\noutlet: {outlet}\npublished: 2021-0{}-11\n---\nBody {i}.\n",
+        1 + i % 9
+    )
+    .into_bytes();
+    let e = dated(
+        event(
+            EventType::ALL[i % EventType::ALL.len()],
+            vec![Actor::ALL[i % Actor::ALL.len()]],
+            vec![place(place_id, &format!("Name of {place_id}"), province)],
+        ),
+        "2021-03-04",
+        None,
+    );
+    file_input(bytes, &format!("terms-{i}.txt"), vec![e])
+}
+
+/// Two connections add the same new terms of the count table's dictionary at once
+/// (ingest batches whose outlets, place ids and provinces no stored event has, then
+/// edits that name the same new place in their transactions): each term gets one id,
+/// no batch fails or deadlocks, and the counts stay exact.
+#[test]
+fn two_postgres_writers_add_the_same_new_terms_at_once() {
+    let Some(test) = postgres_store() else {
+        return;
+    };
+    let Backend::Postgres { url, .. } = &test.backend else {
+        return;
+    };
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let workers: Vec<_> = (0..2usize)
+        .map(|w| {
+            let url = url.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut store = PostgresStore::connect(&url).unwrap();
+                for round in 0..12 {
+                    // The same new terms in both workers' batches, in opposite orders.
+                    let mut batch: Vec<FileInput> = (0..4)
+                        .map(|j| {
+                            let k = if w == 0 { j } else { 3 - j };
+                            file_with_terms(
+                                1000 * w + 10 * round + j,
+                                &format!("Outlet {round}-{k}"),
+                                &format!("new-{round}-{k}"),
+                                &format!("Province {round}-{}", k % 2),
+                            )
+                        })
+                        .collect();
+                    if w == 1 {
+                        batch.reverse();
+                    }
+                    barrier.wait();
+                    store.ingest_batch(&batch).unwrap();
+                }
+                // Edits (terms added inside the review's transaction) naming the same
+                // new places at once.
+                let ids: Vec<i64> = store
+                    .events(&EventFilter::default())
+                    .unwrap()
+                    .into_iter()
+                    .map(|e| e.id)
+                    .collect();
+                for round in 0..6 {
+                    let id = ids[(2 * round + w) % ids.len()];
+                    let e = event(
+                        EventType::Arrest,
+                        vec![Actor::StateSecurity],
+                        vec![
+                            place(&format!("edit-{round}-a"), "Edited A", "Edit Province"),
+                            place(&format!("edit-{round}-b"), "Edited B", "Edit Province"),
+                        ],
+                    );
+                    barrier.wait();
+                    store
+                        .review_event(id, "ana", &ReviewDecision::Edit(Box::new(e)), None)
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let mut raw = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let terms: i64 = raw
+        .query_one(
+            "SELECT count(*) FROM count_terms
+             WHERE term LIKE 'new-%' OR term LIKE 'Outlet %' OR term LIKE 'edit-%'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(terms, 12 * 4 * 2 + 6 * 2, "each new term once");
+    let mut store = Case::new(test);
+    let mut rng = Rng(31);
+    check_filters(&store, &mut rng, 40);
+    for round in [0, 5, 11] {
+        let f = EventFilter {
+            outlet: Some(format!("outlet {round}-1")),
+            ..Default::default()
+        };
+        assert_eq!(
+            store.count_events(&f).unwrap(),
+            2,
+            "each worker stored one report of the outlet"
+        );
+    }
+    check_table(&mut store);
+}
+
+/// A writer whose new term another open transaction has just added waits for that
+/// transaction and then uses its id (committed), or adds the term itself (rolled
+/// back): no error either way.
+#[test]
+fn a_postgres_writer_waits_for_a_term_added_by_an_open_transaction() {
+    let Some(test) = postgres_store() else {
+        return;
+    };
+    let Backend::Postgres { url, .. } = &test.backend else {
+        return;
+    };
+    let mut holder = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    for (k, commit) in [(0usize, true), (1, false)] {
+        let mut tx = holder.transaction().unwrap();
+        let held: i32 = tx
+            .query_one(
+                "INSERT INTO count_terms(term) VALUES ($1) RETURNING id",
+                &[&format!("Held Outlet {k}")],
+            )
+            .unwrap()
+            .get(0);
+        let url2 = url.clone();
+        let writer = std::thread::spawn(move || {
+            let mut store = PostgresStore::connect(&url2).unwrap();
+            let file = file_with_terms(k, &format!("Held Outlet {k}"), "held-place", "Held");
+            store.ingest_batch(&[file]).unwrap();
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(
+            !writer.is_finished(),
+            "the writer waits for the open insert"
+        );
+        if commit {
+            tx.commit().unwrap();
+        } else {
+            tx.rollback().unwrap();
+        }
+        writer.join().unwrap();
+        let id: i32 = holder
+            .query_one(
+                "SELECT id FROM count_terms WHERE term = $1",
+                &[&format!("Held Outlet {k}")],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(id == held, commit);
+    }
+    let mut store = Case::new(test);
+    let f = EventFilter {
+        outlet: Some("held outlet 1".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_events(&f).unwrap(), 1);
+    check_table(&mut store);
+}
+
+/// Schema step 11 converts a step-10 table (text keys, several writer slots) by joining
+/// the new dictionary: the same counts, every filter exact.
+#[test]
+fn a_postgres_text_count_table_converts_to_integer_keys() {
+    let Some(test) = postgres_store() else {
+        return;
+    };
+    let mut store = Case::new(test);
+    let mut rng = Rng(17);
+    let batch: Vec<FileInput> = (0..40).map(|j| random_file(&mut rng, j)).collect();
+    store.ingest_batch(&batch).unwrap();
+    let kept = store.table();
+    // Back to step 10: the text table of that step, each key split over two slots
+    // (slot 1 holds 1, slot 0 the rest, which may be 0).
+    store
+        .test
+        .raw_exec(
+            r#"CREATE TABLE counts10 (
+                g smallint NOT NULL, k1 text COLLATE "C" NOT NULL, v1 text COLLATE "C" NOT NULL,
+                k2 text COLLATE "C" NOT NULL, v2 text COLLATE "C" NOT NULL,
+                event_type text COLLATE "C" NOT NULL, review_state text COLLATE "C" NOT NULL,
+                m0 text COLLATE "C" NOT NULL, m1 text COLLATE "C" NOT NULL,
+                slot smallint NOT NULL, n bigint NOT NULL,
+                PRIMARY KEY (g, k1, v1, k2, v2, event_type, review_state, m0, m1, slot));
+            CREATE INDEX counts10_tags ON counts10(g, k1, lower(v1), k2, lower(v2));
+            INSERT INTO counts10
+                SELECT g, CASE k1 WHEN 0 THEN '' ELSE chr(k1) END, t1.term,
+                       CASE k2 WHEN 0 THEN '' ELSE chr(k2) END, t2.term, tt.term, ts.term,
+                       CASE WHEN m0 = 0 THEN '' WHEN g = 1
+                            THEN to_char(m0 / 100, 'FM0000') || '-' || to_char(m0 % 100, 'FM00')
+                            ELSE to_char(m0, 'FM0000') END,
+                       CASE WHEN m1 = 0 THEN '' WHEN g = 1
+                            THEN to_char(m1 / 100, 'FM0000') || '-' || to_char(m1 % 100, 'FM00')
+                            ELSE to_char(m1, 'FM0000') END,
+                       s.slot, CASE s.slot WHEN 1 THEN 1 ELSE n - 1 END
+                FROM event_counts
+                JOIN count_terms t1 ON t1.id = v1 JOIN count_terms t2 ON t2.id = v2
+                JOIN count_terms tt ON tt.id = event_type
+                JOIN count_terms ts ON ts.id = review_state
+                CROSS JOIN (VALUES (0), (1)) s(slot);
+            DROP TABLE event_counts; DROP TABLE count_terms;
+            ALTER TABLE counts10 RENAME TO event_counts;
+            UPDATE schema_version SET version = 10"#,
+        )
+        .unwrap();
+    let mut again = Case::new(store.test);
+    assert_eq!(again.schema_version().unwrap(), 11);
+    assert_eq!(again.table(), kept);
+    check_filters(&again, &mut rng, 40);
+    check_table(&mut again);
 }

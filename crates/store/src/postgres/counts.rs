@@ -11,6 +11,21 @@
 //! `n` over the rows of a key, as the SQLite queries do, so answers stay exact; the
 //! table holds at most one row per key and slot actually used (about the number of
 //! concurrent writers), with no compaction needed.
+//!
+//! Since schema step 11 the key columns are integers, as SQLite's (see
+//! [`crate::counts`]): kinds their ASCII code, months `YYYYMM`, years `YYYY`, and tag
+//! values, types and review states their id in `count_terms` (`term` unique and
+//! case-sensitive, id 0 the empty text), so an upsert descends the primary key
+//! comparing integers, not ten `COLLATE "C"` texts. Terms are added by [`term_ids`]:
+//! the missing ones in one `INSERT ... ON CONFLICT DO NOTHING` in byte order, then read
+//! back. An ingest batch adds its terms before its transaction
+//! ([`batch_term_ids`], each statement its own short transaction), so two workers that
+//! meet the same new term never wait for each other's batch: one waits at most for
+//! the other's one-statement insert to commit, then both read the same id. Inside a
+//! transaction (reviews, re-extraction, imports, a term the batch did not foresee) the
+//! terms are added the same way; a writer that meets a term another open transaction
+//! added waits for that transaction, and in byte order two such statements cannot wait
+//! on each other. Ids are never reused or renumbered: the dictionary only grows.
 
 use std::collections::HashMap;
 
@@ -49,34 +64,139 @@ fn take_slot(tx: &mut Transaction<'_>) -> Result<i16> {
     col(&row, 0)
 }
 
-/// Write the changes of `delta` into a slot of this transaction.
-fn write(tx: &mut Transaction<'_>, delta: &Delta) -> Result<()> {
-    let mut rows = delta.rows();
+/// Dictionary ids of count-table terms (`count_terms`), by text.
+pub(crate) type TermIds = HashMap<String, i32>;
+
+/// Add to `out` the ids of `texts` in `count_terms`, adding the terms not there yet (see
+/// the module documentation for why two writers adding the same term both get its
+/// one id, without deadlock).
+pub(super) fn term_ids(
+    c: &mut impl GenericClient,
+    texts: &[&str],
+    out: &mut TermIds,
+) -> Result<()> {
+    let mut missing: Vec<&str> = texts
+        .iter()
+        .copied()
+        .filter(|t| !t.is_empty() && !out.contains_key(*t))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    let select = "SELECT id, term FROM count_terms WHERE term = ANY($1::text[])";
+    for attempt in 0..2 {
+        if missing.is_empty() {
+            return Ok(());
+        }
+        if attempt == 1 {
+            c.execute(
+                "INSERT INTO count_terms(term)
+                 SELECT t FROM unnest($1::text[]) AS t ORDER BY t COLLATE \"C\"
+                 ON CONFLICT (term) DO NOTHING",
+                &[&missing],
+            )?;
+        }
+        for r in c.query(select, &[&missing])? {
+            out.insert(col(&r, 1)?, col(&r, 0)?);
+        }
+        missing.retain(|t| !out.contains_key(*t));
+    }
+    match missing.first() {
+        None => Ok(()),
+        Some(t) => Err(StoreError::Corrupt {
+            what: "count_terms".into(),
+            reason: format!("no id for the term '{t}' after adding it"),
+        }),
+    }
+}
+
+/// The ids of the terms an ingest batch's events may count under (types, the review
+/// state `machine`, outlets, actors, place ids, provinces), added where missing; called
+/// outside the batch's transaction (see the module documentation). A superset: terms of
+/// reports already stored cost a lookup, no row.
+pub(super) fn batch_term_ids(c: &mut Client, files: &[crate::FileInput]) -> Result<TermIds> {
+    let mut texts: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    texts.insert(crate::types::ReviewState::Machine.as_str());
+    for f in files {
+        for (r, events) in &f.reports {
+            if let Some(o) = r.outlet.as_deref() {
+                texts.insert(o);
+            }
+            for e in events {
+                texts.insert(e.event_type.as_str());
+                texts.extend(e.actors.iter().map(|a| a.as_str()));
+                for p in &e.places {
+                    texts.insert(p.id.as_str());
+                    texts.insert(p.admin1.as_str());
+                }
+            }
+        }
+    }
+    let texts: Vec<&str> = texts.into_iter().collect();
+    let mut out = TermIds::new();
+    term_ids(c, &texts, &mut out)?;
+    Ok(out)
+}
+
+fn narrow<T: TryFrom<i64>>(v: i64, what: &str) -> Result<T> {
+    T::try_from(v).map_err(|_| StoreError::Corrupt {
+        what: format!("event_counts.{what}"),
+        reason: format!("{v} out of range"),
+    })
+}
+
+/// Write the changes of `delta` into a slot of this transaction; `known` holds ids of
+/// terms added beforehand, the others are looked up (and added) here.
+fn write(tx: &mut Transaction<'_>, delta: &Delta, known: &TermIds) -> Result<()> {
+    let missing: Vec<&str> = delta
+        .term_numbers()
+        .into_iter()
+        .map(|i| delta.text(i))
+        .filter(|t| !known.contains_key(*t))
+        .collect();
+    let mut more = TermIds::new();
+    term_ids(tx, &missing, &mut more)?;
+    // In the primary key's order, so that consecutive upserts descend to the same or
+    // the next leaf pages.
+    let rows = delta.integer_rows(|i| {
+        let t = delta.text(i);
+        known
+            .get(t)
+            .or_else(|| more.get(t))
+            .map(|&id| i64::from(id))
+            .ok_or_else(|| StoreError::Corrupt {
+                what: "count_terms".into(),
+                reason: format!("no id for the term '{t}'"),
+            })
+    })?;
     if rows.is_empty() {
         return Ok(());
     }
-    // In the primary key's order (g first, then the texts byte-wise as `COLLATE "C"`),
-    // so that consecutive upserts descend to the same or the next leaf pages.
-    rows.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
     let slot = take_slot(tx)?;
-    let mut g: Vec<i16> = Vec::with_capacity(rows.len());
-    let mut cols: [Vec<&str>; 8] = Default::default();
-    let mut n: Vec<i64> = Vec::with_capacity(rows.len());
-    for (key, kg, kn) in &rows {
-        g.push(i16::try_from(*kg).unwrap_or(0));
-        for (c, v) in cols.iter_mut().zip(key.iter()) {
-            c.push(v);
+    let len = rows.len();
+    let (mut g, mut k1, mut k2) = (
+        Vec::<i16>::with_capacity(len),
+        Vec::<i16>::with_capacity(len),
+        Vec::<i16>::with_capacity(len),
+    );
+    let mut ints: [Vec<i32>; 6] = Default::default();
+    let mut n: Vec<i64> = Vec::with_capacity(len);
+    for ([kg, kk1, v1, kk2, v2, t, st, m0, m1], kn) in rows {
+        g.push(narrow(kg, "g")?);
+        k1.push(narrow(kk1, "k1")?);
+        k2.push(narrow(kk2, "k2")?);
+        for (c, v) in ints.iter_mut().zip([v1, v2, t, st, m0, m1]) {
+            c.push(narrow(v, "key")?);
         }
-        n.push(*kn);
+        n.push(kn);
     }
-    let [k1, v1, k2, v2, t, s, m0, m1] = &cols;
+    let [v1, v2, t, st, m0, m1] = &ints;
     tx.execute(
         "INSERT INTO event_counts(slot, g, k1, v1, k2, v2, event_type, review_state, m0, m1, n)
-         SELECT $1, u.* FROM unnest($2::int2[], $3::text[], $4::text[], $5::text[],
-            $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[]) AS u
+         SELECT $1, u.* FROM unnest($2::int2[], $3::int2[], $4::int4[], $5::int2[],
+            $6::int4[], $7::int4[], $8::int4[], $9::int4[], $10::int4[], $11::int8[]) AS u
          ON CONFLICT (g, k1, v1, k2, v2, event_type, review_state, m0, m1, slot)
          DO UPDATE SET n = event_counts.n + excluded.n",
-        &[&slot, &g, k1, v1, k2, v2, t, s, m0, m1, &n],
+        &[&slot, &g, &k1, v1, &k2, v2, t, st, m0, m1, &n],
     )?;
     Ok(())
 }
@@ -85,12 +205,28 @@ fn write(tx: &mut Transaction<'_>, delta: &Delta) -> Result<()> {
 pub(super) fn add_inserted(tx: &mut Transaction<'_>, a: &EventArrays) -> Result<()> {
     let mut delta = Delta::default();
     add_to(&mut delta, a);
-    write(tx, &delta)
+    write(tx, &delta, &TermIds::new())
 }
 
-/// Write counts summed by [`add_to`].
-pub(super) fn write_pending(tx: &mut Transaction<'_>, delta: &Delta) -> Result<()> {
-    write(tx, delta)
+/// Write counts summed by [`add_to`], with the ids of [`batch_term_ids`].
+pub(super) fn write_pending(
+    tx: &mut Transaction<'_>,
+    delta: &Delta,
+    known: &TermIds,
+) -> Result<()> {
+    write(tx, delta, known)
+}
+
+/// Whether the table is empty while events exist: never counted (a recount of an
+/// earlier step of this migration run was left to step 11, or the table was lost).
+pub(super) fn needs_recount(tx: &mut Transaction<'_>) -> Result<bool> {
+    col(
+        &tx.query_one(
+            "SELECT NOT EXISTS (SELECT 1 FROM event_counts) AND EXISTS (SELECT 1 FROM events)",
+            &[],
+        )?,
+        0,
+    )
 }
 
 /// Add the events of `a` (+1) to `delta`, from the arrays themselves.
@@ -191,7 +327,7 @@ fn adjust_where(
     for d in load(tx, cond, params)? {
         delta.add(&d, sign.signum());
     }
-    write(tx, &delta)
+    write(tx, &delta, &TermIds::new())
 }
 
 /// Add (`sign` 1) or remove (-1) the contributions of these events, as stored now.
@@ -350,13 +486,14 @@ pub(super) fn months(c: &mut Client, plan: &Plan) -> Result<Option<Vec<MonthCoun
     let rows = c.query(&sql, &p.refs())?;
     rows.iter()
         .map(|r| {
+            let m: i32 = col(r, 0)?;
             let t: String = col(r, 1)?;
             let event_type = EventType::parse(&t).ok_or_else(|| StoreError::Corrupt {
                 what: "event_counts.event_type".into(),
                 reason: format!("unknown event type '{t}'"),
             })?;
             Ok(MonthCount {
-                month: col(r, 0)?,
+                month: counts::month_text(i64::from(m)),
                 event_type,
                 count: to_u64(col(r, 2)?),
             })
