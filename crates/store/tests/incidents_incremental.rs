@@ -491,7 +491,8 @@ fn the_event_change_counter_survives_its_migration() {
     let files = fixtures();
     store.ingest_batch(&files[..4]).unwrap();
     let before = store.incident_delta(None).unwrap().now;
-    // Back to step 7: the counter a sequence, at 5.
+    // Back to step 7: the counter a sequence, at 5; the count table of that step (text
+    // keys), left empty: step 11 recounts it.
     store
         .raw_exec(
             "DROP TABLE event_change_slots;
@@ -504,6 +505,12 @@ fn the_event_change_counter_survives_its_migration() {
                  RETURN NULL;
              END
              $$;
+             DROP TABLE event_counts; DROP TABLE count_terms;
+             CREATE TABLE event_counts (
+                 g smallint NOT NULL, k1 text NOT NULL, v1 text NOT NULL, k2 text NOT NULL,
+                 v2 text NOT NULL, event_type text NOT NULL, review_state text NOT NULL,
+                 m0 text NOT NULL, m1 text NOT NULL, slot smallint NOT NULL, n bigint NOT NULL,
+                 PRIMARY KEY (g, k1, v1, k2, v2, event_type, review_state, m0, m1, slot));
              UPDATE schema_version SET version = 7",
         )
         .unwrap();
