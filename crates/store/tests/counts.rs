@@ -618,7 +618,7 @@ fn a_postgres_store_migrates_to_the_count_table_with_its_data() {
         )
         .unwrap();
     let again = Case::new(store.test);
-    assert_eq!(again.schema_version().unwrap(), 10);
+    assert_eq!(again.schema_version().unwrap(), 11);
     assert_eq!(again.table(), kept);
     check_filters(&again, &mut rng, 30);
 }
