@@ -1678,6 +1678,44 @@ impl Store for PostgresStore {
         facets::facet_counts(&mut c, filter, facet, limit)
     }
 
+    /// The facets the count table holds are read from it; two or more others, under a
+    /// filter, are counted together over the filter's events found once
+    /// ([`facets::facet_counts_shared`]).
+    fn facet_counts_many(
+        &self,
+        filter: &EventFilter,
+        facets: &[Facet],
+        limit: usize,
+    ) -> Result<Vec<Vec<FacetCount>>> {
+        let mut c = self.conn()?;
+        let plan = counts::plan(&mut c, filter)?;
+        let mut out: Vec<Option<Vec<FacetCount>>> = vec![None; facets.len()];
+        let mut direct = Vec::new();
+        for (i, &f) in facets.iter().enumerate() {
+            if let Some(plan) = &plan {
+                if let Some(rows) = counts::facet(&mut c, plan, f, limit)? {
+                    out[i] = Some(rows);
+                    continue;
+                }
+            }
+            direct.push(i);
+        }
+        let mut p = Params::default();
+        let shared = direct.len() >= 2 && !filter_clauses(filter, &mut p).is_empty();
+        if shared {
+            let which: Vec<Facet> = direct.iter().map(|&i| facets[i]).collect();
+            let counted = facets::facet_counts_shared(&mut c, filter, &which, limit)?;
+            for (i, rows) in direct.into_iter().zip(counted) {
+                out[i] = Some(rows);
+            }
+        } else {
+            for i in direct {
+                out[i] = Some(facets::facet_counts(&mut c, filter, facets[i], limit)?);
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
     fn month_counts(&self, filter: &EventFilter) -> Result<Vec<MonthCount>> {
         let mut c = self.conn()?;
         if let Some(plan) = counts::plan(&mut c, filter)? {
