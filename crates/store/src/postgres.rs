@@ -24,7 +24,7 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Transaction};
 
 use crate::error::{Result, StoreError};
-use crate::search::{ts_vector, Query};
+use crate::search::{ts_vectors, Query};
 use crate::sqlite::{
     from_json, from_word, now, parse_date, to_i64, to_json, to_u64, word, BROAD_TEXT_REPORTS,
 };
@@ -738,9 +738,8 @@ pub(crate) fn filter_clauses(f: &EventFilter, p: &mut Params) -> Vec<String> {
     if let Some(t) = &f.text {
         match Query::parse(t) {
             Some(q) => c.push(format!(
-                "e.report_id IN (SELECT frt.id FROM reports frt
-                   WHERE frt.fts @@ CAST({} AS text)::tsquery)",
-                p.add(q.ts_query())
+                "e.report_id IN (SELECT frt.id FROM reports frt WHERE {})",
+                text_match_params("frt", &q, p)
             )),
             None => c.push("false".into()),
         }
@@ -769,6 +768,28 @@ pub(crate) fn where_sql(clauses: &[String]) -> String {
     } else {
         format!(" WHERE {}", clauses.join(" AND "))
     }
+}
+
+/// The condition that a report matches a full-text query: `fts` (of the table aliased
+/// `alias`) against `ts`, the [`Query::ts_query`] `tsquery`. A query with phrases also
+/// asks `fts_pairs` for `pairs`, its [`Query::ts_pairs_query`] (schema step 12), and
+/// checks `fts` by the function (`ts_match_vq`), which no index serves: the
+/// candidates come from the GIN index of the pairs (about the phrase's reports) and
+/// only their vectors are read, not a bitmap of every report holding the words.
+pub(crate) fn text_match(alias: &str, ts: &str, pairs: Option<&str>) -> String {
+    match pairs {
+        Some(pairs) => format!("({alias}.fts_pairs @@ {pairs} AND ts_match_vq({alias}.fts, {ts}))"),
+        None => format!("{alias}.fts @@ {ts}"),
+    }
+}
+
+/// [`text_match`] of `q` with its `tsquery` texts as parameters of `p`.
+pub(crate) fn text_match_params(alias: &str, q: &Query, p: &mut Params) -> String {
+    let ts = format!("CAST({} AS text)::tsquery", p.add(q.ts_query()));
+    let pairs = q
+        .ts_pairs_query()
+        .map(|pq| format!("CAST({} AS text)::tsquery", p.add(pq)));
+    text_match(alias, &ts, pairs.as_deref())
 }
 
 /// Matching reports of a text filter read as a list of ids when at most this many
@@ -800,16 +821,14 @@ pub(crate) fn read_clauses(
         clauses.push("false".into());
         return Ok((clauses, false));
     };
-    let ts = q.ts_query();
-    let ids = matching_ids(c, &ts, TEXT_IDS_CAP + 1)?;
+    let ids = matching_ids(c, &q, TEXT_IDS_CAP + 1)?;
     if ids.len() as u64 <= TEXT_IDS_CAP {
         clauses.push(format!("e.report_id = ANY({})", p.add(ids)));
         return Ok((clauses, false));
     }
     clauses.push(format!(
-        "e.report_id IN (SELECT frt.id FROM reports frt
-           WHERE frt.fts @@ CAST({} AS text)::tsquery)",
-        p.add(ts)
+        "e.report_id IN (SELECT frt.id FROM reports frt WHERE {})",
+        text_match_params("frt", &q, p)
     ));
     Ok((clauses, true))
 }
@@ -824,13 +843,16 @@ const BITMAP_FOR_REPORTS: &str = "SET LOCAL enable_seqscan = off";
 
 /// Ids of the first `limit` reports the `tsquery` text matches (heap order), read
 /// through the GIN index's bitmap.
-fn matching_ids(c: &mut Client, ts_query: &str, limit: u64) -> Result<Vec<String>> {
+fn matching_ids(c: &mut Client, q: &Query, limit: u64) -> Result<Vec<String>> {
+    let mut p = Params::default();
+    let cond = text_match_params("r", q, &mut p);
+    let sql = format!(
+        "SELECT r.id FROM reports r WHERE {cond} LIMIT {}",
+        p.add(i64::try_from(limit).unwrap_or(i64::MAX))
+    );
     let mut tx = c.transaction()?;
     tx.batch_execute(BITMAP_ONLY)?;
-    let rows = tx.query(
-        "SELECT id FROM reports WHERE fts @@ CAST($1 AS text)::tsquery LIMIT $2",
-        &[&ts_query, &i64::try_from(limit).unwrap_or(i64::MAX)],
-    )?;
+    let rows = tx.query(&sql, &p.refs())?;
     tx.commit()?;
     rows.iter().map(|r| col(r, 0)).collect()
 }
@@ -994,6 +1016,7 @@ fn ingest_tx(
         let mut format = Vec::new();
         let mut version = Vec::new();
         let mut fts = Vec::new();
+        let mut pairs = Vec::new();
         for &k in &order[range] {
             let c = &candidates[k];
             let r = c.report;
@@ -1017,21 +1040,23 @@ fn ingest_tx(
             item.push(r.item.map(to_i64));
             format.push(r.format.as_str());
             version.push(c.version);
-            fts.push(ts_vector(r.title.as_deref().unwrap_or(""), &r.body));
+            let (v, pr) = ts_vectors(r.title.as_deref().unwrap_or(""), &r.body);
+            fts.push(v);
+            pairs.push(pr);
         }
         for row in tx.query(
             "INSERT INTO reports(n, id, original_sha256, title, outlet, url, published,
                 published_json, language, text, removed_json, body, captured_at, source_path,
-                item, format, extracted_with, fts, ingested_at)
+                item, format, extracted_with, fts, ingested_at, fts_pairs)
              SELECT u.n, u.id, u.sha, u.title, u.outlet, u.url, u.published, u.pj, u.lang,
                 u.text, u.removed, u.body, u.captured, u.source, u.item, u.format, u.version,
-                u.fts::tsvector, $19
+                u.fts::tsvector, $19, u.pairs::tsvector
              FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[], $5::text[],
                 $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
                 $12::text[], $13::text[], $14::text[], $15::int8[], $16::text[], $17::text[],
-                $18::text[])
+                $18::text[], $20::text[])
                 AS u(n, id, sha, title, outlet, url, published, pj, lang, text, removed, body,
-                     captured, source, item, format, version, fts)
+                     captured, source, item, format, version, fts, pairs)
              ON CONFLICT (id) DO NOTHING RETURNING id",
             &[
                 &n,
@@ -1053,6 +1078,7 @@ fn ingest_tx(
                 &version,
                 &fts,
                 &at,
+                &pairs,
             ],
         )? {
             inserted.insert(col(&row, 0)?);
@@ -1316,7 +1342,7 @@ impl Store for PostgresStore {
         let Some(q) = Query::parse(query) else {
             return Ok(0);
         };
-        count_matches(&mut *self.conn()?, &q.ts_query())
+        count_matches(&mut *self.conn()?, &q)
     }
 
     /// Counted through the GIN index's bitmap up to `cap` matches, then no further
@@ -1329,13 +1355,12 @@ impl Store for PostgresStore {
         let Some(q) = Query::parse(query) else {
             return Ok(SearchCount::exact(0));
         };
-        let ts = q.ts_query();
-        let cap = if ts.contains("<->") {
+        let cap = if q.ts_query().contains("<->") {
             cap.min(PHRASE_COUNT_CAP)
         } else {
             cap
         };
-        match_count(&mut *self.conn()?, &ts, cap)
+        match_count(&mut *self.conn()?, &q, cap)
     }
 
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
@@ -1669,6 +1694,44 @@ impl Store for PostgresStore {
         facets::facet_counts(&mut c, filter, facet, limit)
     }
 
+    /// The facets the count table holds are read from it; two or more others, under a
+    /// filter, are counted together over the filter's events found once
+    /// ([`facets::facet_counts_shared`]).
+    fn facet_counts_many(
+        &self,
+        filter: &EventFilter,
+        facets: &[Facet],
+        limit: usize,
+    ) -> Result<Vec<Vec<FacetCount>>> {
+        let mut c = self.conn()?;
+        let plan = counts::plan(&mut c, filter)?;
+        let mut out: Vec<Option<Vec<FacetCount>>> = vec![None; facets.len()];
+        let mut direct = Vec::new();
+        for (i, &f) in facets.iter().enumerate() {
+            if let Some(plan) = &plan {
+                if let Some(rows) = counts::facet(&mut c, plan, f, limit)? {
+                    out[i] = Some(rows);
+                    continue;
+                }
+            }
+            direct.push(i);
+        }
+        let mut p = Params::default();
+        let shared = direct.len() >= 2 && !filter_clauses(filter, &mut p).is_empty();
+        if shared {
+            let which: Vec<Facet> = direct.iter().map(|&i| facets[i]).collect();
+            let counted = facets::facet_counts_shared(&mut c, filter, &which, limit)?;
+            for (i, rows) in direct.into_iter().zip(counted) {
+                out[i] = Some(rows);
+            }
+        } else {
+            for i in direct {
+                out[i] = Some(facets::facet_counts(&mut c, filter, facets[i], limit)?);
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
     fn month_counts(&self, filter: &EventFilter) -> Result<Vec<MonthCount>> {
         let mut c = self.conn()?;
         if let Some(plan) = counts::plan(&mut c, filter)? {
@@ -1902,13 +1965,15 @@ impl Store for PostgresStore {
 /// for a word in about half of the reports it chose a sequential scan that reads
 /// every report's vector (at 100k reports: 438k buffers and 6.4 s for `river`,
 /// against about 12k buffers for the bitmap; BENCHMARKS.md, pgq).
-fn count_matches(c: &mut Client, ts_query: &str) -> Result<u64> {
+fn count_matches(c: &mut Client, q: &Query) -> Result<u64> {
+    let mut p = Params::default();
+    let sql = format!(
+        "SELECT count(*) FROM reports r WHERE {}",
+        text_match_params("r", q, &mut p)
+    );
     let mut tx = c.transaction()?;
     tx.batch_execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")?;
-    let row = tx.query_one(
-        "SELECT count(*) FROM reports WHERE fts @@ CAST($1 AS text)::tsquery",
-        &[&ts_query],
-    )?;
+    let row = tx.query_one(&sql, &p.refs())?;
     let n = to_u64(col(&row, 0)?);
     tx.commit()?;
     Ok(n)
@@ -1916,8 +1981,10 @@ fn count_matches(c: &mut Client, ts_query: &str) -> Result<u64> {
 
 /// Matches of a query with a phrase counted exactly at most by
 /// [`Store::count_search_upto`]: each is checked against its report's vector (the GIN
-/// index has no positions), 2,000 of them in about 60 ms warm.
-const PHRASE_COUNT_CAP: u64 = 2_000;
+/// indexes have no positions), about 30 µs each warm, 45 µs under load; past it the
+/// count is an estimate. 1,000 (2,000 before branch pgq7) keeps the search page's
+/// phrase count near 50 ms.
+const PHRASE_COUNT_CAP: u64 = 1_000;
 
 /// Settings of a statement that reads the matches of a full-text query through the GIN
 /// index: its bitmap, whatever the planner estimates (see [`count_matches`]), in one
@@ -1936,9 +2003,9 @@ const BITMAP_ONLY: &str = "SET LOCAL enable_seqscan = off; SET LOCAL enable_inde
 /// estimate assumes the matches are spread over the reports' numbers (`n`, in storage
 /// order) as densely as among those counted: matches × (span of all numbers) / (span
 /// of theirs).
-fn match_count(c: &mut Client, ts_query: &str, cap: u64) -> Result<SearchCount> {
+fn match_count(c: &mut Client, q: &Query, cap: u64) -> Result<SearchCount> {
     let MatchSample { found, lo, hi } =
-        match_sample(c, ts_query, cap.min(i64::MAX as u64 - 1) + 1)?;
+        match_sample(c, q, cap.min(i64::MAX as u64 - 1) + 1, false)?;
     if found <= cap {
         return Ok(SearchCount::exact(found));
     }
@@ -1983,14 +2050,13 @@ fn events_by_probe(
         return Ok(None);
     };
     let mut p = Params::default();
-    let ts = p.add(q.ts_query());
+    let test = text_match_params("r", &q, &mut p);
     let mut clauses = filter_clauses(&rest, &mut p);
     if let Some(lo) = lo {
         clauses.push(format!("e.eff_start >= {}", p.add(lo.to_string())));
     }
     let sql = format!(
-        "SELECT e.id, (SELECT r.fts @@ CAST({ts} AS text)::tsquery FROM reports r
-                       WHERE r.id = e.report_id)
+        "SELECT e.id, (SELECT {test} FROM reports r WHERE r.id = e.report_id)
          FROM events e{} ORDER BY e.eff_start, e.id LIMIT {}",
         where_sql(&clauses),
         p.add(to_i64(window))
@@ -2066,27 +2132,43 @@ impl PostgresStore {
             return Ok((Vec::new(), None));
         };
         let ts = q.ts_query();
+        let pairs = q.ts_pairs_query();
         let mut c = self.conn()?;
         // Ranking reads every ranked match's vector (out of line, compressed): hundreds
         // of ms for a word in most reports. A broad query (the same threshold as the
         // search page's) is either ranked among its newest matches only (bounded
         // search), or listed newest first, unranked (score 0), which the
         // `reports_listing` index gives after reading a few rows per hit.
-        let sample = match_sample(&mut c, &ts, BROAD_TEXT_REPORTS + 1)?;
+        // A phrase is broad by its candidates (see `match_sample`): deciding by its
+        // matches read each of the first 1,001 candidates' vectors (4,700 buffers, 147
+        // ms at 100k under load), for the choice alone. A phrase with fewer matches than
+        // the threshold but more candidates (rare: the candidates hold all its pairs)
+        // is then listed newest first rather than ranked; every hit is still a match.
+        let sample = match_sample(&mut c, &q, BROAD_TEXT_REPORTS + 1, true)?;
         let rows = if sample.found <= BROAD_TEXT_REPORTS {
+            let cond = text_match(
+                "r",
+                "q.q",
+                pairs.is_some().then_some("CAST($4 AS text)::tsquery"),
+            );
             let sql = format!(
                 "SELECT r.id, r.title, r.published, r.body, {RANK}::float8 AS score
                  FROM reports r, (SELECT CAST($1 AS text)::tsquery AS q) q
-                 WHERE r.fts @@ q.q
+                 WHERE {cond}
                  ORDER BY score DESC, r.n
                  LIMIT $2 OFFSET $3"
             );
-            let rows = c.query(&sql, &[&ts, &to_i64(limit), &to_i64(offset)])?;
+            let (limit, offset) = (to_i64(limit), to_i64(offset));
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&ts, &limit, &offset];
+            if let Some(pq) = &pairs {
+                params.push(pq);
+            }
+            let rows = c.query(&sql, &params)?;
             return hits_of(&q, &rows).map(|h| (h, None));
         } else {
             let k = candidates.map_or(0, |k| k.min(RANK_CANDIDATES));
             let newest = if k > 0 {
-                newest_matches(&mut c, &ts, k, &sample)?
+                newest_matches(&mut c, &q, k, &sample)?
             } else {
                 Vec::new()
             };
@@ -2101,14 +2183,18 @@ impl PostgresStore {
                 let rows = c.query(&sql, &[&ts, &to_i64(limit), &to_i64(offset), &newest])?;
                 return hits_of(&q, &rows).map(|h| (h, Some(newest.len() as u64)));
             }
-            c.query(
+            let mut p = Params::default();
+            let cond = text_match_params("r", &q, &mut p);
+            let sql = format!(
                 "SELECT r.id, r.title, r.published, r.body, 0::float8 AS score
                  FROM reports r
-                 WHERE r.fts @@ CAST($1 AS text)::tsquery
+                 WHERE {cond}
                  ORDER BY r.published DESC NULLS LAST, r.n
-                 LIMIT $2 OFFSET $3",
-                &[&ts, &to_i64(limit), &to_i64(offset)],
-            )?
+                 LIMIT {} OFFSET {}",
+                p.add(to_i64(limit)),
+                p.add(to_i64(offset))
+            );
+            c.query(&sql, &p.refs())?
         };
         hits_of(&q, &rows).map(|h| (h, Some(0)))
     }
@@ -2135,14 +2221,24 @@ struct MatchSample {
     hi: Option<i64>,
 }
 
-fn match_sample(c: &mut Client, ts_query: &str, limit: u64) -> Result<MatchSample> {
+/// With `candidates`, a query with phrases samples its candidates instead: the reports
+/// holding its pairs of words (schema step 12), read from the GIN index of the pairs
+/// alone, no report's vector read; as many as its matches or more (equal for phrases
+/// of two words).
+fn match_sample(c: &mut Client, q: &Query, limit: u64, candidates: bool) -> Result<MatchSample> {
+    let mut p = Params::default();
+    let cond = match q.ts_pairs_query().filter(|_| candidates) {
+        Some(pq) => format!("r.fts_pairs @@ CAST({} AS text)::tsquery", p.add(pq)),
+        None => text_match_params("r", q, &mut p),
+    };
+    let sql = format!(
+        "SELECT count(*), min(n), max(n) FROM (SELECT r.n FROM reports r
+                                WHERE {cond} LIMIT {}) s",
+        p.add(i64::try_from(limit).unwrap_or(i64::MAX))
+    );
     let mut tx = c.transaction()?;
     tx.batch_execute(BITMAP_ONLY)?;
-    let row = tx.query_one(
-        "SELECT count(*), min(n), max(n) FROM (SELECT n FROM reports
-                                WHERE fts @@ CAST($1 AS text)::tsquery LIMIT $2) s",
-        &[&ts_query, &i64::try_from(limit).unwrap_or(i64::MAX)],
-    )?;
+    let row = tx.query_one(&sql, &p.refs())?;
     tx.commit()?;
     Ok(MatchSample {
         found: to_u64(col(&row, 0)?),
@@ -2155,12 +2251,7 @@ fn match_sample(c: &mut Client, ts_query: &str, limit: u64) -> Result<MatchSampl
 /// fewer match among the most recent reports): the matches among the last reports, as
 /// many as should hold about 1.5 `k` of them at the density of `sample`, newest first.
 /// None when that is more than [`RANK_WINDOW`] reports.
-fn newest_matches(
-    c: &mut Client,
-    ts_query: &str,
-    k: usize,
-    sample: &MatchSample,
-) -> Result<Vec<i64>> {
+fn newest_matches(c: &mut Client, q: &Query, k: usize, sample: &MatchSample) -> Result<Vec<i64>> {
     let (Some(lo), Some(hi)) = (sample.lo, sample.hi) else {
         return Ok(Vec::new());
     };
@@ -2172,13 +2263,16 @@ fn newest_matches(
     }
     let last: Option<i64> = col(&c.query_one("SELECT max(n) FROM reports", &[])?, 0)?;
     let from = last.unwrap_or(0).saturating_sub(window);
+    let mut p = Params::default();
+    let cond = text_match_params("r", q, &mut p);
+    let sql = format!(
+        "SELECT r.n FROM reports r WHERE {cond} AND r.n > {} ORDER BY r.n DESC LIMIT {}",
+        p.add(from),
+        p.add(to_i64(k))
+    );
     let mut tx = c.transaction()?;
     tx.batch_execute(BITMAP_ONLY)?;
-    let rows = tx.query(
-        "SELECT n FROM reports WHERE fts @@ CAST($1 AS text)::tsquery AND n > $2
-         ORDER BY n DESC LIMIT $3",
-        &[&ts_query, &from, &to_i64(k)],
-    )?;
+    let rows = tx.query(&sql, &p.refs())?;
     tx.commit()?;
     rows.iter().map(|r| col(r, 0)).collect()
 }

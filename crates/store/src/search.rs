@@ -374,6 +374,53 @@ impl Query {
         expr
     }
 
+    /// A `tsquery` text over the vectors of pairs of [`ts_vectors`] that every report
+    /// matching [`Query::ts_query`] also matches, or `None` when the query has no group
+    /// made only of phrases (two tokens or more): each such group asks for every pair
+    /// of adjacent tokens of one of its phrases (the last pair a prefix when the phrase
+    /// is one); other groups and exclusions ask nothing of the pairs. Every report's
+    /// [`TS_PAIRS_ALL`] matches too. A candidate still needs [`Query::ts_query`]
+    /// (three words have both pairs without being a phrase), but the pairs' posting
+    /// lists hold about the phrase's reports, not every report with its words.
+    pub fn ts_pairs_query(&self) -> Option<String> {
+        let phrase = |t: &Term| -> Option<String> {
+            let (tokens, prefix) = t.tokens();
+            if tokens.len() < 2 {
+                return None;
+            }
+            let folded: Vec<String> = tokens.iter().map(|t| fold_token(t)).collect();
+            let n = folded.len() - 1;
+            let pairs: Vec<String> = folded
+                .windows(2)
+                .enumerate()
+                .map(|(i, w)| {
+                    let mut q = ts_quote(&format!("{} {}", w[0], w[1]));
+                    if prefix && i + 1 == n {
+                        q.push_str(":*");
+                    }
+                    q
+                })
+                .collect();
+            Some(format!("({})", pairs.join(" & ")))
+        };
+        let groups: Vec<String> = self
+            .groups
+            .iter()
+            .filter_map(|g| {
+                let terms: Option<Vec<String>> = g.iter().map(phrase).collect();
+                terms.map(|t| format!("({})", t.join(" | ")))
+            })
+            .collect();
+        if groups.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "({}) | {}",
+            groups.join(" & "),
+            ts_quote(TS_PAIRS_ALL)
+        ))
+    }
+
     /// A snippet of `body` around the first match of a positive term, matches marked
     /// «like this», whitespace collapsed, about `width` bytes long.
     pub fn snippet(&self, body: &str, width: usize) -> String {
@@ -485,7 +532,25 @@ const TS_MAX_BYTES: usize = 900_000;
 /// Lexemes are made here, not by a text-search parser, so that the index and queries
 /// agree exactly whatever the server's locale.
 pub fn ts_vector(title: &str, body: &str) -> String {
-    use std::collections::BTreeMap;
+    ts_vectors(title, body).0
+}
+
+/// The lexeme of a vector of pairs ([`ts_vectors`]) that stands for every pair: written
+/// instead of the pairs when they would not fit in a `tsvector` (or one pair would be a
+/// lexeme too long), and matched by every query of pairs ([`Query::ts_pairs_query`]),
+/// so that the pairs never leave out a match. No real pair is like it (a pair is two
+/// lexemes of word characters and a space).
+pub const TS_PAIRS_ALL: &str = "~all";
+
+/// [`ts_vector`] and the report's vector of adjacent pairs (PostgreSQL column
+/// `fts_pairs`): one lexeme `'a b'` for every two lexemes of the first vector at
+/// consecutive positions, without positions. A phrase of two or more words needs its
+/// pairs, so a GIN index on these finds a phrase's candidates nearly exactly (exactly
+/// for two words) instead of every report with all its words. Made from the same
+/// positions PostgreSQL keeps, as the SQL function `lantern_ts_pairs` of the stored
+/// vector makes it (schema step 12): [`TS_PAIRS_ALL`] alone past the size budget.
+pub fn ts_vectors(title: &str, body: &str) -> (String, String) {
+    use std::collections::{BTreeMap, BTreeSet};
     let mut lexemes: BTreeMap<String, Vec<(usize, bool)>> = BTreeMap::new();
     let mut pos = 0usize;
     let mut bytes = 0usize;
@@ -519,6 +584,52 @@ pub fn ts_vector(title: &str, body: &str) -> String {
         // A gap between title and body.
         pos = (pos + 1).min(TS_MAX_POS);
     }
+    // Lexemes by position (several only at the last position PostgreSQL keeps).
+    let mut at: Vec<(usize, &str)> = lexemes
+        .iter()
+        .flat_map(|(l, ps)| ps.iter().map(move |(p, _)| (*p, l.as_str())))
+        .collect();
+    at.sort_unstable();
+    let mut pairs: BTreeSet<String> = BTreeSet::new();
+    let mut pair_bytes = 0usize;
+    let mut all = false;
+    let mut i = 0;
+    while i < at.len() && !all {
+        let p = at[i].0;
+        let j = at[i..]
+            .iter()
+            .position(|x| x.0 != p)
+            .map_or(at.len(), |k| i + k);
+        let next = &at[j..];
+        let k = next.iter().position(|x| x.0 != p + 1).unwrap_or(next.len());
+        for (_, a) in &at[i..j] {
+            for (_, b) in &next[..k] {
+                let pair = format!("{a} {b}");
+                if pair.len() > TS_MAX_LEXEME {
+                    all = true;
+                } else if !pairs.contains(&pair) {
+                    pair_bytes += pair.len();
+                    pairs.insert(pair);
+                }
+            }
+        }
+        if pair_bytes > TS_MAX_BYTES {
+            all = true;
+        }
+        i = j;
+    }
+    let pairs = if all {
+        ts_quote(TS_PAIRS_ALL)
+    } else {
+        let mut s = String::with_capacity(pair_bytes + 3 * pairs.len());
+        for pair in &pairs {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(&ts_quote(pair));
+        }
+        s
+    };
     let mut out = String::with_capacity(bytes + 16);
     for (lexeme, positions) in &lexemes {
         if !out.is_empty() {
@@ -536,7 +647,7 @@ pub fn ts_vector(title: &str, body: &str) -> String {
             }
         }
     }
-    out
+    (out, pairs)
 }
 
 /// Lower-case and strip diacritics (NFD, combining marks removed).
@@ -688,6 +799,41 @@ mod tests {
         );
         let q = Query::parse("2023년 it's").unwrap();
         assert_eq!(q.ts_query(), "(('2023' <-> '년':*)) & (('it' <-> 's'))");
+    }
+
+    #[test]
+    fn pairs_of_adjacent_lexemes() {
+        let (v, pairs) = ts_vectors("Labor camp", "the labor TRAINING camp; 국경경비");
+        assert_eq!(
+            v,
+            "'camp':2A,7 'labor':1A,5 'the':4 'training':6 '경경':9 '경비':10 '국경':8"
+        );
+        // No pair spans the title and the body.
+        assert_eq!(
+            pairs,
+            "'camp 국경' 'labor camp' 'labor training' 'the labor' 'training camp' \
+             '경경 경비' '국경 경경'"
+        );
+        let q = Query::parse("\"labor training camp\" river").unwrap();
+        assert_eq!(
+            q.ts_pairs_query().as_deref(),
+            Some("((('labor training' & 'training camp'))) | '~all'")
+        );
+        let q = Query::parse("국경경 OR 2023년 -\"a b\"").unwrap();
+        assert_eq!(
+            q.ts_pairs_query().as_deref(),
+            Some("((('국경 경경') | ('2023 년':*))) | '~all'")
+        );
+        assert_eq!(
+            Query::parse("river OR \"a b\"").unwrap().ts_pairs_query(),
+            None
+        );
+        assert_eq!(Query::parse("국경").unwrap().ts_pairs_query(), None);
+        // Too many pairs for one vector: the one lexeme that every query matches.
+        let long: String = (0..8_000)
+            .map(|i| format!("{}{i} ", "w".repeat(100)))
+            .collect();
+        assert_eq!(ts_vectors("", &long).1, "'~all'");
     }
 
     #[test]

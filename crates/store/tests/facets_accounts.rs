@@ -139,8 +139,8 @@ fn users_sessions_tokens_settings() {
         // `event_places`' indexes. PostgreSQL: 8 the transactional event-change counter,
         // 9 cheaper ingest writes (no link-row foreign keys, count-table fillfactor, lz4),
         // 10 events added to signed reports counted as changes, 11 the count table's
-        // integer keys.
-        let latest = if store.is_postgres() { 11 } else { 14 };
+        // integer keys, 12 the vectors of adjacent-lexeme pairs for phrases.
+        let latest = if store.is_postgres() { 12 } else { 14 };
         assert_eq!(store.schema_version().unwrap(), latest, "{}", store.name());
         assert!(store.put_user("bad name", Role::Viewer, "h").is_err());
         store.put_user("ana", Role::Editor, "hash1").unwrap();

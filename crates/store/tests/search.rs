@@ -545,3 +545,60 @@ fn a_broad_text_filter_whose_matches_come_late_in_listing_order_is_listed_exactl
         }
     }
 }
+
+/// PostgreSQL's vectors of adjacent pairs (schema step 12): the ingest writes them from
+/// Rust, any other writer gets them from the stored vector by `lantern_ts_pairs`; both
+/// must be the same pairs, and phrases are found through either.
+#[test]
+fn postgres_pairs_written_by_the_ingest_equal_the_sql_ones() {
+    let Some(store) = postgres_store() else {
+        return;
+    };
+    let long_word = "x".repeat(1500);
+    let docs: Vec<(String, String)> = vec![
+        (
+            "Heavy rain".into(),
+            "Heavy rain fell; the river rose near Hyesan.".into(),
+        ),
+        (
+            "혜산 소식".into(),
+            "혜산시에서 지난달 국경경비대가 단속했다.".into(),
+        ),
+        (
+            "".into(),
+            "pine lumber, pine-lumber and Pine Lumber again".into(),
+        ),
+        // Two tokens too long for one pair lexeme: the vector of pairs is '~all'.
+        (
+            "Long".into(),
+            format!("{long_word} {long_word}y training camp"),
+        ),
+    ];
+    let docs_ref: Vec<(&str, &str)> = docs.iter().map(|(t, b)| (t.as_str(), b.as_str())).collect();
+    let (store, _ids) = store_with(store, &docs_ref);
+    let same = "DO $$ BEGIN
+        IF EXISTS (SELECT 1 FROM reports WHERE fts_pairs IS DISTINCT FROM lantern_ts_pairs(fts))
+        THEN RAISE EXCEPTION 'pairs differ'; END IF;
+        IF NOT EXISTS (SELECT 1 FROM reports WHERE fts_pairs = '~all'::tsvector)
+        THEN RAISE EXCEPTION 'no report with all pairs'; END IF; END $$";
+    store.raw_exec(same).unwrap();
+    let found = |store: &TestStore| {
+        let s = store.reopen();
+        [
+            "\"heavy rain\"",
+            "\"혜산시에서 지난달\"",
+            "국경경비",
+            "\"pine lumber\"",
+            "\"training camp\"",
+            "\"rain heavy\"",
+        ]
+        .map(|q| s.count_search(q).unwrap())
+    };
+    assert_eq!(found(&store), [1, 1, 1, 1, 1, 0]);
+    // Written by the trigger instead (as by an import or a copy).
+    store
+        .raw_exec("UPDATE reports SET fts_pairs = NULL")
+        .unwrap();
+    store.raw_exec(same).unwrap();
+    assert_eq!(found(&store), [1, 1, 1, 1, 1, 0]);
+}

@@ -470,6 +470,43 @@ ALTER TABLE event_counts_int RENAME TO event_counts;
 ALTER TABLE event_counts ADD CONSTRAINT event_counts_pkey
     PRIMARY KEY (g, k1, v1, k2, v2, event_type, review_state, m0, m1, slot);
 "#,
+    // 12 (branch `pgq7`): phrases found through pairs of adjacent lexemes. The GIN
+    // index on `fts` holds no positions, so a phrase's candidates were every report
+    // with all its words (at 100k reports, the 28,287 of "labor training camp" among
+    // far more candidates), each checked against its vector read out of line.
+    // `fts_pairs` holds one lexeme `'a b'` per two lexemes of `fts` at consecutive
+    // positions (search.rs: `ts_vectors`, which the ingest writes; this function makes
+    // the same pairs from a stored vector, for other writers and the backfill), or the
+    // one lexeme `'~all'` when they would not fit (every query of pairs matches it).
+    r#"
+CREATE OR REPLACE FUNCTION lantern_ts_pairs(v tsvector) RETURNS tsvector
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    WITH at AS (SELECT u.lexeme, p FROM unnest(v) u, unnest(u.positions) p),
+         pairs AS (SELECT DISTINCT a.lexeme || ' ' || b.lexeme AS pair
+                   FROM at a JOIN at b ON b.p = a.p + 1)
+    SELECT CASE
+        WHEN NOT EXISTS (SELECT 1 FROM pairs) THEN ''::tsvector
+        WHEN (SELECT max(octet_length(pair)) > 2046 OR sum(octet_length(pair)) > 900000
+              FROM pairs) THEN '~all'::tsvector
+        ELSE (SELECT array_to_tsvector(array_agg(pair)) FROM pairs)
+    END
+$$;
+CREATE OR REPLACE FUNCTION lantern_reports_pairs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.fts_pairs IS NULL OR (TG_OP = 'UPDATE' AND NEW.fts IS DISTINCT FROM OLD.fts
+                                 AND NEW.fts_pairs IS NOT DISTINCT FROM OLD.fts_pairs) THEN
+        NEW.fts_pairs := lantern_ts_pairs(NEW.fts);
+    END IF;
+    RETURN NEW;
+END
+$$;
+ALTER TABLE reports ADD COLUMN IF NOT EXISTS fts_pairs tsvector;
+UPDATE reports SET fts_pairs = lantern_ts_pairs(fts) WHERE fts_pairs IS NULL;
+DROP TRIGGER IF EXISTS reports_pairs ON reports;
+CREATE TRIGGER reports_pairs BEFORE INSERT OR UPDATE OF fts, fts_pairs ON reports
+    FOR EACH ROW EXECUTE FUNCTION lantern_reports_pairs();
+CREATE INDEX IF NOT EXISTS reports_fts_pairs ON reports USING gin(fts_pairs);
+"#,
 ];
 
 /// The steps whose migration is followed by the count table's recount. Only the last
