@@ -408,10 +408,16 @@ CREATE TRIGGER events_added AFTER INSERT ON events
     REFERENCING NEW TABLE AS added
     FOR EACH STATEMENT EXECUTE FUNCTION lantern_events_added();
 "#,
+    // 11 (branch `sfacet`, with SQLite's step 16): the count table also holds, by month,
+    // each province paired with every tag of its events (`counts::MONTHLY_PAIR_KIND`);
+    // recounted right after this step, in the same transaction.
+    r#"
+LOCK TABLE event_counts IN EXCLUSIVE MODE;
+"#,
 ];
 
 /// The steps whose migration is followed by the count table's recount.
-pub(super) const COUNTS_VERSIONS: &[u32] = &[5, 7];
+pub(super) const COUNTS_VERSIONS: &[u32] = &[5, 7, 11];
 
 /// The SQL of one step, `ctext` spelled out.
 pub(super) fn step_sql(step: &str) -> String {
