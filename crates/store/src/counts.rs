@@ -1412,6 +1412,15 @@ mod tests {
                 to: NaiveDate::from_ymd_opt(2021, 12, 31),
                 ..Default::default()
             },
+            // The search page's type x province x month: every facet from the monthly
+            // pairs of the province.
+            EventFilter {
+                event_type: Some(EventType::Arrest),
+                province: Some("North Hamgyong".into()),
+                from: NaiveDate::from_ymd_opt(2018, 7, 1),
+                to: NaiveDate::from_ymd_opt(2018, 7, 31),
+                ..Default::default()
+            },
         ];
         let mut queries: Vec<(String, Vec<Arg>)> =
             vec![(LONGEST_SPAN_SQLITE.to_string(), Vec::new())];
@@ -1426,7 +1435,11 @@ mod tests {
                 Facet::Actor,
                 Facet::Outlet,
             ] {
-                queries.extend(plan.facet_sql(Dialect::Sqlite, facet, 10));
+                let sql = plan.facet_sql(Dialect::Sqlite, facet, 10);
+                if f.province.is_some() && f.from.is_some() {
+                    assert!(sql.is_some(), "{facet:?} of {f:?} is held");
+                }
+                queries.extend(sql);
             }
             queries.extend(plan.months_sql(Dialect::Sqlite));
         }
