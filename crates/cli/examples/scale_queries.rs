@@ -7,7 +7,7 @@
 //! `search.<name>.hits`, `bounded.<name>.p50_ms` and `.p99_ms` (the same query as the web
 //! app asks it: [`Store::search_bounded`] ranking at most 10,000 candidates, plus the
 //! total), `facet.p50_ms`, `facet.p99_ms`, `facet.combos`. With `LANTERN_SCALE_SEARCH_ONLY=1`
-//! the faceted grid is left out.
+//! the faceted grid is left out; with `LANTERN_SCALE_FACETS_ONLY=1` the text queries.
 
 use std::time::Instant;
 
@@ -92,7 +92,13 @@ fn main() {
             "store.events {}",
             store.count_events(&EventFilter::default())?
         );
-        for (name, q) in QUERIES {
+        // `LANTERN_SCALE_FACETS_ONLY=1`: the faceted grid alone.
+        let queries: &[(&str, &str)] = if std::env::var_os("LANTERN_SCALE_FACETS_ONLY").is_some() {
+            &[]
+        } else {
+            QUERIES
+        };
+        for (name, q) in queries {
             // What a results page needs: the first 20 hits and the total.
             let hits = store.count_search(q)?;
             store.search(q, 20, 0)?;

@@ -9,7 +9,13 @@
 //! - nothing in particular (`k1 = ''`), by month and by year;
 //! - one tag (`k1, v1`), by month and by year (places by year only: by month they would
 //!   be most of the table);
-//! - two tags of different kinds (`k1, v1, k2, v2`, stored in both orders), by year.
+//! - two tags of different kinds (`k1, v1, k2, v2`, stored in both orders), by year;
+//! - by month (migration 16), a province with each tag of the event (`k1 = 'p'` only):
+//!   its places, actors and outlet, and its provinces, itself included, so that a filter
+//!   of a province over whole months (the search page's type x province x month) reads
+//!   its place, actor, outlet and province facets from the table. The province facet of
+//!   a province `P` sums the rows `(p, P, p, Q)` by `Q`: `Q = P` counts every event with
+//!   `P` once, the others the events with both.
 //!
 //! Plans of granularity `g = 0` are for all dates; `g = 1` rows keep the month of the
 //! effective start and end (`''` when undated); `g = 2` rows (migration 6) keep the year
@@ -21,7 +27,8 @@
 //! and half of the keys an ingest wrote).
 //!
 //! Because an event's tags are distinct within a kind, summing `n` over rows with a fixed
-//! tag counts each event once: the answers are exact. A filter the table cannot answer
+//! tag counts each event once: the answers are exact (the province facet of a province
+//! too: each event has the pair of its province with itself once). A filter the table cannot answer
 //! (text query, report, a date range not on month boundaries, more tags than stored,
 //! an ambiguous place name) is counted directly from the events ([`plan`] says `None`).
 //!
@@ -121,12 +128,30 @@ fn monthly(kind: &str) -> bool {
     kind != "l"
 }
 
-/// Whether granularity `g` holds rows with tags of these kinds (distinct kinds assumed).
+/// The kind whose pairs are also stored by month (migration 16), first: a province with
+/// each tag of the event, of any kind, itself included, so that a province's place,
+/// actor, outlet and province facets over whole months are read from the table (the
+/// search page's type x province x month). Only in that order (`k1 = 'p'`).
+const MONTHLY_PAIR_KIND: &str = "p";
+
+/// Whether granularity `g` holds rows with tags of these kinds, in this order (`k1`,
+/// `k2`).
 fn holds(g: i64, kinds: &[&str]) -> bool {
-    match g {
-        1 => kinds.len() <= 1 && kinds.iter().all(|k| monthly(k)),
-        _ => kinds.len() <= 2,
+    match (g, kinds) {
+        (_, []) => true,
+        (1, [k]) => monthly(k),
+        (1, [k1, _]) => *k1 == MONTHLY_PAIR_KIND,
+        (1, _) => false,
+        (_, [_]) => true,
+        (_, [k1, k2]) => k1 != k2,
+        _ => false,
     }
+}
+
+/// Whether a whole-year range with two tags held by month ([`MONTHLY_PAIR_KIND`]) is
+/// read from the rows by year instead when they hold it too: twelve times fewer rows.
+fn prefer_years(g: i64, whole_years: bool, kinds: &[&str]) -> bool {
+    g == 1 && whole_years && kinds.len() == 2 && holds(2, kinds)
 }
 
 /// `YYYY` of a `YYYY-MM` month text (`''` stays `''`).
@@ -242,6 +267,11 @@ impl Delta {
             for &(k2, v2) in &tags {
                 if k2 != k {
                     bump(key(2, k, v, k2, v2));
+                }
+                // By month: a province with every tag, itself and other provinces
+                // included (see [`MONTHLY_PAIR_KIND`]).
+                if k == MONTHLY_PAIR_KIND {
+                    bump(key(1, k, v, k2, v2));
                 }
             }
         }
@@ -943,6 +973,8 @@ pub(crate) fn plan_with(
             None => return Ok(None),
         }
     }
+    // A province first: its pairs with the other kinds are also stored by month.
+    tags.sort_by_key(|(k, _)| *k != MONTHLY_PAIR_KIND);
     // Two constraints of one kind (a place that is a province, and a province) are an
     // intersection the table does not hold.
     for (i, (k, _)) in tags.iter().enumerate() {
@@ -951,7 +983,7 @@ pub(crate) fn plan_with(
         }
     }
     let kinds: Vec<&str> = tags.iter().map(|(k, _)| *k).collect();
-    if !holds(g, &kinds) {
+    if !holds(g, &kinds) || prefer_years(g, years.is_some(), &kinds) {
         if g == 1 && years.is_some() && holds(2, &kinds) {
             g = 2;
         } else {
@@ -1167,12 +1199,11 @@ impl Plan {
                 None,
             ),
             Some(k) => {
-                if self.tags.iter().any(|(t, _)| *t == k) {
-                    return None;
-                }
+                // A facet of a kind the filter constrains is held only as the monthly
+                // pairs of a province with itself and the other provinces ([`holds`]).
                 let mut kinds: Vec<&str> = self.tags.iter().map(|(t, _)| *t).collect();
                 kinds.push(k);
-                if !holds(self.g, &kinds) {
+                if !holds(self.g, &kinds) || prefer_years(self.g, self.years.is_some(), &kinds) {
                     // A whole-year range holds more shapes by year than by month.
                     if self.g == 1 && self.years.is_some() && holds(2, &kinds) {
                         let by_year = Plan {
@@ -1224,7 +1255,8 @@ impl Plan {
     /// The query of [`Plan::months`]: rows (month, type, count) by start month and
     /// type, undated left out; `None` when not held.
     pub(crate) fn months_sql(&self, dialect: Dialect) -> Option<(String, Vec<Arg>)> {
-        if self.tags.len() > 1 || self.tags.iter().any(|(k, _)| !monthly(k)) {
+        let kinds: Vec<&str> = self.tags.iter().map(|(k, _)| *k).collect();
+        if !holds(1, &kinds) {
             return None;
         }
         let plan = Plan {
@@ -1386,6 +1418,15 @@ mod tests {
                 to: NaiveDate::from_ymd_opt(2021, 12, 31),
                 ..Default::default()
             },
+            // The search page's type x province x month: every facet from the monthly
+            // pairs of the province.
+            EventFilter {
+                event_type: Some(EventType::Arrest),
+                province: Some("North Hamgyong".into()),
+                from: NaiveDate::from_ymd_opt(2018, 7, 1),
+                to: NaiveDate::from_ymd_opt(2018, 7, 31),
+                ..Default::default()
+            },
         ];
         let mut queries: Vec<(String, Vec<Arg>)> =
             vec![(LONGEST_SPAN_SQLITE.to_string(), Vec::new())];
@@ -1400,7 +1441,11 @@ mod tests {
                 Facet::Actor,
                 Facet::Outlet,
             ] {
-                queries.extend(plan.facet_sql(Dialect::Sqlite, facet, 10));
+                let sql = plan.facet_sql(Dialect::Sqlite, facet, 10);
+                if f.province.is_some() && f.from.is_some() {
+                    assert!(sql.is_some(), "{facet:?} of {f:?} is held");
+                }
+                queries.extend(sql);
             }
             queries.extend(plan.months_sql(Dialect::Sqlite));
         }

@@ -376,6 +376,20 @@ DROP INDEX IF EXISTS event_places_id;
 DROP INDEX IF EXISTS event_places_name;
 DROP INDEX IF EXISTS event_places_admin1;
 "#,
+    // 15: reserved for branch `wsplit`'s step (the coordinator puts it here at merge);
+    // nothing on this branch.
+    r#"
+-- reserved
+"#,
+    // 16 (branch `sfacet`): the count table also holds, by month, each province paired
+    // with every tag of its events (`k1 = 'p'`: places, actors, outlets, provinces, itself
+    // included; see `counts::MONTHLY_PAIR_KIND`), so that the search page's type x
+    // province x month reads its place, actor, outlet and province facets from the table
+    // instead of the month's events and their link rows. No change of shape: the table
+    // is recounted from the events in Rust after this step (see `COUNTS_VERSIONS`).
+    r#"
+-- recount only
+"#,
 ];
 
 /// Migration steps followed by a recount of `event_counts` written in Rust, run in the
@@ -383,7 +397,7 @@ DROP INDEX IF EXISTS event_places_admin1;
 /// the one making its keys integers. Only the last of them a migration runs recounts
 /// (the earlier ones' tables are replaced by step 13's; a crash in between leaves a
 /// version below 13, so step 13 and its recount run again).
-pub(crate) const COUNTS_VERSIONS: &[u32] = &[5, 6, 13];
+pub(crate) const COUNTS_VERSIONS: &[u32] = &[5, 6, 13, 16];
 
 /// The schema version this program writes.
 pub(crate) fn latest_version() -> u32 {

@@ -507,13 +507,20 @@ CREATE TRIGGER reports_pairs BEFORE INSERT OR UPDATE OF fts, fts_pairs ON report
     FOR EACH ROW EXECUTE FUNCTION lantern_reports_pairs();
 CREATE INDEX IF NOT EXISTS reports_fts_pairs ON reports USING gin(fts_pairs);
 "#,
+    // 13 (branch `sfacet`, with SQLite's step 16): the count table also holds, by month,
+    // each province paired with every tag of its events (`counts::MONTHLY_PAIR_KIND`);
+    // recounted right after this step, in the same transaction.
+    r#"
+LOCK TABLE event_counts IN EXCLUSIVE MODE;
+"#,
 ];
 
 /// The steps whose migration is followed by the count table's recount. Only the last
 /// of them that a migration run reaches recounts; the earlier ones empty the table
-/// instead (its layout changes later in the run). The last, [`INTEGER_COUNTS_VERSION`],
-/// converts the rows itself and recounts only a table left empty.
-pub(super) const COUNTS_VERSIONS: &[u32] = &[5, 7, INTEGER_COUNTS_VERSION];
+/// instead (its layout or its keys change later in the run). [`INTEGER_COUNTS_VERSION`]
+/// converts the rows itself and recounts only a table left empty; the last, 13 (the
+/// month-grain province pairs), recounts.
+pub(super) const COUNTS_VERSIONS: &[u32] = &[5, 7, INTEGER_COUNTS_VERSION, 13];
 
 /// The step that gives the count table integer keys (converting its rows).
 pub(super) const INTEGER_COUNTS_VERSION: u32 = 11;
