@@ -11,14 +11,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc instead of glibc's malloc (feature `mimalloc`, on by default): extraction and
-/// the prepare step allocate and free many small strings and vectors on the worker
-/// threads, and their event values are freed on the writer thread; glibc's malloc and
-/// free were about 15% of the workers' instructions at ingest.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "lantern",
