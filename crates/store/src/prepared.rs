@@ -81,7 +81,7 @@ impl FileRows {
                 );
             }
             reports.push(ReportRows {
-                published: published.map(|d| d.to_string()),
+                published: published.map(iso_date),
                 published_json: match &r.published {
                     Some(p) => Some(to_json(p, "report published")?),
                     None => None,
@@ -159,8 +159,8 @@ impl EventColumns {
             },
             quantities: to_json(&e.quantities, "event quantities")?,
             evidence: to_json(&e.evidence, "event evidence")?,
-            eff_start: start.map(|d| d.to_string()),
-            eff_end: end.map(|d| d.to_string()),
+            eff_start: start.map(iso_date),
+            eff_end: end.map(iso_date),
             place_roles: e
                 .places
                 .iter()
@@ -168,6 +168,32 @@ impl EventColumns {
                 .collect::<Result<_>>()?,
         })
     }
+}
+
+/// `d.to_string()` (`YYYY-MM-DD`), written from its numbers for years 0 to 9999
+/// (chrono's `Display` goes through the formatter a char at a time: 2,000 instructions
+/// a date, two or three dates an event); other years keep chrono's form.
+pub(crate) fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        return d.to_string();
+    }
+    let y = y as u32;
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let b = [
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ];
+    std::str::from_utf8(&b).map_or_else(|_| d.to_string(), str::to_owned)
 }
 
 /// The SHA-256 of a file's original, after checking that the original is not over the
@@ -194,4 +220,32 @@ pub(crate) fn checked_sha256(file: &FileInput) -> Result<String> {
         }
     }
     Ok(sha256)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_date_is_chrono_display() {
+        let mut d = NaiveDate::from_ymd_opt(-3, 12, 25).expect("date");
+        let end = NaiveDate::from_ymd_opt(10_002, 1, 10).expect("date");
+        let mut n = 0;
+        while d <= end {
+            assert_eq!(iso_date(d), d.to_string());
+            // every day near the year edges and of a few whole years, else a day in 97
+            let y = chrono::Datelike::year(&d);
+            let step = if y < 3 || (1999..=2001).contains(&y) || y > 9_997 {
+                1
+            } else {
+                97
+            };
+            d += chrono::Duration::days(step);
+            n += 1;
+        }
+        assert!(n > 40_000);
+        for d in [NaiveDate::MIN, NaiveDate::MAX] {
+            assert_eq!(iso_date(d), d.to_string());
+        }
+    }
 }

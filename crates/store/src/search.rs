@@ -32,11 +32,45 @@ fn is_word_char(c: char) -> bool {
 }
 
 fn nfc(text: &str) -> std::borrow::Cow<'_, str> {
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+    if plainly_nfc(text) || is_nfc_quick(text.chars()) == IsNormalized::Yes {
         std::borrow::Cow::Borrowed(text)
     } else {
         std::borrow::Cow::Owned(text.nfc().collect())
     }
+}
+
+/// True when every char of `text` is below U+0300, a Hangul syllable or in U+2010..U+2027
+/// (dashes, quotes, ellipsis): chars that are NFC alone with combining class 0, so the
+/// text is NFC. Decided on the UTF-8 bytes, without `is_nfc_quick`'s table search per
+/// char (most of `index_text` for Korean reports); `false` leaves it to that check.
+fn plainly_nfc(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            i += 1;
+        } else if (0xC2..=0xCB).contains(&c) {
+            // U+0080..U+02FF (a valid str: one continuation byte follows)
+            i += 2;
+        } else if (0xEA..=0xED).contains(&c) && i + 2 < b.len() {
+            let cp = ((u32::from(c) & 0x0F) << 12)
+                | ((u32::from(b[i + 1]) & 0x3F) << 6)
+                | (u32::from(b[i + 2]) & 0x3F);
+            if !(0xAC00..=0xD7A3).contains(&cp) {
+                return false;
+            }
+            i += 3;
+        } else if c == 0xE2
+            && b.get(i + 1) == Some(&0x80)
+            && matches!(b.get(i + 2), Some(0x90..=0xA7))
+        {
+            i += 3;
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// The text as it is put into the full-text index: NFC, each Hangul run replaced by its
@@ -746,6 +780,40 @@ fn make_snippet(body: &str, ranges: &[(usize, usize)], width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plainly_nfc_chars_are_nfc_with_class_zero() {
+        use unicode_normalization::char::canonical_combining_class;
+        let mut taken = 0;
+        for cp in 0..=0x10FFFFu32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            let mut buf = [0u8; 4];
+            let one = c.encode_utf8(&mut buf);
+            if plainly_nfc(one) {
+                taken += 1;
+                assert_eq!(is_nfc_quick(one.chars()), IsNormalized::Yes, "{cp:X}");
+                assert_eq!(canonical_combining_class(c), 0, "{cp:X}");
+            }
+        }
+        assert_eq!(taken, 0x300 + 0x18 + (0xD7A3 - 0xAC00 + 1));
+        for t in [
+            "",
+            "abc",
+            "혜산시에서 “quoted” – Onsŏng…",
+            "e\u{301}",
+            "\u{1100}\u{1161}",
+        ] {
+            assert_eq!(
+                plainly_nfc(t) || is_nfc_quick(t.chars()) == IsNormalized::Yes,
+                is_nfc_quick(t.chars()) == IsNormalized::Yes,
+                "{t:?}"
+            );
+        }
+        assert!(!plainly_nfc("e\u{301}"));
+        assert!(!plainly_nfc("\u{1100}\u{1161}"));
+    }
 
     #[test]
     fn bigrams() {
