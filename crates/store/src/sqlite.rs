@@ -75,6 +75,20 @@ const BULK_BATCH: usize = 64;
 /// never corrupts the file.
 const BULK_PRAGMAS: &str = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 32768;";
 
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Each connection attaches the other file read-only, and only a file's last
+        // read-write connection checkpoints its WAL into it when closing: detach the
+        // index first, then close the index's writer (it waits for its thread), so
+        // that both files are checkpointed by their own writers.
+        if let Some(side) = self.fts.take() {
+            self.conn.flush_prepared_statement_cache();
+            let _ = self.conn.execute_batch("DETACH DATABASE fts");
+            drop(side);
+        }
+    }
+}
+
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore")

@@ -295,4 +295,9 @@ fn killed_while_both_writers_run_the_index_catches_up() {
     ingest_bulk(&mut clean, None);
     assert_eq!(searchable(&clean), searchable(&store));
     assert_eq!(snapshot(&clean), snapshot(&store));
+    // Closed, each file's writer checkpoints its WAL into it.
+    drop(clean);
+    for wal in ["lantern.db-wal", "lantern-fts.db-wal"] {
+        assert!(!clean_dir.path().join(wal).exists(), "{wal} left behind");
+    }
 }
