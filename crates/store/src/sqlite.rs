@@ -52,7 +52,7 @@ pub struct SqliteStore {
     pending: Option<crate::counts::Pending>,
     /// The full-text index's own file and writer, for a store of the split layout
     /// (created since migration 15); `None`: the index is `report_fts` in `lantern.db`.
-    fts: Option<fts::FtsSide>,
+    fts: Option<Box<fts::FtsSide>>,
 }
 
 /// Events a bulk writer's batches may leave above the count table's watermark before
@@ -230,7 +230,7 @@ impl SqliteStore {
         let fts = if split {
             let side = fts::FtsSide::open(&path)?;
             fts::attach_ro(&conn, side.path())?;
-            Some(side)
+            Some(Box::new(side))
         } else {
             None
         };
