@@ -4,7 +4,10 @@
 //! - SQLite: `VACUUM INTO` writes a compact copy of `lantern.db` from one read
 //!   transaction (a snapshot; WAL lets writers go on meanwhile). Restore copies it into
 //!   the target's database with SQLite's online backup API, then applies pending
-//!   migrations.
+//!   migrations. A store of the split layout (migration 15) keeps its full-text index
+//!   in `lantern-fts.db`, derived from the reports: the backup is `lantern.db` alone
+//!   (so it is one snapshot by construction), and the restored store indexes its
+//!   reports when it is first opened (the restore does it before returning).
 //! - PostgreSQL: `pg_dump -Fc` (one repeatable-read snapshot) and `pg_restore` in a
 //!   single transaction. The tools are found on `PATH` or in `/usr/lib/postgresql/*/bin`
 //!   (newest first); passwords go to them through `PGPASSWORD`, never the command line.
@@ -204,8 +207,9 @@ fn restore_sqlite(dir: &Path, input: &Path) -> Result<()> {
         b.run_to_completion(4096, Duration::from_millis(0), None)?;
     }
     drop(dst);
-    // Reopen through the store: WAL mode, and migrations newer than the backup.
-    crate::SqliteStore::open(dir).map(drop)
+    // Reopen through the store: WAL mode, migrations newer than the backup, and (split
+    // layout) the full-text index of every restored report, waiting for the file.
+    crate::SqliteStore::open(dir)?.catch_up_fts(true).map(drop)
 }
 
 fn backup_postgres(url: &str, out: &Path) -> Result<()> {
@@ -388,6 +392,7 @@ mod tests {
             .contains("already exists"));
         let b = StoreSpec::Sqlite(tmp.path().join("b"));
         restore(&b, &out).unwrap();
+        assert!(tmp.path().join("b").join(crate::FTS_FILE).is_file());
         let s = b.open().unwrap();
         assert_eq!(s.setting("k").unwrap().as_deref(), Some("v"));
         assert!(s.user("ann").unwrap().is_some());

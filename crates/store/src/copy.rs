@@ -172,7 +172,20 @@ pub fn copy(
     if let Src::Sqlite(conn) = src {
         conn.execute_batch("COMMIT")?;
     }
+    if let StoreSpec::Sqlite(dir) = to {
+        crate::SqliteStore::open(dir)?.catch_up_fts(true)?;
+    }
     Ok(summary)
+}
+
+/// Whether a SQLite store keeps its full-text index in `lantern.db` (stores older than
+/// migration 15) rather than in a file of its own.
+fn has_main_fts(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM main.sqlite_master WHERE name = 'report_fts')",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 fn sqlite_connection(db: &std::path::Path) -> Result<Connection> {
@@ -274,7 +287,12 @@ fn copy_table(
             _ => {}
         }
     }
-    let sqlite_fts = matches!(dst, Dst::Sqlite(_)) && table == "reports";
+    // A target of the split layout (migration 15) indexes its reports after the
+    // commit, from its own file's writer (`SqliteStore::catch_up_fts`).
+    let sqlite_fts = match dst {
+        Dst::Sqlite(conn) => table == "reports" && has_main_fts(conn)?,
+        Dst::Pg(_) => false,
+    };
     let fts_cols = if sqlite_fts {
         Some(need2(pos("title"), pos("body"), table)?)
     } else {
@@ -820,9 +838,12 @@ impl Dst<'_> {
                     "{verb} INTO {}({names}) VALUES ({marks})",
                     w.table
                 ))?;
-                let mut fts = conn.prepare_cached(
-                    "INSERT INTO report_fts(rowid, title, body) VALUES (?1, ?2, ?3)",
-                )?;
+                let mut fts = match w.fts {
+                    Some(_) => Some(conn.prepare_cached(
+                        "INSERT INTO report_fts(rowid, title, body) VALUES (?1, ?2, ?3)",
+                    )?),
+                    None => None,
+                };
                 for row in rows {
                     let values = w.fields.iter().map(|f| match f {
                         Field::Param(i) | Field::TsVector(i) | Field::OutletOf(i) => {
@@ -830,7 +851,7 @@ impl Dst<'_> {
                         }
                     });
                     stmt.execute(rusqlite::params_from_iter(values))?;
-                    if let Some((t, b)) = w.fts {
+                    if let (Some((t, b)), Some(fts)) = (w.fts, fts.as_mut()) {
                         let rowid = conn.last_insert_rowid();
                         let title = index_text(text_of(&row[t]));
                         let body = index_text(text_of(&row[b]));

@@ -68,7 +68,7 @@ pub use interop::*;
 pub use open::{open, redact_url, StoreSpec};
 pub use postgres::PostgresStore;
 pub use prepared::PreparedFile;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, FTS_FILE};
 pub use types::*;
 
 use lantern_extract::Event;

@@ -376,11 +376,16 @@ DROP INDEX IF EXISTS event_places_id;
 DROP INDEX IF EXISTS event_places_name;
 DROP INDEX IF EXISTS event_places_admin1;
 "#,
-    // 15: reserved for branch `wsplit`'s step (the coordinator puts it here at merge);
-    // nothing on this branch.
-    r#"
--- reserved
-"#,
+    // 15 (branch `wsplit`): the full-text index in a file of its own,
+    // `lantern-fts.db`, written by its own connection (during `lantern ingest` by its own
+    // thread, in parallel with the main writer; see `sqlite/fts.rs`). Only a store with
+    // no reports moves: `migrate` drops its empty `report_fts` (`FTS_SPLIT_VERSION`), and
+    // the store opens the index in the other file. A store that holds reports keeps
+    // its index in `lantern.db` (moving it would re-index every report: at 1M reports
+    // a rebuild of several GB, on a disk that may not have the room); both layouts are
+    // read by the same SQL (`report_fts` unqualified), `lantern copy` into a new store
+    // moves a store to the split layout.
+    "-- the rest of step 15 is in `migrate`",
     // 16 (branch `sfacet`): the count table also holds, by month, each province paired
     // with every tag of its events (`k1 = 'p'`: places, actors, outlets, provinces, itself
     // included; see `counts::MONTHLY_PAIR_KIND`), so that the search page's type x
@@ -391,6 +396,9 @@ DROP INDEX IF EXISTS event_places_admin1;
 -- recount only
 "#,
 ];
+
+/// The migration that moves an empty store's full-text index to its own file.
+pub(crate) const FTS_SPLIT_VERSION: u32 = 15;
 
 /// Migration steps followed by a recount of `event_counts` written in Rust, run in the
 /// step's transaction: the one creating the table, the one adding its rows by year and

@@ -14,13 +14,17 @@ use serde::Serialize;
 
 use crate::error::{Result, StoreError};
 use crate::prepared::{EventColumns, FileRows, PreparedFile};
-use crate::schema::{latest_version, COUNTS_VERSIONS, MIGRATIONS};
+use crate::schema::{latest_version, COUNTS_VERSIONS, FTS_SPLIT_VERSION, MIGRATIONS};
 use crate::search::Query;
 use crate::types::*;
 use crate::Store;
 
+pub(crate) mod fts;
 mod incidents;
 mod interop;
+
+/// Name of the full-text index's file of a store of the split layout (migration 15).
+pub const FTS_FILE: &str = fts::FTS_FILE;
 
 /// Name of the database file inside the data folder.
 pub const DB_FILE: &str = "lantern.db";
@@ -46,6 +50,9 @@ pub struct SqliteStore {
     /// Count-table contributions of this connection's committed bulk batches not yet
     /// folded into the table (see [`crate::counts::fold`] and [`FOLD_EVENTS`]).
     pending: Option<crate::counts::Pending>,
+    /// The full-text index's own file and writer, for a store of the split layout
+    /// (created since migration 15); `None`: the index is `report_fts` in `lantern.db`.
+    fts: Option<Box<fts::FtsSide>>,
 }
 
 /// Events a bulk writer's batches may leave above the count table's watermark before
@@ -67,6 +74,20 @@ const BULK_BATCH: usize = 64;
 /// `synchronous = NORMAL` either way: a crash loses at most the last transactions and
 /// never corrupts the file.
 const BULK_PRAGMAS: &str = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 32768;";
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Each connection attaches the other file read-only, and only a file's last
+        // read-write connection checkpoints its WAL into it when closing: detach the
+        // index first, then close the index's writer (it waits for its thread), so
+        // that both files are checkpointed by their own writers.
+        if let Some(side) = self.fts.take() {
+            self.conn.flush_prepared_statement_cache();
+            let _ = self.conn.execute_batch("DETACH DATABASE fts");
+            drop(side);
+        }
+    }
+}
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -198,12 +219,33 @@ impl SqliteStore {
         .map_err(open_err)?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate(&mut conn, &path)?;
+        // Split layout: the full-text index lives in `lantern-fts.db` (see `fts`).
+        let split: bool = conn
+            .query_row(
+                "SELECT NOT EXISTS (SELECT 1 FROM main.sqlite_master WHERE name = 'report_fts')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(open_err)?;
+        let fts = if split {
+            let side = fts::FtsSide::open(&path)?;
+            fts::attach_ro(&conn, side.path())?;
+            Some(Box::new(side))
+        } else {
+            None
+        };
         let mut store = SqliteStore {
             conn,
             path,
             bulk: false,
             pending: None,
+            fts,
         };
+        // Reports a stopped ingest left unindexed are indexed now, if the index can be
+        // written without waiting (an ingest's own writer catches up otherwise).
+        if store.fts_lags()? {
+            let _ = store.catch_up_fts(false);
+        }
         // Events a stopped ingest left above the watermark are folded now, if the store
         // can be written without waiting (reads are exact either way).
         if crate::counts::unfolded_above(&store.conn)?.is_some() {
@@ -228,6 +270,35 @@ impl SqliteStore {
         crate::counts::fold(&tx, pending, w)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Whether the split full-text index misses reports of `lantern.db` (or covers
+    /// reports it does not have).
+    fn fts_lags(&self) -> Result<bool> {
+        if self.fts.is_none() {
+            return Ok(false);
+        }
+        Ok(self.conn.query_row(
+            "SELECT (SELECT value FROM fts.fts_state WHERE key = 'watermark')
+                  <> (SELECT coalesce(max(rowid), 0) FROM main.reports)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Index every report above the split full-text index's watermark now (nothing in
+    /// the one-file layout); with `wait` false, only if the index's file is not being
+    /// written by another connection at this moment. Returns the reports indexed.
+    pub fn catch_up_fts(&mut self, wait: bool) -> Result<u64> {
+        let Some(side) = self.fts.as_mut() else {
+            return Ok(0);
+        };
+        side.finish()?;
+        if wait {
+            side.index_now(None)
+        } else {
+            side.index_now_nowait()
+        }
     }
 
     /// [`Store::count_events`] counted from the events, without the count table (for
@@ -679,6 +750,15 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
                 return Ok(());
             }
             tx.execute_batch(step)?;
+            if version == FTS_SPLIT_VERSION {
+                let empty: bool =
+                    tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM reports)", [], |r| {
+                        r.get(0)
+                    })?;
+                if empty {
+                    tx.execute_batch("DROP TABLE report_fts")?;
+                }
+            }
             // Only the last recounting step this run reaches recounts: the tables of the
             // earlier ones are dropped by the later ones.
             let recount_later = COUNTS_VERSIONS.iter().any(|v| *v > version && *v <= latest);
@@ -1026,7 +1106,17 @@ fn is_hex(s: &str) -> bool {
 impl SqliteStore {
     /// Write a batch of files with their prepared rows in one transaction (the SQLite
     /// work of [`Store::ingest_batch`] and [`Store::ingest_prepared`]).
-    fn write_files(&mut self, files: &[(&FileInput, &FileRows)]) -> Result<Vec<FileOutcome>> {
+    ///
+    /// In the split layout the reports' full-text rows are indexed after the commit by
+    /// the index's own writer: with `defer_fts` and a bulk batch, on its thread (in
+    /// parallel with the next batches; [`Store::finish_ingest`] waits for it), else here.
+    fn write_files(
+        &mut self,
+        files: &[(&FileInput, &FileRows)],
+        defer_fts: bool,
+    ) -> Result<Vec<FileOutcome>> {
+        let split_fts = self.fts.is_some();
+        let mut fts_batch = fts::FtsBatch::default();
         if !self.bulk && files.len() >= BULK_BATCH {
             self.conn.execute_batch(BULK_PRAGMAS)?;
             self.bulk = true;
@@ -1071,8 +1161,13 @@ impl SqliteStore {
             )?;
             let mut existing_path =
                 tx.prepare_cached("SELECT source_path FROM reports WHERE id = ?1")?;
-            let mut insert_fts = tx
-                .prepare_cached("INSERT INTO report_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?;
+            let mut insert_fts = if split_fts {
+                None
+            } else {
+                Some(tx.prepare_cached(
+                    "INSERT INTO report_fts(rowid, title, body) VALUES (?1, ?2, ?3)",
+                )?)
+            };
             let mut events_writer = EventWriter::new(&tx)?;
             for &(file, rows) in files {
                 let sha = &rows.sha256;
@@ -1121,13 +1216,21 @@ impl SqliteStore {
                         continue;
                     }
                     let rowid = tx.last_insert_rowid();
-                    insert_fts.execute(params![
-                        rowid,
-                        rr.fts_title
-                            .as_deref()
-                            .unwrap_or(r.title.as_deref().unwrap_or("")),
-                        rr.fts_body.as_deref().unwrap_or(&r.body)
-                    ])?;
+                    let fts_title = rr
+                        .fts_title
+                        .as_deref()
+                        .unwrap_or(r.title.as_deref().unwrap_or(""));
+                    let fts_body = rr.fts_body.as_deref().unwrap_or(&r.body);
+                    match insert_fts.as_mut() {
+                        Some(insert) => {
+                            insert.execute(params![rowid, fts_title, fts_body])?;
+                        }
+                        None => fts_batch.rows.push((
+                            rowid,
+                            fts_title.to_string(),
+                            fts_body.to_string(),
+                        )),
+                    }
                     let n = events_writer.insert(
                         &r.id,
                         events,
@@ -1165,6 +1268,22 @@ impl SqliteStore {
         bump_data_version(&tx)?;
         tx.commit()?;
         self.pending = keep;
+        if let Some(side) = self.fts.as_mut() {
+            if !fts_batch.rows.is_empty() {
+                let r = if defer_fts && self.bulk && files.len() >= BULK_BATCH {
+                    side.send(fts_batch)
+                } else {
+                    side.index_now(Some(&fts_batch)).map(drop)
+                };
+                r.map_err(|e| StoreError::Invalid {
+                    what: "the full-text index".into(),
+                    reason: format!(
+                        "the batch is stored, but indexing it failed ({e}); its reports \
+                         are indexed at the next open or ingest"
+                    ),
+                })?;
+            }
+        }
         Ok(outcomes)
     }
 }
@@ -1176,20 +1295,28 @@ impl Store for SqliteStore {
             .map(FileRows::new)
             .collect::<Result<Vec<_>>>()?;
         let pairs: Vec<(&FileInput, &FileRows)> = files.iter().zip(&rows).collect();
-        self.write_files(&pairs)
+        self.write_files(&pairs, false)
     }
 
     fn ingest_prepared(&mut self, files: Vec<PreparedFile>) -> Result<Vec<FileOutcome>> {
         let pairs: Vec<(&FileInput, &FileRows)> =
             files.iter().map(|f| (f.input(), f.rows())).collect();
-        self.write_files(&pairs)
+        self.write_files(&pairs, true)
     }
 
     fn finish_ingest(&mut self) -> Result<()> {
-        if self.pending.is_none() && crate::counts::unfolded_above(&self.conn)?.is_none() {
-            return Ok(());
+        // The fold runs here while the index's thread finishes its last batches; a
+        // finished ingest is then fully searchable.
+        if self.pending.is_some() || crate::counts::unfolded_above(&self.conn)?.is_some() {
+            self.fold_counts()?;
         }
-        self.fold_counts()
+        if let Some(side) = self.fts.as_mut() {
+            side.finish()?;
+        }
+        if self.fts_lags()? {
+            self.catch_up_fts(true)?;
+        }
+        Ok(())
     }
 
     fn has_original(&self, sha256: &str) -> Result<bool> {
@@ -1653,12 +1780,24 @@ impl Store for SqliteStore {
                 });
             }
         }
-        let mut check = self.conn.prepare("PRAGMA integrity_check")?;
-        for line in check.query_map([], |r| r.get::<_, String>(0))? {
-            let line = line?;
-            if line != "ok" {
-                out.integrity_problems.push(line);
+        {
+            // One read transaction. FTS5 checks whether its cached index structure is
+            // still current when a query opens a cursor, not in `integrity_check`:
+            // with the index in its own file, written by another connection, the
+            // cursor opened first makes the check read the current structure.
+            let tx = self.conn.unchecked_transaction()?;
+            tx.query_row("SELECT count(*) FROM report_fts WHERE rowid = 0", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            let mut check = tx.prepare("PRAGMA integrity_check")?;
+            for line in check.query_map([], |r| r.get::<_, String>(0))? {
+                let line = line?;
+                if line != "ok" {
+                    out.integrity_problems.push(line);
+                }
             }
+            drop(check);
+            tx.commit()?;
         }
         let mut fk = self.conn.prepare("PRAGMA foreign_key_check")?;
         let mut rows = fk.query([])?;
@@ -1767,7 +1906,9 @@ impl Store for SqliteStore {
     }
 
     fn import_reports(&mut self, reports: &[crate::ImportReport]) -> Result<crate::ImportOutcome> {
-        interop::import_reports(&mut self.conn, reports)
+        let out = interop::import_reports(&mut self.conn, reports, self.fts.is_some())?;
+        self.catch_up_fts(true)?;
+        Ok(out)
     }
 
     fn feed_state(&self, url: &str) -> Result<Option<crate::FeedState>> {

@@ -140,7 +140,8 @@ fn killed_ingest_leaves_whole_batches_and_resumes() {
     // Re-run the whole ingest to completion and compare with a clean run.
     ingest_all(&mut store, None);
     let resumed = snapshot(&store);
-    assert!(store.verify().unwrap().is_ok());
+    let v = store.verify().unwrap();
+    assert!(v.is_ok(), "{v:?}");
 
     let clean_dir = tempfile::tempdir().unwrap();
     let mut clean = SqliteStore::open(clean_dir.path()).unwrap();
@@ -148,4 +149,155 @@ fn killed_ingest_leaves_whole_batches_and_resumes() {
     let expected = snapshot(&clean);
     assert_eq!(expected.0 as usize, BATCHES * PER_BATCH);
     assert_eq!(resumed, expected, "nothing lost or duplicated");
+}
+
+// ---- Both writers: the main file's and the full-text index's (migration 15).
+
+const BULK_BATCHES: usize = 30;
+const BULK_PER_BATCH: usize = 80;
+const BULK_CHILD_ENV: &str = "LANTERN_CRASH_BULK_CHILD";
+
+fn bulk_batch(b: usize) -> Vec<lantern_store::PreparedFile> {
+    (b * BULK_PER_BATCH..(b + 1) * BULK_PER_BATCH)
+        .map(|i| lantern_store::PreparedFile::new(synthetic(i)).expect("prepare"))
+        .collect()
+}
+
+/// Bulk batches through `ingest_prepared`, so that the index's own thread indexes each
+/// committed batch while the main writer writes the next.
+fn ingest_bulk(store: &mut SqliteStore, progress: Option<&Path>) {
+    for b in 0..BULK_BATCHES {
+        store.ingest_prepared(bulk_batch(b)).expect("ingest batch");
+        if let Some(p) = progress {
+            std::fs::write(p, (b + 1).to_string()).expect("progress");
+        }
+    }
+    store.finish_ingest().expect("finish ingest");
+}
+
+#[test]
+fn crash_bulk_child() {
+    let Ok(dir) = std::env::var(BULK_CHILD_ENV) else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let mut store = SqliteStore::open(&dir.join("data")).expect("child open");
+    ingest_bulk(&mut store, Some(&dir.join("progress")));
+    std::thread::sleep(Duration::from_secs(120));
+}
+
+/// Reports the index finds for a word every synthetic report has, and for one only
+/// report `i` has.
+fn searchable(store: &SqliteStore) -> (u64, u64) {
+    (
+        store.count_search("Hyesan").unwrap(),
+        store.count_search("\"Report number 7\"").unwrap(),
+    )
+}
+
+#[test]
+fn killed_while_both_writers_run_the_index_catches_up() {
+    if std::env::var(CHILD_ENV).is_ok() || std::env::var(BULK_CHILD_ENV).is_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let progress = dir.path().join("progress");
+    let exe = std::env::current_exe().unwrap();
+    let mut child = Command::new(exe)
+        .args([
+            "crash_bulk_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(BULK_CHILD_ENV, dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn child");
+    let started = Instant::now();
+    loop {
+        let done: usize = std::fs::read_to_string(&progress)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        if done >= 3 {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("child exited early with {status}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "child made no progress"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("kill -9 child");
+    child.wait().unwrap();
+    assert!(
+        data.join(lantern_store::FTS_FILE).is_file(),
+        "a new store keeps its index in its own file"
+    );
+    // What the kill left: the index at or behind the main file, never ahead.
+    let fts_mark: i64 = rusqlite::Connection::open(data.join(lantern_store::FTS_FILE))
+        .unwrap()
+        .query_row(
+            "SELECT value FROM fts_state WHERE key = 'watermark'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let main_max: i64 = rusqlite::Connection::open(data.join("lantern.db"))
+        .unwrap()
+        .query_row("SELECT coalesce(max(rowid), 0) FROM reports", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(fts_mark <= main_max, "index {fts_mark} ahead of {main_max}");
+    eprintln!("killed: reports up to rowid {main_max}, index up to {fts_mark}");
+
+    // The next open catches the index up: searches and counts are exact.
+    let mut store = SqliteStore::open(&data).unwrap();
+    let v = store.verify().unwrap();
+    assert!(v.is_ok(), "{v:?}");
+    let reports = store.count_reports().unwrap();
+    assert_eq!(
+        reports as usize % BULK_PER_BATCH,
+        0,
+        "whole batches: {reports}"
+    );
+    assert_eq!(searchable(&store), (reports, 1));
+    assert_eq!(
+        store.count_events(&EventFilter::default()).unwrap(),
+        store.count_events_direct(&EventFilter::default()).unwrap()
+    );
+
+    // The re-run completes it; a clean run gives the same.
+    ingest_bulk(&mut store, None);
+    let v = store.verify().unwrap();
+    assert!(v.is_ok(), "{v:?}");
+    let total = (BULK_BATCHES * BULK_PER_BATCH) as u64;
+    assert_eq!(store.count_reports().unwrap(), total);
+    assert_eq!(searchable(&store), (total, 1));
+    let filter = EventFilter {
+        text: Some("Hyesan".into()),
+        ..EventFilter::default()
+    };
+    assert_eq!(store.count_events(&filter).unwrap(), 3 * total);
+    assert_eq!(
+        store.count_events(&EventFilter::default()).unwrap(),
+        store.count_events_direct(&EventFilter::default()).unwrap()
+    );
+    let clean_dir = tempfile::tempdir().unwrap();
+    let mut clean = SqliteStore::open(clean_dir.path()).unwrap();
+    ingest_bulk(&mut clean, None);
+    assert_eq!(searchable(&clean), searchable(&store));
+    assert_eq!(snapshot(&clean), snapshot(&store));
+    // Closed, each file's writer checkpoints its WAL into it.
+    drop(clean);
+    for wal in ["lantern.db-wal", "lantern-fts.db-wal"] {
+        assert!(!clean_dir.path().join(wal).exists(), "{wal} left behind");
+    }
 }

@@ -136,8 +136,9 @@ fn users_sessions_tokens_settings() {
         // dropped `events_state` and `reports_original` indexes, 10 the listing indexes
         // with `eff_end`, 11 no all-dates count rows, 12 the report listing's index, 13
         // the count table's integer keys, 14 the `places` dictionary instead of
-        // `event_places`' indexes. PostgreSQL: 8 the transactional event-change counter,
-        // 9 cheaper ingest writes (no link-row foreign keys, count-table fillfactor, lz4),
+        // `event_places`' indexes, 15 the full-text index in a file of its own for
+        // stores without reports, 16 a province's pairs by month in the count table.
+        // PostgreSQL: 8 the transactional event-change counter, 9 cheaper ingest writes (no link-row foreign keys, count-table fillfactor, lz4),
         // 10 events added to signed reports counted as changes, 11 the count table's
         // integer keys, 12 the vectors of adjacent-lexeme pairs for phrases, 13 (with
         // SQLite's 16) a province's pairs by month in the count table.

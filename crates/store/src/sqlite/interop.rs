@@ -119,9 +119,12 @@ pub(super) fn for_each_event(
     Ok(n)
 }
 
+/// `split_fts`: the store keeps its full-text index in a file of its own (see
+/// [`super::fts`]); the caller indexes the imported reports after the commit.
 pub(super) fn import_reports(
     conn: &mut Connection,
     items: &[ImportReport],
+    split_fts: bool,
 ) -> Result<ImportOutcome> {
     let at = now();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -212,13 +215,15 @@ pub(super) fn import_reports(
             r.format,
             at,
         ])?;
-        let rowid = tx.last_insert_rowid();
-        tx.prepare_cached("INSERT INTO report_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?
-            .execute(params![
-                rowid,
-                index_text(r.title.as_deref().unwrap_or("")),
-                index_text(&r.body)
-            ])?;
+        if !split_fts {
+            let rowid = tx.last_insert_rowid();
+            tx.prepare_cached("INSERT INTO report_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?
+                .execute(params![
+                    rowid,
+                    index_text(r.title.as_deref().unwrap_or("")),
+                    index_text(&r.body)
+                ])?;
+        }
         tx.prepare_cached(
             "INSERT INTO report_imports(report_id, format, upstream_original_sha256, imported_at)
              VALUES (?1, ?2, ?3, ?4)",
