@@ -242,21 +242,18 @@ pub struct Event {
     pub confidence: f32,
 }
 
-/// Serializes a date as chrono does ("2024-05-03"), written into a stack buffer for the
-/// years 0 to 9999 rather than through `Display` one char at a time (the JSON of every
-/// stored event has two of these); other years go through chrono's own impl.
-fn iso_date<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+/// A date as chrono writes it ("2024-05-03"), as ASCII bytes on the stack, for the years
+/// 0 to 9999 (`None` for other years, which callers leave to chrono's own `Display`).
+/// Shared by the JSON of events here and the date columns the store writes.
+pub fn iso_date_ascii(d: NaiveDate) -> Option<[u8; 10]> {
     use chrono::Datelike;
-    let Some(d) = d else {
-        return s.serialize_none();
-    };
     let (y, m, day) = (d.year(), d.month(), d.day());
     if !(0..=9999).contains(&y) {
-        return s.serialize_some(d);
+        return None;
     }
     let y = y as u32;
     let digit = |v: u32| b'0' + (v % 10) as u8;
-    let buf = [
+    Some([
         digit(y / 1000),
         digit(y / 100),
         digit(y / 10),
@@ -267,11 +264,20 @@ fn iso_date<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, 
         b'-',
         digit(day / 10),
         digit(day),
-    ];
+    ])
+}
+
+/// Serializes a date as chrono does ("2024-05-03"), written into a stack buffer for the
+/// years 0 to 9999 rather than through `Display` one char at a time (the JSON of every
+/// stored event has two of these); other years go through chrono's own impl.
+fn iso_date<S: serde::Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    let Some(d) = d else {
+        return s.serialize_none();
+    };
     // only ASCII digits and '-': always UTF-8
-    match std::str::from_utf8(&buf) {
-        Ok(text) => s.serialize_some(text),
-        Err(_) => s.serialize_some(d),
+    match iso_date_ascii(*d).as_ref().map(|b| std::str::from_utf8(b)) {
+        Some(Ok(text)) => s.serialize_some(text),
+        _ => s.serialize_some(d),
     }
 }
 

@@ -174,26 +174,13 @@ impl EventColumns {
 /// (chrono's `Display` goes through the formatter a char at a time: 2,000 instructions
 /// a date, two or three dates an event); other years keep chrono's form.
 pub(crate) fn iso_date(d: NaiveDate) -> String {
-    use chrono::Datelike;
-    let (y, m, day) = (d.year(), d.month(), d.day());
-    if !(0..=9999).contains(&y) {
-        return d.to_string();
+    match lantern_extract::iso_date_ascii(d)
+        .as_ref()
+        .map(|b| std::str::from_utf8(b))
+    {
+        Some(Ok(text)) => text.to_owned(),
+        _ => d.to_string(),
     }
-    let y = y as u32;
-    let digit = |n: u32| b'0' + (n % 10) as u8;
-    let b = [
-        digit(y / 1000),
-        digit(y / 100),
-        digit(y / 10),
-        digit(y),
-        b'-',
-        digit(m / 10),
-        digit(m),
-        b'-',
-        digit(day / 10),
-        digit(day),
-    ];
-    std::str::from_utf8(&b).map_or_else(|_| d.to_string(), str::to_owned)
 }
 
 /// The SHA-256 of a file's original, after checking that the original is not over the

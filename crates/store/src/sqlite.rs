@@ -185,6 +185,31 @@ pub(crate) const REPORTS_PAGE_SQL: &str =
      ORDER BY r.published IS NULL, r.published DESC, r.rowid
      LIMIT ?1 OFFSET ?2";
 
+/// A connection to the SQLite file at `path` (created when missing) in WAL mode, with
+/// the 10 s busy timeout: the main file and the full-text index's file (see `fts`).
+pub(crate) fn open_wal(path: &Path) -> Result<Connection> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(open_err)?;
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(open_err)?;
+    // journal_mode returns the resulting mode as a row.
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(open_err)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Open {
+            path: path.to_path_buf(),
+            source: rusqlite::Error::InvalidParameterName(format!(
+                "journal_mode WAL refused (got {mode})"
+            )),
+        });
+    }
+    Ok(conn)
+}
+
 impl SqliteStore {
     /// Open (or create) the store in `data_dir`: creates the folder and `lantern.db`,
     /// configures the connection and applies pending schema migrations.
@@ -198,21 +223,7 @@ impl SqliteStore {
             path: path.clone(),
             source,
         };
-        let mut conn = Connection::open(&path).map_err(open_err)?;
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(open_err)?;
-        // journal_mode returns the resulting mode as a row.
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(open_err)?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Open {
-                path,
-                source: rusqlite::Error::InvalidParameterName(format!(
-                    "journal_mode WAL refused (got {mode})"
-                )),
-            });
-        }
+        let mut conn = open_wal(&path)?;
         conn.execute_batch(
             "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;",
         )

@@ -82,20 +82,7 @@ pub(crate) fn open_writer(fts_path: &Path, main_db: &Path) -> Result<Connection>
         path: fts_path.to_path_buf(),
         source,
     };
-    let conn = Connection::open(fts_path).map_err(open_err)?;
-    conn.busy_timeout(Duration::from_secs(10))
-        .map_err(open_err)?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(open_err)?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(StoreError::Open {
-            path: fts_path.to_path_buf(),
-            source: rusqlite::Error::InvalidParameterName(format!(
-                "journal_mode WAL refused (got {mode})"
-            )),
-        });
-    }
+    let conn = crate::sqlite::open_wal(fts_path)?;
     conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000;")
         .map_err(open_err)?;
     conn.execute_batch(FTS_SCHEMA).map_err(open_err)?;
