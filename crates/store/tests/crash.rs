@@ -7,7 +7,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -69,17 +69,22 @@ fn snapshot(store: &SqliteStore) -> (u64, u64, u64, Vec<String>) {
     )
 }
 
-#[test]
-fn killed_ingest_leaves_whole_batches_and_resumes() {
-    if std::env::var(CHILD_ENV).is_ok() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let progress = dir.path().join("progress");
+/// Start this test binary's `test` as a child (`env` set to `dir`) and return it, still
+/// running, once the count of committed batches it writes to `dir/progress` reaches
+/// `at_least`. Panics if the child exits first or makes no progress within `timeout`.
+fn child_past(
+    test: &str,
+    env: &str,
+    dir: &Path,
+    at_least: usize,
+    timeout: Duration,
+    poll: Duration,
+) -> Child {
+    let progress = dir.join("progress");
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
-        .args(["crash_child", "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, dir.path())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(env, dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -90,18 +95,32 @@ fn killed_ingest_leaves_whole_batches_and_resumes() {
             .ok()
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0);
-        if done >= KILL_AFTER {
-            break;
+        if done >= at_least {
+            return child;
         }
         if let Some(status) = child.try_wait().unwrap() {
             panic!("child exited early with {status}");
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "child made no progress"
-        );
-        std::thread::sleep(Duration::from_millis(5));
+        assert!(started.elapsed() < timeout, "child made no progress");
+        std::thread::sleep(poll);
     }
+}
+
+#[test]
+fn killed_ingest_leaves_whole_batches_and_resumes() {
+    if std::env::var(CHILD_ENV).is_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let progress = dir.path().join("progress");
+    let mut child = child_past(
+        "crash_child",
+        CHILD_ENV,
+        dir.path(),
+        KILL_AFTER,
+        Duration::from_secs(120),
+        Duration::from_millis(5),
+    );
     // Let it get into the next batch's transaction before the kill.
     std::thread::sleep(Duration::from_millis(3));
     child.kill().expect("kill -9 child");
@@ -202,38 +221,14 @@ fn killed_while_both_writers_run_the_index_catches_up() {
     }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let progress = dir.path().join("progress");
-    let exe = std::env::current_exe().unwrap();
-    let mut child = Command::new(exe)
-        .args([
-            "crash_bulk_child",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(BULK_CHILD_ENV, dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn child");
-    let started = Instant::now();
-    loop {
-        let done: usize = std::fs::read_to_string(&progress)
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0);
-        if done >= 3 {
-            break;
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            panic!("child exited early with {status}");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "child made no progress"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    let mut child = child_past(
+        "crash_bulk_child",
+        BULK_CHILD_ENV,
+        dir.path(),
+        3,
+        Duration::from_secs(300),
+        Duration::from_millis(2),
+    );
     child.kill().expect("kill -9 child");
     child.wait().unwrap();
     assert!(
