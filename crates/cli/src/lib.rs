@@ -10,6 +10,7 @@ pub mod interop_cmds;
 pub mod read;
 pub mod serve_cmd;
 pub mod store_cmds;
+pub mod trace;
 pub mod util;
 pub mod walk;
 pub mod watch;

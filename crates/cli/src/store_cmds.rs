@@ -11,6 +11,7 @@ use lantern_extract::{Actor, EventType, EXTRACTOR_VERSION};
 use lantern_store::{EventFilter, FileInput, PreparedFile, ReportOutcome, Store, StoreSpec};
 
 use crate::read::{extract_guarded, read_bytes, FileReports};
+use crate::trace::{self, Trace};
 use crate::util::ellipsize;
 use crate::walk::collect_files;
 
@@ -41,9 +42,17 @@ enum Prepared {
 }
 
 /// Run `f` over `items` on up to `threads` scoped threads, keeping the order.
-fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+fn par_map<T: Send, R: Send>(
+    items: Vec<T>,
+    threads: usize,
+    trace: Option<&Trace>,
+    f: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let t0 = trace::now(trace);
     if items.len() < 2 || threads < 2 {
-        return items.into_iter().map(&f).collect();
+        let out = items.into_iter().map(&f).collect();
+        trace::span(trace, "x0", "work", t0);
+        return out;
     }
     let per_thread = items.len().div_ceil(threads);
     let mut parts: Vec<Vec<T>> = Vec::new();
@@ -55,15 +64,37 @@ fn par_map<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(T) -> R +
     std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .into_iter()
-            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
+            .enumerate()
+            .map(|(i, part)| {
+                scope.spawn(move || {
+                    let t1 = trace::now(trace);
+                    let out = part.into_iter().map(f).collect::<Vec<R>>();
+                    (out, i, t1, trace::now(trace))
+                })
+            })
             .collect();
-        handles
+        let mut ends = Vec::new();
+        let out = handles
             .into_iter()
             .flat_map(|h| match h.join() {
-                Ok(v) => v,
+                Ok((v, i, t1, t2)) => {
+                    ends.push((i, t1, t2));
+                    v
+                }
                 Err(p) => std::panic::resume_unwind(p),
             })
-            .collect()
+            .collect();
+        if let Some(t) = trace {
+            // Each part's work, then its wait for the slowest part (the chunk's barrier).
+            let end = t.mark();
+            for (i, t1, t2) in ends {
+                let label = format!("x{i}");
+                t.record(&label, "work", t1, t2);
+                let end = trace::Mark { cpu: t2.cpu, ..end };
+                t.record(&label, "barrier", t2, end);
+            }
+        }
+        out
     })
 }
 
@@ -154,18 +185,23 @@ pub fn ingest_into(
     /// before `batch` files, so that large files do not multiply the memory in flight.
     const MAX_CHUNK_BYTES: usize = 32 * 1024 * 1024;
     let mut seen_in_run: HashSet<String> = HashSet::new();
+    let trace_run = Trace::from_env();
+    let tr = trace_run.as_ref();
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let (job_tx, job_rx) = std::sync::mpsc::channel::<(Vec<ReadFile>, u64)>();
         let (done_tx, done_rx) = std::sync::mpsc::channel::<(PreparedChunk, u64)>();
         scope.spawn(move || {
+            let mut t_idle = trace::now(tr);
             for (todo, files_in_chunk) in job_rx {
-                let prepared = par_map(todo, threads, |(path, bytes, sha)| {
+                trace::span(tr, "extract", "idle", t_idle);
+                let prepared = par_map(todo, threads, tr, |(path, bytes, sha)| {
                     let (prep, item_errors) = prepare(&path, bytes, sha);
                     (prep, item_errors, path)
                 });
                 if done_tx.send((prepared, files_in_chunk)).is_err() {
                     break;
                 }
+                t_idle = trace::now(tr);
             }
         });
         let mut pending = files.iter();
@@ -175,16 +211,21 @@ pub fn ingest_into(
             // in flight; otherwise wait for the extraction thread.
             let ready = match done_rx.try_recv() {
                 Ok(done) => Some(done),
-                Err(_) if in_flight >= MAX_IN_FLIGHT => Some(
-                    done_rx
+                Err(_) if in_flight >= MAX_IN_FLIGHT => {
+                    let t0 = trace::now(tr);
+                    let done = done_rx
                         .recv()
-                        .context("the extraction thread stopped unexpectedly")?,
-                ),
+                        .context("the extraction thread stopped unexpectedly")?;
+                    trace::span(tr, "main", "wait", t0);
+                    Some(done)
+                }
                 Err(_) => None,
             };
             if let Some((prepared, files_in_chunk)) = ready {
                 in_flight -= 1;
+                let t0 = trace::now(tr);
                 write_prepared(store, prepared, &mut summary)?;
+                trace::span(tr, "main", "write", t0);
                 bar.inc(files_in_chunk);
                 continue;
             }
@@ -192,17 +233,22 @@ pub fn ingest_into(
                 if in_flight == 0 {
                     break;
                 }
+                let t0 = trace::now(tr);
                 let (prepared, files_in_chunk) = done_rx
                     .recv()
                     .context("the extraction thread stopped unexpectedly")?;
+                trace::span(tr, "main", "wait", t0);
                 in_flight -= 1;
+                let t0 = trace::now(tr);
                 write_prepared(store, prepared, &mut summary)?;
+                trace::span(tr, "main", "write", t0);
                 bar.inc(files_in_chunk);
                 continue;
             }
             // Read and hash up to `batch` files (or `MAX_CHUNK_BYTES`), then skip
             // originals already stored (or seen earlier in this run) before spending
             // extraction on them.
+            let t0 = trace::now(tr);
             let limit = batch.max(1);
             let mut todo: Vec<ReadFile> = Vec::new();
             let (mut chunk_files, mut chunk_bytes) = (0usize, 0usize);
@@ -225,6 +271,7 @@ pub fn ingest_into(
                     }
                 }
             }
+            trace::span(tr, "main", "read", t0);
             job_tx
                 .send((todo, chunk_files as u64))
                 .context("the extraction thread stopped unexpectedly")?;
@@ -234,9 +281,14 @@ pub fn ingest_into(
     })?;
     // Derived work the store deferred across the batches (SQLite: the count table's
     // fold of the run's summed keys).
+    let t0 = trace::now(tr);
     store
         .finish_ingest()
         .context("finishing the ingest (folding the event counts) failed")?;
+    trace::span(tr, "main", "finish", t0);
+    if let Some(t) = tr {
+        t.finish();
+    }
     bar.finish_and_clear();
     Ok(summary)
 }
