@@ -1,7 +1,8 @@
 //! Commands that use the store: ingest, reports, show, search, events, verify,
 //! reextract, demo.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -39,63 +40,6 @@ pub struct IngestSummary {
 enum Prepared {
     Input(PreparedFile),
     Failed(String),
-}
-
-/// Run `f` over `items` on up to `threads` scoped threads, keeping the order.
-fn par_map<T: Send, R: Send>(
-    items: Vec<T>,
-    threads: usize,
-    trace: Option<&Trace>,
-    f: impl Fn(T) -> R + Sync,
-) -> Vec<R> {
-    let t0 = trace::now(trace);
-    if items.len() < 2 || threads < 2 {
-        let out = items.into_iter().map(&f).collect();
-        trace::span(trace, "x0", "work", t0);
-        return out;
-    }
-    let per_thread = items.len().div_ceil(threads);
-    let mut parts: Vec<Vec<T>> = Vec::new();
-    let mut iter = items.into_iter().peekable();
-    while iter.peek().is_some() {
-        parts.push(iter.by_ref().take(per_thread).collect());
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .enumerate()
-            .map(|(i, part)| {
-                scope.spawn(move || {
-                    let t1 = trace::now(trace);
-                    let out = part.into_iter().map(f).collect::<Vec<R>>();
-                    (out, i, t1, trace::now(trace))
-                })
-            })
-            .collect();
-        let mut ends = Vec::new();
-        let out = handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok((v, i, t1, t2)) => {
-                    ends.push((i, t1, t2));
-                    v
-                }
-                Err(p) => std::panic::resume_unwind(p),
-            })
-            .collect();
-        if let Some(t) = trace {
-            // Each part's work, then its wait for the slowest part (the chunk's barrier).
-            let end = t.mark();
-            for (i, t1, t2) in ends {
-                let label = format!("x{i}");
-                t.record(&label, "work", t1, t2);
-                let end = trace::Mark { cpu: t2.cpu, ..end };
-                t.record(&label, "barrier", t2, end);
-            }
-        }
-        out
-    })
 }
 
 /// A file read by the ingest loop: its path, bytes and their SHA-256 (hex).
@@ -141,11 +85,61 @@ fn prepare(path: &Path, original: Vec<u8>, sha256: String) -> (Prepared, Vec<(St
 /// One chunk of files after parsing and extraction, in input order.
 type PreparedChunk = Vec<(Prepared, Vec<(String, String)>, PathBuf)>;
 
-/// Ingest files into an open store, as a pipeline: this thread reads and hashes each
-/// chunk of `batch` files (or 32 MB of new originals, whichever comes first), skips originals already stored, and hands the rest to an
-/// extraction thread (which parses and extracts on all cores); meanwhile it writes the
-/// chunks already extracted, each in one transaction. So SQLite writes and extraction
-/// overlap, with at most two chunks in flight.
+/// One file after parsing and extraction, with its item errors and path.
+type PreparedOne = (Prepared, Vec<(String, String)>, PathBuf);
+
+/// A file handed to the extraction workers: its chunk's number, its place in the chunk.
+type Job = (u64, usize, ReadFile);
+
+/// A chunk read and handed to the workers, its results filled in as they arrive.
+struct Chunk {
+    /// The chunk's number (chunks are written in this order).
+    seq: u64,
+    /// Files of the input it covers (stored duplicates and unreadable ones included).
+    files: u64,
+    /// Bytes of new originals handed out.
+    bytes: usize,
+    /// One slot per file handed out, in input order.
+    slots: Vec<Option<PreparedOne>>,
+    /// Slots still empty.
+    missing: usize,
+}
+
+/// Files in the first chunk: small, so that the writer starts early (the next chunks
+/// double up to `batch`). At least 64 files, SQLite's bulk-batch size, so that the
+/// count-table fold and the full-text index stay deferred.
+const FIRST_CHUNK: usize = 128;
+
+/// The niceness the extraction workers take (Linux: per thread), by default none.
+/// `LANTERN_WORKER_NICE=N` lowers their priority, so that the writing thread, the
+/// pipeline's longest chain, gets a core whenever it can run and the workers fill the
+/// rest: an experiment for a quiet machine; on a loaded one the workers then lose their
+/// share to other processes and the writer waits for them (session 8, BENCHMARKS.md).
+const WORKER_NICE: i32 = 0;
+
+/// Lower the calling thread's scheduling priority by `nice` (Linux; elsewhere nothing).
+fn lower_thread_priority(nice: i32) {
+    #[cfg(target_os = "linux")]
+    if nice > 0 {
+        // SAFETY: plain system calls without pointers; on Linux `setpriority` with
+        // PRIO_PROCESS and a thread id changes that one thread.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            let _ = libc::setpriority(libc::PRIO_PROCESS, tid, nice);
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = nice;
+}
+
+/// Ingest files into an open store, as a pipeline. This thread reads and hashes chunks
+/// of files (up to `batch` files or 32 MB of new originals; the first chunk smaller),
+/// skips originals already stored, and queues the rest file by file for the extraction
+/// workers (one per core, at a lower priority), which parse, extract and prepare each
+/// file's rows and send it back; whenever the oldest chunk is complete this thread
+/// writes it in one transaction. Files are taken one at a time, so no worker idles
+/// while another finishes a chunk, and the next chunk is extracted while this one is
+/// written; at most two `batch`es of files are read and not yet written.
 pub fn ingest_into(
     store: &mut dyn Store,
     paths: &[PathBuf],
@@ -179,103 +173,162 @@ pub fn ingest_into(
         .map(|n| n.get())
         .unwrap_or(1)
         .clamp(1, 8);
-    /// Chunks handed to the extraction thread and not yet written.
-    const MAX_IN_FLIGHT: usize = 2;
+    let nice = std::env::var("LANTERN_WORKER_NICE")
+        .ok()
+        .and_then(|v| v.trim().parse::<i32>().ok())
+        .unwrap_or(WORKER_NICE)
+        .clamp(0, 19);
     /// A chunk (one transaction) ends after this many bytes of new originals even
     /// before `batch` files, so that large files do not multiply the memory in flight.
     const MAX_CHUNK_BYTES: usize = 32 * 1024 * 1024;
+    let limit = batch.max(1);
+    // Read and not yet written: at most two chunks' worth.
+    let (max_files, max_bytes) = (2 * limit, 2 * MAX_CHUNK_BYTES);
     let mut seen_in_run: HashSet<String> = HashSet::new();
     let trace_run = Trace::from_env();
     let tr = trace_run.as_ref();
+    let (job_tx, job_rx) = std::sync::mpsc::channel::<Job>();
+    let job_rx = std::sync::Mutex::new(job_rx);
     std::thread::scope(|scope| -> anyhow::Result<()> {
-        let (job_tx, job_rx) = std::sync::mpsc::channel::<(Vec<ReadFile>, u64)>();
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<(PreparedChunk, u64)>();
-        scope.spawn(move || {
-            let mut t_idle = trace::now(tr);
-            for (todo, files_in_chunk) in job_rx {
-                trace::span(tr, "extract", "idle", t_idle);
-                let prepared = par_map(todo, threads, tr, |(path, bytes, sha)| {
-                    let (prep, item_errors) = prepare(&path, bytes, sha);
-                    (prep, item_errors, path)
-                });
-                if done_tx.send((prepared, files_in_chunk)).is_err() {
-                    break;
-                }
-                t_idle = trace::now(tr);
-            }
-        });
-        let mut pending = files.iter();
-        let mut in_flight = 0usize;
-        loop {
-            // Write what is ready first; queue new work while fewer than two chunks are
-            // in flight; otherwise wait for the extraction thread.
-            let ready = match done_rx.try_recv() {
-                Ok(done) => Some(done),
-                Err(_) if in_flight >= MAX_IN_FLIGHT => {
+        // Owned here, so that the workers stop when this closure returns.
+        let job_tx = job_tx;
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, usize, PreparedOne)>();
+        for worker in 0..threads {
+            let done_tx = done_tx.clone();
+            let job_rx = &job_rx;
+            scope.spawn(move || {
+                lower_thread_priority(nice);
+                let label = format!("x{worker}");
+                loop {
                     let t0 = trace::now(tr);
-                    let done = done_rx
-                        .recv()
-                        .context("the extraction thread stopped unexpectedly")?;
-                    trace::span(tr, "main", "wait", t0);
-                    Some(done)
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok((seq, slot, (path, bytes, sha))) = job else {
+                        break;
+                    };
+                    trace::span(tr, &label, "idle", t0);
+                    let t0 = trace::now(tr);
+                    let (prep, item_errors) =
+                        std::panic::catch_unwind(AssertUnwindSafe(|| prepare(&path, bytes, sha)))
+                            .unwrap_or_else(|_| {
+                                let reason = "parsing failed internally".to_string();
+                                (Prepared::Failed(reason), Vec::new())
+                            });
+                    trace::span(tr, &label, "work", t0);
+                    if done_tx
+                        .send((seq, slot, (prep, item_errors, path)))
+                        .is_err()
+                    {
+                        break;
+                    }
                 }
-                Err(_) => None,
-            };
-            if let Some((prepared, files_in_chunk)) = ready {
-                in_flight -= 1;
-                let t0 = trace::now(tr);
-                write_prepared(store, prepared, &mut summary)?;
-                trace::span(tr, "main", "write", t0);
-                bar.inc(files_in_chunk);
-                continue;
-            }
-            if pending.len() == 0 {
-                if in_flight == 0 {
-                    break;
+            });
+        }
+        drop(done_tx);
+        let lost = "the extraction workers stopped unexpectedly";
+        let mut chunks: VecDeque<Chunk> = VecDeque::new();
+        let (mut held_files, mut held_bytes) = (0usize, 0usize);
+        let mut next_seq = 0u64;
+        // Files sent to the workers and not yet back.
+        let mut queued = 0usize;
+        let mut next_size = FIRST_CHUNK.min(limit);
+        let mut pending = files.iter();
+        // A finished file into its chunk's slot.
+        let place = |chunks: &mut VecDeque<Chunk>, (seq, slot, one): (u64, usize, PreparedOne)| {
+            let first = chunks.front().map_or(seq, |c| c.seq);
+            let chunk = seq
+                .checked_sub(first)
+                .and_then(|i| chunks.get_mut(i as usize));
+            if let Some(cell) = chunk.and_then(|c| {
+                let cell = c.slots.get_mut(slot)?;
+                if cell.is_none() {
+                    c.missing -= 1;
                 }
-                let t0 = trace::now(tr);
-                let (prepared, files_in_chunk) = done_rx
-                    .recv()
-                    .context("the extraction thread stopped unexpectedly")?;
-                trace::span(tr, "main", "wait", t0);
-                in_flight -= 1;
-                let t0 = trace::now(tr);
-                write_prepared(store, prepared, &mut summary)?;
-                trace::span(tr, "main", "write", t0);
-                bar.inc(files_in_chunk);
-                continue;
+                Some(cell)
+            }) {
+                *cell = Some(one);
             }
-            // Read and hash up to `batch` files (or `MAX_CHUNK_BYTES`), then skip
-            // originals already stored (or seen earlier in this run) before spending
-            // extraction on them.
-            let t0 = trace::now(tr);
-            let limit = batch.max(1);
-            let mut todo: Vec<ReadFile> = Vec::new();
-            let (mut chunk_files, mut chunk_bytes) = (0usize, 0usize);
-            while chunk_files < limit && chunk_bytes < MAX_CHUNK_BYTES {
-                let Some(path) = pending.next() else {
-                    break;
+        };
+        loop {
+            while let Ok(done) = done_rx.try_recv() {
+                queued -= 1;
+                place(&mut chunks, done);
+            }
+            // Read ahead (cheap) while the workers have less than half a chunk queued
+            // or the oldest chunk is not complete, so that they never run dry and the
+            // first write starts early.
+            let front_done = chunks.front().is_some_and(|c| c.missing == 0);
+            if pending.len() > 0
+                && held_files < max_files
+                && held_bytes < max_bytes
+                && (!front_done || queued < limit / 2)
+            {
+                let t0 = trace::now(tr);
+                let size = next_size;
+                next_size = (next_size * 2).min(limit);
+                let seq = next_seq;
+                next_seq += 1;
+                let mut chunk = Chunk {
+                    seq,
+                    files: 0,
+                    bytes: 0,
+                    slots: Vec::new(),
+                    missing: 0,
                 };
-                chunk_files += 1;
-                match read_bytes(path) {
-                    Err(reason) => summary.failed.push((path.display().to_string(), reason)),
-                    Ok(bytes) => {
-                        summary.bytes += bytes.len() as u64;
-                        let sha = lantern_ingest::sha256_hex(&bytes);
-                        if !seen_in_run.insert(sha.clone()) || store.has_original(&sha)? {
-                            summary.files_duplicate += 1;
-                        } else {
-                            chunk_bytes += bytes.len();
-                            todo.push((path.clone(), bytes, sha));
+                while (chunk.files as usize) < size && chunk.bytes < MAX_CHUNK_BYTES {
+                    let Some(path) = pending.next() else {
+                        break;
+                    };
+                    chunk.files += 1;
+                    match read_bytes(path) {
+                        Err(reason) => summary.failed.push((path.display().to_string(), reason)),
+                        Ok(bytes) => {
+                            summary.bytes += bytes.len() as u64;
+                            let sha = lantern_ingest::sha256_hex(&bytes);
+                            if !seen_in_run.insert(sha.clone()) || store.has_original(&sha)? {
+                                summary.files_duplicate += 1;
+                            } else {
+                                chunk.bytes += bytes.len();
+                                let slot = chunk.slots.len();
+                                chunk.slots.push(None);
+                                chunk.missing += 1;
+                                job_tx
+                                    .send((seq, slot, (path.clone(), bytes, sha)))
+                                    .context(lost)?;
+                                queued += 1;
+                            }
                         }
                     }
                 }
+                held_files += chunk.files as usize;
+                held_bytes += chunk.bytes;
+                chunks.push_back(chunk);
+                trace::span(tr, "main", "read", t0);
+                continue;
             }
-            trace::span(tr, "main", "read", t0);
-            job_tx
-                .send((todo, chunk_files as u64))
-                .context("the extraction thread stopped unexpectedly")?;
-            in_flight += 1;
+            if front_done {
+                let Some(chunk) = chunks.pop_front() else {
+                    continue;
+                };
+                let t0 = trace::now(tr);
+                let prepared: PreparedChunk = chunk.slots.into_iter().flatten().collect();
+                write_prepared(store, prepared, &mut summary)?;
+                trace::span(tr, "main", "write", t0);
+                held_files -= chunk.files as usize;
+                held_bytes -= chunk.bytes;
+                bar.inc(chunk.files);
+                continue;
+            }
+            if chunks.is_empty() && pending.len() == 0 {
+                break;
+            }
+            let t0 = trace::now(tr);
+            let done = done_rx.recv().context(lost)?;
+            trace::span(tr, "main", "wait", t0);
+            queued -= 1;
+            place(&mut chunks, done);
         }
         Ok(())
     })?;
