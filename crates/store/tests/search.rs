@@ -304,6 +304,41 @@ fn bounded_ranking_ranks_the_newest_matches_and_says_so() {
 }
 
 #[test]
+fn a_query_dense_among_the_newest_reports_is_still_ranked_whole_when_not_broad() {
+    // 700 reports, "lumber" in the 600 stored last (more than PostgreSQL's 500
+    // candidates, fewer than the broad threshold of 1,000); report 650 has the most.
+    let docs: Vec<(String, String)> = (0..700)
+        .map(|i| {
+            let word = match i {
+                0..=99 => "",
+                650 => " lumber lumber lumber",
+                _ => " lumber",
+            };
+            (
+                format!("Note {i}"),
+                format!("A timber yard, entry {i}.{word} Nothing else."),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = docs.iter().map(|(t, b)| (t.as_str(), b.as_str())).collect();
+    for (store, ids) in stores_with(&refs) {
+        let exact = store.search("lumber", 10, 0).unwrap();
+        assert_eq!(exact[0].report_id, ids[650], "{}", store.name());
+        let bounded = store.search_bounded("lumber", 10, 0, 10_000).unwrap();
+        assert_eq!(bounded.ranked_among, None, "{}", store.name());
+        assert_eq!(bounded.hits, exact, "{}", store.name());
+        // A later page of the ranking, and past its end.
+        let page = store.search_bounded("lumber", 10, 595, 10_000).unwrap();
+        assert_eq!(page.hits, store.search("lumber", 10, 595).unwrap());
+        assert_eq!(page.hits.len(), 5);
+        // A word in every report: 700, all ranked (fewer than 1,000).
+        let all = store.search_bounded("timber", 700, 0, 10_000).unwrap();
+        assert_eq!(all.ranked_among, None, "{}", store.name());
+        assert_eq!(all.hits, store.search("timber", 700, 0).unwrap());
+    }
+}
+
+#[test]
 fn a_capped_count_is_exact_up_to_the_cap_then_a_lower_bound_with_an_estimate() {
     // 40 reports; the phrase "pine lumber" in every other one (20), "lumber" in all.
     let docs: Vec<(String, String)> = (0..40)
