@@ -2261,8 +2261,8 @@ enum Walk {
     Sparse,
     /// Every report walked: all the matches (report number, rank), newest first.
     All(Vec<(i64, f64)>),
-    /// The `k` most recently stored matches, newest first; `below` is the number of the
-    /// oldest report walked (older reports were not).
+    /// The `k` most recently stored matches (fewer when the window ended first), newest
+    /// first; `below` is the number of the oldest report walked (older ones were not).
     Newest { found: Vec<(i64, f64)>, below: i64 },
     /// Matches too sparse among the newest reports for the `k` candidates, but dense
     /// enough in a large store to be broad: about `density` of the reports match.
@@ -2271,10 +2271,11 @@ enum Walk {
 
 /// The newest reports walked by their numbers downward (the primary key, no bitmap),
 /// each one's vector tested against the query and the matches ranked, until `k`
-/// matches are found (at most [`RANK_WINDOW`] reports). The cost follows the
-/// reports walked, not the store: a word in half of the reports finds 500 candidates
-/// in about 1,000 vectors. Gives up after a fetch whose density could not give `k`
-/// matches within the window.
+/// matches are found or [`RANK_WINDOW`] reports walked (then the fewer found are the
+/// candidates). The cost follows the reports walked, not the store: a word in half of
+/// the reports finds 500 candidates in about 1,000 vectors. Gives up after the first
+/// fetch ([`WALK_FIRST`] reports) when its density could not give `k` matches within
+/// the window; never later, so no walk is wasted.
 fn walk_newest(c: &mut Client, q: &Query, k: usize) -> Result<Walk> {
     let ts = q.ts_query();
     // `fts @@ q` is the match itself (the pairs only narrow an index read).
@@ -2314,14 +2315,24 @@ fn walk_newest(c: &mut Client, q: &Query, k: usize) -> Result<Walk> {
                 below: last_n,
             };
         }
-        if rows.len() < batch as usize {
-            if (walked as i64) < RANK_WINDOW {
-                break Walk::All(found);
-            }
-            break Walk::Sparse;
+        if rows.len() < batch as usize && (walked as i64) < RANK_WINDOW {
+            break Walk::All(found);
         }
-        // At this density, `k` matches need more than the window.
-        if (found.len() as i64) * RANK_WINDOW < (k as i64) * (walked as i64) {
+        if rows.len() < batch as usize || walked as i64 >= RANK_WINDOW {
+            // The window walked (the first fetch was dense enough to go on): fewer than
+            // `k` matches, all ranked (`ranked_among` says how many).
+            if found.is_empty() {
+                break Walk::Sparse;
+            }
+            break Walk::Newest {
+                found,
+                below: last_n,
+            };
+        }
+        // After the first fetch only (later ones would waste the walk so far): at this
+        // density, `k` matches need more than the window.
+        if batch == WALK_FIRST && (found.len() as i64) * RANK_WINDOW < (k as i64) * (walked as i64)
+        {
             let density = found.len() as f64 / walked as f64;
             let store = first_n.unwrap_or(0) as f64;
             // Broad beyond reasonable doubt: 8 matches or more seen, and about ten

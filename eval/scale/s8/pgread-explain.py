@@ -152,9 +152,11 @@ def branch(db, ts, pq):
                     break
         if len(found) >= K:
             outcome = "newest"
-        elif len(part) < batch:
-            outcome = "all" if walked < RANK_WINDOW else "sparse"
-        elif len(found) * RANK_WINDOW < K * walked:
+        elif len(part) < batch and walked < RANK_WINDOW:
+            outcome = "all"
+        elif len(part) < batch or walked >= RANK_WINDOW:
+            outcome = "newest" if found else "sparse"
+        elif batch == 64 and len(found) * RANK_WINDOW < K * walked:
             d = len(found) / walked
             outcome = "broad" if len(found) >= 8 and d * first_n >= 10 * BROAD else "sparse"
         batch = 256
