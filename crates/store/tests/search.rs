@@ -373,7 +373,7 @@ fn a_broad_query_dense_only_among_the_newest_is_ranked_among_the_newest_window()
     // its 500 candidates, so those are ranked and said so; SQLite ranks every match.
     let docs: Vec<(String, String)> = (0..2900)
         .map(|i| {
-            let word = if i < 900 || i >= 2836 || i % 10 == 0 {
+            let word = if !(900..2836).contains(&i) || i % 10 == 0 {
                 " lumber"
             } else {
                 ""
