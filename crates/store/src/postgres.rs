@@ -2158,8 +2158,8 @@ impl PostgresStore {
                     let among = broad.then_some(found.len() as u64);
                     return ranked_page(&mut c, &q, found, limit, offset).map(|h| (h, among));
                 }
-                Walk::Newest { found, below } => {
-                    if broad_below(&mut c, &q, found.len() as u64, below)? {
+                Walk::Newest { found, below, top } => {
+                    if broad_below(&mut c, &q, found.len() as u64, below, top)? {
                         let among = Some(found.len() as u64);
                         return ranked_page(&mut c, &q, found, limit, offset).map(|h| (h, among));
                     }
@@ -2262,8 +2262,13 @@ enum Walk {
     /// Every report walked: all the matches (report number, rank), newest first.
     All(Vec<(i64, f64)>),
     /// The `k` most recently stored matches (fewer when the window ended first), newest
-    /// first; `below` is the number of the oldest report walked (older ones were not).
-    Newest { found: Vec<(i64, f64)>, below: i64 },
+    /// first; `below` is the number of the oldest report walked (older ones were not),
+    /// `top` the newest's (the largest number).
+    Newest {
+        found: Vec<(i64, f64)>,
+        below: i64,
+        top: i64,
+    },
     /// Matches too sparse among the newest reports for the `k` candidates, but dense
     /// enough in a large store to be broad: about `density` of the reports match.
     Broad { density: f64 },
@@ -2313,6 +2318,7 @@ fn walk_newest(c: &mut Client, q: &Query, k: usize) -> Result<Walk> {
             break Walk::Newest {
                 found,
                 below: last_n,
+                top: first_n.unwrap_or(0),
             };
         }
         if rows.len() < batch as usize && (walked as i64) < RANK_WINDOW {
@@ -2327,6 +2333,7 @@ fn walk_newest(c: &mut Client, q: &Query, k: usize) -> Result<Walk> {
             break Walk::Newest {
                 found,
                 below: last_n,
+                top: first_n.unwrap_or(0),
             };
         }
         // After the first fetch only (later ones would waste the walk so far): at this
@@ -2351,14 +2358,12 @@ fn walk_newest(c: &mut Client, q: &Query, k: usize) -> Result<Walk> {
 
 /// Whether a query whose newest `found` matches lie at or above report number `below`
 /// has more than [`BROAD_TEXT_REPORTS`] matches: in a store of at most
-/// [`WALK_SMALL_STORE`] reports counted through the GIN index below `below` (as many as
-/// needed, a small bitmap), in a larger one taken as so (see [`WALK_SMALL_STORE`]).
-fn broad_below(c: &mut Client, q: &Query, found: u64, below: i64) -> Result<bool> {
-    if found > BROAD_TEXT_REPORTS {
-        return Ok(true);
-    }
-    let last: Option<i64> = col(&c.query_one("SELECT max(n) FROM reports", &[])?, 0)?;
-    if last.unwrap_or(0) > WALK_SMALL_STORE {
+/// [`WALK_SMALL_STORE`] reports (`top`, the largest report number) counted through the
+/// GIN index below `below` (as many as needed, a small bitmap), in a larger one taken as
+/// so (see [`WALK_SMALL_STORE`]). (`top` comes from the walk: `max(n)` read under
+/// concurrent ingest cost 2,000 buffers at 770k reports.)
+fn broad_below(c: &mut Client, q: &Query, found: u64, below: i64, top: i64) -> Result<bool> {
+    if found > BROAD_TEXT_REPORTS || top > WALK_SMALL_STORE {
         return Ok(true);
     }
     let need = BROAD_TEXT_REPORTS + 1 - found;

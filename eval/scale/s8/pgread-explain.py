@@ -164,8 +164,6 @@ def branch(db, ts, pq):
     explain(TOTAL_DB, "after", f"walk newest ({fetched} fetched): {outcome}",
             walk_sql.replace(f"LIMIT {RANK_WINDOW}", f"LIMIT {fetched}"), WALK)
     if outcome in ("newest", "all"):
-        if outcome == "newest":
-            explain(db, "after", "max n (broad below?)", "SELECT max(n) FROM reports")
         found.sort(key=lambda x: (-x[1], x[0]))
         page = found[:20]
         ns = ",".join(str(n) for n, _ in page)
