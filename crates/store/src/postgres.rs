@@ -2144,7 +2144,34 @@ impl PostgresStore {
         // ms at 100k under load), for the choice alone. A phrase with fewer matches than
         // the threshold but more candidates (rare: the candidates hold all its pairs)
         // is then listed newest first rather than ranked; every hit is still a match.
-        let sample = match_sample(&mut c, &q, BROAD_TEXT_REPORTS + 1, true)?;
+        // A bounded search first walks the newest reports (see `walk_newest`): when the
+        // query's matches are dense there, its candidates and the broad decision come
+        // from that walk, without a bitmap of every match in the GIN index (whose
+        // building grows with the store: 218,000 entries for `river` at 456k reports).
+        let k = candidates.map_or(0, |k| k.min(RANK_CANDIDATES));
+        let mut dense = None;
+        if k > 0 {
+            match walk_newest(&mut c, &q, k)? {
+                Walk::Sparse => {}
+                Walk::All(found) => {
+                    let broad = found.len() as u64 > BROAD_TEXT_REPORTS;
+                    let among = broad.then_some(found.len() as u64);
+                    return ranked_page(&mut c, &q, found, limit, offset).map(|h| (h, among));
+                }
+                Walk::Newest { found, below, top } => {
+                    if broad_below(&mut c, &q, found.len() as u64, below, top)? {
+                        let among = Some(found.len() as u64);
+                        return ranked_page(&mut c, &q, found, limit, offset).map(|h| (h, among));
+                    }
+                }
+                Walk::Broad { density } => dense = Some(density),
+            }
+        }
+        let sample = match dense {
+            // Broad by the walk: the sample is used only for its density.
+            Some(density) => MatchSample::of_density(density),
+            None => match_sample(&mut c, &q, BROAD_TEXT_REPORTS + 1, true)?,
+        };
         let rows = if sample.found <= BROAD_TEXT_REPORTS {
             let cond = text_match(
                 "r",
@@ -2166,8 +2193,7 @@ impl PostgresStore {
             let rows = c.query(&sql, &params)?;
             return hits_of(&q, &rows).map(|h| (h, None));
         } else {
-            let k = candidates.map_or(0, |k| k.min(RANK_CANDIDATES));
-            let newest = if k > 0 {
+            let newest = if k > 0 && dense.is_none() {
                 newest_matches(&mut c, &q, k, &sample)?
             } else {
                 Vec::new()
@@ -2194,10 +2220,191 @@ impl PostgresStore {
                 p.add(to_i64(limit)),
                 p.add(to_i64(offset))
             );
-            c.query(&sql, &p.refs())?
+            // Walking the listing index tests each report's vector (about 30 µs): for
+            // matches sparser than that walk can afford, sort the matches of the GIN
+            // bitmap instead (their heap rows only, no vector read; `Hoeryong`, one
+            // report in 170: 2,325 vectors walked for 20 hits at 456k reports, 3.2 s
+            // cold, against a bitmap of 2,800 entries).
+            if sample.density() * (LISTING_WALK_ROWS as f64) < (offset + limit) as f64 {
+                let mut tx = c.transaction()?;
+                tx.batch_execute(BITMAP_ONLY)?;
+                let rows = tx.query(&sql, &p.refs())?;
+                tx.commit()?;
+                rows
+            } else {
+                c.query(&sql, &p.refs())?
+            }
         };
         hits_of(&q, &rows).map(|h| (h, Some(0)))
     }
+}
+
+/// Reports whose vectors the unranked listing of a broad query may test in listing
+/// order for its page, at the density of its sample; past it the page is sorted from
+/// the query's bitmap.
+const LISTING_WALK_ROWS: usize = 1_000;
+
+/// Reports of a store at most (by the largest report number) whose bounded search
+/// makes sure a query is broad (more than [`BROAD_TEXT_REPORTS`] matches) by counting
+/// the matches below the walk of [`walk_newest`] through the GIN index, a bitmap of at
+/// most this many entries; in a larger store a query matching one report in four
+/// among the newest is taken as broad (it would have about 5,000 matches or more).
+const WALK_SMALL_STORE: i64 = 20_000;
+
+/// Reports walked in the first fetch of [`walk_newest`], and in each later one.
+const WALK_FIRST: i32 = 64;
+const WALK_BATCH: i32 = 256;
+
+/// What [`walk_newest`] found.
+enum Walk {
+    /// Too few matches among the newest reports to tell: ask the GIN index.
+    Sparse,
+    /// Every report walked: all the matches (report number, rank), newest first.
+    All(Vec<(i64, f64)>),
+    /// The `k` most recently stored matches (fewer when the window ended first), newest
+    /// first; `below` is the number of the oldest report walked (older ones were not),
+    /// `top` the newest's (the largest number).
+    Newest {
+        found: Vec<(i64, f64)>,
+        below: i64,
+        top: i64,
+    },
+    /// Matches too sparse among the newest reports for the `k` candidates, but dense
+    /// enough in a large store to be broad: about `density` of the reports match.
+    Broad { density: f64 },
+}
+
+/// The newest reports walked by their numbers downward (the primary key, no bitmap),
+/// each one's vector tested against the query and the matches ranked, until `k`
+/// matches are found or [`RANK_WINDOW`] reports walked (then the fewer found are the
+/// candidates). The cost follows the reports walked, not the store: a word in half of
+/// the reports finds 500 candidates in about 1,000 vectors. Gives up after the first
+/// fetch ([`WALK_FIRST`] reports) when its density could not give `k` matches within
+/// the window; never later, so no walk is wasted.
+fn walk_newest(c: &mut Client, q: &Query, k: usize) -> Result<Walk> {
+    let ts = q.ts_query();
+    // `fts @@ q` is the match itself (the pairs only narrow an index read).
+    let sql = format!(
+        "SELECT r.n, CASE WHEN r.fts @@ q.q THEN {RANK}::float8 END
+         FROM reports r, (SELECT CAST($1 AS text)::tsquery AS q) q
+         ORDER BY r.n DESC LIMIT {RANK_WINDOW}"
+    );
+    let mut found: Vec<(i64, f64)> = Vec::new();
+    let mut walked = 0usize;
+    let mut first_n: Option<i64> = None;
+    let mut last_n = 0i64;
+    let mut tx = c.transaction()?;
+    tx.batch_execute(
+        "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;
+         SET LOCAL max_parallel_workers_per_gather = 0",
+    )?;
+    let portal = tx.bind(sql.as_str(), &[&ts])?;
+    let mut batch = WALK_FIRST;
+    let walk = loop {
+        let rows = tx.query_portal(&portal, batch)?;
+        for row in &rows {
+            let n: i64 = col(row, 0)?;
+            first_n.get_or_insert(n);
+            last_n = n;
+            walked += 1;
+            if let Some(score) = col::<Option<f64>>(row, 1)? {
+                found.push((n, score));
+                if found.len() >= k {
+                    break;
+                }
+            }
+        }
+        if found.len() >= k {
+            break Walk::Newest {
+                found,
+                below: last_n,
+                top: first_n.unwrap_or(0),
+            };
+        }
+        if rows.len() < batch as usize && (walked as i64) < RANK_WINDOW {
+            break Walk::All(found);
+        }
+        if rows.len() < batch as usize || walked as i64 >= RANK_WINDOW {
+            // The window walked (the first fetch was dense enough to go on): fewer than
+            // `k` matches, all ranked (`ranked_among` says how many).
+            if found.is_empty() {
+                break Walk::Sparse;
+            }
+            break Walk::Newest {
+                found,
+                below: last_n,
+                top: first_n.unwrap_or(0),
+            };
+        }
+        // After the first fetch only (later ones would waste the walk so far): at this
+        // density, `k` matches need more than the window.
+        if batch == WALK_FIRST && (found.len() as i64) * RANK_WINDOW < (k as i64) * (walked as i64)
+        {
+            let density = found.len() as f64 / walked as f64;
+            let store = first_n.unwrap_or(0) as f64;
+            // Broad beyond reasonable doubt: 8 matches or more seen, and about ten
+            // times the threshold expected in the store.
+            if found.len() >= 8 && density * store >= 10.0 * BROAD_TEXT_REPORTS as f64 {
+                break Walk::Broad { density };
+            }
+            break Walk::Sparse;
+        }
+        batch = WALK_BATCH;
+    };
+    drop(portal);
+    tx.commit()?;
+    Ok(walk)
+}
+
+/// Whether a query whose newest `found` matches lie at or above report number `below`
+/// has more than [`BROAD_TEXT_REPORTS`] matches: in a store of at most
+/// [`WALK_SMALL_STORE`] reports (`top`, the largest report number) counted through the
+/// GIN index below `below` (as many as needed, a small bitmap), in a larger one taken as
+/// so (see [`WALK_SMALL_STORE`]). (`top` comes from the walk: `max(n)` read under
+/// concurrent ingest cost 2,000 buffers at 770k reports.)
+fn broad_below(c: &mut Client, q: &Query, found: u64, below: i64, top: i64) -> Result<bool> {
+    if found > BROAD_TEXT_REPORTS || top > WALK_SMALL_STORE {
+        return Ok(true);
+    }
+    let need = BROAD_TEXT_REPORTS + 1 - found;
+    let mut p = Params::default();
+    let cond = text_match_params("r", q, &mut p);
+    let sql = format!(
+        "SELECT count(*) FROM (SELECT FROM reports r WHERE {cond} AND r.n < {} LIMIT {}) s",
+        p.add(below),
+        p.add(to_i64(need as usize))
+    );
+    let mut tx = c.transaction()?;
+    tx.batch_execute(BITMAP_ONLY)?;
+    let row = tx.query_one(&sql, &p.refs())?;
+    tx.commit()?;
+    Ok(to_u64(col(&row, 0)?) >= need)
+}
+
+/// A page of hits from ranked matches (report number, rank): best first, then by
+/// report number, as the ranked query orders them.
+fn ranked_page(
+    c: &mut Client,
+    q: &Query,
+    mut found: Vec<(i64, f64)>,
+    limit: usize,
+    offset: usize,
+) -> Result<Vec<SearchHit>> {
+    found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let page: Vec<(i64, f64)> = found.into_iter().skip(offset).take(limit).collect();
+    if page.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ns: Vec<i64> = page.iter().map(|p| p.0).collect();
+    let scores: Vec<f64> = page.iter().map(|p| p.1).collect();
+    let rows = c.query(
+        "SELECT r.id, r.title, r.published, r.body, u.score
+         FROM unnest($1::bigint[], $2::float8[]) WITH ORDINALITY u(n, score, o)
+         JOIN reports r ON r.n = u.n
+         ORDER BY u.o",
+        &[&ns, &scores],
+    )?;
+    hits_of(q, &rows)
 }
 
 /// Matches of a broad query ranked at most by [`Store::search_bounded`] on PostgreSQL
@@ -2219,6 +2426,29 @@ struct MatchSample {
     found: u64,
     lo: Option<i64>,
     hi: Option<i64>,
+}
+
+impl MatchSample {
+    /// A stand-in for a broad query's sample known only by its density (matches per
+    /// report number).
+    fn of_density(density: f64) -> MatchSample {
+        let found = BROAD_TEXT_REPORTS + 1;
+        MatchSample {
+            found,
+            lo: Some(1),
+            hi: Some((found as f64 / density.max(1e-6)).ceil() as i64),
+        }
+    }
+
+    /// Matches per report number among those sampled (1 when nothing is known).
+    fn density(&self) -> f64 {
+        match (self.lo, self.hi) {
+            (Some(lo), Some(hi)) if hi >= lo => {
+                (self.found as f64 / (hi - lo + 1) as f64).clamp(f64::MIN_POSITIVE, 1.0)
+            }
+            _ => 1.0,
+        }
+    }
 }
 
 /// With `candidates`, a query with phrases samples its candidates instead: the reports

@@ -303,6 +303,104 @@ fn bounded_ranking_ranks_the_newest_matches_and_says_so() {
     }
 }
 
+/// [`store_with`] in consecutive batches ending at `ends` (each batch is stored after
+/// the one before it; within one, PostgreSQL stores in key order).
+fn store_in_batches(
+    mut store: TestStore,
+    docs: &[(String, String)],
+    ends: &[usize],
+) -> (TestStore, Vec<String>) {
+    let files: Vec<_> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, (title, body))| {
+            file_input(
+                text_file(title, "2024-05-01", body),
+                &format!("doc-{i}.txt"),
+                vec![],
+            )
+        })
+        .collect();
+    let mut start = 0;
+    for &end in ends {
+        store.ingest_batch(&files[start..end]).unwrap();
+        start = end;
+    }
+    let ids = files.iter().map(|f| f.reports[0].0.id.clone()).collect();
+    (store, ids)
+}
+
+#[test]
+fn a_query_dense_among_the_newest_reports_is_still_ranked_whole_when_not_broad() {
+    // 700 reports, "lumber" in the 600 stored last (more than PostgreSQL's 500
+    // candidates, fewer than the broad threshold of 1,000); report 650 has the most.
+    let docs: Vec<(String, String)> = (0..700)
+        .map(|i| {
+            let word = match i {
+                0..=99 => "",
+                650 => " lumber lumber lumber",
+                _ => " lumber",
+            };
+            (
+                format!("Note {i}"),
+                format!("A timber yard, entry {i}.{word} Nothing else."),
+            )
+        })
+        .collect();
+    for store in stores() {
+        let (store, ids) = store_in_batches(store, &docs, &[100, 700]);
+        let exact = store.search("lumber", 10, 0).unwrap();
+        assert_eq!(exact[0].report_id, ids[650], "{}", store.name());
+        let bounded = store.search_bounded("lumber", 10, 0, 10_000).unwrap();
+        assert_eq!(bounded.ranked_among, None, "{}", store.name());
+        assert_eq!(bounded.hits, exact, "{}", store.name());
+        // A later page of the ranking, and past its end.
+        let page = store.search_bounded("lumber", 10, 595, 10_000).unwrap();
+        assert_eq!(page.hits, store.search("lumber", 10, 595).unwrap());
+        assert_eq!(page.hits.len(), 5);
+        // A word in every report: 700, all ranked (fewer than 1,000).
+        let all = store.search_bounded("timber", 700, 0, 10_000).unwrap();
+        assert_eq!(all.ranked_among, None, "{}", store.name());
+        assert_eq!(all.hits, store.search("timber", 700, 0).unwrap());
+    }
+}
+
+#[test]
+fn a_broad_query_dense_only_among_the_newest_is_ranked_among_the_newest_window() {
+    // 2,900 reports stored in three batches: "lumber" in all of the first 900, in every
+    // tenth of the next 1,936 (194), and in all of the last 64: 1,158 matches, broad.
+    // PostgreSQL walks the newest 2,000 reports (its window): 258 matches, fewer than
+    // its 500 candidates, so those are ranked and said so; SQLite ranks every match.
+    let docs: Vec<(String, String)> = (0..2900)
+        .map(|i| {
+            let word = if !(900..2836).contains(&i) || i % 10 == 0 {
+                " lumber"
+            } else {
+                ""
+            };
+            (
+                format!("Note {i}"),
+                format!("A timber yard, entry {i}.{word} Nothing else."),
+            )
+        })
+        .collect();
+    for store in stores() {
+        let (store, ids) = store_in_batches(store, &docs, &[900, 2836, 2900]);
+        assert_eq!(store.count_search("lumber").unwrap(), 1158);
+        let bounded = store.search_bounded("lumber", 300, 0, 10_000).unwrap();
+        if !store.is_postgres() {
+            assert_eq!(bounded.ranked_among, None);
+            continue;
+        }
+        assert_eq!(bounded.ranked_among, Some(258));
+        assert_eq!(bounded.hits.len(), 258);
+        let window: std::collections::HashSet<&String> = ids[900..].iter().collect();
+        assert!(bounded.hits.iter().all(|h| window.contains(&h.report_id)));
+        assert!(bounded.hits.iter().all(|h| h.score > 0.0));
+        assert!(bounded.hits.windows(2).all(|w| w[0].score >= w[1].score));
+    }
+}
+
 #[test]
 fn a_capped_count_is_exact_up_to_the_cap_then_a_lower_bound_with_an_estimate() {
     // 40 reports; the phrase "pine lumber" in every other one (20), "lumber" in all.
