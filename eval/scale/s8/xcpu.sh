@@ -26,7 +26,7 @@ for which in base new; do
   if [ $which = base ]; then B=$BASE; else B=$NEW; fi
   rm -rf "$S/db.$which"
   valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$S/cg.$which" \
-    "$B" --data "$S/db.$which" ingest --quiet --no-incidents "$S/c1k" 2> "$S/cg.$which.log"
+    "$B" --data "$S/db.$which" ingest --quiet --no-incidents "$S/c1k" > "$S/cg.$which.log" 2>&1
   rm -rf "$S/db.$which"
   echo "== $which"; python3 "$HERE/cg_parts.py" "$S/cg.$which"
 done
