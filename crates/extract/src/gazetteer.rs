@@ -7,16 +7,18 @@
 //! McCune-Reischauer with and without diacritics, Revised Romanization, older names and
 //! Hangul with and without the level suffix.
 //!
-//! [`Gazetteer::find_mentions`] runs one Aho-Corasick automaton over a normalised copy
-//! of the text (lowercase, diacritics folded, apostrophes dropped, hyphens as spaces)
-//! and maps every hit back to byte offsets of the original text.
+//! [`Gazetteer::find_mentions`] matches the keys against the text normalised
+//! (lowercase, diacritics folded, apostrophes dropped, hyphens as spaces): it walks a
+//! trie of the keys from each place a mention can start (a capitalised word, a Hangul
+//! syllable after a non-Hangul char or a level suffix), normalising as it reads, so
+//! every hit knows its byte offsets in the original text. (Until session 8 an
+//! Aho-Corasick automaton ran over a normalised copy of the whole text; a test checks
+//! that both find the same mentions.)
 
 use std::collections::HashMap;
 
-use aho_corasick::dfa::DFA;
-
 use crate::model::Level;
-use crate::text::floor_cb;
+use crate::trie::{self, Trie};
 
 /// Index of a place in [`Gazetteer::places`].
 pub type PlaceIdx = usize;
@@ -75,7 +77,8 @@ pub struct Gazetteer {
     /// Pattern id of the automaton -> the key's entry of `keys` (a match needs no hash
     /// lookup of its key).
     pattern_cands: Vec<Vec<(PlaceIdx, bool)>>,
-    automaton: Option<DFA>,
+    /// The keys' trie, walked from the positions where a mention can start.
+    trie: Trie,
     /// Default preference among places sharing a name (lower is preferred).
     rank: Vec<u32>,
 }
@@ -148,14 +151,14 @@ impl Gazetteer {
             .iter()
             .map(|k| keys.get(k).cloned().unwrap_or_default())
             .collect();
-        let automaton = crate::overlap::build(&patterns, false).ok();
+        let trie = Trie::new(&patterns, false);
         let rank = places.iter().map(default_rank).collect();
         Gazetteer {
             places,
             keys,
             patterns,
             pattern_cands,
-            automaton,
+            trie,
             rank,
         }
     }
@@ -201,60 +204,38 @@ impl Gazetteer {
     /// Find place mentions in `text`, skipping the byte ranges in `skip`, resolving
     /// ambiguous names with the text's other places. Sorted by `start`.
     pub fn find_mentions(&self, text: &str, skip: &[(usize, usize)]) -> Vec<Mention> {
-        let Some(ac) = &self.automaton else {
-            return Vec::new();
-        };
-        // the normalised copy lives in a per-thread buffer reused from report to report
-        // (two allocations of the text's size per report were a good part of the cost)
-        thread_local! {
-            static SCRATCH: std::cell::Cell<Normalized> = std::cell::Cell::new(Normalized::default());
-        }
-        let mut norm = SCRATCH.with(|c| c.take());
-        norm.fill(text);
-        let out = self.find_in(text, skip, ac, &norm);
-        // keep buffers of ordinary reports; a huge one is dropped, not held
-        if norm.text.capacity() <= 1 << 20 {
-            SCRATCH.with(|c| c.set(norm));
-        }
-        out
-    }
-
-    fn find_in(
-        &self,
-        text: &str,
-        skip: &[(usize, usize)],
-        ac: &DFA,
-        norm: &Normalized,
-    ) -> Vec<Mention> {
-        // 1. every hit that passes the boundary and context checks
+        // 1. every key occurrence in the normalised text that starts where a mention can
+        // start (see `each_start`), in the order an automaton over the whole normalised
+        // text reports them: by end, then longest first
+        let mut raw: Vec<RawHit> = Vec::new();
+        each_start(text, |p| self.walk_from(text, p, &mut raw));
+        raw.sort_unstable_by_key(|r| (r.ne, r.ns));
+        // 2. every hit that passes the boundary and context checks
         let mut hits: Vec<Hit> = Vec::new();
-        crate::overlap::each_match(ac, &norm.text, |ns, ne, pat| {
-            if ne == 0 || ne > norm.len() || ns >= norm.len() {
-                return;
-            }
-            let Some(end) = norm.end_of(text, ne - 1) else {
-                return;
-            };
-            let Some(start) = norm.start_of(text, ns) else {
-                return;
-            };
+        for r in &raw {
+            let (start, end, pat) = (r.start, r.end, r.pat as usize);
             if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
-                return;
+                continue;
             }
             if skip.iter().any(|&(s, e)| start < e && s < end) {
-                return;
+                continue;
             }
             let Some(key) = self.patterns.get(pat) else {
-                return;
+                continue;
             };
             let Some(cands) = self.pattern_cands.get(pat) else {
-                return;
+                continue;
             };
             if let Some(hit) = self.check_hit(text, start, end, key, cands) {
                 hits.push(hit);
             }
-        });
-        // 2. leftmost-longest, non-overlapping
+        }
+        // 3. leftmost-longest, non-overlapping, and disambiguation
+        self.choose_and_resolve(text, hits)
+    }
+
+    /// Leftmost-longest non-overlapping hits, disambiguated.
+    fn choose_and_resolve(&self, text: &str, mut hits: Vec<Hit>) -> Vec<Mention> {
         hits.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         let mut chosen: Vec<Hit> = Vec::new();
         let mut last_end = 0;
@@ -272,8 +253,49 @@ impl Gazetteer {
             last_end = h.end;
             chosen.push(h);
         }
-        // 3. disambiguation
+        // 4. disambiguation
         self.resolve(text, chosen)
+    }
+
+    /// Every key that occurs in the normalised text from the char at `p` on, walked
+    /// from each byte of that char's normalised form (a folded "Æ" is "ae": a key may
+    /// start at its "e", and maps back to the "Æ" all the same).
+    fn walk_from(&self, text: &str, p: usize, raw: &mut Vec<RawHit>) {
+        let mut first = NormWalk::new(text, p);
+        if first.next_byte().is_none() {
+            return;
+        }
+        // (an ASCII char or a Hangul syllable gives one walk: keys are whole chars, and
+        // none starts with a UTF-8 continuation byte)
+        let starts =
+            if first.buf[0] < 0x80 || first.blen == 3 && is_hangul_syllable(&first.buf[..3]) {
+                1
+            } else {
+                first.blen
+            };
+        for j in 0..starts {
+            if first.buf[j] & 0xC0 == 0x80 {
+                continue;
+            }
+            let mut it = first;
+            it.bpos = j;
+            let mut node = self.trie.root();
+            while let Some(b) = it.next_byte() {
+                node = self.trie.step(node, b);
+                if node == trie::NONE {
+                    break;
+                }
+                for &pat in self.trie.matches(node) {
+                    raw.push(RawHit {
+                        ns: (p, j),
+                        ne: (it.cs, it.bpos - 1),
+                        start: p,
+                        end: it.ce,
+                        pat,
+                    });
+                }
+            }
+        }
     }
 
     fn check_hit(
@@ -444,6 +466,243 @@ struct Hit {
     qualifier: Option<Level>,
     /// Hangul written right after another name's level suffix: "양강도혜산시".
     glued: bool,
+}
+
+/// A key found in the normalised text: positions as (original char, byte of its
+/// normalised form), which order like offsets into the whole normalised text.
+struct RawHit {
+    ns: (usize, usize),
+    ne: (usize, usize),
+    /// Original byte range: from the char of the key's first byte to the end of the
+    /// char of its last.
+    start: usize,
+    end: usize,
+    pat: u32,
+}
+
+/// Calls `f(p)`, in order, for every char position `p` of `text` where `check_hit` can
+/// accept a mention: a Hangul syllable not preceded by another one (unless that one is
+/// a level suffix a name may be glued to: 도, 시, 군, 역, 현, 주), or any other
+/// uppercase char not preceded by a letter or digit. (A key's first byte comes from
+/// the mention's first char: `check_hit` wants that char Hangul or uppercase, and looks
+/// at the char before it exactly so.)
+#[inline(never)]
+fn each_start(text: &str, mut f: impl FnMut(usize)) {
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let bytes = text.as_bytes();
+    let prev_char = |i: usize| text.get(..i).and_then(|b| b.chars().next_back());
+    let mut i = 0usize;
+    while i < bytes.len() {
+        // eight ASCII bytes at a time: skip a block without an uppercase letter (for
+        // bytes below 0x80, adding 0x3F sets the top bit from 'A' on and adding 0x25
+        // from '[' on; no carry crosses a byte)
+        if let Some(block) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(block);
+            let x = u64::from_le_bytes(w);
+            if x & HI == 0 {
+                let upper = x.wrapping_add(0x3F3F_3F3F_3F3F_3F3F)
+                    & !x.wrapping_add(0x2525_2525_2525_2525)
+                    & HI;
+                if upper == 0 {
+                    i += 8;
+                    continue;
+                }
+                i += (upper.trailing_zeros() / 8) as usize;
+            }
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
+        if b < 0x80 {
+            if b.is_ascii_uppercase() && !prev_char(i).is_some_and(|c| c.is_alphanumeric()) {
+                f(i);
+            }
+            i += 1;
+            continue;
+        }
+        // a Hangul syllable, the common case in Korean text, read from its three bytes;
+        // the one before it likewise
+        if bytes.get(i..i + 3).is_some_and(is_hangul_syllable) {
+            let prev = i
+                .checked_sub(3)
+                .and_then(|a| bytes.get(a..i))
+                .filter(|s| is_hangul_syllable(s));
+            // the UTF-8 of 도, 시, 군, 역, 현, 주 as numbers
+            match prev.map(|q| u32::from_be_bytes([0, q[0], q[1], q[2]])) {
+                None | Some(0xEB8F84 | 0xEC8B9C | 0xEAB5B0 | 0xEC97AD | 0xED9884 | 0xECA3BC) => {
+                    f(i)
+                }
+                Some(_) => {}
+            }
+            i += 3;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|r| r.chars().next()) else {
+            break;
+        };
+        if is_hangul(c) {
+            match prev_char(i) {
+                Some('도' | '시' | '군' | '역' | '현' | '주') => f(i),
+                Some(q) if is_hangul(q) => {}
+                _ => f(i),
+            }
+        } else if c.is_uppercase() && !prev_char(i).is_some_and(|c| c.is_alphanumeric()) {
+            f(i);
+        }
+        i += c.len_utf8();
+    }
+}
+
+/// The normalised text (as [`Normalized`] makes it) from an original char on, a char
+/// at a time: each normalised byte with the original char it comes from.
+#[derive(Clone, Copy)]
+struct NormWalk<'a> {
+    src: &'a str,
+    /// Next original byte to read.
+    i: usize,
+    last_space: bool,
+    /// The current char's normalised bytes, and the next one to give.
+    buf: [u8; 16],
+    blen: usize,
+    bpos: usize,
+    /// The current char's original byte range.
+    cs: usize,
+    ce: usize,
+}
+
+impl<'a> NormWalk<'a> {
+    /// From the char at `p`. (`last_space` only matters before the first char kept;
+    /// callers start at a letter.)
+    fn new(src: &'a str, p: usize) -> NormWalk<'a> {
+        NormWalk {
+            src,
+            i: p,
+            last_space: false,
+            buf: [0; 16],
+            blen: 0,
+            bpos: 0,
+            cs: p,
+            ce: p,
+        }
+    }
+
+    /// The next normalised byte.
+    #[inline(always)]
+    fn next_byte(&mut self) -> Option<u8> {
+        if self.bpos < self.blen {
+            let b = *self.buf.get(self.bpos)?;
+            self.bpos += 1;
+            return Some(b);
+        }
+        // a plain ASCII byte, the common case: itself, lowercased, without `load`
+        let bytes = self.src.as_bytes();
+        let b = *bytes.get(self.i)?;
+        if PLAIN_ASCII[b as usize] {
+            self.cs = self.i;
+            self.i += 1;
+            self.ce = self.i;
+            self.last_space = false;
+            self.buf[0] = b.to_ascii_lowercase();
+            self.blen = 1;
+            self.bpos = 1;
+            return Some(self.buf[0]);
+        }
+        // a Hangul syllable: its three bytes as they are
+        if let Some(h) = bytes
+            .get(self.i..self.i + 3)
+            .filter(|h| is_hangul_syllable(h))
+        {
+            self.buf[..3].copy_from_slice(h);
+            self.cs = self.i;
+            self.i += 3;
+            self.ce = self.i;
+            self.last_space = false;
+            self.blen = 3;
+            self.bpos = 1;
+            return Some(self.buf[0]);
+        }
+        if !self.load() {
+            return None;
+        }
+        let b = *self.buf.get(self.bpos)?;
+        self.bpos += 1;
+        Some(b)
+    }
+
+    /// Normalise the next char that gives any bytes into `buf` (the same rules as
+    /// [`Normalized::fill`]); false at the end of the text.
+    fn load(&mut self) -> bool {
+        let bytes = self.src.as_bytes();
+        self.bpos = 0;
+        self.blen = 0;
+        while let Some(&b) = bytes.get(self.i) {
+            self.cs = self.i;
+            if b < 0x80 {
+                self.i += 1;
+                self.ce = self.i;
+                match b {
+                    b'\'' | b'`' => continue,
+                    b'-' | b'_' | b' ' | b'\t'..=b'\r' => {
+                        if self.last_space {
+                            continue;
+                        }
+                        self.last_space = true;
+                        self.buf[0] = b' ';
+                    }
+                    _ => {
+                        self.last_space = false;
+                        self.buf[0] = b.to_ascii_lowercase();
+                    }
+                }
+                self.blen = 1;
+                return true;
+            }
+            let Some(c) = self.src.get(self.i..).and_then(|r| r.chars().next()) else {
+                return false;
+            };
+            self.i += c.len_utf8();
+            self.ce = self.i;
+            if is_hangul(c) {
+                self.last_space = false;
+                self.push(c);
+                return true;
+            }
+            match fold_class(c) {
+                Fold::Drop => continue,
+                Fold::Space => {
+                    if self.last_space {
+                        continue;
+                    }
+                    self.last_space = true;
+                    self.push(' ');
+                }
+                Fold::Keep => {
+                    for l in c.to_lowercase() {
+                        match fold_latin(l) {
+                            Some(s) => s.chars().for_each(|ch| self.push(ch)),
+                            None => self.push(l),
+                        }
+                    }
+                    self.last_space = false;
+                }
+            }
+            if self.blen > 0 {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn push(&mut self, ch: char) {
+        let mut b = [0u8; 4];
+        for &x in ch.encode_utf8(&mut b).as_bytes() {
+            if let Some(slot) = self.buf.get_mut(self.blen) {
+                *slot = x;
+                self.blen += 1;
+            }
+        }
+    }
 }
 
 /// Names that are also rivers: "the Tumen" is the river.
@@ -746,11 +1005,13 @@ impl Normalized {
     }
 
     /// Number of normalised bytes.
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.text.len()
     }
 
     /// Original byte offset of the char that produced normalised byte `k`.
+    #[cfg(test)]
     fn start_of(&self, src: &str, k: usize) -> Option<usize> {
         if k >= self.text.len() {
             return None;
@@ -763,10 +1024,11 @@ impl Normalized {
             s.orig
         };
         // inside a linear piece a byte of a multi-byte char maps to that char's start
-        Some(floor_cb(src, o))
+        Some(crate::text::floor_cb(src, o))
     }
 
     /// Original byte offset just after the char that produced normalised byte `k`.
+    #[cfg(test)]
     fn end_of(&self, src: &str, k: usize) -> Option<usize> {
         let s = self.start_of(src, k)?;
         let c = src.get(s..)?.chars().next()?;
@@ -1282,6 +1544,107 @@ mod tests {
         assert_eq!(n.end_of(h, 4), Some(6));
         assert_eq!(n.start_of(h, 7), Some(7));
         assert_eq!(n.start_of(h, 99), None);
+    }
+
+    /// The mentions as found before the trie walks: an automaton over the whole
+    /// normalised text, every match mapped back and checked.
+    fn mentions_by_automaton(
+        g: &Gazetteer,
+        ac: &aho_corasick::AhoCorasick,
+        text: &str,
+        skip: &[(usize, usize)],
+    ) -> Vec<Mention> {
+        let norm = Normalized::new(text);
+        let mut hits = Vec::new();
+        for m in ac.find_overlapping_iter(&norm.text[..]) {
+            let (ns, ne, pat) = (m.start(), m.end(), m.pattern().as_usize());
+            if ne == 0 || ne > norm.len() || ns >= norm.len() {
+                continue;
+            }
+            let (Some(end), Some(start)) = (norm.end_of(text, ne - 1), norm.start_of(text, ns))
+            else {
+                continue;
+            };
+            if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+                continue;
+            }
+            if skip.iter().any(|&(s, e)| start < e && s < end) {
+                continue;
+            }
+            let (key, cands) = (&g.patterns[pat], &g.pattern_cands[pat]);
+            if let Some(hit) = g.check_hit(text, start, end, key, cands) {
+                hits.push(hit);
+            }
+        }
+        g.choose_and_resolve(text, hits)
+    }
+
+    #[test]
+    fn trie_walks_find_what_the_automaton_found() {
+        let g = Gazetteer::get();
+        let mut texts: Vec<String> = [
+            "Sources in Hyesan-si and HYESAN said; the Tumen River, Tumen County, Musan.",
+            "O'Hyesan, ÆHyesan Æ Hyesan, İHyesan, Ŭiju ŬIJU Üiju, P’yŏngyang – P'YŎNGYANG",
+            "양강도혜산시에서 혜산시장 혜산 주민, 신의주시와 마주한 단둥, 무산군 압록강",
+            "Kim Jong Suk County, Onsong-gun, the city of Hoeryong, Mt. Paektu, Chongjin's",
+            "Yanji\u{a0}City, Dandong\u{2011}si, Hyesan\tCounty, Sinuiju  --  Uiju, ß Straße",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // real and test reports where present (tests may read files)
+        for dir in ["/work/shared/eval/dev", "../../eval/heldout", "tests/mixed"] {
+            if let Ok(rd) = std::fs::read_dir(dir) {
+                for e in rd.flatten() {
+                    if let Ok(b) = std::fs::read(e.path()) {
+                        texts.push(String::from_utf8_lossy(&b).into_owned());
+                    }
+                }
+            }
+        }
+        // random texts from place names, their neighbours and awkward chars
+        let mut pieces: Vec<String> = g
+            .places
+            .iter()
+            .flat_map(|p| {
+                p.variants
+                    .iter()
+                    .chain(p.qualified_variants.iter())
+                    .cloned()
+            })
+            .collect();
+        for w in [
+            " ", " ", " ", "-", "'", "’", ",", ".", "\n", "Æ", "æ", "İ", "ß", "Ŏ", "\u{a0}",
+            "\u{301}", "도", "시", "군", "주", "장", "강", "에서", "the ", "County", "River",
+            " Post", "of ", "a", "X", "9", "🙂", "Ω",
+        ] {
+            pieces.push(w.to_string());
+        }
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let k = 1 + next(12);
+            let t: String = (0..k)
+                .map(|_| pieces[next(pieces.len())].as_str())
+                .collect();
+            texts.push(t);
+        }
+        let ac = aho_corasick::AhoCorasick::new(&g.patterns).unwrap();
+        let mut found = 0;
+        for t in &texts {
+            let m = g.find_mentions(t, &[]);
+            found += m.len();
+            assert_eq!(m, mentions_by_automaton(g, &ac, t, &[]), "{t:?}");
+            let skip = [(t.len() / 3, t.len() / 2)];
+            let m = g.find_mentions(t, &skip);
+            assert_eq!(m, mentions_by_automaton(g, &ac, t, &skip), "{t:?}");
+        }
+        assert!(found > 1000, "{found}");
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod overlap;
 pub mod places;
 pub mod quantities;
 pub mod text;
+mod trie;
 
 pub use model::*;
 pub use output::{codebook_json, format_table};
