@@ -157,6 +157,24 @@ impl PostgresStore {
         })
     }
 
+    /// The plan of the statement [`Store::events`] lists `filter`'s page with through
+    /// the listing order (`EXPLAIN (ANALYZE, BUFFERS)` when `analyze`, which runs it;
+    /// else `EXPLAIN (COSTS OFF)`), one line per plan line. A broad text's page is
+    /// first tried by a probe walk, which this does not show. For tests and benchmarks.
+    #[doc(hidden)]
+    pub fn explain_events(&self, filter: &EventFilter, analyze: bool) -> Result<Vec<String>> {
+        let mut c = self.conn()?;
+        let page = listing(&mut c, filter)?;
+        let options = if analyze {
+            "ANALYZE, BUFFERS"
+        } else {
+            "COSTS OFF"
+        };
+        let sql = format!("EXPLAIN ({options}) {}", page.sql);
+        let rows = query_filtered(&mut c, filter, &sql, &page.params)?;
+        rows.iter().map(|r| col(r, 0)).collect()
+    }
+
     /// [`Store::count_events`] counted from the events, without the count table (for
     /// tests and benchmarks).
     #[doc(hidden)]
@@ -1365,40 +1383,14 @@ impl Store for PostgresStore {
 
     fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
         let mut c = self.conn()?;
-        let mut p = Params::default();
-        let (mut clauses, broad) = read_clauses(&mut c, filter, &mut p)?;
-        // `from` bounds only `eff_end`, which no index orders: bound `eff_start` too.
-        let lo = counts::earliest_start(&mut c, filter)?;
-        if broad {
-            if let Some(page) = events_by_probe(&mut c, filter, lo.as_deref(), PROBE_WINDOW)? {
-                return Ok(page);
+        let page = listing(&mut c, filter)?;
+        if page.broad {
+            let lo = page.lo.as_deref();
+            if let Some(events) = events_by_probe(&mut c, filter, lo, PROBE_WINDOW)? {
+                return Ok(events);
             }
         }
-        if let Some(lo) = lo {
-            clauses.push(format!("e.eff_start >= {}", p.add(lo)));
-        }
-        let limit = p.add(filter.limit.map(to_i64));
-        let offset = p.add(to_i64(filter.offset));
-        // Pick the page's ids first (ordering only index keys), then read those rows.
-        // The events of a text resolved to its reports' ids are found by report and
-        // sorted (`OFFSET 0` keeps the planner from walking the whole listing order for
-        // them, as it did for the 56 `Hoeryong` reports at 10k: 7,195 events read for
-        // 25, and ten times as many at ten times the reports).
-        let from = if filter.text.is_some() && !broad {
-            format!(
-                "(SELECT e.id, e.eff_start FROM events e{} OFFSET 0) e",
-                where_sql(&clauses)
-            )
-        } else {
-            format!("events e{}", where_sql(&clauses))
-        };
-        let sql = format!(
-            "SELECT {EVENT_COLS} WHERE e.id IN (
-                SELECT e.id FROM {from}
-                ORDER BY e.eff_start, e.id LIMIT {limit} OFFSET {offset})
-             ORDER BY e.eff_start, e.id"
-        );
-        let rows = query_filtered(&mut c, filter, &sql, &p)?;
+        let rows = query_filtered(&mut c, filter, &page.sql, &page.params)?;
         rows.iter().map(stored_event).collect()
     }
 
@@ -2032,6 +2024,56 @@ const PROBE_WINDOW: usize = 2_000;
 
 /// Rows fetched from the walk at a time.
 const PROBE_BATCH: i32 = 64;
+
+/// The statement [`Store::events`] lists a page with through the listing's index order,
+/// with its parameters; `broad` when its text filter is broad (the page is then first
+/// tried by [`events_by_probe`], from `lo`).
+struct Listing {
+    sql: String,
+    params: Params,
+    broad: bool,
+    lo: Option<String>,
+}
+
+/// The [`Listing`] of `filter` (runs the text's id lookup and the longest-span read).
+fn listing(c: &mut Client, filter: &EventFilter) -> Result<Listing> {
+    let mut p = Params::default();
+    let (mut clauses, broad) = read_clauses(c, filter, &mut p)?;
+    // `from` bounds `eff_end`, which the listing indexes hold after `id` (step 14: the
+    // condition is tested on their entries) but do not order by: bound `eff_start` too,
+    // so that the index range starts there instead of at the first event.
+    let lo = counts::earliest_start(c, filter)?;
+    if let Some(lo) = &lo {
+        clauses.push(format!("e.eff_start >= {}", p.add(lo.clone())));
+    }
+    let limit = p.add(filter.limit.map(to_i64));
+    let offset = p.add(to_i64(filter.offset));
+    // Pick the page's ids first (ordering only index keys), then read those rows.
+    // The events of a text resolved to its reports' ids are found by report and
+    // sorted (`OFFSET 0` keeps the planner from walking the whole listing order for
+    // them, as it did for the 56 `Hoeryong` reports at 10k: 7,195 events read for
+    // 25, and ten times as many at ten times the reports).
+    let from = if filter.text.is_some() && !broad {
+        format!(
+            "(SELECT e.id, e.eff_start FROM events e{} OFFSET 0) e",
+            where_sql(&clauses)
+        )
+    } else {
+        format!("events e{}", where_sql(&clauses))
+    };
+    let sql = format!(
+        "SELECT {EVENT_COLS} WHERE e.id IN (
+            SELECT e.id FROM {from}
+            ORDER BY e.eff_start, e.id LIMIT {limit} OFFSET {offset})
+         ORDER BY e.eff_start, e.id"
+    );
+    Ok(Listing {
+        sql,
+        params: p,
+        broad,
+        lo,
+    })
+}
 
 /// One page of a listing whose text matches many reports (as SQLite's
 /// `events_by_probe`): walk the events of the other filters in listing order (an index,

@@ -673,7 +673,7 @@ fn a_postgres_store_migrates_to_the_count_table_with_its_data() {
         )
         .unwrap();
     let again = Case::new(store.test);
-    assert_eq!(again.schema_version().unwrap(), 13);
+    assert_eq!(again.schema_version().unwrap(), 14);
     assert_eq!(again.table(), kept);
     check_filters(&again, &mut rng, 30);
 }
@@ -1050,7 +1050,7 @@ fn a_postgres_text_count_table_converts_to_integer_keys() {
         )
         .unwrap();
     let mut again = Case::new(store.test);
-    assert_eq!(again.schema_version().unwrap(), 13);
+    assert_eq!(again.schema_version().unwrap(), 14);
     assert_eq!(again.table(), kept);
     check_filters(&again, &mut rng, 40);
     check_table(&mut again);

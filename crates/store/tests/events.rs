@@ -5,7 +5,9 @@ mod common;
 use chrono::NaiveDate;
 use common::*;
 use lantern_extract::{Actor, EventType, Modality};
-use lantern_store::{EventFilter, ReviewDecision, ReviewState, Store, StoreError};
+use lantern_store::{
+    EventFilter, FileInput, PostgresStore, ReviewDecision, ReviewState, Store, StoreError,
+};
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -377,4 +379,143 @@ fn events_after_agrees_with_the_walk() {
             3
         );
     }
+}
+
+/// PostgreSQL step 14: the listing indexes carry `eff_end` after `id`, so that a type x
+/// province x month page tests `eff_end >= from` on the index entries (not on the rows of
+/// the events of the month before that end before it), and a store at step 13 migrates to
+/// them, keeping a new index built beforehand and rebuilding an invalid one, with the
+/// same pages.
+#[test]
+fn postgres_listing_indexes_test_eff_end() {
+    let Some(mut store) = postgres_store() else {
+        return;
+    };
+    let Backend::Postgres { url, db, .. } = &store.backend else {
+        unreachable!("a PostgreSQL test store");
+    };
+    let (url, db) = (url.clone(), db.clone());
+    // Arrests in Hyesan (Ryanggang) starting in February and March 2024, every third
+    // one lasting a month, and crackdowns in Onsŏng: the March page takes the February
+    // ones that end in March.
+    let files: Vec<FileInput> = (0..60)
+        .map(|i| {
+            let month = 2 + i % 2;
+            let day = 1 + i % 28;
+            let start = format!("2024-{month:02}-{day:02}");
+            let end = format!("2024-{:02}-{day:02}", month + 1);
+            let end = (i % 3 == 0).then_some(end.as_str());
+            let events = vec![
+                dated(
+                    event(EventType::Arrest, vec![], vec![hyesan()]),
+                    &start,
+                    end,
+                ),
+                dated(
+                    event(EventType::Crackdown, vec![], vec![onsong()]),
+                    &start,
+                    end,
+                ),
+            ];
+            file_input(
+                text_file(&format!("R{i}"), &start, &format!("Report number {i}.")),
+                &format!("r{i}.txt"),
+                events,
+            )
+        })
+        .collect();
+    store.ingest_batch(&files).unwrap();
+    let page = EventFilter {
+        event_type: Some(EventType::Arrest),
+        province: Some("Ryanggang".into()),
+        from: Some(date("2024-03-01")),
+        to: Some(date("2024-03-31")),
+        limit: Some(25),
+        ..Default::default()
+    };
+    let ids =
+        |s: &dyn Store| -> Vec<i64> { s.events(&page).unwrap().iter().map(|e| e.id).collect() };
+    let listed = ids(&*store);
+    // 30 start in March, and the 10 of February lasting a month end in it.
+    assert_eq!(store.count_events(&page).unwrap(), 40);
+    assert_eq!(listed.len(), 25);
+
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let defs = |c: &mut postgres::Client| -> Vec<(String, String, bool)> {
+        c.query(
+            "SELECT ci.relname::text, pg_get_indexdef(i.indexrelid), i.indisvalid
+             FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid
+             WHERE i.indrelid = 'events'::regclass AND ci.relname LIKE 'events_%order%'
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+    };
+    let latest = |c: &mut postgres::Client| {
+        let d = defs(c);
+        assert_eq!(d.len(), 2, "{d:?}");
+        assert_eq!(d[0].0, "events_order");
+        assert!(d[0].1.ends_with("(eff_start, id, eff_end)"), "{d:?}");
+        assert_eq!(d[1].0, "events_type_order");
+        assert!(
+            d[1].1.ends_with("(event_type, eff_start, id, eff_end)"),
+            "{d:?}"
+        );
+        assert!(d[0].2 && d[1].2, "valid: {d:?}");
+    };
+    latest(&mut c);
+
+    // The page's plan, with the planner kept off the whole-table scans a store this
+    // small would take: the type's index, `eff_end` among its index conditions.
+    c.batch_execute(&format!(
+        "ALTER DATABASE {db} SET enable_seqscan = off;
+         ALTER DATABASE {db} SET enable_bitmapscan = off"
+    ))
+    .unwrap();
+    let plan = PostgresStore::connect(&url)
+        .unwrap()
+        .explain_events(&page, false)
+        .unwrap();
+    let text = plan.join("\n");
+    eprintln!("{text}");
+    let at = plan
+        .iter()
+        .position(|l| l.contains("using events_type_order"))
+        .unwrap_or_else(|| panic!("the type's listing index:\n{text}"));
+    assert!(
+        plan[at + 1].contains("Index Cond") && plan[at + 1].contains("eff_end >="),
+        "eff_end tested on the index:\n{text}"
+    );
+    assert!(!text.contains("Filter: (eff_end"), "{text}");
+    let analyzed = PostgresStore::connect(&url)
+        .unwrap()
+        .explain_events(&page, true)
+        .unwrap();
+    assert!(
+        analyzed.iter().any(|l| l.contains("Buffers")),
+        "{analyzed:?}"
+    );
+
+    // Back to step 13's indexes, with the new type index built beforehand and an invalid
+    // leftover of the other (as a failed `CREATE INDEX CONCURRENTLY` leaves).
+    store
+        .raw_exec(
+            "DROP INDEX events_order; DROP INDEX events_type_order;
+             CREATE INDEX events_order ON events(eff_start, id);
+             CREATE INDEX events_type_order ON events(event_type, eff_start, id);
+             CREATE INDEX events_type_order_end ON events(event_type, eff_start, id, eff_end);
+             CREATE INDEX events_order_end ON events(eff_start, id, eff_end);
+             UPDATE pg_index SET indisvalid = false
+                 WHERE indexrelid = 'events_order_end'::regclass;
+             UPDATE schema_version SET version = 13",
+        )
+        .unwrap();
+    assert_eq!(defs(&mut c).len(), 4);
+    let again = store.reopen();
+    assert_eq!(again.schema_version().unwrap(), 14);
+    latest(&mut c);
+    assert_eq!(ids(&*again), listed);
 }

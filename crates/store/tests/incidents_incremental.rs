@@ -515,7 +515,7 @@ fn the_event_change_counter_survives_its_migration() {
         )
         .unwrap();
     let mut again = store.reopen();
-    assert_eq!(again.schema_version().unwrap(), 13);
+    assert_eq!(again.schema_version().unwrap(), 14);
     let now = again.incident_delta(None).unwrap().now;
     assert_eq!(now.event_changes, 5);
     assert_eq!(now.max_event_id, before.max_event_id);
