@@ -12,21 +12,12 @@ fn stores_with(docs: &[(&str, &str)]) -> Vec<(TestStore, Vec<String>)> {
     stores().into_iter().map(|s| store_with(s, docs)).collect()
 }
 
-fn store_with(mut store: TestStore, docs: &[(&str, &str)]) -> (TestStore, Vec<String>) {
-    let files: Vec<_> = docs
+fn store_with(store: TestStore, docs: &[(&str, &str)]) -> (TestStore, Vec<String>) {
+    let docs: Vec<(String, String)> = docs
         .iter()
-        .enumerate()
-        .map(|(i, (title, body))| {
-            file_input(
-                text_file(title, "2024-05-01", body),
-                &format!("doc-{i}.txt"),
-                vec![],
-            )
-        })
+        .map(|(t, b)| (t.to_string(), b.to_string()))
         .collect();
-    store.ingest_batch(&files).unwrap();
-    let ids = files.iter().map(|f| f.reports[0].0.id.clone()).collect();
-    (store, ids)
+    store_in_batches(store, &docs, &[docs.len()])
 }
 
 /// [`stores_with`], one report per batch: stored in the order of `docs` (one batch is
