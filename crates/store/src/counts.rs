@@ -407,16 +407,43 @@ impl Delta {
                 Ok(id)
             }
         })?;
-        let mut up = conn.prepare_cached(
-            "INSERT INTO event_counts(g, k1, v1, k2, v2, event_type, review_state, m0, m1, n)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT DO UPDATE SET n = n + excluded.n",
-        )?;
-        for ([g, k1, v1, k2, v2, t, st, m0, m1], n) in rows {
-            up.execute(rusqlite::params![g, k1, v1, k2, v2, t, st, m0, m1, n])?;
+        // Rows go in statements of `UPSERT_ROWS` rows each (one statement's set-up per
+        // many rows), the rest one by one.
+        let mut many = conn.prepare_cached(&upsert_sql(UPSERT_ROWS))?;
+        let mut chunks = rows.chunks_exact(UPSERT_ROWS);
+        for chunk in &mut chunks {
+            let values: Vec<i64> = chunk
+                .iter()
+                .flat_map(|(key, n)| key.iter().copied().chain(std::iter::once(*n)))
+                .collect();
+            many.execute(rusqlite::params_from_iter(values))?;
+        }
+        let mut one = conn.prepare_cached(&upsert_sql(1))?;
+        for (key, n) in chunks.remainder() {
+            let values = key.iter().copied().chain(std::iter::once(*n));
+            one.execute(rusqlite::params_from_iter(values))?;
         }
         Ok(())
     }
+}
+
+/// Rows of the count table added or updated by one statement of [`Delta::write`]
+/// (10 parameters each, under SQLite's limit of 32,766).
+const UPSERT_ROWS: usize = 64;
+
+/// The SQLite statement adding `rows` rows of changes to the count table.
+fn upsert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO event_counts(g, k1, v1, k2, v2, event_type, review_state, m0, m1, n) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?,?,?,?,?)");
+    }
+    sql.push_str(" ON CONFLICT DO UPDATE SET n = n + excluded.n");
+    sql
 }
 
 /// The id of `text` in the SQLite dictionary `count_terms` (ASCII case-insensitive, like
