@@ -19,6 +19,7 @@ use crate::search::Query;
 use crate::types::*;
 use crate::Store;
 
+mod ckpt;
 pub(crate) mod fts;
 mod incidents;
 mod interop;
@@ -53,6 +54,9 @@ pub struct SqliteStore {
     /// The full-text index's own file and writer, for a store of the split layout
     /// (created since migration 15); `None`: the index is `report_fts` in `lantern.db`.
     fts: Option<Box<fts::FtsSide>>,
+    /// A bulk writer's WAL checkpoint thread (see `ckpt`), from its first bulk batch to
+    /// [`Store::finish_ingest`].
+    ckpt: Option<ckpt::Checkpointer>,
 }
 
 /// Events a bulk writer's batches may leave above the count table's watermark before
@@ -72,11 +76,15 @@ const BULK_BATCH: usize = 64;
 /// generated reports writes about 20,000 WAL pages: most of the count table and the
 /// date-ordered indexes again each time). Durability is that of WAL with
 /// `synchronous = NORMAL` either way: a crash loses at most the last transactions and
-/// never corrupts the file.
+/// never corrupts the file. The automatic checkpoint is the fallback: while a bulk
+/// writer's checkpoint thread runs (see `ckpt`), its checkpoints run there instead.
 const BULK_PRAGMAS: &str = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 32768;";
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
+        // The checkpoint thread's connection closes first: the writer's connection is
+        // then the last one and checkpoints the rest of the WAL when it closes.
+        self.end_bulk_checkpoints();
         // Each connection attaches the other file read-only, and only a file's last
         // read-write connection checkpoints its WAL into it when closing: detach the
         // index first, then close the index's writer (it waits for its thread), so
@@ -251,6 +259,7 @@ impl SqliteStore {
             bulk: false,
             pending: None,
             fts,
+            ckpt: None,
         };
         // Reports a stopped ingest left unindexed are indexed now, if the index can be
         // written without waiting (an ingest's own writer catches up otherwise).
@@ -1115,6 +1124,22 @@ fn is_hex(s: &str) -> bool {
 }
 
 impl SqliteStore {
+    /// Stop a bulk writer's checkpoint thread, if one runs (after its running
+    /// checkpoint), and turn the connection's automatic checkpoints back on.
+    fn end_bulk_checkpoints(&mut self) {
+        if let Some(mut c) = self.ckpt.take() {
+            c.stop();
+            let _ = self
+                .conn
+                .wal_hook(None::<fn(&mut rusqlite::hooks::Wal, i32) -> rusqlite::Result<()>>);
+            let _ = self.conn.execute_batch(if self.bulk {
+                "PRAGMA wal_autocheckpoint = 32768;"
+            } else {
+                "PRAGMA wal_autocheckpoint = 1000;"
+            });
+        }
+    }
+
     /// Write a batch of files with their prepared rows in one transaction (the SQLite
     /// work of [`Store::ingest_batch`] and [`Store::ingest_prepared`]).
     ///
@@ -1131,6 +1156,16 @@ impl SqliteStore {
         if !self.bulk && files.len() >= BULK_BATCH {
             self.conn.execute_batch(BULK_PRAGMAS)?;
             self.bulk = true;
+        }
+        if self.bulk && files.len() >= BULK_BATCH && self.ckpt.is_none() {
+            // Without the thread (it could not start, or `LANTERN_WAL_CKPT=off`),
+            // automatic checkpoints stay on.
+            if let Some(sizes) = ckpt::sizes() {
+                self.ckpt = ckpt::Checkpointer::start(&mut self.conn, &self.path, sizes).ok();
+            }
+        }
+        if let Some(c) = self.ckpt.as_mut() {
+            c.before_transaction();
         }
         let at = now();
         // Taken out for the batch: should it fail, the sums are dropped and the next
@@ -1279,6 +1314,9 @@ impl SqliteStore {
         bump_data_version(&tx)?;
         tx.commit()?;
         self.pending = keep;
+        if let Some(c) = self.ckpt.as_mut() {
+            c.committed();
+        }
         if let Some(side) = self.fts.as_mut() {
             if !fts_batch.rows.is_empty() {
                 let r = if defer_fts && self.bulk && files.len() >= BULK_BATCH {
@@ -1316,8 +1354,12 @@ impl Store for SqliteStore {
     }
 
     fn finish_ingest(&mut self) -> Result<()> {
-        // The fold runs here while the index's thread finishes its last batches; a
-        // finished ingest is then fully searchable.
+        // The fold runs here while the index's thread finishes its last batches and the
+        // checkpoint thread copies the last batches' pages; a finished ingest is then
+        // fully searchable.
+        if let Some(c) = self.ckpt.as_mut() {
+            c.checkpoint_now();
+        }
         if self.pending.is_some() || crate::counts::unfolded_above(&self.conn)?.is_some() {
             self.fold_counts()?;
         }
@@ -1327,6 +1369,7 @@ impl Store for SqliteStore {
         if self.fts_lags()? {
             self.catch_up_fts(true)?;
         }
+        self.end_bulk_checkpoints();
         Ok(())
     }
 

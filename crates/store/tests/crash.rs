@@ -85,6 +85,9 @@ fn child_past(
     let mut child = Command::new(exe)
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env(env, dir)
+        // Checkpoints every 8 WAL pages on the bulk writer's checkpoint thread and a WAL
+        // restart from 64: the kill lands among checkpoints and restarts.
+        .env("LANTERN_WAL_CKPT", "8,64")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
