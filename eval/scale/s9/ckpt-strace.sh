@@ -1,12 +1,13 @@
 #!/bin/bash
 # usage: ckpt-strace.sh BINARY LABEL -- one ingest of /work/bench/c10k into a fresh store under
 # $OUT (default /work/bench/ckpt) under `strace -f -T`, then per thread (the writing thread is
-# the process's first thread): calls and seconds spent in fsync/fdatasync, pwrite64, pread64.
+# the process's first thread): calls and seconds spent in fsync/fdatasync, pwrite64, pread64 and sleeps
+# (SQLite's busy handler sleeps when a lock is taken).
 BIN=$1; LABEL=$2; OUT=${OUT:-/work/bench/ckpt}
 D=$OUT/S-$LABEL; rm -rf $D
 echo "== $LABEL $(date -u +%H:%M:%S) $(uptime | sed 's/.*load/load/')"
-strace -f -T -e trace=fsync,fdatasync,pwrite64,pread64 -o $OUT/strace-$LABEL.txt \
-  $BIN --data $D ingest --quiet --no-incidents /work/bench/c10k 2>&1 | sed 's/^/   /'
+strace -f -T -e trace=fsync,fdatasync,pwrite64,pread64,nanosleep,clock_nanosleep -o $OUT/strace-$LABEL.txt \
+  env LANTERN_PIPELINE_TRACE=/dev/null $BIN --data $D ingest --quiet --no-incidents /work/bench/c10k 2>&1 | sed 's/^/   /'
 # Thread names are gone after the run: the writing thread is the first pid in the log;
 # other threads are told apart by what they do (the index thread writes lantern-fts.db's
 # WAL, the checkpoint thread fsyncs lantern.db without writing WAL frames).

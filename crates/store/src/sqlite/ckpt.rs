@@ -84,8 +84,10 @@ pub(crate) struct Checkpointer {
     handle: Option<JoinHandle<()>>,
     /// Frames in the WAL after the writer's last commit (set by its WAL hook).
     frames: Arc<AtomicI64>,
-    /// `frames` when a checkpoint was last asked for (0 after the WAL restarted).
+    /// `frames` when a checkpoint was last asked for (0 after the WAL restarted), and
+    /// that checkpoint's generation.
     asked_at: i64,
+    asked_gen: u64,
     /// `frames` after the previous commit, to see a restart.
     last_frames: i64,
     /// WAL size from which the writer waits for a full checkpoint before a transaction.
@@ -189,6 +191,7 @@ impl Checkpointer {
             handle: Some(handle),
             frames,
             asked_at: 0,
+            asked_gen: 0,
             last_frames: 0,
             settle_at: limit,
             step,
@@ -218,7 +221,7 @@ impl Checkpointer {
         self.last_frames = frames;
         if frames - self.asked_at >= self.step {
             self.asked_at = frames;
-            self.ask();
+            self.asked_gen = self.ask();
         }
     }
 
@@ -230,9 +233,16 @@ impl Checkpointer {
             return;
         }
         self.settle_at = frames + self.limit / 2;
-        self.asked_at = frames;
         let t = Instant::now();
-        let gen = self.ask();
+        // The checkpoint asked for after the last commit covers every frame: wait for
+        // it; else ask for one.
+        let gen = if self.asked_at == frames && self.asked_gen > 0 {
+            self.asked_gen
+        } else {
+            self.asked_at = frames;
+            self.asked_gen = self.ask();
+            self.asked_gen
+        };
         self.wait_for(gen);
         self.waits += 1;
         self.waited += t.elapsed().as_secs_f64();
@@ -241,7 +251,7 @@ impl Checkpointer {
     /// Ask for a checkpoint of everything committed now (without waiting for it).
     pub(crate) fn checkpoint_now(&mut self) {
         self.asked_at = self.frames.load(Ordering::Relaxed);
-        self.ask();
+        self.asked_gen = self.ask();
     }
 
     fn wait_for(&self, gen: u64) {
