@@ -57,6 +57,7 @@
 //! written.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use rusqlite::types::Value;
@@ -950,7 +951,7 @@ pub(crate) fn add_inserted(conn: &Connection, before: i64, w: i64) -> Result<()>
 #[derive(Debug)]
 pub(crate) struct Pending {
     /// The summed contributions of the events in `ranges`, as they were written.
-    pub(crate) tally: Tally,
+    sums: Summer,
     /// Id ranges `(lo, hi]` of the events written by this connection's batches.
     ranges: Vec<(i64, i64)>,
     /// Events in `ranges`.
@@ -964,7 +965,7 @@ impl Pending {
     /// A new, empty sum, in the transaction of its first batch.
     pub(crate) fn start(conn: &Connection) -> Result<Pending> {
         Ok(Pending {
-            tally: Tally::default(),
+            sums: Summer::Here(Box::default()),
             ranges: Vec::new(),
             events: 0,
             changes: event_changes(conn)?,
@@ -976,6 +977,87 @@ impl Pending {
         if after > before {
             self.ranges.push((before, after));
             self.events += after - before;
+        }
+    }
+
+    /// Add the contributions of a batch's reports. They are summed on a thread of
+    /// their own (started by the first batch) rather than on the writing one: the sum
+    /// of a bulk ingest's keys (sorted runs of hundreds of thousands of keys, see
+    /// [`Runs`]) is a tenth of the writer's work otherwise, and the writer is the
+    /// longest chain of an ingest. Summed here for a small batch (`bulk` false) while
+    /// no thread runs, or where none can be started.
+    pub(crate) fn add(&mut self, batch: Vec<Arc<Contribution>>, bulk: bool) {
+        if batch.is_empty() {
+            return;
+        }
+        if let (Summer::Here(t), true) = (&mut self.sums, bulk) {
+            let tally = std::mem::take(t.as_mut());
+            self.sums = Summer::start(tally);
+        }
+        match &mut self.sums {
+            Summer::Here(t) => batch.iter().for_each(|c| t.merge(c)),
+            Summer::Thread { batches, .. } => {
+                if batches.send(batch).is_err() {
+                    // The thread is gone (it panicked): the sum is lost, so the fold
+                    // reads these events back.
+                    self.sums = Summer::Lost;
+                }
+            }
+            Summer::Lost => {}
+        }
+    }
+
+    /// The sum, once the summing thread has added every batch; `None` when it was lost.
+    fn into_tally(self) -> Option<Tally> {
+        match self.sums {
+            Summer::Here(t) => Some(*t),
+            Summer::Thread { batches, thread } => {
+                drop(batches);
+                thread.join().ok()
+            }
+            Summer::Lost => None,
+        }
+    }
+}
+
+/// Where a [`Pending`] sum is kept.
+#[derive(Debug)]
+enum Summer {
+    /// Summed on the calling thread.
+    Here(Box<Tally>),
+    /// Summed by a thread that adds the batches sent to it and returns the sum once
+    /// the sender is dropped.
+    Thread {
+        batches: std::sync::mpsc::SyncSender<Vec<Arc<Contribution>>>,
+        thread: std::thread::JoinHandle<Tally>,
+    },
+    /// The summing thread failed.
+    Lost,
+}
+
+/// Batches queued for the summing thread before the writer waits for it (each is one
+/// ingest chunk's contributions, shared, not copied).
+const SUM_QUEUE: usize = 4;
+
+impl Summer {
+    /// A summing thread starting from `tally`; summing here when none can start.
+    fn start(tally: Tally) -> Summer {
+        let (batches, queue) = std::sync::mpsc::sync_channel::<Vec<Arc<Contribution>>>(SUM_QUEUE);
+        let mut tally = tally;
+        let spawned = std::thread::Builder::new()
+            .name("lantern-sums".into())
+            .spawn(move || {
+                for batch in queue {
+                    for c in &batch {
+                        tally.merge(c);
+                    }
+                }
+                tally
+            });
+        match spawned {
+            Ok(thread) => Summer::Thread { batches, thread },
+            // The tally went with the closure: the fold reads its events back.
+            Err(_) => Summer::Lost,
         }
     }
 }
@@ -996,9 +1078,13 @@ pub(crate) fn fold(conn: &Connection, pending: Option<Pending>, w: i64) -> Resul
     };
     match pending {
         Some(p) if usable => {
-            let mut ranges = p.ranges;
+            let mut ranges = p.ranges.clone();
             ranges.sort_unstable();
-            p.tally.write(conn)?;
+            match p.into_tally() {
+                Some(tally) => tally.write(conn)?,
+                // The sum was lost: these events are read back like any other.
+                None => ranges.clear(),
+            }
             // The gaps between this connection's ranges.
             let mut lo = w;
             for (a, b) in ranges {
@@ -1607,6 +1693,72 @@ mod tests {
     use super::*;
     use crate::types::ReviewState;
     use lantern_extract::{Actor, EventType};
+
+    /// The sorted runs a bulk writer sums its reports' keys in give the same rows as
+    /// summing every event's keys in one table, across several sorts and merges (more
+    /// than [`RUN_KEYS`] entries) and with sums that cancel out.
+    #[test]
+    fn sorted_runs_sum_like_the_hash_table() {
+        let mut whole = Delta::default();
+        let mut merged = Tally::default();
+        let mut added = 0;
+        let mut i: u32 = 0;
+        while added <= 2 * RUN_KEYS + 1_000 {
+            let mut report = Tally::default();
+            let mut dims = Dims {
+                event_type: ["arrest", "execution", "crackdown"][(i % 3) as usize].into(),
+                review_state: "machine".into(),
+                m0: format!("20{:02}-{:02}", 10 + i % 7, 1 + i % 12),
+                m1: String::new(),
+                tags: Vec::new(),
+            };
+            dims.tag("o", format!("Outlet {}", i % 5));
+            dims.tag("p", format!("Province {}", i % 9));
+            dims.tag("l", format!("place-{}", i % 400));
+            dims.tag("a", format!("actor-{}", i % 13));
+            // Every seventh report takes its events back again.
+            let sign = if i % 7 == 6 { -1 } else { 1 };
+            for _ in 0..3 {
+                report.delta.add(&dims, sign);
+                whole.add(&dims, sign);
+            }
+            let c = report.contribution();
+            added += c.keys.len();
+            merged.merge(&c);
+            i += 1;
+        }
+        assert!(!merged.delta.runs.sums.is_empty());
+        // The two deltas number texts in different orders: compare rows by text.
+        let rows = |d: &Delta| {
+            let mut rows: Vec<_> = d
+                .integer_rows(|t| Ok(i64::from(t)))
+                .unwrap()
+                .into_iter()
+                .map(|(k, n)| {
+                    let text = |j: usize| d.text(u32::try_from(k[j]).unwrap()).to_string();
+                    (
+                        (
+                            k[0],
+                            k[1],
+                            text(2),
+                            k[3],
+                            text(4),
+                            text(5),
+                            text(6),
+                            k[7],
+                            k[8],
+                        ),
+                        n,
+                    )
+                })
+                .collect();
+            rows.sort();
+            rows
+        };
+        let (a, b) = (rows(&whole), rows(&merged.delta));
+        assert!(!a.is_empty());
+        assert_eq!(a, b);
+    }
 
     #[test]
     fn month_numbers_keep_the_order_of_month_texts() {
