@@ -90,7 +90,7 @@ impl FileRows {
                 fts_title: fts_form(r.title.as_deref().unwrap_or("")),
                 fts_body: fts_form(&r.body),
                 events: columns,
-                counts: tally.contribution(),
+                counts: std::sync::Arc::new(tally.contribution()),
             });
         }
         Ok(FileRows { sha256, reports })
@@ -118,8 +118,9 @@ pub(crate) struct ReportRows {
     pub(crate) fts_body: Option<String>,
     /// One per event of the report, in order.
     pub(crate) events: Vec<EventColumns>,
-    /// The events' count-table keys, summed.
-    pub(crate) counts: crate::counts::Contribution,
+    /// The events' count-table keys, summed (shared with the writer's summing thread,
+    /// see [`crate::counts::Pending::add`]).
+    pub(crate) counts: std::sync::Arc<crate::counts::Contribution>,
 }
 
 /// The JSON and normalised columns of one event.

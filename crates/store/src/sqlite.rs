@@ -1181,7 +1181,8 @@ impl SqliteStore {
             Some(p) => p,
             None => crate::counts::Pending::start(&tx)?,
         };
-        let tally = &mut pending.tally;
+        // The contributions of this batch's stored reports, for the summing thread.
+        let mut sums = Vec::new();
         let mut outcomes = Vec::with_capacity(files.len());
         {
             // Every statement is prepared once for the whole batch.
@@ -1285,7 +1286,7 @@ impl SqliteStore {
                         &at,
                     )?;
                     // The report's keys, summed when its rows were prepared.
-                    tally.merge(&rr.counts);
+                    sums.push(std::sync::Arc::clone(&rr.counts));
                     reports.push(ReportOutcome::Stored {
                         id: r.id.clone(),
                         events: n,
@@ -1298,6 +1299,7 @@ impl SqliteStore {
                 });
             }
         }
+        pending.add(sums, self.bulk && files.len() >= BULK_BATCH);
         pending.written(before, crate::counts::max_event_id(&tx)?);
         // A bulk writer folds its batches' sums every `FOLD_EVENTS` events (and at
         // `finish_ingest`); other writers (the web app, small imports) at once.
