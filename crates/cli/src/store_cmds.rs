@@ -4,6 +4,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -103,6 +104,10 @@ struct Chunk {
     slots: Vec<Option<PreparedOne>>,
     /// Slots still empty.
     missing: usize,
+    /// Files sent to the workers in the run up to this chunk's last one: while fewer
+    /// have been taken from the queue, the next one queued is this chunk's or an
+    /// older one's.
+    sent_end: u64,
 }
 
 /// Files in the first chunk: small, so that the writer starts early (the next chunks
@@ -303,6 +308,8 @@ struct Pipeline {
     chunks: VecDeque<Chunk>,
     /// Files sent to the workers and not yet back.
     queued: usize,
+    /// Files sent to the workers in the run.
+    sent: u64,
     /// Whether the reader has sent its last chunk.
     reader_done: bool,
 }
@@ -350,6 +357,7 @@ impl Pipeline {
                     bytes: read.held_bytes,
                     slots: Vec::with_capacity(read.read.len()),
                     missing: 0,
+                    sent_end: 0,
                 };
                 for (path, bytes, sha) in read.read {
                     if store.has_original(&sha)? {
@@ -363,7 +371,9 @@ impl Pipeline {
                         .send((chunk.seq, slot, (path, bytes, sha)))
                         .context("the extraction workers stopped unexpectedly")?;
                     self.queued += 1;
+                    self.sent += 1;
                 }
+                chunk.sent_end = self.sent;
                 self.chunks.push_back(chunk);
                 trace::span(tr, "main", "queue", t0);
             }
@@ -428,6 +438,8 @@ pub fn ingest_into(
     let tr = trace_run.as_ref();
     let (job_tx, job_rx) = std::sync::mpsc::channel::<Job>();
     let job_rx = std::sync::Mutex::new(job_rx);
+    // Files taken from the job queue (by the workers or the writing thread).
+    let taken = AtomicU64::new(0);
     std::thread::scope(|scope| -> anyhow::Result<()> {
         // Owned here, so that the workers stop when this closure returns.
         let job_tx = job_tx;
@@ -436,7 +448,7 @@ pub fn ingest_into(
         let _stop_reader = StopReader(&in_flight);
         for worker in 0..threads {
             let tx = tx.clone();
-            let job_rx = &job_rx;
+            let (job_rx, taken) = (&job_rx, &taken);
             scope.spawn(move || {
                 lower_thread_priority(nice);
                 let label = format!("x{worker}");
@@ -449,6 +461,7 @@ pub fn ingest_into(
                     let Ok((seq, slot, (path, bytes, sha))) = job else {
                         break;
                     };
+                    taken.fetch_add(1, Ordering::AcqRel);
                     trace::span(tr, &label, "idle", t0);
                     let t0 = trace::now(tr);
                     let one = prepare_one(path, bytes, sha);
@@ -484,6 +497,7 @@ pub fn ingest_into(
         let mut state = Pipeline {
             chunks: VecDeque::new(),
             queued: 0,
+            sent: 0,
             reader_done: false,
         };
         loop {
@@ -512,14 +526,22 @@ pub fn ingest_into(
             }
             // The oldest chunk is not complete (or not read yet): rather than wait for
             // the workers (which may be starved of CPU by other processes at their lower
-            // priority), take a queued file and prepare it here, at this thread's
-            // priority.
+            // priority), take a queued file of that chunk and prepare it here, at this
+            // thread's priority. Not a later chunk's file: the oldest one would then
+            // wait for this thread.
             let t0 = trace::now(tr);
-            let job = if state.queued > 0 {
+            let front_queued = state
+                .chunks
+                .front()
+                .is_some_and(|c| taken.load(Ordering::Acquire) < c.sent_end);
+            let job = if front_queued {
                 job_rx.try_lock().ok().and_then(|rx| rx.try_recv().ok())
             } else {
                 None
             };
+            if job.is_some() {
+                taken.fetch_add(1, Ordering::AcqRel);
+            }
             if let Some((seq, slot, (path, bytes, sha))) = job {
                 let one = prepare_one(path, bytes, sha);
                 trace::span(tr, "main", "help", t0);
