@@ -10,7 +10,9 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use lantern_extract::{Actor, EventType, EXTRACTOR_VERSION};
-use lantern_store::{EventFilter, FileInput, PreparedFile, ReportOutcome, Store, StoreSpec};
+use lantern_store::{
+    EventFilter, FileInput, OriginalLookup, PreparedFile, ReportOutcome, Store, StoreSpec,
+};
 
 use crate::read::{extract_guarded, read_bytes, FileReports};
 use crate::trace::{self, Trace};
@@ -172,7 +174,10 @@ fn lower_thread_priority(nice: i32) {
 }
 
 /// A chunk of files as the reader thread hands it to the writing thread: read and
-/// hashed, duplicates within the run taken out, not yet checked against the store.
+/// hashed, duplicates within the run taken out. With a lookup of its own
+/// ([`Store::original_lookup`], SQLite) the reader has also skipped stored originals and
+/// queued the rest for the workers itself (`queued`, slots 0 to `queued` - 1, sent right
+/// after this message); otherwise the writing thread checks and queues `read`.
 struct ReadChunk {
     /// The chunk's number (chunks are written in this order).
     seq: u64,
@@ -180,11 +185,15 @@ struct ReadChunk {
     files: u64,
     /// Bytes of the files in `read`, counted against the limit of bytes in flight.
     held_bytes: usize,
-    /// Files new in this run, in input order.
+    /// Files new in this run, in input order, for the writing thread to check against
+    /// the store and queue (empty when the reader did).
     read: Vec<ReadFile>,
+    /// Files the reader queued for the workers itself.
+    queued: usize,
     /// Files that could not be read: (path, reason).
     failed: Vec<(String, String)>,
-    /// Files whose bytes an earlier file of this run already had.
+    /// Files whose bytes an earlier file of this run already had, or (when the reader
+    /// checks) already stored.
     duplicates: usize,
     /// Bytes of every file read (the summary's total).
     bytes: u64,
@@ -225,8 +234,12 @@ impl Drop for StopReader<'_> {
 /// The reader thread's loop: walks `files` in order, reads and hashes each one, drops
 /// the ones whose bytes came earlier in this run, and sends them in chunks of
 /// `FIRST_CHUNK` files doubling up to `limit` (or `max_chunk_bytes`), waiting while
-/// `max_files` files or `max_bytes` bytes are read and not yet written. Returns when
-/// every file is read or the writing thread has stopped.
+/// `max_files` files or `max_bytes` bytes are read and not yet written. With `lookup`
+/// it also drops originals already stored and queues the rest for the workers on
+/// `job_tx`, right after the chunk's message (so that the writing thread knows the chunk
+/// before any of its files comes back). Returns when every file is read or the writing
+/// thread has stopped; an error of the lookup stops it.
+#[allow(clippy::too_many_arguments)]
 fn read_chunks(
     files: &[PathBuf],
     limit: usize,
@@ -234,8 +247,10 @@ fn read_chunks(
     (max_files, max_bytes): (usize, usize),
     in_flight: &(std::sync::Mutex<InFlight>, std::sync::Condvar),
     tx: &std::sync::mpsc::Sender<Msg>,
+    job_tx: &std::sync::mpsc::Sender<Job>,
+    mut lookup: Option<Box<dyn OriginalLookup>>,
     tr: Option<&Trace>,
-) {
+) -> Result<(), String> {
     let (lock, cvar) = in_flight;
     let mut seen_in_run: HashSet<String> = HashSet::new();
     let mut pending = files.iter();
@@ -245,16 +260,16 @@ fn read_chunks(
         let t0 = trace::now(tr);
         {
             let Ok(mut f) = lock.lock() else {
-                return;
+                return Ok(());
             };
             while !f.stop && (f.files >= max_files || f.bytes >= max_bytes) {
                 f = match cvar.wait(f) {
                     Ok(f) => f,
-                    Err(_) => return,
+                    Err(_) => return Ok(()),
                 };
             }
             if f.stop {
-                return;
+                return Ok(());
             }
         }
         trace::span(tr, "rd", "full", t0);
@@ -266,6 +281,7 @@ fn read_chunks(
             files: 0,
             held_bytes: 0,
             read: Vec::new(),
+            queued: 0,
             failed: Vec::new(),
             duplicates: 0,
             bytes: 0,
@@ -294,11 +310,34 @@ fn read_chunks(
             f.files += chunk.files as usize;
             f.bytes += chunk.held_bytes;
         }
+        let mut jobs = Vec::new();
+        if let Some(lookup) = lookup.as_mut() {
+            for file in std::mem::take(&mut chunk.read) {
+                let stored = lookup.has_original(&file.2).map_err(|e| {
+                    format!(
+                        "checking whether {} is stored failed: {e}",
+                        file.0.display()
+                    )
+                })?;
+                if stored {
+                    chunk.duplicates += 1;
+                } else {
+                    jobs.push((chunk.seq, jobs.len(), file));
+                }
+            }
+            chunk.queued = jobs.len();
+        }
         trace::span(tr, "rd", "read", t0);
         if tx.send(Msg::Read(chunk)).is_err() {
-            return;
+            return Ok(());
+        }
+        for job in jobs {
+            if job_tx.send(job).is_err() {
+                return Ok(());
+            }
         }
     }
+    Ok(())
 }
 
 /// The writing thread's view of the pipeline: the chunks read and not yet written.
@@ -351,14 +390,18 @@ impl Pipeline {
                 summary.failed.extend(read.failed);
                 summary.bytes += read.bytes;
                 summary.files_duplicate += read.duplicates;
+                // Files the reader queued itself (slots 0 to `read.queued` - 1); their
+                // jobs are sent after this message, so none of them is back yet.
                 let mut chunk = Chunk {
                     seq: read.seq,
                     files: read.files,
                     bytes: read.held_bytes,
-                    slots: Vec::with_capacity(read.read.len()),
-                    missing: 0,
+                    slots: (0..read.queued).map(|_| None).collect(),
+                    missing: read.queued,
                     sent_end: 0,
                 };
+                self.queued += read.queued;
+                self.sent += read.queued as u64;
                 for (path, bytes, sha) in read.read {
                     if store.has_original(&sha)? {
                         summary.files_duplicate += 1;
@@ -434,6 +477,10 @@ pub fn ingest_into(
         std::sync::Mutex::new(InFlight::default()),
         std::sync::Condvar::new(),
     );
+    // The reader checks for stored originals itself when the store gives it a
+    // connection of its own (SQLite); otherwise (PostgreSQL, or no second connection)
+    // this thread does, one lookup a file, before it queues them.
+    let lookup = store.original_lookup().unwrap_or(None);
     let trace_run = Trace::from_env();
     let tr = trace_run.as_ref();
     let (job_tx, job_rx) = std::sync::mpsc::channel::<Job>();
@@ -474,6 +521,7 @@ pub fn ingest_into(
         }
         {
             let (files, in_flight) = (&files, &in_flight);
+            let job_tx = job_tx.clone();
             scope.spawn(move || {
                 // The reader runs at the workers' priority: it is cheap and runs ahead of
                 // the writing thread, which should have a core whenever it can run.
@@ -486,10 +534,16 @@ pub fn ingest_into(
                         max_in_flight,
                         in_flight,
                         &tx,
+                        &job_tx,
+                        lookup,
                         tr,
                     )
                 }));
-                let end = read.map_err(|_| "the reader thread stopped unexpectedly".to_string());
+                let end = read
+                    .map_err(|_| "the reader thread stopped unexpectedly".to_string())
+                    .and_then(|r| r);
+                // The workers stop once this and the writing thread's senders are gone.
+                drop(job_tx);
                 let _ = tx.send(Msg::End(end));
             });
         }
