@@ -427,8 +427,9 @@ impl Pipeline {
 
 /// Ingest files into an open store, as a pipeline of three kinds of threads. A reader
 /// thread reads and hashes the files in chunks (up to `batch` files or 32 MB of
-/// originals; the first chunk smaller) and drops the ones repeated within the run; this
-/// (the writing) thread skips the originals already stored and queues the rest file by
+/// originals; the first chunk smaller), drops the ones repeated within the run, skips
+/// the originals already stored (on its own connection, [`Store::original_lookup`];
+/// without one this, the writing, thread checks them) and queues the rest file by
 /// file for the extraction workers (one per core, at a lower priority), which parse,
 /// extract and prepare each file's rows and send it back; whenever the oldest chunk is
 /// complete this thread writes it in one transaction, in input order. Files are taken
