@@ -4,12 +4,15 @@
 use std::collections::{HashSet, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use lantern_extract::{Actor, EventType, EXTRACTOR_VERSION};
-use lantern_store::{EventFilter, FileInput, PreparedFile, ReportOutcome, Store, StoreSpec};
+use lantern_store::{
+    EventFilter, FileInput, OriginalLookup, PreparedFile, ReportOutcome, Store, StoreSpec,
+};
 
 use crate::read::{extract_guarded, read_bytes, FileReports};
 use crate::trace::{self, Trace};
@@ -97,12 +100,16 @@ struct Chunk {
     seq: u64,
     /// Files of the input it covers (stored duplicates and unreadable ones included).
     files: u64,
-    /// Bytes of new originals handed out.
+    /// Bytes of originals read for it, counted against the limit in flight.
     bytes: usize,
     /// One slot per file handed out, in input order.
     slots: Vec<Option<PreparedOne>>,
     /// Slots still empty.
     missing: usize,
+    /// Files sent to the workers in the run up to this chunk's last one: while fewer
+    /// have been taken from the queue, the next one queued is this chunk's or an
+    /// older one's.
+    sent_end: u64,
 }
 
 /// Files in the first chunk: small, so that the writer starts early (the next chunks
@@ -166,14 +173,269 @@ fn lower_thread_priority(nice: i32) {
     let _ = nice;
 }
 
-/// Ingest files into an open store, as a pipeline. This thread reads and hashes chunks
-/// of files (up to `batch` files or 32 MB of new originals; the first chunk smaller),
-/// skips originals already stored, and queues the rest file by file for the extraction
-/// workers (one per core, at a lower priority), which parse, extract and prepare each
-/// file's rows and send it back; whenever the oldest chunk is complete this thread
-/// writes it in one transaction. Files are taken one at a time, so no worker idles
-/// while another finishes a chunk, and the next chunk is extracted while this one is
-/// written; at most two `batch`es of files are read and not yet written.
+/// A chunk of files as the reader thread hands it to the writing thread: read and
+/// hashed, duplicates within the run taken out. With a lookup of its own
+/// ([`Store::original_lookup`], SQLite) the reader has also skipped stored originals and
+/// queued the rest for the workers itself (`queued`, slots 0 to `queued` - 1, sent right
+/// after this message); otherwise the writing thread checks and queues `read`.
+struct ReadChunk {
+    /// The chunk's number (chunks are written in this order).
+    seq: u64,
+    /// Files of the input it covers (duplicates and unreadable ones included).
+    files: u64,
+    /// Bytes of the files in `read`, counted against the limit of bytes in flight.
+    held_bytes: usize,
+    /// Files new in this run, in input order, for the writing thread to check against
+    /// the store and queue (empty when the reader did).
+    read: Vec<ReadFile>,
+    /// Files the reader queued for the workers itself.
+    queued: usize,
+    /// Files that could not be read: (path, reason).
+    failed: Vec<(String, String)>,
+    /// Files whose bytes an earlier file of this run already had, or (when the reader
+    /// checks) already stored.
+    duplicates: usize,
+    /// Bytes of every file read (the summary's total).
+    bytes: u64,
+}
+
+/// What the writing thread receives: a chunk from the reader, a file back from an
+/// extraction worker, or the reader's end (an error when it stopped abnormally).
+enum Msg {
+    Read(ReadChunk),
+    Done(u64, usize, PreparedOne),
+    End(Result<(), String>),
+}
+
+/// Files and bytes read and not yet written, shared by the reader (which waits while
+/// they are at the limit) and the writing thread (which gives them back after each
+/// chunk's write, and stops the reader when it returns).
+#[derive(Default)]
+struct InFlight {
+    files: usize,
+    bytes: usize,
+    stop: bool,
+}
+
+/// Stops the reader thread when the writing thread leaves the pipeline, on success or
+/// on an error, so that the scope's join never waits for a reader blocked at the limit.
+struct StopReader<'a>(&'a (std::sync::Mutex<InFlight>, std::sync::Condvar));
+
+impl Drop for StopReader<'_> {
+    fn drop(&mut self) {
+        let (lock, cvar) = self.0;
+        if let Ok(mut f) = lock.lock() {
+            f.stop = true;
+        }
+        cvar.notify_all();
+    }
+}
+
+/// The reader thread's loop: walks `files` in order, reads and hashes each one, drops
+/// the ones whose bytes came earlier in this run, and sends them in chunks of
+/// `FIRST_CHUNK` files doubling up to `limit` (or `max_chunk_bytes`), waiting while
+/// `max_files` files or `max_bytes` bytes are read and not yet written. With `lookup`
+/// it also drops originals already stored and queues the rest for the workers on
+/// `job_tx`, right after the chunk's message (so that the writing thread knows the chunk
+/// before any of its files comes back). Returns when every file is read or the writing
+/// thread has stopped; an error of the lookup stops it.
+#[allow(clippy::too_many_arguments)]
+fn read_chunks(
+    files: &[PathBuf],
+    limit: usize,
+    max_chunk_bytes: usize,
+    (max_files, max_bytes): (usize, usize),
+    in_flight: &(std::sync::Mutex<InFlight>, std::sync::Condvar),
+    tx: &std::sync::mpsc::Sender<Msg>,
+    job_tx: &std::sync::mpsc::Sender<Job>,
+    mut lookup: Option<Box<dyn OriginalLookup>>,
+    tr: Option<&Trace>,
+) -> Result<(), String> {
+    let (lock, cvar) = in_flight;
+    let mut seen_in_run: HashSet<String> = HashSet::new();
+    let mut pending = files.iter();
+    let mut next_size = FIRST_CHUNK.min(limit);
+    let mut seq = 0u64;
+    while pending.len() > 0 {
+        let t0 = trace::now(tr);
+        {
+            let Ok(mut f) = lock.lock() else {
+                return Ok(());
+            };
+            while !f.stop && (f.files >= max_files || f.bytes >= max_bytes) {
+                f = match cvar.wait(f) {
+                    Ok(f) => f,
+                    Err(_) => return Ok(()),
+                };
+            }
+            if f.stop {
+                return Ok(());
+            }
+        }
+        trace::span(tr, "rd", "full", t0);
+        let t0 = trace::now(tr);
+        let size = next_size;
+        next_size = (next_size * 2).min(limit);
+        let mut chunk = ReadChunk {
+            seq,
+            files: 0,
+            held_bytes: 0,
+            read: Vec::new(),
+            queued: 0,
+            failed: Vec::new(),
+            duplicates: 0,
+            bytes: 0,
+        };
+        seq += 1;
+        while (chunk.files as usize) < size && chunk.held_bytes < max_chunk_bytes {
+            let Some(path) = pending.next() else {
+                break;
+            };
+            chunk.files += 1;
+            match read_bytes(path) {
+                Err(reason) => chunk.failed.push((path.display().to_string(), reason)),
+                Ok(bytes) => {
+                    chunk.bytes += bytes.len() as u64;
+                    let sha = lantern_ingest::sha256_hex(&bytes);
+                    if !seen_in_run.insert(sha.clone()) {
+                        chunk.duplicates += 1;
+                    } else {
+                        chunk.held_bytes += bytes.len();
+                        chunk.read.push((path.clone(), bytes, sha));
+                    }
+                }
+            }
+        }
+        if let Ok(mut f) = lock.lock() {
+            f.files += chunk.files as usize;
+            f.bytes += chunk.held_bytes;
+        }
+        let mut jobs = Vec::new();
+        if let Some(lookup) = lookup.as_mut() {
+            for file in std::mem::take(&mut chunk.read) {
+                let stored = lookup.has_original(&file.2).map_err(|e| {
+                    format!(
+                        "checking whether {} is stored failed: {e}",
+                        file.0.display()
+                    )
+                })?;
+                if stored {
+                    chunk.duplicates += 1;
+                } else {
+                    jobs.push((chunk.seq, jobs.len(), file));
+                }
+            }
+            chunk.queued = jobs.len();
+        }
+        trace::span(tr, "rd", "read", t0);
+        if tx.send(Msg::Read(chunk)).is_err() {
+            return Ok(());
+        }
+        for job in jobs {
+            if job_tx.send(job).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The writing thread's view of the pipeline: the chunks read and not yet written.
+struct Pipeline {
+    /// Chunks handed to the workers, oldest first, their results filled in as they
+    /// arrive.
+    chunks: VecDeque<Chunk>,
+    /// Files sent to the workers and not yet back.
+    queued: usize,
+    /// Files sent to the workers in the run.
+    sent: u64,
+    /// Whether the reader has sent its last chunk.
+    reader_done: bool,
+}
+
+impl Pipeline {
+    /// A message into the pipeline's state: a read chunk's originals not yet stored go
+    /// to the workers (the duplicate check against the store runs here, on the store's
+    /// own connection, one indexed lookup a file), a prepared file into its slot.
+    fn take(
+        &mut self,
+        msg: Msg,
+        store: &dyn Store,
+        job_tx: &std::sync::mpsc::Sender<Job>,
+        summary: &mut IngestSummary,
+        tr: Option<&Trace>,
+    ) -> anyhow::Result<()> {
+        match msg {
+            Msg::Done(seq, slot, one) => {
+                self.queued -= 1;
+                let first = self.chunks.front().map_or(seq, |c| c.seq);
+                let chunk = seq
+                    .checked_sub(first)
+                    .and_then(|i| self.chunks.get_mut(i as usize));
+                if let Some(c) = chunk {
+                    if let Some(cell) = c.slots.get_mut(slot) {
+                        if cell.is_none() {
+                            c.missing -= 1;
+                        }
+                        *cell = Some(one);
+                    }
+                }
+            }
+            Msg::End(end) => {
+                end.map_err(anyhow::Error::msg)?;
+                self.reader_done = true;
+            }
+            Msg::Read(read) => {
+                let t0 = trace::now(tr);
+                summary.failed.extend(read.failed);
+                summary.bytes += read.bytes;
+                summary.files_duplicate += read.duplicates;
+                // Files the reader queued itself (slots 0 to `read.queued` - 1); their
+                // jobs are sent after this message, so none of them is back yet.
+                let mut chunk = Chunk {
+                    seq: read.seq,
+                    files: read.files,
+                    bytes: read.held_bytes,
+                    slots: (0..read.queued).map(|_| None).collect(),
+                    missing: read.queued,
+                    sent_end: 0,
+                };
+                self.queued += read.queued;
+                self.sent += read.queued as u64;
+                for (path, bytes, sha) in read.read {
+                    if store.has_original(&sha)? {
+                        summary.files_duplicate += 1;
+                        continue;
+                    }
+                    let slot = chunk.slots.len();
+                    chunk.slots.push(None);
+                    chunk.missing += 1;
+                    job_tx
+                        .send((chunk.seq, slot, (path, bytes, sha)))
+                        .context("the extraction workers stopped unexpectedly")?;
+                    self.queued += 1;
+                    self.sent += 1;
+                }
+                chunk.sent_end = self.sent;
+                self.chunks.push_back(chunk);
+                trace::span(tr, "main", "queue", t0);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Ingest files into an open store, as a pipeline of three kinds of threads. A reader
+/// thread reads and hashes the files in chunks (up to `batch` files or 32 MB of
+/// originals; the first chunk smaller), drops the ones repeated within the run, skips
+/// the originals already stored (on its own connection, [`Store::original_lookup`];
+/// without one this, the writing, thread checks them) and queues the rest file by
+/// file for the extraction workers (one per core, at a lower priority), which parse,
+/// extract and prepare each file's rows and send it back; whenever the oldest chunk is
+/// complete this thread writes it in one transaction, in input order. Files are taken
+/// one at a time, so no worker idles while another finishes a chunk, and the next chunk
+/// is read and extracted while one is written; at most two `batch`es of files (and 64 MB
+/// of originals) are read and not yet written.
 pub fn ingest_into(
     store: &mut dyn Store,
     paths: &[PathBuf],
@@ -206,24 +468,35 @@ pub fn ingest_into(
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = cores.clamp(1, 8);
     let nice = worker_nice(cores);
-    /// A chunk (one transaction) ends after this many bytes of new originals even
-    /// before `batch` files, so that large files do not multiply the memory in flight.
+    /// A chunk (one transaction) ends after this many bytes of originals even before
+    /// `batch` files, so that large files do not multiply the memory in flight.
     const MAX_CHUNK_BYTES: usize = 32 * 1024 * 1024;
     let limit = batch.max(1);
     // Read and not yet written: at most two chunks' worth.
-    let (max_files, max_bytes) = (2 * limit, 2 * MAX_CHUNK_BYTES);
-    let mut seen_in_run: HashSet<String> = HashSet::new();
+    let max_in_flight = (2 * limit, 2 * MAX_CHUNK_BYTES);
+    let in_flight = (
+        std::sync::Mutex::new(InFlight::default()),
+        std::sync::Condvar::new(),
+    );
+    // The reader checks for stored originals itself when the store gives it a
+    // connection of its own (SQLite); otherwise (PostgreSQL, or no second connection)
+    // this thread does, one lookup a file, before it queues them.
+    let lookup = store.original_lookup().unwrap_or(None);
     let trace_run = Trace::from_env();
     let tr = trace_run.as_ref();
     let (job_tx, job_rx) = std::sync::mpsc::channel::<Job>();
     let job_rx = std::sync::Mutex::new(job_rx);
+    // Files taken from the job queue (by the workers or the writing thread).
+    let taken = AtomicU64::new(0);
     std::thread::scope(|scope| -> anyhow::Result<()> {
         // Owned here, so that the workers stop when this closure returns.
         let job_tx = job_tx;
-        let (done_tx, done_rx) = std::sync::mpsc::channel::<(u64, usize, PreparedOne)>();
+        let (tx, rx) = std::sync::mpsc::channel::<Msg>();
+        // Dropped when this closure returns: the reader then stops too.
+        let _stop_reader = StopReader(&in_flight);
         for worker in 0..threads {
-            let done_tx = done_tx.clone();
-            let job_rx = &job_rx;
+            let tx = tx.clone();
+            let (job_rx, taken) = (&job_rx, &taken);
             scope.spawn(move || {
                 lower_thread_priority(nice);
                 let label = format!("x{worker}");
@@ -236,130 +509,109 @@ pub fn ingest_into(
                     let Ok((seq, slot, (path, bytes, sha))) = job else {
                         break;
                     };
+                    taken.fetch_add(1, Ordering::AcqRel);
                     trace::span(tr, &label, "idle", t0);
                     let t0 = trace::now(tr);
                     let one = prepare_one(path, bytes, sha);
                     trace::span(tr, &label, "work", t0);
-                    if done_tx.send((seq, slot, one)).is_err() {
+                    if tx.send(Msg::Done(seq, slot, one)).is_err() {
                         break;
                     }
                 }
             });
         }
-        drop(done_tx);
+        {
+            let (files, in_flight) = (&files, &in_flight);
+            let job_tx = job_tx.clone();
+            scope.spawn(move || {
+                // The reader runs at the workers' priority: it is cheap and runs ahead of
+                // the writing thread, which should have a core whenever it can run.
+                lower_thread_priority(nice);
+                let read = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    read_chunks(
+                        files,
+                        limit,
+                        MAX_CHUNK_BYTES,
+                        max_in_flight,
+                        in_flight,
+                        &tx,
+                        &job_tx,
+                        lookup,
+                        tr,
+                    )
+                }));
+                let end = read
+                    .map_err(|_| "the reader thread stopped unexpectedly".to_string())
+                    .and_then(|r| r);
+                // The workers stop once this and the writing thread's senders are gone.
+                drop(job_tx);
+                let _ = tx.send(Msg::End(end));
+            });
+        }
         let lost = "the extraction workers stopped unexpectedly";
-        let mut chunks: VecDeque<Chunk> = VecDeque::new();
-        let (mut held_files, mut held_bytes) = (0usize, 0usize);
-        let mut next_seq = 0u64;
-        // Files sent to the workers and not yet back.
-        let mut queued = 0usize;
-        let mut next_size = FIRST_CHUNK.min(limit);
-        let mut pending = files.iter();
-        // A finished file into its chunk's slot.
-        let place = |chunks: &mut VecDeque<Chunk>, (seq, slot, one): (u64, usize, PreparedOne)| {
-            let first = chunks.front().map_or(seq, |c| c.seq);
-            let chunk = seq
-                .checked_sub(first)
-                .and_then(|i| chunks.get_mut(i as usize));
-            if let Some(cell) = chunk.and_then(|c| {
-                let cell = c.slots.get_mut(slot)?;
-                if cell.is_none() {
-                    c.missing -= 1;
-                }
-                Some(cell)
-            }) {
-                *cell = Some(one);
-            }
+        let mut state = Pipeline {
+            chunks: VecDeque::new(),
+            queued: 0,
+            sent: 0,
+            reader_done: false,
         };
         loop {
-            while let Ok(done) = done_rx.try_recv() {
-                queued -= 1;
-                place(&mut chunks, done);
+            while let Ok(msg) = rx.try_recv() {
+                state.take(msg, &*store, &job_tx, &mut summary, tr)?;
             }
-            // Read ahead (cheap) while the workers have less than half a chunk queued
-            // or the oldest chunk is not complete, so that they never run dry and the
-            // first write starts early.
-            let front_done = chunks.front().is_some_and(|c| c.missing == 0);
-            if pending.len() > 0
-                && held_files < max_files
-                && held_bytes < max_bytes
-                && (!front_done || queued < limit / 2)
-            {
-                let t0 = trace::now(tr);
-                let size = next_size;
-                next_size = (next_size * 2).min(limit);
-                let seq = next_seq;
-                next_seq += 1;
-                let mut chunk = Chunk {
-                    seq,
-                    files: 0,
-                    bytes: 0,
-                    slots: Vec::new(),
-                    missing: 0,
-                };
-                while (chunk.files as usize) < size && chunk.bytes < MAX_CHUNK_BYTES {
-                    let Some(path) = pending.next() else {
-                        break;
-                    };
-                    chunk.files += 1;
-                    match read_bytes(path) {
-                        Err(reason) => summary.failed.push((path.display().to_string(), reason)),
-                        Ok(bytes) => {
-                            summary.bytes += bytes.len() as u64;
-                            let sha = lantern_ingest::sha256_hex(&bytes);
-                            if !seen_in_run.insert(sha.clone()) || store.has_original(&sha)? {
-                                summary.files_duplicate += 1;
-                            } else {
-                                chunk.bytes += bytes.len();
-                                let slot = chunk.slots.len();
-                                chunk.slots.push(None);
-                                chunk.missing += 1;
-                                job_tx
-                                    .send((seq, slot, (path.clone(), bytes, sha)))
-                                    .context(lost)?;
-                                queued += 1;
-                            }
-                        }
-                    }
-                }
-                held_files += chunk.files as usize;
-                held_bytes += chunk.bytes;
-                chunks.push_back(chunk);
-                trace::span(tr, "main", "read", t0);
-                continue;
-            }
-            if front_done {
-                let Some(chunk) = chunks.pop_front() else {
+            if state.chunks.front().is_some_and(|c| c.missing == 0) {
+                let Some(chunk) = state.chunks.pop_front() else {
                     continue;
                 };
                 let t0 = trace::now(tr);
                 let prepared: PreparedChunk = chunk.slots.into_iter().flatten().collect();
                 write_prepared(store, prepared, &mut summary)?;
                 trace::span(tr, "main", "write", t0);
-                held_files -= chunk.files as usize;
-                held_bytes -= chunk.bytes;
+                let (lock, cvar) = &in_flight;
+                if let Ok(mut f) = lock.lock() {
+                    f.files -= chunk.files as usize;
+                    f.bytes -= chunk.bytes;
+                }
+                cvar.notify_all();
                 bar.inc(chunk.files);
                 continue;
             }
-            if chunks.is_empty() && pending.len() == 0 {
+            if state.chunks.is_empty() && state.reader_done {
                 break;
             }
-            // The oldest chunk is not complete: rather than wait for the workers (which
-            // may be starved of CPU by other processes at their lower priority), take a
-            // queued file and prepare it here, at this thread's priority.
+            // The oldest chunk is not complete (or not read yet): rather than wait for
+            // the workers (which may be starved of CPU by other processes at their lower
+            // priority), take a queued file of that chunk and prepare it here, at this
+            // thread's priority. Not a later chunk's file: the oldest one would then
+            // wait for this thread.
             let t0 = trace::now(tr);
-            let job = job_rx.try_lock().ok().and_then(|rx| rx.try_recv().ok());
+            let front_queued = state
+                .chunks
+                .front()
+                .is_some_and(|c| taken.load(Ordering::Acquire) < c.sent_end);
+            let job = if front_queued {
+                job_rx.try_lock().ok().and_then(|rx| rx.try_recv().ok())
+            } else {
+                None
+            };
+            if job.is_some() {
+                taken.fetch_add(1, Ordering::AcqRel);
+            }
             if let Some((seq, slot, (path, bytes, sha))) = job {
                 let one = prepare_one(path, bytes, sha);
                 trace::span(tr, "main", "help", t0);
-                queued -= 1;
-                place(&mut chunks, (seq, slot, one));
+                state.take(
+                    Msg::Done(seq, slot, one),
+                    &*store,
+                    &job_tx,
+                    &mut summary,
+                    tr,
+                )?;
                 continue;
             }
-            let done = done_rx.recv().context(lost)?;
+            let msg = rx.recv().context(lost)?;
             trace::span(tr, "main", "wait", t0);
-            queued -= 1;
-            place(&mut chunks, done);
+            state.take(msg, &*store, &job_tx, &mut summary, tr)?;
         }
         Ok(())
     })?;

@@ -74,6 +74,13 @@ pub use types::*;
 use lantern_extract::Event;
 use lantern_ingest::Report;
 
+/// Whether originals are stored, asked from a thread other than the store's (see
+/// [`Store::original_lookup`]).
+pub trait OriginalLookup: Send {
+    /// Whether an original with this SHA-256 (hex) is stored (committed).
+    fn has_original(&mut self, sha256: &str) -> Result<bool>;
+}
+
 /// Everything Lantern keeps: originals, reports, events, the search index and the
 /// audit log. Object safe: use it as `Box<dyn Store>`.
 ///
@@ -104,6 +111,14 @@ pub trait Store: Send {
 
     /// Whether an original with this SHA-256 (hex) is stored.
     fn has_original(&self, sha256: &str) -> Result<bool>;
+
+    /// A check of stored originals for another thread (the ingest's reader), on a
+    /// connection of its own: SQLite opens a second, read-only connection to the
+    /// store's file; it sees what is committed. `None` (the default) when the store has
+    /// none to give: the caller then asks [`Store::has_original`] on the store's thread.
+    fn original_lookup(&self) -> Result<Option<Box<dyn OriginalLookup>>> {
+        Ok(None)
+    }
 
     /// The exact bytes of a stored original.
     fn original(&self, sha256: &str) -> Result<Option<Vec<u8>>>;

@@ -218,6 +218,20 @@ pub(crate) fn open_wal(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// A second, read-only connection that checks for stored originals on another thread
+/// ([`Store::original_lookup`]): the ingest's reader thread.
+struct OriginalsReader(Connection);
+
+impl crate::OriginalLookup for OriginalsReader {
+    fn has_original(&mut self, sha256: &str) -> Result<bool> {
+        let sha = sha256.trim().to_ascii_lowercase();
+        Ok(self
+            .0
+            .prepare_cached("SELECT 1 FROM originals WHERE sha256 = ?1")?
+            .exists([sha])?)
+    }
+}
+
 impl SqliteStore {
     /// Open (or create) the store in `data_dir`: creates the folder and `lantern.db`,
     /// configures the connection and applies pending schema migrations.
@@ -1381,6 +1395,21 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached("SELECT 1 FROM originals WHERE sha256 = ?1")?
             .exists([sha])?)
+    }
+
+    fn original_lookup(&self) -> Result<Option<Box<dyn crate::OriginalLookup>>> {
+        let open_err = |source| StoreError::Open {
+            path: self.path.clone(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(open_err)?;
+        Ok(Some(Box::new(OriginalsReader(conn))))
     }
 
     fn original(&self, sha256: &str) -> Result<Option<Vec<u8>>> {

@@ -72,6 +72,18 @@ fn ingest_list_show_and_prefix() {
         assert_eq!(store.original(sha).unwrap().unwrap(), a.original);
         assert!(!store.has_original(&"0".repeat(64)).unwrap());
         assert!(store.original(&"0".repeat(64)).unwrap().is_none());
+        // The same from another thread, on the connection the store gives it (SQLite:
+        // a second, read-only one; the ingest's reader thread uses it).
+        if let Some(mut lookup) = store.original_lookup().unwrap() {
+            let sha = sha.clone();
+            std::thread::spawn(move || {
+                assert!(lookup.has_original(&sha).unwrap());
+                assert!(lookup.has_original(&sha.to_uppercase()).unwrap());
+                assert!(!lookup.has_original(&"0".repeat(64)).unwrap());
+            })
+            .join()
+            .unwrap();
+        }
         let info = store.original_info(sha).unwrap().unwrap();
         assert_eq!(info.size, a.original.len() as u64);
         assert_eq!(info.first_path, "a.txt");
