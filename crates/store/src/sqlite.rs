@@ -887,7 +887,9 @@ fn insert_event_links(tx: &Transaction<'_>, event_id: i64, e: &Event) -> Result<
         .iter()
         .map(|p| word(&p.role))
         .collect::<Result<Vec<_>>>()?;
-    EventWriter::new(tx)?.links(event_id, e, &roles)
+    let mut w = EventWriter::new(tx)?;
+    w.links(event_id, e, &roles)?;
+    w.finish()
 }
 
 /// Insert `events` of a report as machine events of `version`; returns how many.
@@ -903,14 +905,110 @@ fn insert_events(
         .iter()
         .map(|e| EventColumns::new(e, published))
         .collect::<Result<Vec<_>>>()?;
-    EventWriter::new(tx)?.insert(report_id, events, &columns, version, at)
+    let mut w = EventWriter::new(tx)?;
+    let n = w.insert(report_id, events, &columns, version, at)?;
+    w.finish()?;
+    Ok(n)
 }
 
-/// The statements that write events and their link rows, prepared once and reused for
-/// every event of a batch.
-struct EventWriter<'c> {
+/// Event rows per multi-row `INSERT` of [`EventWriter`] (17 parameters each).
+const EVENT_ROWS: usize = 32;
+/// `event_actors` rows per multi-row `INSERT` (2 parameters each).
+const ACTOR_ROWS: usize = 64;
+/// `event_places` rows per multi-row `INSERT` (6 parameters each).
+const PLACE_ROWS: usize = 64;
+
+/// The columns of `events` that [`EventWriter`] binds, in order (`review_state` is the
+/// literal `'machine'`, `updated_at` repeats `created_at`).
+const EVENT_COLUMNS: &str = "id, report_id, seq, extractor_version, review_state, event_type,
+    modality, negated, confidence, actors_json, places_json, date_json, attribution_json,
+    quantities_json, evidence_json, eff_start, eff_end, created_at, updated_at";
+/// Parameters bound per event row.
+const EVENT_PARAMS: usize = 17;
+
+/// The statement inserting `rows` event rows (numbered parameters, [`EVENT_PARAMS`] a
+/// row, in the order [`EventWriter::bind_event`] binds them).
+fn events_sql(rows: usize) -> String {
+    let mut sql = format!("INSERT INTO events({EVENT_COLUMNS}) VALUES ");
+    for i in 0..rows {
+        let b = i * EVENT_PARAMS;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for k in 1..=EVENT_PARAMS {
+            if k == 5 {
+                sql.push_str("'machine',");
+            }
+            sql.push_str(&format!("?{},", b + k));
+        }
+        // updated_at = created_at
+        sql.push_str(&format!("?{})", b + EVENT_PARAMS));
+    }
+    sql
+}
+
+/// The statement inserting `rows` rows of `params` parameters each into
+/// `head` (`INSERT ... INTO table(columns) VALUES`).
+fn rows_sql(head: &str, rows: usize, params: usize) -> String {
+    let mut sql = String::from(head);
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for k in 0..params {
+            if k > 0 {
+                sql.push(',');
+            }
+            sql.push('?');
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+const ACTOR_INSERT: &str = "INSERT OR IGNORE INTO event_actors(event_id, actor) VALUES ";
+const PLACE_INSERT: &str =
+    "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role) VALUES ";
+
+/// An event waiting in [`EventWriter`] for its row to be written.
+struct PendingEvent<'a> {
+    report_id: &'a str,
+    seq: i64,
+    version: &'a str,
+    at: &'a str,
+    event: &'a Event,
+    columns: &'a EventColumns,
+}
+
+/// An `event_places` row waiting in [`EventWriter`].
+struct PendingPlace<'a> {
+    event_id: i64,
+    seq: i64,
+    place: &'a lantern_extract::EventPlace,
+    role: &'a str,
+}
+
+/// Writes events and their link rows with prepared statements reused for every event of
+/// a batch, several rows per `INSERT` statement: rows wait in the writer until a full
+/// statement's worth is there, and [`EventWriter::finish`] writes the rest (it must be
+/// called before the transaction reads or commits them).
+///
+/// Event ids are given explicitly, from `max(id) + 1` read before each statement: what
+/// SQLite would assign to rows inserted one by one without an id (`events.id` is an
+/// `INTEGER PRIMARY KEY` without `AUTOINCREMENT`), so the link rows know their event's id
+/// without a round trip. Should `max(id)` be too close to `i64::MAX` for that, the rows
+/// go one by one with SQLite's own choice of id.
+struct EventWriter<'c, 'a> {
+    conn: &'c Connection,
+    /// `EVENT_ROWS` event rows.
+    events: rusqlite::CachedStatement<'c>,
+    /// One event row (its id bound, or NULL for SQLite's choice).
     event: rusqlite::CachedStatement<'c>,
+    actors: rusqlite::CachedStatement<'c>,
     actor: rusqlite::CachedStatement<'c>,
+    places: rusqlite::CachedStatement<'c>,
     place: rusqlite::CachedStatement<'c>,
     /// Adds a place to the `places` dictionary (migration 14).
     known_place: rusqlite::CachedStatement<'c>,
@@ -919,43 +1017,47 @@ struct EventWriter<'c> {
     places_seen: std::collections::HashSet<String>,
     /// The key being looked up in `places_seen` (reused).
     place_key: String,
+    pending_events: Vec<PendingEvent<'a>>,
+    /// `event_actors` rows of written events.
+    pending_actors: Vec<(i64, &'static str)>,
+    /// `event_places` rows of written events.
+    pending_places: Vec<PendingPlace<'a>>,
 }
 
-impl<'c> EventWriter<'c> {
+impl<'c, 'a> EventWriter<'c, 'a> {
     fn new(conn: &'c Connection) -> Result<Self> {
         Ok(EventWriter {
-            event: conn.prepare_cached(
-                "INSERT INTO events(report_id, seq, extractor_version, review_state, event_type,
-                    modality, negated, confidence, actors_json, places_json, date_json,
-                    attribution_json, quantities_json, evidence_json, eff_start, eff_end,
-                    created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'machine', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
-                    ?14, ?15, ?16, ?16)",
-            )?,
-            actor: conn.prepare_cached(
-                "INSERT OR IGNORE INTO event_actors(event_id, actor) VALUES (?1, ?2)",
-            )?,
-            place: conn.prepare_cached(
-                "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?,
+            conn,
+            events: conn.prepare_cached(&events_sql(EVENT_ROWS))?,
+            event: conn.prepare_cached(&events_sql(1))?,
+            actors: conn.prepare_cached(&rows_sql(ACTOR_INSERT, ACTOR_ROWS, 2))?,
+            actor: conn.prepare_cached(&rows_sql(ACTOR_INSERT, 1, 2))?,
+            places: conn.prepare_cached(&rows_sql(PLACE_INSERT, PLACE_ROWS, 6))?,
+            place: conn.prepare_cached(&rows_sql(PLACE_INSERT, 1, 6))?,
             known_place: conn.prepare_cached(
                 "INSERT OR IGNORE INTO places(place_id, name, admin1) VALUES (?1, ?2, ?3)",
             )?,
             places_seen: std::collections::HashSet::new(),
             place_key: String::new(),
+            pending_events: Vec::with_capacity(EVENT_ROWS),
+            pending_actors: Vec::with_capacity(2 * ACTOR_ROWS),
+            pending_places: Vec::with_capacity(2 * PLACE_ROWS),
         })
     }
 
-    /// Insert the normalised actor and place rows of an event.
+    /// Queue the normalised actor and place rows of event `event_id` (already written).
     /// `roles` are the places' `role` words, in order.
-    fn links(&mut self, event_id: i64, e: &Event, roles: &[String]) -> Result<()> {
+    fn links(&mut self, event_id: i64, e: &'a Event, roles: &'a [String]) -> Result<()> {
         for a in &e.actors {
-            self.actor.execute(params![event_id, a.as_str()])?;
+            self.pending_actors.push((event_id, a.as_str()));
         }
         for (i, (p, role)) in e.places.iter().zip(roles).enumerate() {
-            self.place
-                .execute(params![event_id, to_i64(i), p.id, p.name, p.admin1, role])?;
+            self.pending_places.push(PendingPlace {
+                event_id,
+                seq: to_i64(i),
+                place: p,
+                role,
+            });
             self.place_key.clear();
             for (j, part) in [&p.id, &p.name, &p.admin1].into_iter().enumerate() {
                 if j > 0 {
@@ -968,41 +1070,183 @@ impl<'c> EventWriter<'c> {
                 self.places_seen.insert(self.place_key.clone());
             }
         }
-        Ok(())
+        self.write_links(false)
     }
 
-    /// Insert `events` of a report (with their `columns`, one per event, see
+    /// Queue `events` of a report (with their `columns`, one per event, see
     /// [`EventColumns::new`]) as machine events of `version`; returns how many.
     fn insert(
         &mut self,
-        report_id: &str,
-        events: &[Event],
-        columns: &[EventColumns],
-        version: &str,
-        at: &str,
+        report_id: &'a str,
+        events: &'a [Event],
+        columns: &'a [EventColumns],
+        version: &'a str,
+        at: &'a str,
     ) -> Result<usize> {
-        for (i, (e, c)) in events.iter().zip(columns).enumerate() {
-            let id = self.event.insert(params![
+        for (i, (event, columns)) in events.iter().zip(columns).enumerate() {
+            self.pending_events.push(PendingEvent {
                 report_id,
-                to_i64(i),
+                seq: to_i64(i),
                 version,
-                c.event_type,
-                c.modality,
-                e.negated,
-                f64::from(e.confidence),
-                c.actors,
-                c.places,
-                c.date,
-                c.attribution,
-                c.quantities,
-                c.evidence,
-                c.eff_start,
-                c.eff_end,
                 at,
-            ])?;
-            self.links(id, e, &c.place_roles)?;
+                event,
+                columns,
+            });
+            if self.pending_events.len() >= EVENT_ROWS {
+                self.write_events()?;
+            }
         }
         Ok(events.len())
+    }
+
+    /// Write every queued row.
+    fn finish(&mut self) -> Result<()> {
+        self.write_events()?;
+        self.write_links(true)
+    }
+
+    /// Bind event `p` with id `id` (NULL: SQLite's choice) as row `row` of `stmt`.
+    fn bind_event(
+        stmt: &mut rusqlite::Statement<'_>,
+        row: usize,
+        id: Option<i64>,
+        p: &PendingEvent<'_>,
+    ) -> Result<()> {
+        let b = row * EVENT_PARAMS;
+        let (e, c) = (p.event, p.columns);
+        stmt.raw_bind_parameter(b + 1, id)?;
+        stmt.raw_bind_parameter(b + 2, p.report_id)?;
+        stmt.raw_bind_parameter(b + 3, p.seq)?;
+        stmt.raw_bind_parameter(b + 4, p.version)?;
+        stmt.raw_bind_parameter(b + 5, c.event_type)?;
+        stmt.raw_bind_parameter(b + 6, c.modality.as_str())?;
+        stmt.raw_bind_parameter(b + 7, e.negated)?;
+        stmt.raw_bind_parameter(b + 8, f64::from(e.confidence))?;
+        stmt.raw_bind_parameter(b + 9, c.actors.as_str())?;
+        stmt.raw_bind_parameter(b + 10, c.places.as_str())?;
+        stmt.raw_bind_parameter(b + 11, c.date.as_deref())?;
+        stmt.raw_bind_parameter(b + 12, c.attribution.as_deref())?;
+        stmt.raw_bind_parameter(b + 13, c.quantities.as_str())?;
+        stmt.raw_bind_parameter(b + 14, c.evidence.as_str())?;
+        stmt.raw_bind_parameter(b + 15, c.eff_start.as_deref())?;
+        stmt.raw_bind_parameter(b + 16, c.eff_end.as_deref())?;
+        stmt.raw_bind_parameter(b + 17, p.at)?;
+        Ok(())
+    }
+
+    /// Write the queued events (a full statement of `EVENT_ROWS` when there are that
+    /// many, else one by one) and queue their link rows.
+    fn write_events(&mut self) -> Result<()> {
+        if self.pending_events.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending_events);
+        let max: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(id) FROM events")?
+            .query_row([], |r| r.get(0))?;
+        let first = max
+            .unwrap_or(0)
+            .checked_add(1)
+            .filter(|f| f.checked_add(to_i64(pending.len())).is_some());
+        let mut ids = Vec::with_capacity(pending.len());
+        match first {
+            Some(first) if pending.len() == EVENT_ROWS => {
+                for (row, (p, id)) in pending.iter().zip(first..).enumerate() {
+                    Self::bind_event(&mut self.events, row, Some(id), p)?;
+                    ids.push(id);
+                }
+                let n = self.events.raw_execute()?;
+                if n != pending.len() {
+                    return Err(StoreError::Invalid {
+                        what: "events".into(),
+                        reason: format!("{n} rows written of {}", pending.len()),
+                    });
+                }
+            }
+            _ => {
+                for (p, id) in pending.iter().zip(first.map_or(0, |f| f)..) {
+                    let id = first.map(|_| id);
+                    Self::bind_event(&mut self.event, 0, id, p)?;
+                    self.event.raw_execute()?;
+                    ids.push(id.unwrap_or_else(|| self.conn.last_insert_rowid()));
+                }
+            }
+        }
+        for (p, id) in pending.iter().zip(ids) {
+            self.links(id, p.event, &p.columns.place_roles)?;
+        }
+        // The emptied queue's buffer, for the next events.
+        self.pending_events = pending;
+        self.pending_events.clear();
+        Ok(())
+    }
+
+    /// Write queued link rows in full statements; with `all`, the rest one by one.
+    fn write_links(&mut self, all: bool) -> Result<()> {
+        if self.pending_actors.len() >= ACTOR_ROWS || (all && !self.pending_actors.is_empty()) {
+            let rows = std::mem::take(&mut self.pending_actors);
+            let mut chunks = rows.chunks_exact(ACTOR_ROWS);
+            for chunk in &mut chunks {
+                for (i, (id, actor)) in chunk.iter().enumerate() {
+                    self.actors.raw_bind_parameter(2 * i + 1, id)?;
+                    self.actors.raw_bind_parameter(2 * i + 2, actor)?;
+                }
+                self.actors.raw_execute()?;
+            }
+            let rest = chunks.remainder();
+            if all {
+                for (id, actor) in rest {
+                    self.actor.execute(params![id, actor])?;
+                }
+                self.pending_actors.clear();
+            } else {
+                let keep = rows.len() - rest.len();
+                let mut rows = rows;
+                rows.drain(..keep);
+                self.pending_actors = rows;
+            }
+        }
+        if self.pending_places.len() >= PLACE_ROWS || (all && !self.pending_places.is_empty()) {
+            let rows = std::mem::take(&mut self.pending_places);
+            let mut chunks = rows.chunks_exact(PLACE_ROWS);
+            for chunk in &mut chunks {
+                for (i, r) in chunk.iter().enumerate() {
+                    Self::bind_place(&mut self.places, i, r)?;
+                }
+                self.places.raw_execute()?;
+            }
+            let rest = chunks.remainder();
+            if all {
+                for r in rest {
+                    Self::bind_place(&mut self.place, 0, r)?;
+                    self.place.raw_execute()?;
+                }
+                self.pending_places.clear();
+            } else {
+                let keep = rows.len() - rest.len();
+                let mut rows = rows;
+                rows.drain(..keep);
+                self.pending_places = rows;
+            }
+        }
+        Ok(())
+    }
+
+    /// Bind place row `r` as row `row` of `stmt`.
+    fn bind_place(
+        stmt: &mut rusqlite::Statement<'_>,
+        row: usize,
+        r: &PendingPlace<'_>,
+    ) -> Result<()> {
+        let b = row * 6;
+        stmt.raw_bind_parameter(b + 1, r.event_id)?;
+        stmt.raw_bind_parameter(b + 2, r.seq)?;
+        stmt.raw_bind_parameter(b + 3, r.place.id.as_str())?;
+        stmt.raw_bind_parameter(b + 4, r.place.name.as_str())?;
+        stmt.raw_bind_parameter(b + 5, r.place.admin1.as_str())?;
+        stmt.raw_bind_parameter(b + 6, r.role)?;
+        Ok(())
     }
 }
 
@@ -1262,6 +1506,7 @@ impl SqliteStore {
                     reports,
                 });
             }
+            events_writer.finish()?;
         }
         pending.written(before, crate::counts::max_event_id(&tx)?);
         // A bulk writer folds its batches' sums every `FOLD_EVENTS` events (and at
