@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::error::{Result, StoreError};
 use crate::prepared::{EventColumns, FileRows, PreparedFile};
+use crate::rawstmt::{Param, StaticStatement};
 use crate::schema::{latest_version, COUNTS_VERSIONS, FTS_SPLIT_VERSION, MIGRATIONS};
 use crate::search::Query;
 use crate::types::*;
@@ -990,10 +991,30 @@ struct PendingPlace<'a> {
     role: &'a str,
 }
 
-/// Writes events and their link rows with prepared statements reused for every event of
-/// a batch, several rows per `INSERT` statement: rows wait in the writer until a full
-/// statement's worth is there, and [`EventWriter::finish`] writes the rest (it must be
-/// called before the transaction reads or commits them).
+/// A statement of [`EventWriter`], prepared at its first use.
+struct Lazy<'c> {
+    sql: String,
+    stmt: Option<StaticStatement<'c>>,
+}
+
+impl<'c> Lazy<'c> {
+    fn new(sql: String) -> Self {
+        Lazy { sql, stmt: None }
+    }
+
+    fn execute(&mut self, conn: &'c Connection, values: &[Param<'_>]) -> Result<usize> {
+        let stmt = match &mut self.stmt {
+            Some(s) => s,
+            None => self.stmt.insert(StaticStatement::new(conn, &self.sql)?),
+        };
+        stmt.execute(values)
+    }
+}
+
+/// Writes events and their link rows, several rows per `INSERT` statement: rows wait in
+/// the writer until a full statement's worth is there, and [`EventWriter::finish`]
+/// writes the rest one by one (it must be called before the transaction reads or
+/// commits them). Texts are bound without a copy ([`StaticStatement`]).
 ///
 /// Event ids are given explicitly, from `max(id) + 1` read before each statement: what
 /// SQLite would assign to rows inserted one by one without an id (`events.id` is an
@@ -1003,13 +1024,13 @@ struct PendingPlace<'a> {
 struct EventWriter<'c, 'a> {
     conn: &'c Connection,
     /// `EVENT_ROWS` event rows.
-    events: rusqlite::CachedStatement<'c>,
+    events: Lazy<'c>,
     /// One event row (its id bound, or NULL for SQLite's choice).
-    event: rusqlite::CachedStatement<'c>,
-    actors: rusqlite::CachedStatement<'c>,
-    actor: rusqlite::CachedStatement<'c>,
-    places: rusqlite::CachedStatement<'c>,
-    place: rusqlite::CachedStatement<'c>,
+    event: Lazy<'c>,
+    actors: Lazy<'c>,
+    actor: Lazy<'c>,
+    places: Lazy<'c>,
+    place: Lazy<'c>,
     /// Adds a place to the `places` dictionary (migration 14).
     known_place: rusqlite::CachedStatement<'c>,
     /// The places (place_id, name and admin1 joined by NUL) already put in `places` by
@@ -1028,12 +1049,12 @@ impl<'c, 'a> EventWriter<'c, 'a> {
     fn new(conn: &'c Connection) -> Result<Self> {
         Ok(EventWriter {
             conn,
-            events: conn.prepare_cached(&events_sql(EVENT_ROWS))?,
-            event: conn.prepare_cached(&events_sql(1))?,
-            actors: conn.prepare_cached(&rows_sql(ACTOR_INSERT, ACTOR_ROWS, 2))?,
-            actor: conn.prepare_cached(&rows_sql(ACTOR_INSERT, 1, 2))?,
-            places: conn.prepare_cached(&rows_sql(PLACE_INSERT, PLACE_ROWS, 6))?,
-            place: conn.prepare_cached(&rows_sql(PLACE_INSERT, 1, 6))?,
+            events: Lazy::new(events_sql(EVENT_ROWS)),
+            event: Lazy::new(events_sql(1)),
+            actors: Lazy::new(rows_sql(ACTOR_INSERT, ACTOR_ROWS, 2)),
+            actor: Lazy::new(rows_sql(ACTOR_INSERT, 1, 2)),
+            places: Lazy::new(rows_sql(PLACE_INSERT, PLACE_ROWS, 6)),
+            place: Lazy::new(rows_sql(PLACE_INSERT, 1, 6)),
             known_place: conn.prepare_cached(
                 "INSERT OR IGNORE INTO places(place_id, name, admin1) VALUES (?1, ?2, ?3)",
             )?,
@@ -1105,33 +1126,29 @@ impl<'c, 'a> EventWriter<'c, 'a> {
         self.write_links(true)
     }
 
-    /// Bind event `p` with id `id` (NULL: SQLite's choice) as row `row` of `stmt`.
-    fn bind_event(
-        stmt: &mut rusqlite::Statement<'_>,
-        row: usize,
-        id: Option<i64>,
-        p: &PendingEvent<'_>,
-    ) -> Result<()> {
-        let b = row * EVENT_PARAMS;
+    /// Add event `p`'s parameters (with id `id`; NULL: SQLite's choice) to `values`, in
+    /// the order of [`events_sql`].
+    fn event_values<'v>(values: &mut Vec<Param<'v>>, id: Option<i64>, p: &PendingEvent<'v>) {
         let (e, c) = (p.event, p.columns);
-        stmt.raw_bind_parameter(b + 1, id)?;
-        stmt.raw_bind_parameter(b + 2, p.report_id)?;
-        stmt.raw_bind_parameter(b + 3, p.seq)?;
-        stmt.raw_bind_parameter(b + 4, p.version)?;
-        stmt.raw_bind_parameter(b + 5, c.event_type)?;
-        stmt.raw_bind_parameter(b + 6, c.modality.as_str())?;
-        stmt.raw_bind_parameter(b + 7, e.negated)?;
-        stmt.raw_bind_parameter(b + 8, f64::from(e.confidence))?;
-        stmt.raw_bind_parameter(b + 9, c.actors.as_str())?;
-        stmt.raw_bind_parameter(b + 10, c.places.as_str())?;
-        stmt.raw_bind_parameter(b + 11, c.date.as_deref())?;
-        stmt.raw_bind_parameter(b + 12, c.attribution.as_deref())?;
-        stmt.raw_bind_parameter(b + 13, c.quantities.as_str())?;
-        stmt.raw_bind_parameter(b + 14, c.evidence.as_str())?;
-        stmt.raw_bind_parameter(b + 15, c.eff_start.as_deref())?;
-        stmt.raw_bind_parameter(b + 16, c.eff_end.as_deref())?;
-        stmt.raw_bind_parameter(b + 17, p.at)?;
-        Ok(())
+        values.extend([
+            Param::from(id),
+            Param::from(p.report_id),
+            Param::from(p.seq),
+            Param::from(p.version),
+            Param::from(c.event_type),
+            Param::from(c.modality.as_str()),
+            Param::from(e.negated),
+            Param::from(f64::from(e.confidence)),
+            Param::from(c.actors.as_str()),
+            Param::from(c.places.as_str()),
+            Param::from(c.date.as_deref()),
+            Param::from(c.attribution.as_deref()),
+            Param::from(c.quantities.as_str()),
+            Param::from(c.evidence.as_str()),
+            Param::from(c.eff_start.as_deref()),
+            Param::from(c.eff_end.as_deref()),
+            Param::from(p.at),
+        ]);
     }
 
     /// Write the queued events (a full statement of `EVENT_ROWS` when there are that
@@ -1150,13 +1167,14 @@ impl<'c, 'a> EventWriter<'c, 'a> {
             .checked_add(1)
             .filter(|f| f.checked_add(to_i64(pending.len())).is_some());
         let mut ids = Vec::with_capacity(pending.len());
+        let mut values = Vec::with_capacity(EVENT_PARAMS * pending.len());
         match first {
             Some(first) if pending.len() == EVENT_ROWS => {
-                for (row, (p, id)) in pending.iter().zip(first..).enumerate() {
-                    Self::bind_event(&mut self.events, row, Some(id), p)?;
+                for (p, id) in pending.iter().zip(first..) {
+                    Self::event_values(&mut values, Some(id), p);
                     ids.push(id);
                 }
-                let n = self.events.raw_execute()?;
+                let n = self.events.execute(self.conn, &values)?;
                 if n != pending.len() {
                     return Err(StoreError::Invalid {
                         what: "events".into(),
@@ -1165,14 +1183,16 @@ impl<'c, 'a> EventWriter<'c, 'a> {
                 }
             }
             _ => {
-                for (p, id) in pending.iter().zip(first.map_or(0, |f| f)..) {
+                for (p, id) in pending.iter().zip(first.unwrap_or(0)..) {
                     let id = first.map(|_| id);
-                    Self::bind_event(&mut self.event, 0, id, p)?;
-                    self.event.raw_execute()?;
+                    values.clear();
+                    Self::event_values(&mut values, id, p);
+                    self.event.execute(self.conn, &values)?;
                     ids.push(id.unwrap_or_else(|| self.conn.last_insert_rowid()));
                 }
             }
         }
+        drop(values);
         for (p, id) in pending.iter().zip(ids) {
             self.links(id, p.event, &p.columns.place_roles)?;
         }
@@ -1185,68 +1205,65 @@ impl<'c, 'a> EventWriter<'c, 'a> {
     /// Write queued link rows in full statements; with `all`, the rest one by one.
     fn write_links(&mut self, all: bool) -> Result<()> {
         if self.pending_actors.len() >= ACTOR_ROWS || (all && !self.pending_actors.is_empty()) {
-            let rows = std::mem::take(&mut self.pending_actors);
+            let mut rows = std::mem::take(&mut self.pending_actors);
+            let mut values = Vec::with_capacity(2 * ACTOR_ROWS);
             let mut chunks = rows.chunks_exact(ACTOR_ROWS);
             for chunk in &mut chunks {
-                for (i, (id, actor)) in chunk.iter().enumerate() {
-                    self.actors.raw_bind_parameter(2 * i + 1, id)?;
-                    self.actors.raw_bind_parameter(2 * i + 2, actor)?;
+                values.clear();
+                for &(id, actor) in chunk {
+                    values.extend([Param::Int(id), Param::Text(actor)]);
                 }
-                self.actors.raw_execute()?;
+                self.actors.execute(self.conn, &values)?;
             }
-            let rest = chunks.remainder();
+            let rest = chunks.remainder().len();
             if all {
-                for (id, actor) in rest {
-                    self.actor.execute(params![id, actor])?;
+                for &(id, actor) in chunks.remainder() {
+                    self.actor
+                        .execute(self.conn, &[Param::Int(id), Param::Text(actor)])?;
                 }
-                self.pending_actors.clear();
+                rows.clear();
             } else {
-                let keep = rows.len() - rest.len();
-                let mut rows = rows;
-                rows.drain(..keep);
-                self.pending_actors = rows;
+                rows.drain(..rows.len() - rest);
             }
+            self.pending_actors = rows;
         }
         if self.pending_places.len() >= PLACE_ROWS || (all && !self.pending_places.is_empty()) {
-            let rows = std::mem::take(&mut self.pending_places);
+            let mut rows = std::mem::take(&mut self.pending_places);
+            let mut values = Vec::with_capacity(6 * PLACE_ROWS);
             let mut chunks = rows.chunks_exact(PLACE_ROWS);
             for chunk in &mut chunks {
-                for (i, r) in chunk.iter().enumerate() {
-                    Self::bind_place(&mut self.places, i, r)?;
+                values.clear();
+                for r in chunk {
+                    Self::place_values(&mut values, r);
                 }
-                self.places.raw_execute()?;
+                self.places.execute(self.conn, &values)?;
             }
-            let rest = chunks.remainder();
+            let rest = chunks.remainder().len();
             if all {
-                for r in rest {
-                    Self::bind_place(&mut self.place, 0, r)?;
-                    self.place.raw_execute()?;
+                for r in chunks.remainder() {
+                    values.clear();
+                    Self::place_values(&mut values, r);
+                    self.place.execute(self.conn, &values)?;
                 }
-                self.pending_places.clear();
+                rows.clear();
             } else {
-                let keep = rows.len() - rest.len();
-                let mut rows = rows;
-                rows.drain(..keep);
-                self.pending_places = rows;
+                rows.drain(..rows.len() - rest);
             }
+            self.pending_places = rows;
         }
         Ok(())
     }
 
-    /// Bind place row `r` as row `row` of `stmt`.
-    fn bind_place(
-        stmt: &mut rusqlite::Statement<'_>,
-        row: usize,
-        r: &PendingPlace<'_>,
-    ) -> Result<()> {
-        let b = row * 6;
-        stmt.raw_bind_parameter(b + 1, r.event_id)?;
-        stmt.raw_bind_parameter(b + 2, r.seq)?;
-        stmt.raw_bind_parameter(b + 3, r.place.id.as_str())?;
-        stmt.raw_bind_parameter(b + 4, r.place.name.as_str())?;
-        stmt.raw_bind_parameter(b + 5, r.place.admin1.as_str())?;
-        stmt.raw_bind_parameter(b + 6, r.role)?;
-        Ok(())
+    /// Add place row `r`'s parameters to `values`.
+    fn place_values<'v>(values: &mut Vec<Param<'v>>, r: &PendingPlace<'v>) {
+        values.extend([
+            Param::Int(r.event_id),
+            Param::Int(r.seq),
+            Param::Text(&r.place.id),
+            Param::Text(&r.place.name),
+            Param::Text(&r.place.admin1),
+            Param::Text(r.role),
+        ]);
     }
 }
 
