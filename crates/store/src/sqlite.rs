@@ -928,7 +928,7 @@ const EVENT_COLUMNS: &str = "id, report_id, seq, extractor_version, review_state
 const EVENT_PARAMS: usize = 17;
 
 /// The statement inserting `rows` event rows (numbered parameters, [`EVENT_PARAMS`] a
-/// row, in the order [`EventWriter::bind_event`] binds them).
+/// row, in the order of [`EventWriter::event_values`]).
 fn events_sql(rows: usize) -> String {
     let mut sql = format!("INSERT INTO events({EVENT_COLUMNS}) VALUES ");
     for i in 0..rows {
