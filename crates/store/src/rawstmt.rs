@@ -1,5 +1,6 @@
-//! A SQLite statement whose text parameters are bound without a copy (`SQLITE_STATIC`),
-//! for the bulk writer's multi-row inserts of event and link rows.
+//! A SQLite statement whose text and blob parameters are bound without a copy
+//! (`SQLITE_STATIC`), for the bulk writer's row inserts (events and their link rows in
+//! multi-row statements, originals, sightings and reports).
 //!
 //! `rusqlite` binds every non-empty text with `SQLITE_TRANSIENT`, so SQLite allocates and
 //! copies each bound text before the row is built, and frees it at the next bind: for an
@@ -22,6 +23,7 @@ pub(crate) enum Param<'a> {
     Int(i64),
     Real(f64),
     Text(&'a str),
+    Blob(&'a [u8]),
 }
 
 impl<'a> From<&'a str> for Param<'a> {
@@ -138,6 +140,15 @@ impl<'c> StaticStatement<'c> {
                         s.len() as ffi::sqlite3_uint64,
                         ffi::SQLITE_STATIC(),
                         ffi::SQLITE_UTF8 as u8,
+                    ),
+                    // A non-null pointer even when empty (an empty slice's is
+                    // dangling but not null), so an empty blob is not NULL.
+                    Param::Blob(b) => ffi::sqlite3_bind_blob64(
+                        stmt,
+                        ndx,
+                        b.as_ptr().cast(),
+                        b.len() as ffi::sqlite3_uint64,
+                        ffi::SQLITE_STATIC(),
                     ),
                 }
             };
@@ -263,5 +274,24 @@ mod tests {
             .unwrap();
         assert_eq!(empty, "");
         assert!(StaticStatement::new(&conn, "INSERT INTO nowhere VALUES (1)").is_err());
+    }
+
+    #[test]
+    fn blobs_keep_their_bytes_and_empty_is_not_null() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE b(k INTEGER PRIMARY KEY, v BLOB)")
+            .unwrap();
+        let mut ins = StaticStatement::new(&conn, "INSERT INTO b VALUES (?1, ?2)").unwrap();
+        let bytes = vec![0u8, 1, 2, 255];
+        ins.execute(&[Param::Int(1), Param::Blob(&bytes)]).unwrap();
+        ins.execute(&[Param::Int(2), Param::Blob(&[])]).unwrap();
+        let rows: Vec<(i64, Option<Vec<u8>>)> = conn
+            .prepare("SELECT k, v FROM b ORDER BY k")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows, vec![(1, Some(bytes)), (2, Some(Vec::new()))]);
     }
 }

@@ -1413,17 +1413,21 @@ impl SqliteStore {
             // Every statement is prepared once for the whole batch.
             let mut original_exists =
                 tx.prepare_cached("SELECT 1 FROM originals WHERE sha256 = ?1")?;
-            let mut insert_original = tx.prepare_cached(
+            // The row inserts bind their texts and bytes without a copy.
+            let mut insert_original = StaticStatement::new(
+                &tx,
                 "INSERT INTO originals(sha256, bytes, size, first_path, first_seen)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            let mut insert_sighting = tx.prepare_cached(
+            let mut insert_sighting = StaticStatement::new(
+                &tx,
                 "INSERT INTO sightings(sha256, source_path, first_seen, last_seen)
                  VALUES (?1, ?2, ?3, ?3)
                  ON CONFLICT(sha256, source_path)
                  DO UPDATE SET last_seen = excluded.last_seen, times = times + 1",
             )?;
-            let mut insert_report = tx.prepare_cached(
+            let mut insert_report = StaticStatement::new(
+                &tx,
                 "INSERT INTO reports(id, original_sha256, title, outlet, url, published,
                     published_json, language, text, removed_json, body, captured_at,
                     source_path, item, format, ingested_at, extracted_with)
@@ -1446,37 +1450,41 @@ impl SqliteStore {
                 let original_new = if original_exists.exists([sha])? {
                     false
                 } else {
-                    insert_original.execute(params![
-                        sha,
-                        file.original,
-                        to_i64(file.original.len()),
-                        file.source_path,
-                        at
+                    insert_original.execute(&[
+                        Param::Text(sha),
+                        Param::Blob(&file.original),
+                        Param::Int(to_i64(file.original.len())),
+                        Param::Text(&file.source_path),
+                        Param::Text(&at),
                     ])?;
                     true
                 };
-                insert_sighting.execute(params![sha, file.source_path, at])?;
+                insert_sighting.execute(&[
+                    Param::Text(sha),
+                    Param::Text(&file.source_path),
+                    Param::Text(&at),
+                ])?;
 
                 let mut reports = Vec::with_capacity(file.reports.len());
                 for ((r, events), rr) in file.reports.iter().zip(&rows.reports) {
-                    let inserted = insert_report.execute(params![
-                        r.id,
-                        sha,
-                        r.title,
-                        r.outlet,
-                        r.url,
-                        rr.published,
-                        rr.published_json,
-                        r.language.as_str(),
-                        r.text,
-                        rr.removed_json,
-                        r.body,
-                        r.captured_at,
-                        r.source_path,
-                        r.item.map(to_i64),
-                        r.format,
-                        at,
-                        file.extractor_version,
+                    let inserted = insert_report.execute(&[
+                        Param::Text(&r.id),
+                        Param::Text(sha),
+                        Param::from(r.title.as_deref()),
+                        Param::from(r.outlet.as_deref()),
+                        Param::from(r.url.as_deref()),
+                        Param::from(rr.published.as_deref()),
+                        Param::from(rr.published_json.as_deref()),
+                        Param::Text(r.language.as_str()),
+                        Param::Text(&r.text),
+                        Param::Text(&rr.removed_json),
+                        Param::Text(&r.body),
+                        Param::Text(&r.captured_at),
+                        Param::Text(&r.source_path),
+                        Param::from(r.item.map(to_i64)),
+                        Param::Text(&r.format),
+                        Param::Text(&at),
+                        Param::Text(&file.extractor_version),
                     ])?;
                     if inserted == 0 {
                         let existing_source_path: String =
