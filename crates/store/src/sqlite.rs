@@ -48,9 +48,6 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Whether this connection has been set up for bulk writing (see [`BULK_PRAGMAS`]).
     bulk: bool,
-    /// Whether this connection's statement journals are kept in memory (`temp_store =
-    /// MEMORY`) for bulk batches, until [`Store::finish_ingest`].
-    memory_journal: bool,
     /// Count-table contributions of this connection's committed bulk batches not yet
     /// folded into the table (see [`crate::counts::fold`] and [`FOLD_EVENTS`]).
     pending: Option<crate::counts::Pending>,
@@ -253,7 +250,6 @@ impl SqliteStore {
             conn,
             path,
             bulk: false,
-            memory_journal: false,
             pending: None,
             fts,
         };
@@ -925,16 +921,16 @@ const PLACE_ROWS: usize = 64;
 
 /// The columns of `events` that [`EventWriter`] binds, in order (`review_state` is the
 /// literal `'machine'`, `updated_at` repeats `created_at`).
-const EVENT_COLUMNS: &str = "id, report_id, seq, extractor_version, review_state, event_type,
+const EVENT_COLUMNS: &str = "report_id, seq, extractor_version, review_state, event_type,
     modality, negated, confidence, actors_json, places_json, date_json, attribution_json,
     quantities_json, evidence_json, eff_start, eff_end, created_at, updated_at";
 /// Parameters bound per event row.
-const EVENT_PARAMS: usize = 17;
+const EVENT_PARAMS: usize = 16;
 
 /// The statement inserting `rows` event rows (numbered parameters, [`EVENT_PARAMS`] a
 /// row, in the order of [`EventWriter::event_values`]).
 fn events_sql(rows: usize) -> String {
-    let mut sql = format!("INSERT INTO events({EVENT_COLUMNS}) VALUES ");
+    let mut sql = format!("INSERT OR FAIL INTO events({EVENT_COLUMNS}) VALUES ");
     for i in 0..rows {
         let b = i * EVENT_PARAMS;
         if i > 0 {
@@ -942,7 +938,7 @@ fn events_sql(rows: usize) -> String {
         }
         sql.push('(');
         for k in 1..=EVENT_PARAMS {
-            if k == 5 {
+            if k == 4 {
                 sql.push_str("'machine',");
             }
             sql.push_str(&format!("?{},", b + k));
@@ -975,7 +971,7 @@ fn rows_sql(head: &str, rows: usize, params: usize) -> String {
 
 const ACTOR_INSERT: &str = "INSERT OR IGNORE INTO event_actors(event_id, actor) VALUES ";
 const PLACE_INSERT: &str =
-    "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role) VALUES ";
+    "INSERT OR FAIL INTO event_places(event_id, seq, place_id, name, admin1, role) VALUES ";
 
 /// An event waiting in [`EventWriter`] for its row to be written.
 struct PendingEvent<'a> {
@@ -1132,10 +1128,9 @@ impl<'c, 'a> EventWriter<'c, 'a> {
 
     /// Add event `p`'s parameters (with id `id`; NULL: SQLite's choice) to `values`, in
     /// the order of [`events_sql`].
-    fn event_values<'v>(values: &mut Vec<Param<'v>>, id: Option<i64>, p: &PendingEvent<'v>) {
+    fn event_values<'v>(values: &mut Vec<Param<'v>>, p: &PendingEvent<'v>) {
         let (e, c) = (p.event, p.columns);
         values.extend([
-            Param::from(id),
             Param::from(p.report_id),
             Param::from(p.seq),
             Param::from(p.version),
@@ -1174,25 +1169,32 @@ impl<'c, 'a> EventWriter<'c, 'a> {
         let mut values = Vec::with_capacity(EVENT_PARAMS * pending.len());
         match first {
             Some(first) if pending.len() == EVENT_ROWS => {
-                for (p, id) in pending.iter().zip(first..) {
-                    Self::event_values(&mut values, Some(id), p);
-                    ids.push(id);
+                for p in &pending {
+                    Self::event_values(&mut values, p);
                 }
                 let n = self.events.execute(self.conn, &values)?;
-                if n != pending.len() {
+                // SQLite gave the rows increasing ids above `first - 1`; ending at
+                // `first + n - 1`, they are exactly `first..first + n`.
+                let last = self.conn.last_insert_rowid();
+                if n != pending.len() || last != first + to_i64(n) - 1 {
                     return Err(StoreError::Invalid {
                         what: "events".into(),
-                        reason: format!("{n} rows written of {}", pending.len()),
+                        reason: format!(
+                            "{n} rows written of {}, the last with id {last} where {} was \
+                             expected",
+                            pending.len(),
+                            first + to_i64(pending.len()) - 1
+                        ),
                     });
                 }
+                ids.extend(first..=last);
             }
             _ => {
-                for (p, id) in pending.iter().zip(first.unwrap_or(0)..) {
-                    let id = first.map(|_| id);
+                for p in &pending {
                     values.clear();
-                    Self::event_values(&mut values, id, p);
+                    Self::event_values(&mut values, p);
                     self.event.execute(self.conn, &values)?;
-                    ids.push(id.unwrap_or_else(|| self.conn.last_insert_rowid()));
+                    ids.push(self.conn.last_insert_rowid());
                 }
             }
         }
@@ -1391,20 +1393,35 @@ impl SqliteStore {
         files: &[(&FileInput, &FileRows)],
         defer_fts: bool,
     ) -> Result<Vec<FileOutcome>> {
+        if files.len() < BULK_BATCH {
+            return self.write_files_tx(files, defer_fts);
+        }
+        // A multi-row insert whose rows have an immediate foreign key keeps a statement
+        // journal (SQLite may abort it after some rows): about four index pages an
+        // event, copied to a temporary file. A bulk batch writes rows whose parents it
+        // has just written itself (a report before its events, an event before its
+        // links), so it skips the checks (the pragma cannot change inside a
+        // transaction), and with `INSERT OR FAIL` nothing else needs the journal. Back
+        // on after the batch, whatever its outcome: deletes need the cascades.
+        self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        let r = self.write_files_tx(files, defer_fts);
+        let on = self.conn.execute_batch("PRAGMA foreign_keys = ON");
+        let outcomes = r?;
+        on?;
+        Ok(outcomes)
+    }
+
+    /// [`SqliteStore::write_files`] with the connection's settings as they are.
+    fn write_files_tx(
+        &mut self,
+        files: &[(&FileInput, &FileRows)],
+        defer_fts: bool,
+    ) -> Result<Vec<FileOutcome>> {
         let split_fts = self.fts.is_some();
         let mut fts_batch = fts::FtsBatch::default();
         if !self.bulk && files.len() >= BULK_BATCH {
             self.conn.execute_batch(BULK_PRAGMAS)?;
             self.bulk = true;
-        }
-        if !self.memory_journal && files.len() >= BULK_BATCH {
-            // Each multi-row event insert keeps a statement journal (its foreign key to
-            // `reports` may abort it after some rows): about four index pages an event,
-            // past the 64 KiB kept in memory, so on a temporary file it tripled the
-            // ingest's `pwrite` calls. In memory for the bulk batches (set outside the
-            // transaction; back to the default at `finish_ingest`).
-            self.conn.execute_batch("PRAGMA temp_store = MEMORY")?;
-            self.memory_journal = true;
         }
         let at = now();
         // Taken out for the batch: should it fail, the sums are dropped and the next
@@ -1599,10 +1616,6 @@ impl Store for SqliteStore {
     }
 
     fn finish_ingest(&mut self) -> Result<()> {
-        if self.memory_journal {
-            self.conn.execute_batch("PRAGMA temp_store = DEFAULT")?;
-            self.memory_journal = false;
-        }
         // The fold runs here while the index's thread finishes its last batches; a
         // finished ingest is then fully searchable.
         if self.pending.is_some() || crate::counts::unfolded_above(&self.conn)?.is_some() {
