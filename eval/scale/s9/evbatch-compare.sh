@@ -1,7 +1,7 @@
 #!/bin/bash
 # usage: evbatch-compare.sh BASE_BINARY NEW_BINARY -- the before/after of branch `evbatch`
 # (session 9) in one command, by deterministic measures:
-#  1. callgrind of the write path (`--toggle-collect='*write_files*'`: the chunk writes of
+#  1. callgrind of the write path (`--toggle-collect='*SqliteStore::write_files'`: the chunk writes of
 #     the writing thread, not the fold) of a 1,000-report ingest (/work/bench/c10k/0000)
 #     with each binary: the instruction count of each, and the top inclusive functions;
 #  2. both binaries ingest /work/bench/c10k (10,000 reports) into fresh stores, and
@@ -14,7 +14,7 @@ mkdir -p $OUT
 for pair in "base:$BASE" "new:$NEW"; do
   label=${pair%%:*}; bin=${pair#*:}
   rm -rf $OUT/cmp-$label $OUT/cg.cmp.$label.*
-  valgrind --tool=callgrind --separate-threads=yes --toggle-collect='*write_files*' \
+  valgrind --tool=callgrind --separate-threads=yes --toggle-collect='*SqliteStore::write_files' \
     --callgrind-out-file=$OUT/cg.cmp.$label.%p \
     $bin --data $OUT/cmp-$label ingest --quiet --no-incidents /work/bench/c10k/0000 \
     > $OUT/cg.cmp.$label.log 2>&1
