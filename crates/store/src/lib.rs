@@ -52,6 +52,7 @@ mod interop;
 mod open;
 mod postgres;
 mod prepared;
+mod rawstmt;
 mod schema;
 pub mod search;
 mod sqlite;

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::error::{Result, StoreError};
 use crate::prepared::{EventColumns, FileRows, PreparedFile};
+use crate::rawstmt::{Param, StaticStatement};
 use crate::schema::{latest_version, COUNTS_VERSIONS, FTS_SPLIT_VERSION, MIGRATIONS};
 use crate::search::Query;
 use crate::types::*;
@@ -910,7 +911,9 @@ fn insert_event_links(tx: &Transaction<'_>, event_id: i64, e: &Event) -> Result<
         .iter()
         .map(|p| word(&p.role))
         .collect::<Result<Vec<_>>>()?;
-    EventWriter::new(tx)?.links(event_id, e, &roles)
+    let mut w = EventWriter::new(tx)?;
+    w.links(event_id, e, &roles)?;
+    w.finish()
 }
 
 /// Insert `events` of a report as machine events of `version`; returns how many.
@@ -926,15 +929,131 @@ fn insert_events(
         .iter()
         .map(|e| EventColumns::new(e, published))
         .collect::<Result<Vec<_>>>()?;
-    EventWriter::new(tx)?.insert(report_id, events, &columns, version, at)
+    let mut w = EventWriter::new(tx)?;
+    let n = w.insert(report_id, events, &columns, version, at)?;
+    w.finish()?;
+    Ok(n)
 }
 
-/// The statements that write events and their link rows, prepared once and reused for
-/// every event of a batch.
-struct EventWriter<'c> {
-    event: rusqlite::CachedStatement<'c>,
-    actor: rusqlite::CachedStatement<'c>,
-    place: rusqlite::CachedStatement<'c>,
+/// Event rows per multi-row `INSERT` of [`EventWriter`] (17 parameters each).
+const EVENT_ROWS: usize = 32;
+/// `event_actors` rows per multi-row `INSERT` (2 parameters each).
+const ACTOR_ROWS: usize = 64;
+/// `event_places` rows per multi-row `INSERT` (6 parameters each).
+const PLACE_ROWS: usize = 64;
+
+/// The columns of `events` that [`EventWriter`] binds, in order (`review_state` is the
+/// literal `'machine'`, `updated_at` repeats `created_at`).
+const EVENT_COLUMNS: &str = "report_id, seq, extractor_version, review_state, event_type,
+    modality, negated, confidence, actors_json, places_json, date_json, attribution_json,
+    quantities_json, evidence_json, eff_start, eff_end, created_at, updated_at";
+/// Parameters bound per event row.
+const EVENT_PARAMS: usize = 16;
+
+/// The statement inserting `rows` event rows (numbered parameters, [`EVENT_PARAMS`] a
+/// row, in the order of [`EventWriter::event_values`]).
+fn events_sql(rows: usize) -> String {
+    let mut sql = format!("INSERT OR FAIL INTO events({EVENT_COLUMNS}) VALUES ");
+    for i in 0..rows {
+        let b = i * EVENT_PARAMS;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for k in 1..=EVENT_PARAMS {
+            if k == 4 {
+                sql.push_str("'machine',");
+            }
+            sql.push_str(&format!("?{},", b + k));
+        }
+        // updated_at = created_at
+        sql.push_str(&format!("?{})", b + EVENT_PARAMS));
+    }
+    sql
+}
+
+/// The statement inserting `rows` rows of `params` parameters each into
+/// `head` (`INSERT ... INTO table(columns) VALUES`).
+fn rows_sql(head: &str, rows: usize, params: usize) -> String {
+    let mut sql = String::from(head);
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for k in 0..params {
+            if k > 0 {
+                sql.push(',');
+            }
+            sql.push('?');
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+const ACTOR_INSERT: &str = "INSERT OR IGNORE INTO event_actors(event_id, actor) VALUES ";
+const PLACE_INSERT: &str =
+    "INSERT OR FAIL INTO event_places(event_id, seq, place_id, name, admin1, role) VALUES ";
+
+/// An event waiting in [`EventWriter`] for its row to be written.
+struct PendingEvent<'a> {
+    report_id: &'a str,
+    seq: i64,
+    version: &'a str,
+    at: &'a str,
+    event: &'a Event,
+    columns: &'a EventColumns,
+}
+
+/// An `event_places` row waiting in [`EventWriter`].
+struct PendingPlace<'a> {
+    event_id: i64,
+    seq: i64,
+    place: &'a lantern_extract::EventPlace,
+    role: &'a str,
+}
+
+/// A statement of [`EventWriter`], prepared at its first use.
+struct Lazy<'c> {
+    sql: String,
+    stmt: Option<StaticStatement<'c>>,
+}
+
+impl<'c> Lazy<'c> {
+    fn new(sql: String) -> Self {
+        Lazy { sql, stmt: None }
+    }
+
+    fn execute(&mut self, conn: &'c Connection, values: &[Param<'_>]) -> Result<usize> {
+        let stmt = match &mut self.stmt {
+            Some(s) => s,
+            None => self.stmt.insert(StaticStatement::new(conn, &self.sql)?),
+        };
+        stmt.execute(values)
+    }
+}
+
+/// Writes events and their link rows, several rows per `INSERT` statement: rows wait in
+/// the writer until a full statement's worth is there, and [`EventWriter::finish`]
+/// writes the rest one by one (it must be called before the transaction reads or
+/// commits them). Texts are bound without a copy ([`StaticStatement`]).
+///
+/// Event ids are given explicitly, from `max(id) + 1` read before each statement: what
+/// SQLite would assign to rows inserted one by one without an id (`events.id` is an
+/// `INTEGER PRIMARY KEY` without `AUTOINCREMENT`), so the link rows know their event's id
+/// without a round trip. Should `max(id)` be too close to `i64::MAX` for that, the rows
+/// go one by one with SQLite's own choice of id.
+struct EventWriter<'c, 'a> {
+    conn: &'c Connection,
+    /// `EVENT_ROWS` event rows.
+    events: Lazy<'c>,
+    /// One event row (its id bound, or NULL for SQLite's choice).
+    event: Lazy<'c>,
+    actors: Lazy<'c>,
+    actor: Lazy<'c>,
+    places: Lazy<'c>,
+    place: Lazy<'c>,
     /// Adds a place to the `places` dictionary (migration 14).
     known_place: rusqlite::CachedStatement<'c>,
     /// The places (place_id, name and admin1 joined by NUL) already put in `places` by
@@ -942,43 +1061,47 @@ struct EventWriter<'c> {
     places_seen: std::collections::HashSet<String>,
     /// The key being looked up in `places_seen` (reused).
     place_key: String,
+    pending_events: Vec<PendingEvent<'a>>,
+    /// `event_actors` rows of written events.
+    pending_actors: Vec<(i64, &'static str)>,
+    /// `event_places` rows of written events.
+    pending_places: Vec<PendingPlace<'a>>,
 }
 
-impl<'c> EventWriter<'c> {
+impl<'c, 'a> EventWriter<'c, 'a> {
     fn new(conn: &'c Connection) -> Result<Self> {
         Ok(EventWriter {
-            event: conn.prepare_cached(
-                "INSERT INTO events(report_id, seq, extractor_version, review_state, event_type,
-                    modality, negated, confidence, actors_json, places_json, date_json,
-                    attribution_json, quantities_json, evidence_json, eff_start, eff_end,
-                    created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'machine', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
-                    ?14, ?15, ?16, ?16)",
-            )?,
-            actor: conn.prepare_cached(
-                "INSERT OR IGNORE INTO event_actors(event_id, actor) VALUES (?1, ?2)",
-            )?,
-            place: conn.prepare_cached(
-                "INSERT INTO event_places(event_id, seq, place_id, name, admin1, role)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?,
+            conn,
+            events: Lazy::new(events_sql(EVENT_ROWS)),
+            event: Lazy::new(events_sql(1)),
+            actors: Lazy::new(rows_sql(ACTOR_INSERT, ACTOR_ROWS, 2)),
+            actor: Lazy::new(rows_sql(ACTOR_INSERT, 1, 2)),
+            places: Lazy::new(rows_sql(PLACE_INSERT, PLACE_ROWS, 6)),
+            place: Lazy::new(rows_sql(PLACE_INSERT, 1, 6)),
             known_place: conn.prepare_cached(
                 "INSERT OR IGNORE INTO places(place_id, name, admin1) VALUES (?1, ?2, ?3)",
             )?,
             places_seen: std::collections::HashSet::new(),
             place_key: String::new(),
+            pending_events: Vec::with_capacity(EVENT_ROWS),
+            pending_actors: Vec::with_capacity(2 * ACTOR_ROWS),
+            pending_places: Vec::with_capacity(2 * PLACE_ROWS),
         })
     }
 
-    /// Insert the normalised actor and place rows of an event.
+    /// Queue the normalised actor and place rows of event `event_id` (already written).
     /// `roles` are the places' `role` words, in order.
-    fn links(&mut self, event_id: i64, e: &Event, roles: &[String]) -> Result<()> {
+    fn links(&mut self, event_id: i64, e: &'a Event, roles: &'a [String]) -> Result<()> {
         for a in &e.actors {
-            self.actor.execute(params![event_id, a.as_str()])?;
+            self.pending_actors.push((event_id, a.as_str()));
         }
         for (i, (p, role)) in e.places.iter().zip(roles).enumerate() {
-            self.place
-                .execute(params![event_id, to_i64(i), p.id, p.name, p.admin1, role])?;
+            self.pending_places.push(PendingPlace {
+                event_id,
+                seq: to_i64(i),
+                place: p,
+                role,
+            });
             self.place_key.clear();
             for (j, part) in [&p.id, &p.name, &p.admin1].into_iter().enumerate() {
                 if j > 0 {
@@ -991,41 +1114,185 @@ impl<'c> EventWriter<'c> {
                 self.places_seen.insert(self.place_key.clone());
             }
         }
-        Ok(())
+        self.write_links(false)
     }
 
-    /// Insert `events` of a report (with their `columns`, one per event, see
+    /// Queue `events` of a report (with their `columns`, one per event, see
     /// [`EventColumns::new`]) as machine events of `version`; returns how many.
     fn insert(
         &mut self,
-        report_id: &str,
-        events: &[Event],
-        columns: &[EventColumns],
-        version: &str,
-        at: &str,
+        report_id: &'a str,
+        events: &'a [Event],
+        columns: &'a [EventColumns],
+        version: &'a str,
+        at: &'a str,
     ) -> Result<usize> {
-        for (i, (e, c)) in events.iter().zip(columns).enumerate() {
-            let id = self.event.insert(params![
+        for (i, (event, columns)) in events.iter().zip(columns).enumerate() {
+            self.pending_events.push(PendingEvent {
                 report_id,
-                to_i64(i),
+                seq: to_i64(i),
                 version,
-                c.event_type,
-                c.modality,
-                e.negated,
-                f64::from(e.confidence),
-                c.actors,
-                c.places,
-                c.date,
-                c.attribution,
-                c.quantities,
-                c.evidence,
-                c.eff_start,
-                c.eff_end,
                 at,
-            ])?;
-            self.links(id, e, &c.place_roles)?;
+                event,
+                columns,
+            });
+            if self.pending_events.len() >= EVENT_ROWS {
+                self.write_events()?;
+            }
         }
         Ok(events.len())
+    }
+
+    /// Write every queued row.
+    fn finish(&mut self) -> Result<()> {
+        self.write_events()?;
+        self.write_links(true)
+    }
+
+    /// Add event `p`'s parameters (with id `id`; NULL: SQLite's choice) to `values`, in
+    /// the order of [`events_sql`].
+    fn event_values<'v>(values: &mut Vec<Param<'v>>, p: &PendingEvent<'v>) {
+        let (e, c) = (p.event, p.columns);
+        values.extend([
+            Param::from(p.report_id),
+            Param::from(p.seq),
+            Param::from(p.version),
+            Param::from(c.event_type),
+            Param::from(c.modality.as_str()),
+            Param::from(e.negated),
+            Param::from(f64::from(e.confidence)),
+            Param::from(c.actors.as_str()),
+            Param::from(c.places.as_str()),
+            Param::from(c.date.as_deref()),
+            Param::from(c.attribution.as_deref()),
+            Param::from(c.quantities.as_str()),
+            Param::from(c.evidence.as_str()),
+            Param::from(c.eff_start.as_deref()),
+            Param::from(c.eff_end.as_deref()),
+            Param::from(p.at),
+        ]);
+    }
+
+    /// Write the queued events (a full statement of `EVENT_ROWS` when there are that
+    /// many, else one by one) and queue their link rows.
+    fn write_events(&mut self) -> Result<()> {
+        if self.pending_events.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending_events);
+        let max: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(id) FROM events")?
+            .query_row([], |r| r.get(0))?;
+        let first = max
+            .unwrap_or(0)
+            .checked_add(1)
+            .filter(|f| f.checked_add(to_i64(pending.len())).is_some());
+        let mut ids = Vec::with_capacity(pending.len());
+        let mut values = Vec::with_capacity(EVENT_PARAMS * pending.len());
+        match first {
+            Some(first) if pending.len() == EVENT_ROWS => {
+                for p in &pending {
+                    Self::event_values(&mut values, p);
+                }
+                let n = self.events.execute(self.conn, &values)?;
+                // SQLite gave the rows increasing ids above `first - 1`; ending at
+                // `first + n - 1`, they are exactly `first..first + n`.
+                let last = self.conn.last_insert_rowid();
+                if n != pending.len() || last != first + to_i64(n) - 1 {
+                    return Err(StoreError::Invalid {
+                        what: "events".into(),
+                        reason: format!(
+                            "{n} rows written of {}, the last with id {last} where {} was \
+                             expected",
+                            pending.len(),
+                            first + to_i64(pending.len()) - 1
+                        ),
+                    });
+                }
+                ids.extend(first..=last);
+            }
+            _ => {
+                for p in &pending {
+                    values.clear();
+                    Self::event_values(&mut values, p);
+                    self.event.execute(self.conn, &values)?;
+                    ids.push(self.conn.last_insert_rowid());
+                }
+            }
+        }
+        drop(values);
+        for (p, id) in pending.iter().zip(ids) {
+            self.links(id, p.event, &p.columns.place_roles)?;
+        }
+        // The emptied queue's buffer, for the next events.
+        self.pending_events = pending;
+        self.pending_events.clear();
+        Ok(())
+    }
+
+    /// Write queued link rows in full statements; with `all`, the rest one by one.
+    fn write_links(&mut self, all: bool) -> Result<()> {
+        if self.pending_actors.len() >= ACTOR_ROWS || (all && !self.pending_actors.is_empty()) {
+            let mut rows = std::mem::take(&mut self.pending_actors);
+            let mut values = Vec::with_capacity(2 * ACTOR_ROWS);
+            let mut chunks = rows.chunks_exact(ACTOR_ROWS);
+            for chunk in &mut chunks {
+                values.clear();
+                for &(id, actor) in chunk {
+                    values.extend([Param::Int(id), Param::Text(actor)]);
+                }
+                self.actors.execute(self.conn, &values)?;
+            }
+            let rest = chunks.remainder().len();
+            if all {
+                for &(id, actor) in chunks.remainder() {
+                    self.actor
+                        .execute(self.conn, &[Param::Int(id), Param::Text(actor)])?;
+                }
+                rows.clear();
+            } else {
+                rows.drain(..rows.len() - rest);
+            }
+            self.pending_actors = rows;
+        }
+        if self.pending_places.len() >= PLACE_ROWS || (all && !self.pending_places.is_empty()) {
+            let mut rows = std::mem::take(&mut self.pending_places);
+            let mut values = Vec::with_capacity(6 * PLACE_ROWS);
+            let mut chunks = rows.chunks_exact(PLACE_ROWS);
+            for chunk in &mut chunks {
+                values.clear();
+                for r in chunk {
+                    Self::place_values(&mut values, r);
+                }
+                self.places.execute(self.conn, &values)?;
+            }
+            let rest = chunks.remainder().len();
+            if all {
+                for r in chunks.remainder() {
+                    values.clear();
+                    Self::place_values(&mut values, r);
+                    self.place.execute(self.conn, &values)?;
+                }
+                rows.clear();
+            } else {
+                rows.drain(..rows.len() - rest);
+            }
+            self.pending_places = rows;
+        }
+        Ok(())
+    }
+
+    /// Add place row `r`'s parameters to `values`.
+    fn place_values<'v>(values: &mut Vec<Param<'v>>, r: &PendingPlace<'v>) {
+        values.extend([
+            Param::Int(r.event_id),
+            Param::Int(r.seq),
+            Param::Text(&r.place.id),
+            Param::Text(&r.place.name),
+            Param::Text(&r.place.admin1),
+            Param::Text(r.role),
+        ]);
     }
 }
 
@@ -1165,6 +1432,30 @@ impl SqliteStore {
         files: &[(&FileInput, &FileRows)],
         defer_fts: bool,
     ) -> Result<Vec<FileOutcome>> {
+        if files.len() < BULK_BATCH {
+            return self.write_files_tx(files, defer_fts);
+        }
+        // A multi-row insert whose rows have an immediate foreign key keeps a statement
+        // journal (SQLite may abort it after some rows): about four index pages an
+        // event, copied to a temporary file. A bulk batch writes rows whose parents it
+        // has just written itself (a report before its events, an event before its
+        // links), so it skips the checks (the pragma cannot change inside a
+        // transaction), and with `INSERT OR FAIL` nothing else needs the journal. Back
+        // on after the batch, whatever its outcome: deletes need the cascades.
+        self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        let r = self.write_files_tx(files, defer_fts);
+        let on = self.conn.execute_batch("PRAGMA foreign_keys = ON");
+        let outcomes = r?;
+        on?;
+        Ok(outcomes)
+    }
+
+    /// [`SqliteStore::write_files`] with the connection's settings as they are.
+    fn write_files_tx(
+        &mut self,
+        files: &[(&FileInput, &FileRows)],
+        defer_fts: bool,
+    ) -> Result<Vec<FileOutcome>> {
         let split_fts = self.fts.is_some();
         let mut fts_batch = fts::FtsBatch::default();
         if !self.bulk && files.len() >= BULK_BATCH {
@@ -1202,17 +1493,21 @@ impl SqliteStore {
             // Every statement is prepared once for the whole batch.
             let mut original_exists =
                 tx.prepare_cached("SELECT 1 FROM originals WHERE sha256 = ?1")?;
-            let mut insert_original = tx.prepare_cached(
+            // The row inserts bind their texts and bytes without a copy.
+            let mut insert_original = StaticStatement::new(
+                &tx,
                 "INSERT INTO originals(sha256, bytes, size, first_path, first_seen)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            let mut insert_sighting = tx.prepare_cached(
+            let mut insert_sighting = StaticStatement::new(
+                &tx,
                 "INSERT INTO sightings(sha256, source_path, first_seen, last_seen)
                  VALUES (?1, ?2, ?3, ?3)
                  ON CONFLICT(sha256, source_path)
                  DO UPDATE SET last_seen = excluded.last_seen, times = times + 1",
             )?;
-            let mut insert_report = tx.prepare_cached(
+            let mut insert_report = StaticStatement::new(
+                &tx,
                 "INSERT INTO reports(id, original_sha256, title, outlet, url, published,
                     published_json, language, text, removed_json, body, captured_at,
                     source_path, item, format, ingested_at, extracted_with)
@@ -1235,37 +1530,41 @@ impl SqliteStore {
                 let original_new = if original_exists.exists([sha])? {
                     false
                 } else {
-                    insert_original.execute(params![
-                        sha,
-                        file.original,
-                        to_i64(file.original.len()),
-                        file.source_path,
-                        at
+                    insert_original.execute(&[
+                        Param::Text(sha),
+                        Param::Blob(&file.original),
+                        Param::Int(to_i64(file.original.len())),
+                        Param::Text(&file.source_path),
+                        Param::Text(&at),
                     ])?;
                     true
                 };
-                insert_sighting.execute(params![sha, file.source_path, at])?;
+                insert_sighting.execute(&[
+                    Param::Text(sha),
+                    Param::Text(&file.source_path),
+                    Param::Text(&at),
+                ])?;
 
                 let mut reports = Vec::with_capacity(file.reports.len());
                 for ((r, events), rr) in file.reports.iter().zip(&rows.reports) {
-                    let inserted = insert_report.execute(params![
-                        r.id,
-                        sha,
-                        r.title,
-                        r.outlet,
-                        r.url,
-                        rr.published,
-                        rr.published_json,
-                        r.language.as_str(),
-                        r.text,
-                        rr.removed_json,
-                        r.body,
-                        r.captured_at,
-                        r.source_path,
-                        r.item.map(to_i64),
-                        r.format,
-                        at,
-                        file.extractor_version,
+                    let inserted = insert_report.execute(&[
+                        Param::Text(&r.id),
+                        Param::Text(sha),
+                        Param::from(r.title.as_deref()),
+                        Param::from(r.outlet.as_deref()),
+                        Param::from(r.url.as_deref()),
+                        Param::from(rr.published.as_deref()),
+                        Param::from(rr.published_json.as_deref()),
+                        Param::Text(r.language.as_str()),
+                        Param::Text(&r.text),
+                        Param::Text(&rr.removed_json),
+                        Param::Text(&r.body),
+                        Param::Text(&r.captured_at),
+                        Param::Text(&r.source_path),
+                        Param::from(r.item.map(to_i64)),
+                        Param::Text(&r.format),
+                        Param::Text(&at),
+                        Param::Text(&file.extractor_version),
                     ])?;
                     if inserted == 0 {
                         let existing_source_path: String =
@@ -1312,6 +1611,7 @@ impl SqliteStore {
                     reports,
                 });
             }
+            events_writer.finish()?;
         }
         pending.add(sums, self.bulk && files.len() >= BULK_BATCH);
         pending.written(before, crate::counts::max_event_id(&tx)?);

@@ -4,7 +4,7 @@ mod common;
 
 use chrono::NaiveDate;
 use common::*;
-use lantern_extract::{Actor, EventType, Modality};
+use lantern_extract::{Actor, Event, EventType, Modality};
 use lantern_store::{
     EventFilter, FileInput, PostgresStore, ReviewDecision, ReviewState, Store, StoreError,
 };
@@ -518,4 +518,117 @@ fn postgres_listing_indexes_test_eff_end() {
     assert_eq!(again.schema_version().unwrap(), 14);
     latest(&mut c);
     assert_eq!(ids(&*again), listed);
+}
+
+/// Every row of the event tables of a SQLite test store (timestamps left out), in key
+/// order.
+fn sqlite_event_rows(store: &TestStore) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let Backend::Sqlite(dir) = &store.backend else {
+        panic!("a SQLite store");
+    };
+    let db = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
+    let rows = |sql: &str| -> Vec<String> {
+        let mut st = db.prepare(sql).unwrap();
+        let n = st.column_count();
+        st.query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    r.get::<_, rusqlite::types::Value>(i)
+                        .map(|v| format!("{v:?}"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(|v| v.join("|"))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    (
+        rows(
+            "SELECT id, report_id, seq, extractor_version, review_state, event_type,
+                    modality, negated, confidence, actors_json, places_json, date_json,
+                    attribution_json, quantities_json, evidence_json, eff_start, eff_end,
+                    created_at = updated_at
+             FROM events ORDER BY id",
+        ),
+        rows("SELECT event_id, actor FROM event_actors ORDER BY event_id, actor"),
+        rows("SELECT * FROM event_places ORDER BY event_id, seq"),
+    )
+}
+
+/// `n` events of assorted shapes (no, one or several actors, a repeated actor, up to
+/// three places), different for each `salt`.
+fn assorted_events(n: usize, salt: usize) -> Vec<Event> {
+    let types = [
+        EventType::Arrest,
+        EventType::Smuggling,
+        EventType::Crackdown,
+    ];
+    let actors = [Actor::StateSecurity, Actor::SocialSecurity, Actor::Party];
+    (0..n)
+        .map(|i| {
+            let k = i + salt;
+            let mut e = event(
+                types[k % 3],
+                actors.iter().copied().take(k % 4).collect(),
+                [hyesan(), onsong(), place("kp-x", "Musan", "North Hamgyong")]
+                    .into_iter()
+                    .take(k % 4)
+                    .collect(),
+            );
+            if k.is_multiple_of(5) {
+                e.actors.push(Actor::StateSecurity);
+            }
+            if k.is_multiple_of(2) {
+                e = dated(e, "2024-02-01", None);
+            }
+            e
+        })
+        .collect()
+}
+
+#[test]
+fn sqlite_multi_row_event_writes_store_what_single_rows_do() {
+    // One bulk batch (many events and link rows per statement) against the same files
+    // written one file per batch (every report's few events one by one).
+    let files: Vec<FileInput> = (0..70)
+        .map(|i| {
+            let mut f = synthetic(i);
+            let events = assorted_events(i % 7, i);
+            for (_, ev) in &mut f.reports {
+                *ev = events.clone();
+            }
+            f
+        })
+        .collect();
+    let mut bulk = sqlite_store();
+    bulk.ingest_batch(&files).unwrap();
+    let mut single = sqlite_store();
+    for f in &files {
+        single.ingest_batch(std::slice::from_ref(f)).unwrap();
+    }
+    let (events, actors, places) = sqlite_event_rows(&bulk);
+    assert_eq!(events.len(), (0..70).map(|i| i % 7).sum::<usize>());
+    assert!(!actors.is_empty() && !places.is_empty());
+    // Ids 1..=n, in the order of the files and of the events in each.
+    for (i, row) in events.iter().enumerate() {
+        assert!(row.starts_with(&format!("Integer({})|", i + 1)), "{row}");
+    }
+    assert_eq!((events, actors, places), sqlite_event_rows(&single));
+
+    // Re-extraction with more events than one statement holds: the new ids follow the
+    // largest, in both stores alike.
+    let id = files[3].reports[0].0.id.clone();
+    for store in [&mut bulk, &mut single] {
+        assert_eq!(
+            store
+                .replace_machine_events(&id, &assorted_events(75, 1), "test-2")
+                .unwrap(),
+            75
+        );
+    }
+    let (events, actors, places) = sqlite_event_rows(&bulk);
+    assert_eq!(events.len(), 210 - 3 + 75);
+    assert!(events.last().unwrap().starts_with("Integer(285)|"));
+    assert_eq!((events, actors, places), sqlite_event_rows(&single));
 }
