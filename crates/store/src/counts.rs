@@ -586,15 +586,11 @@ const UPSERT_ROWS: usize = 64;
 
 /// The SQLite statement adding `rows` rows of changes to the count table.
 fn upsert_sql(rows: usize) -> String {
-    let mut sql = String::from(
+    let mut sql = crate::sqlite::rows_sql(
         "INSERT INTO event_counts(g, k1, v1, k2, v2, event_type, review_state, m0, m1, n) VALUES ",
+        rows,
+        10,
     );
-    for i in 0..rows {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str("(?,?,?,?,?,?,?,?,?,?)");
-    }
     sql.push_str(" ON CONFLICT DO UPDATE SET n = n + excluded.n");
     sql
 }

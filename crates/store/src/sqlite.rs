@@ -974,7 +974,7 @@ fn events_sql(rows: usize) -> String {
 
 /// The statement inserting `rows` rows of `params` parameters each into
 /// `head` (`INSERT ... INTO table(columns) VALUES`).
-fn rows_sql(head: &str, rows: usize, params: usize) -> String {
+pub(crate) fn rows_sql(head: &str, rows: usize, params: usize) -> String {
     let mut sql = String::from(head);
     for i in 0..rows {
         if i > 0 {
