@@ -527,6 +527,14 @@ fn sqlite_event_rows(store: &TestStore) -> (Vec<String>, Vec<String>, Vec<String
         panic!("a SQLite store");
     };
     let db = rusqlite::Connection::open(dir.path().join("lantern.db")).unwrap();
+    // Bulk batches insert with foreign-key checks off: every row still has its parent.
+    let violations = db
+        .prepare("PRAGMA foreign_key_check")
+        .unwrap()
+        .query_map([], |_| Ok(()))
+        .unwrap()
+        .count();
+    assert_eq!(violations, 0, "rows without their parent row");
     let rows = |sql: &str| -> Vec<String> {
         let mut st = db.prepare(sql).unwrap();
         let n = st.column_count();
