@@ -45,7 +45,7 @@ enum Command {
         quiet: bool,
         /// Files per database transaction (fewer if they exceed 32 MB). Larger
         /// transactions rewrite the stored indexes' pages less often.
-        #[arg(long, default_value_t = 1024)]
+        #[arg(long, default_value_t = store_cmds::DEFAULT_BATCH)]
         batch: usize,
         /// Do not recompute incidents afterwards.
         #[arg(long)]

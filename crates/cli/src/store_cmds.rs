@@ -112,6 +112,10 @@ struct Chunk {
     sent_end: u64,
 }
 
+/// Files per transaction of `lantern ingest` unless `--batch` says otherwise (the
+/// chunks start smaller, see [`FIRST_CHUNK`]).
+pub const DEFAULT_BATCH: usize = 1024;
+
 /// Files in the first chunk: small, so that the writer starts early (the next chunks
 /// double up to `batch`). At least 64 files, SQLite's bulk-batch size, so that the
 /// count-table fold and the full-text index stay deferred.
